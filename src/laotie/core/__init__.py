@@ -1,0 +1,1 @@
+"""Core: settings, ids, clock, money, errors and domain types; imports nothing else of laotie."""

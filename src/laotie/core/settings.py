@@ -1,0 +1,125 @@
+"""Settings: environment variables prefixed ``LAOTIE_`` plus an optional TOML file.
+
+Every setting has a default that runs laotie on embedded engines with no servers. The TOML
+file (``LAOTIE_CONFIG``, default ``$LAOTIE_HOME/laotie.toml``) is read when present;
+environment variables override it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from laotie.core.errors import InvalidInput
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """laotie's settings; each field maps to ``LAOTIE_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="LAOTIE_", extra="forbid", frozen=True)
+
+    home: Path = Field(default=Path(".laotie"), description="data dir holding all state")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means a SQLite file under the home"
+    )
+    host: str = Field(default="127.0.0.1", description="bind host of `laotie serve`")
+    port: int = Field(default=8000, ge=1, le=65535, description="bind port of `laotie serve`")
+    log_level: LogLevel = Field(default="INFO", description="logging level")
+    timezone: str = Field(default="Asia/Shanghai", description="time zone of day boundaries")
+    environment: Literal["development", "production"] = Field(
+        default="development", description="production refuses default secrets"
+    )
+    max_batch_events: int = Field(default=10_000, ge=1, description="events per ingest batch")
+    max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1, description="bytes per batch")
+    llm_base_url: str = Field(default="", description="OpenAI-compatible LLM base URL")
+    llm_api_key: str = Field(default="", repr=False, description="LLM API key (never logged)")
+    llm_model: str = Field(default="", description="LLM model name")
+    kling_access_key: str = Field(default="", repr=False, description="Kling access key")
+    kling_secret_key: str = Field(default="", repr=False, description="Kling secret key")
+    smtp_host: str = Field(default="", description="SMTP server for digests; empty = disabled")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port")
+    smtp_sender: str = Field(default="laotie@localhost", description="From address of digests")
+
+    @field_validator("home")
+    @classmethod
+    def _home_is_dir_path(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"LAOTIE_HOME {value} exists and is not a directory")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite://", "sqlite+pysqlite://", "postgresql")):
+            raise ValueError(
+                "LAOTIE_DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://..."
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"LAOTIE_TIMEZONE {value!r} is not an IANA time zone") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> Settings:
+        if self.environment == "production" and not self.database_url:
+            raise ValueError("production needs an explicit LAOTIE_DATABASE_URL")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to connect to (a SQLite file under the home by default)."""
+        return self.database_url or f"sqlite:///{(self.home / 'laotie.db').resolve()}"
+
+    def path(self, *parts: str) -> Path:
+        """A path under the home, with its parent directory created."""
+        target = self.home.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+
+def _toml_values(home: Path) -> dict[str, Any]:
+    config = Path(os.environ.get("LAOTIE_CONFIG", home / "laotie.toml"))
+    if not config.is_file():
+        return {}
+    with config.open("rb") as handle:
+        data = tomllib.load(handle)
+    return {k: v for k, v in data.items() if not isinstance(v, dict)}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build validated settings from TOML, environment and ``overrides``; clear errors on failure."""
+    home = Path(overrides.get("home") or os.environ.get("LAOTIE_HOME", ".laotie"))
+    values = {
+        k: v for k, v in _toml_values(home).items() if f"LAOTIE_{k.upper()}" not in os.environ
+    }
+    values.update(overrides)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        raise InvalidInput(
+            f"setting LAOTIE_{name.upper()}: {first['msg']}", field=f"LAOTIE_{name.upper()}"
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()

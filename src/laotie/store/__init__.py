@@ -1,0 +1,1 @@
+"""Storage: database engine, tables, repositories, the event log and the Parquet lake."""

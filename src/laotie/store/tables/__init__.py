@@ -1,0 +1,19 @@
+"""All tables; importing this package registers every table on ``Base.metadata``."""
+
+from laotie.store.tables.access import ApiKey
+from laotie.store.tables.base import Base
+from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
+from laotie.store.tables.eventlog import Event, LakePart
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Creator",
+    "Event",
+    "Follow",
+    "Item",
+    "LakePart",
+    "Novel",
+    "Series",
+    "User",
+]
