@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -144,7 +144,10 @@ class ItemPublic(_Schema):
     created_at_ms: int
 
 
-class Page[T](BaseModel):
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
     """One page of a listing and the cursor of the next (None at the end)."""
 
     items: list[T]

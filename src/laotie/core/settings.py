@@ -103,7 +103,7 @@ def _toml_values(home: Path) -> dict[str, Any]:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build validated settings from TOML, environment and ``overrides``; clear errors on failure."""
+    """Validated settings from TOML, environment and ``overrides``; clear errors on failure."""
     home = Path(overrides.get("home") or os.environ.get("LAOTIE_HOME", ".laotie"))
     values = {
         k: v for k, v in _toml_values(home).items() if f"LAOTIE_{k.upper()}" not in os.environ
