@@ -3,11 +3,12 @@
 from laotie.store.tables.access import ApiKey
 from laotie.store.tables.base import Base
 from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
-from laotie.store.tables.eventlog import Event, LakePart
+from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
 
 __all__ = [
     "ApiKey",
     "Base",
+    "CompactedEventId",
     "Creator",
     "Event",
     "Follow",
@@ -15,5 +16,6 @@ __all__ = [
     "LakePart",
     "Novel",
     "Series",
+    "StoreMeta",
     "User",
 ]

@@ -44,3 +44,19 @@ class LakePart(Base):
     min_event_id: Mapped[int]
     max_event_id: Mapped[int]
     created_at_ms: Mapped[int]
+
+
+class CompactedEventId(Base):
+    """Client event ids of events moved to the lake, so late duplicates stay duplicates."""
+
+    __tablename__ = "compacted_event_ids"
+    client_event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    ts_ms: Mapped[int]
+
+
+class StoreMeta(Base):
+    """Small key/value facts about the store (e.g. the lake's compaction horizon)."""
+
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -30,6 +30,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("key_id", name=op.f("uq_api_keys_key_id")),
     )
     op.create_table(
+        "compacted_event_ids",
+        sa.Column("client_event_id", sa.String(length=128), nullable=False),
+        sa.Column("ts_ms", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("client_event_id", name=op.f("pk_compacted_event_ids")),
+    )
+    op.create_table(
         "creators",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(length=128), nullable=False),
@@ -78,6 +84,12 @@ def upgrade() -> None:
     with op.batch_alter_table("lake_parts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_lake_parts_day"), ["day"], unique=False)
 
+    op.create_table(
+        "store_meta",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_store_meta")),
+    )
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -176,6 +188,7 @@ def downgrade() -> None:
     op.drop_table("novels")
     op.drop_table("follows")
     op.drop_table("users")
+    op.drop_table("store_meta")
     with op.batch_alter_table("lake_parts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lake_parts_day"))
 
@@ -186,4 +199,5 @@ def downgrade() -> None:
 
     op.drop_table("events")
     op.drop_table("creators")
+    op.drop_table("compacted_event_ids")
     op.drop_table("api_keys")

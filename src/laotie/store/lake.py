@@ -1,0 +1,239 @@
+"""The Parquet event lake: completed days compacted out of the hot log, and one reader over both.
+
+Compaction writes each day's events to ``<root>/day=YYYY-MM-DD/part-<id>.parquet`` (zstd) under a
+temporary name, renames it, then in ONE transaction registers the part, remembers the moved
+client event ids (so late duplicates stay duplicates) and deletes the rows from the hot log.
+A crash before that commit leaves an unregistered file, which the next compaction removes;
+readers only ever read registered parts, so no event is read twice or lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import delete, insert, select, text
+
+from laotie.core.clock import MS_PER_DAY, day_label, day_start_ms
+from laotie.core.events import EVENT_NAMES, EVENT_TYPES
+from laotie.core.ids import new_id
+from laotie.store.db import Database
+from laotie.store.eventlog import COMPACTED_UNTIL_KEY
+from laotie.store.tables import CompactedEventId, Event, LakePart, StoreMeta
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE_DTYPE = pl.Enum(list(EVENT_TYPES))
+LAKE_SCHEMA: dict[str, pl.DataType] = {
+    "event_id": pl.Int64(),
+    "client_event_id": pl.Utf8(),
+    "type": pl.Int16(),
+    "user_id": pl.Int64(),
+    "item_id": pl.Int64(),
+    "ts_ms": pl.Int64(),
+    "watch_ms": pl.Int64(),
+    "duration_ms": pl.Int64(),
+    "value": pl.Float64(),
+    "amount_fen": pl.Int64(),
+    "ref": pl.Utf8(),
+    "request_id": pl.Utf8(),
+    "device_id": pl.Utf8(),
+}
+_SELECT = (
+    "SELECT id, client_event_id, type, user_id, item_id, ts_ms, watch_ms, duration_ms, value, "
+    "amount_fen, ref, request_id, device_id FROM events"
+)
+PART_ROWS = 1_000_000
+
+
+@dataclass
+class CompactionReport:
+    """What one compaction moved: rows and parts per day."""
+
+    rows: int
+    parts: int
+    days: list[str]
+    compacted_until_ms: int
+
+
+class Lake:
+    """The event lake under ``root`` (usually ``$LAOTIE_HOME/lake/events``) plus the hot log."""
+
+    def __init__(self, db: Database, root: Path) -> None:
+        self.db = db
+        self.root = Path(root)
+
+    def compact(self, before_ms: int) -> CompactionReport:
+        """Move hot-log events with ``ts_ms < before_ms`` (floored to a UTC day) to Parquet."""
+        cutoff = day_start_ms(before_ms, "UTC")
+        self._remove_orphans()
+        with self.db.session() as session:
+            first = session.execute(
+                text("SELECT min(ts_ms) FROM events WHERE ts_ms < :c"), {"c": cutoff}
+            ).scalar()
+        rows = parts = 0
+        days: list[str] = []
+        if first is not None:
+            day = day_start_ms(int(first), "UTC")
+            while day < cutoff:
+                moved, written = self._compact_day(day, day + MS_PER_DAY)
+                if moved:
+                    days.append(day_label(day))
+                rows += moved
+                parts += written
+                day += MS_PER_DAY
+        self._raise_horizon(cutoff)
+        return CompactionReport(rows=rows, parts=parts, days=days, compacted_until_ms=cutoff)
+
+    def _compact_day(self, start: int, end: int) -> tuple[int, int]:
+        moved = parts = 0
+        last_id = 0
+        while True:
+            with self.db.session() as session:
+                result = session.connection().exec_driver_sql(
+                    f"{_SELECT} WHERE ts_ms >= ? AND ts_ms < ? AND id > ? ORDER BY id LIMIT ?",
+                    (start, end, last_id, PART_ROWS),
+                )
+                batch = result.fetchall()
+            if not batch:
+                return moved, parts
+            frame = _frame(batch)
+            last_id = int(frame["event_id"].max())  # type: ignore[arg-type]
+            self._write_part(frame, day_label(start))
+            moved += frame.height
+            parts += 1
+
+    def _write_part(self, frame: pl.DataFrame, day: str) -> None:
+        folder = self.root / f"day={day}"
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / f"part-{new_id()}.parquet"
+        temporary = final.with_suffix(".tmp")
+        frame.write_parquet(temporary, compression="zstd")
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        temporary.rename(final)
+        first, last = int(frame["event_id"].min()), int(frame["event_id"].max())  # type: ignore[arg-type]
+        ids = frame.select("client_event_id", "ts_ms").rows()
+        with self.db.session() as session:
+            session.add(
+                LakePart(
+                    day=day,
+                    path=str(final.relative_to(self.root)),
+                    rows=frame.height,
+                    min_event_id=first,
+                    max_event_id=last,
+                    created_at_ms=int(frame["ts_ms"].max()),  # type: ignore[arg-type]
+                )
+            )
+            for start in range(0, len(ids), 10_000):
+                session.execute(
+                    insert(CompactedEventId).prefix_with("OR IGNORE")
+                    if self.db.is_sqlite
+                    else insert(CompactedEventId),
+                    [{"client_event_id": c, "ts_ms": t} for c, t in ids[start : start + 10_000]],
+                )
+            event_ids = frame["event_id"].to_list()
+            for start in range(0, len(event_ids), 900):
+                session.execute(delete(Event).where(Event.id.in_(event_ids[start : start + 900])))
+
+    def _raise_horizon(self, cutoff: int) -> None:
+        with self.db.session() as session:
+            row = session.get(StoreMeta, COMPACTED_UNTIL_KEY)
+            if row is None:
+                session.add(StoreMeta(key=COMPACTED_UNTIL_KEY, value=str(cutoff)))
+            elif int(row.value) < cutoff:
+                row.value = str(cutoff)
+
+    def _remove_orphans(self) -> None:
+        if not self.root.exists():
+            return
+        with self.db.session() as session:
+            known = set(session.scalars(select(LakePart.path)))
+        for path in self.root.glob("day=*/*"):
+            if str(path.relative_to(self.root)) not in known:
+                log.warning("removing unregistered lake file %s (interrupted compaction)", path)
+                path.unlink()
+
+    def parts(self, *, start_ms: int | None = None, end_ms: int | None = None) -> list[Path]:
+        """Registered Parquet parts whose day overlaps [start_ms, end_ms)."""
+        with self.db.session() as session:
+            query = select(LakePart.path, LakePart.day).order_by(LakePart.id)
+            rows = session.execute(query).all()
+        low = day_label(start_ms) if start_ms is not None else None
+        high = day_label(end_ms - 1) if end_ms is not None else None
+        return [
+            self.root / path
+            for path, day in rows
+            if (low is None or day >= low) and (high is None or day <= high)
+        ]
+
+    def read(
+        self,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        types: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """Events in [start_ms, end_ms) from lake + hot log by event id; ``type`` as an Enum."""
+        frames = []
+        paths = self.parts(start_ms=start_ms, end_ms=end_ms)
+        if paths:
+            frames.append(pl.scan_parquet(paths).filter(_window(start_ms, end_ms, types)).collect())
+        frames.append(self._hot(start_ms, end_ms, types))
+        events = pl.concat(frames, how="vertical").sort("event_id")
+        return events.with_columns(
+            pl.col("type").replace_strict(EVENT_NAMES, return_dtype=EVENT_TYPE_DTYPE)
+        )
+
+    def _hot(
+        self, start_ms: int | None, end_ms: int | None, types: Sequence[str] | None
+    ) -> pl.DataFrame:
+        clauses, params = [], []
+        if start_ms is not None:
+            clauses.append("ts_ms >= ?")
+            params.append(start_ms)
+        if end_ms is not None:
+            clauses.append("ts_ms < ?")
+            params.append(end_ms)
+        if types:
+            codes = [EVENT_TYPES.index(t) for t in types]
+            clauses.append(f"type IN ({', '.join('?' * len(codes))})")
+            params.extend(codes)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self.db.session() as session:
+            if self.db.is_sqlite:
+                rows = (
+                    session.connection().exec_driver_sql(_SELECT + where, tuple(params)).fetchall()
+                )
+            else:
+                named = where
+                for i in range(len(params)):
+                    named = named.replace("?", f":p{i}", 1)
+                bound = {f"p{i}": value for i, value in enumerate(params)}
+                rows = session.execute(text(_SELECT + named), bound).fetchall()
+        return _frame(rows)
+
+
+def _window(start_ms: int | None, end_ms: int | None, types: Sequence[str] | None) -> pl.Expr:
+    condition = pl.lit(True)
+    if start_ms is not None:
+        condition &= pl.col("ts_ms") >= start_ms
+    if end_ms is not None:
+        condition &= pl.col("ts_ms") < end_ms
+    if types:
+        condition &= pl.col("type").is_in([EVENT_TYPES.index(t) for t in types])
+    return condition
+
+
+def _frame(rows: Sequence[Sequence[object]]) -> pl.DataFrame:
+    if not rows:
+        return pl.DataFrame(schema=LAKE_SCHEMA)
+    columns = list(zip(*rows, strict=True))
+    return pl.DataFrame(
+        {name: list(col) for name, col in zip(LAKE_SCHEMA, columns, strict=True)},
+        schema=LAKE_SCHEMA,
+    )
