@@ -1,0 +1,149 @@
+"""KPIs against values computed by hand on the fixture world of conftest.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from laotie.core.errors import InvalidInput
+from laotie.insights import kpis
+from laotie.insights.kpis import (
+    cohort_retention,
+    gini,
+    is_long_view,
+    is_valid_play,
+    kind_mix,
+    kpi_table,
+)
+
+D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
+
+
+def row(table: pl.DataFrame, day: date) -> dict:
+    return table.filter(pl.col("period") == day).row(0, named=True)
+
+
+def test_long_view_and_valid_play_follow_kuairand() -> None:
+    assert is_long_view(10_000, 10_000)
+    assert not is_long_view(9_999, 10_000)
+    assert not is_long_view(18_000, 60_000)  # strictly more than 18 s for long items
+    assert is_long_view(18_001, 60_000)
+    assert is_long_view(18_000, 18_000)
+    assert is_valid_play(7_001, 30_000)
+    assert not is_valid_play(7_000, 30_000)
+    assert is_valid_play(5_000, 5_000)
+
+
+def test_daily_kpis_match_hand_computed_values(events, items) -> None:
+    table = kpi_table(events, items, tz="Asia/Shanghai")
+    assert table["period"].to_list() == [D1, D2]
+    day1, day2 = row(table, D1), row(table, D2)
+    # user 99 only has a platform event; user 1 on two devices counts once
+    assert day1["dau"] == 2
+    assert day2["dau"] == 3
+    assert (day1["wau"], day1["mau"], day2["wau"], day2["mau"]) == (2, 2, 3, 3)
+    assert day1["dau_mau"] == 1.0
+    assert day1["impressions"] == 3
+    assert day1["plays"] == 2
+    assert day1["watch_ms"] == 35_000
+    assert day1["long_views"] == 2
+    assert day1["watch_minutes_per_dau"] == pytest.approx(35_000 / 60_000 / 2)
+    assert day1["plays_per_dau"] == 1.0
+    assert day1["play_rate"] == pytest.approx(2 / 3)
+    assert day1["long_view_rate"] == pytest.approx(2 / 3)
+    assert day1["like_rate"] == pytest.approx(1 / 3)
+    assert day1["hate_rate"] == pytest.approx(1 / 3)
+    assert day1["follow_rate"] == 0.0
+    assert day1["aigc_impression_share"] == pytest.approx(1 / 3)
+    assert day1["aigc_watch_share"] == pytest.approx(4 / 7)
+    assert day1["new_item_exposure_share"] == pytest.approx(1 / 3)
+    assert day1["creator_exposure_gini"] == pytest.approx(4 / 9)
+    assert day1["d1_retention"] == 1.0
+    assert day1["d7_retention"] is None
+    assert day1["ad_ctr"] is None
+    assert day1["gmv_fen"] == 0
+
+    assert day2["impressions"] == 2
+    assert day2["long_views"] == 1
+    assert day2["follow_rate"] == pytest.approx(1 / 2)
+    assert day2["new_item_exposure_share"] == 0.0
+    assert day2["creator_exposure_gini"] == pytest.approx(1 / 3)
+    assert day2["d1_retention"] is None
+    assert day2["ad_ctr"] == 1.0
+    assert day2["ad_load"] == pytest.approx(1 / 3)
+    assert day2["gmv_fen"] == 600
+    assert day2["paying_users"] == 1
+
+
+def test_day_boundary_depends_on_the_time_zone(events, items) -> None:
+    utc = kpi_table(events, items, tz="UTC")
+    # In UTC user 3's local-midnight impression (16:00Z) falls on 2026-03-02.
+    assert row(utc, D1)["dau"] == 3
+    assert row(utc, D1)["impressions"] == 4
+
+
+def test_week_aggregates_are_ratios_of_sums(events, items) -> None:
+    table = kpi_table(events, items, by="week")
+    assert table.height == 1
+    week = table.row(0, named=True)
+    assert week["period"] == D1  # Monday
+    assert week["dau"] == 2.5
+    assert week["active_users"] == 3
+    assert week["play_rate"] == pytest.approx(3 / 5)
+    assert week["watch_minutes_per_dau"] == pytest.approx(62_000 / 60_000 / 5)
+    assert week["creator_exposure_gini"] == pytest.approx(0.4)
+    assert week["d1_retention"] == 1.0
+
+
+def test_range_limits_counts_but_keeps_lookback(events, items) -> None:
+    table = kpi_table(events, items, first_day=D2, last_day=D2)
+    day2 = table.row(0, named=True)
+    assert table.height == 1
+    assert day2["impressions"] == 2
+    assert day2["wau"] == 3  # users of the day before still count in the window
+
+
+def test_empty_days_inside_the_range_are_zero(events, items) -> None:
+    table = kpi_table(events, items, first_day=D1, last_day=date(2026, 3, 5))
+    assert table.height == 4
+    last = row(table, date(2026, 3, 5))
+    assert last["dau"] == 0
+    assert last["wau"] == 3
+    assert last["play_rate"] is None
+
+
+def test_kind_mix(events, items) -> None:
+    mix = kind_mix(events, items).filter(pl.col("period") == D1)
+    by_kind = {r["kind"]: r for r in mix.iter_rows(named=True)}
+    assert by_kind["video"]["impressions"] == 2
+    assert by_kind["episode"]["watch_ms"] == 20_000
+    assert by_kind["video"]["watch_share"] == pytest.approx(15 / 35)
+
+
+def test_cohort_retention(events) -> None:
+    table = cohort_retention(events, max_offset_days=1)
+    assert table.rows() == [(D1, 2, 1.0, 1.0), (D2, 1, 1.0, None)]
+
+
+def test_gini_reference_values() -> None:
+    assert gini([1, 1, 1]) == 0.0
+    assert gini([0, 0, 5]) == pytest.approx(2 / 3)
+    assert gini([]) == 0.0
+
+
+def test_bad_options_are_invalid_input(events, items) -> None:
+    with pytest.raises(InvalidInput) as err:
+        kpi_table(events, items, tz="Mars/Olympus")
+    assert err.value.field == "tz"
+    with pytest.raises(InvalidInput) as err:
+        kpi_table(events, items, by="year")  # type: ignore[arg-type]
+    assert err.value.field == "by"
+    with pytest.raises(InvalidInput):
+        kpi_table(events, items, first_day=D2, last_day=D1)
+
+
+def test_every_kpi_is_documented() -> None:
+    for kpi in kpis.KPIS.values():
+        assert kpi.definition and kpi.label_zh and kpi.unit
