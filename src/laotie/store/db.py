@@ -61,11 +61,17 @@ class Database:
         """Apply every pending Alembic migration (all area branches: ``upgrade heads``)."""
         from alembic import command
         from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         config.attributes["connection_url"] = self.url
         try:
+            with self.engine.connect() as connection:
+                current = set(MigrationContext.configure(connection).get_current_heads())
+            if current == set(ScriptDirectory.from_config(config).get_heads()):
+                return
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")

@@ -1,0 +1,52 @@
+# laotie: `make demo` and `make test` set everything up on a fresh Debian machine, then run.
+# A second run reinstalls nothing that is already there.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM)
+APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1
+DEPS_STAMP := $(VENV)/.deps-installed
+
+.PHONY: demo test test-all bench lint setup system-packages clean
+
+demo: setup
+	$(BIN)/laotie demo
+
+test: setup
+	$(BIN)/pytest
+
+test-all: setup
+	$(BIN)/pytest -m ''
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	@echo "run: $(BIN)/laotie bench <area>   (areas: ls benchmarks/*.py)"
+
+setup: system-packages $(DEPS_STAMP)
+
+$(DEPS_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "laotie needs Python >= 3.11; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel setuptools
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  || echo "warning: could not install$$missing; install them yourself (apt-get install$$missing)"; \
+	else \
+	  echo "warning: missing Debian packages:$$missing. Install them with: sudo apt-get install$$missing"; \
+	fi
+
+clean:
+	rm -rf $(VENV) .laotie .pytest_cache .ruff_cache

@@ -1,0 +1,197 @@
+"""Users, creators, series/novels and items: CRUD with cursor pagination and filters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from laotie.api.deps import (
+    AdminKey,
+    CurrentKey,
+    ReaderKey,
+    ServicesDep,
+    require_role,
+    require_scope,
+)
+from laotie.core.catalog import (
+    ContainerCreate,
+    ContainerPublic,
+    CreatorCreate,
+    CreatorPublic,
+    CreatorUpdate,
+    ItemCreate,
+    ItemPublic,
+    ItemUpdate,
+    Page,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus, Role
+from laotie.store.repos import catalog
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+Limit = Annotated[int, Query(ge=1, le=catalog.MAX_PAGE, description="page size")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+_creator_or_admin = require_role(Role.ADMIN, Role.CREATOR)
+
+
+@router.post("/users", status_code=201)
+def create_user(body: UserCreate, services: ServicesDep, _: AdminKey) -> UserPublic:
+    """Create a user."""
+    with services.db.session() as session:
+        return catalog.user_public(catalog.create_user(session, user=body))
+
+
+@router.get("/users")
+def list_users(
+    services: ServicesDep,
+    _: AdminKey,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    segment: str | None = None,
+) -> Page[UserPublic]:
+    """List users, oldest first."""
+    with services.db.session() as session:
+        return catalog.list_users(session, cursor=cursor, limit=limit, segment=segment)
+
+
+@router.get("/users/{user_id}")
+def get_user(user_id: str, services: ServicesDep, _: AdminKey) -> UserPublic:
+    """One user."""
+    with services.db.session() as session:
+        return catalog.user_public(catalog.get_user(session, external_id=user_id))
+
+
+@router.patch("/users/{user_id}")
+def update_user(user_id: str, body: UserUpdate, services: ServicesDep, _: AdminKey) -> UserPublic:
+    """Change a user's fields."""
+    with services.db.session() as session:
+        return catalog.user_public(catalog.update_user(session, external_id=user_id, update=body))
+
+
+@router.post("/creators", status_code=201)
+def create_creator(body: CreatorCreate, services: ServicesDep, _: AdminKey) -> CreatorPublic:
+    """Create a creator."""
+    with services.db.session() as session:
+        return catalog.creator_public(catalog.create_creator(session, creator=body))
+
+
+@router.get("/creators")
+def list_creators(
+    services: ServicesDep, _: ReaderKey, cursor: Cursor = None, limit: Limit = 50
+) -> Page[CreatorPublic]:
+    """List creators, oldest first."""
+    with services.db.session() as session:
+        return catalog.list_creators(session, cursor=cursor, limit=limit)
+
+
+@router.get("/creators/{creator_id}")
+def get_creator(creator_id: str, services: ServicesDep, _: ReaderKey) -> CreatorPublic:
+    """One creator."""
+    with services.db.session() as session:
+        return catalog.creator_public(catalog.get_creator(session, external_id=creator_id))
+
+
+@router.patch("/creators/{creator_id}")
+def update_creator(
+    creator_id: str, body: CreatorUpdate, services: ServicesDep, principal: CurrentKey
+) -> CreatorPublic:
+    """Change a creator's fields (the creator's own key, or admin)."""
+    _creator_or_admin(principal)
+    require_scope(principal, creator_id)
+    with services.db.session() as session:
+        row = catalog.update_creator(session, external_id=creator_id, update=body)
+        return catalog.creator_public(row)
+
+
+@router.post("/series", status_code=201)
+def create_series(
+    body: ContainerCreate, services: ServicesDep, principal: CurrentKey
+) -> ContainerPublic:
+    """Create a micro-drama series (the creator's own key, or admin)."""
+    _creator_or_admin(principal)
+    require_scope(principal, body.creator_id)
+    with services.db.session() as session:
+        return catalog.container_public(session, catalog.create_series(session, series=body))
+
+
+@router.post("/novels", status_code=201)
+def create_novel(
+    body: ContainerCreate, services: ServicesDep, principal: CurrentKey
+) -> ContainerPublic:
+    """Create a novel (the creator's own key, or admin)."""
+    _creator_or_admin(principal)
+    require_scope(principal, body.creator_id)
+    with services.db.session() as session:
+        return catalog.container_public(session, catalog.create_novel(session, novel=body))
+
+
+@router.post("/items", status_code=201)
+def create_item(body: ItemCreate, services: ServicesDep, principal: CurrentKey) -> ItemPublic:
+    """Create an item (the creator's own key, or admin)."""
+    _creator_or_admin(principal)
+    require_scope(principal, body.creator_id)
+    with services.db.session() as session:
+        return catalog.item_public(session, catalog.create_item(session, item=body))
+
+
+@router.get("/items")
+def list_items(
+    services: ServicesDep,
+    _: ReaderKey,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    kind: ItemKind | None = None,
+    creator_id: str | None = None,
+    parent_id: str | None = None,
+    status: ItemStatus | None = None,
+    aigc_status: AigcStatus | None = None,
+) -> Page[ItemPublic]:
+    """List items, oldest first, filtered by kind, creator, parent, status or AIGC status."""
+    with services.db.session() as session:
+        return catalog.list_items(
+            session,
+            cursor=cursor,
+            limit=limit,
+            kind=kind,
+            creator_id=creator_id,
+            parent_id=parent_id,
+            status=status,
+            aigc_status=aigc_status,
+        )
+
+
+@router.get("/items/{item_id}")
+def get_item(item_id: str, services: ServicesDep, _: ReaderKey) -> ItemPublic:
+    """One item."""
+    with services.db.session() as session:
+        return catalog.item_public(session, catalog.get_item(session, external_id=item_id))
+
+
+@router.patch("/items/{item_id}")
+def update_item(
+    item_id: str, body: ItemUpdate, services: ServicesDep, principal: CurrentKey
+) -> ItemPublic:
+    """Change an item's fields (its creator's key, or admin)."""
+    _creator_or_admin(principal)
+    with services.db.session() as session:
+        row = catalog.get_item(session, external_id=item_id)
+        owner = catalog.item_public(session, row).creator_id
+        require_scope(principal, owner)
+        row = catalog.update_item(session, external_id=item_id, update=body)
+        return catalog.item_public(session, row)
+
+
+@router.delete("/items/{item_id}", status_code=204)
+def delete_item(item_id: str, services: ServicesDep, principal: CurrentKey) -> Response:
+    """Remove an item from distribution (its creator's key, or admin)."""
+    _creator_or_admin(principal)
+    with services.db.session() as session:
+        owner = catalog.item_public(
+            session, catalog.get_item(session, external_id=item_id)
+        ).creator_id
+        require_scope(principal, owner)
+        catalog.delete_item(session, external_id=item_id)
+    return Response(status_code=204)

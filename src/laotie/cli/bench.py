@@ -1,0 +1,38 @@
+"""``laotie bench <area>``: run an area's benchmark from ``benchmarks/<area>.py``."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from laotie.cli._common import console
+from laotie.core.errors import NotFound
+
+BENCH_DIR = Path(__file__).resolve().parents[3] / "benchmarks"
+
+
+def _available() -> list[str]:
+    return sorted(p.stem for p in BENCH_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
+def bench(
+    area: Annotated[str, typer.Argument(help="the area to measure, e.g. ingest, feed, ads")],
+    quick: Annotated[bool, typer.Option(help="a small, fast run for smoke-testing")] = False,
+) -> None:
+    """Measure an area against its peer in the same run. Example: laotie bench ingest --quick"""
+    script = BENCH_DIR / f"{area}.py"
+    if not script.is_file():
+        raise NotFound(
+            f"no benchmark {area!r}; available: {', '.join(_available()) or 'none'} "
+            f"(benchmarks ship with the source checkout in {BENCH_DIR})",
+            field="area",
+        )
+    spec = importlib.util.spec_from_file_location(f"laotie_bench_{area}", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    console.rule(f"laotie bench {area}")
+    module.run(quick=quick)

@@ -1,0 +1,37 @@
+"""The one place that builds laotie's services from settings and wires the areas together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from laotie.core.clock import Clock, SystemClock
+from laotie.core.settings import Settings
+from laotie.store.db import Database
+from laotie.store.eventlog import EventLog
+from laotie.store.lake import Lake
+
+
+@dataclass
+class Services:
+    """Everything a process needs: settings, the store, the event log and each area's service."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    events: EventLog
+    lake: Lake
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """Create the home, apply migrations and build every service on ``settings``."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    clock = clock or SystemClock()
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    events = EventLog(db, clock=clock, max_batch=settings.max_batch_events)
+    lake = Lake(db, settings.home / "lake" / "events")
+    return Services(settings=settings, db=db, clock=clock, events=events, lake=lake)
