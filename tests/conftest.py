@@ -1,0 +1,68 @@
+"""Fixtures shared by every area: a temporary home, its services, an API client and keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from laotie.api import create_app
+from laotie.core.settings import Settings, load_settings
+from laotie.store.repos import access
+from laotie.wiring import Services, build_services
+
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The reference data folder next to the repo; skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"reference data not found at {SHARED_DATA}")
+    return SHARED_DATA.resolve()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on a fresh home in a temporary directory (a real SQLite file)."""
+    for name in list(__import__("os").environ):
+        if name.startswith("LAOTIE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LAOTIE_HOME", str(tmp_path / "home"))
+    return load_settings(home=tmp_path / "home")
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    """Every service built on the temporary home, migrations applied."""
+    built = build_services(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    """An HTTP client for the API on the temporary home."""
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+def make_key(services: Services, role: str, scope: str | None = None) -> dict[str, str]:
+    """Authorization headers for a new key of ``role`` (and ``scope``)."""
+    with services.db.session() as session:
+        key, _ = access.create_key(session, role=role, scope=scope)
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def admin_headers(services: Services) -> dict[str, str]:
+    """Authorization headers of an admin key."""
+    return make_key(services, "admin")
+
+
+@pytest.fixture
+def app_headers(services: Services) -> dict[str, str]:
+    """Authorization headers of an app key (ingest events, read feeds)."""
+    return make_key(services, "app")
