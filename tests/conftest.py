@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,20 +49,25 @@ def client(services: Services) -> Iterator[TestClient]:
         yield test_client
 
 
-def make_key(services: Services, role: str, scope: str | None = None) -> dict[str, str]:
-    """Authorization headers for a new key of ``role`` (and ``scope``)."""
+def _headers(services: Services, role: str, scope: str | None = None) -> dict[str, str]:
     with services.db.session() as session:
         key, _ = access.create_key(session, role=role, scope=scope)
     return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture
+def make_headers(services: Services) -> Callable[..., dict[str, str]]:
+    """A factory: ``make_headers(role, scope=None)`` -> headers of a new key."""
+    return lambda role, scope=None: _headers(services, role, scope)
+
+
+@pytest.fixture
 def admin_headers(services: Services) -> dict[str, str]:
     """Authorization headers of an admin key."""
-    return make_key(services, "admin")
+    return _headers(services, "admin")
 
 
 @pytest.fixture
 def app_headers(services: Services) -> dict[str, str]:
     """Authorization headers of an app key (ingest events, read feeds)."""
-    return make_key(services, "app")
+    return _headers(services, "app")
