@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     smtp_host: str = Field(default="", description="SMTP server for digests; empty = disabled")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port")
     smtp_sender: str = Field(default="laotie@localhost", description="From address of digests")
+    ads_max_bid_fen: int = Field(default=100_000, ge=1, description="largest ad bid, fen")
+    ads_max_daily_budget_fen: int = Field(
+        default=100_000_000, ge=1, description="largest campaign daily budget, fen"
+    )
+    ads_max_topup_fen: int = Field(
+        default=1_000_000_000, ge=1, description="largest single advertiser top-up, fen"
+    )
+    ads_reserve_cpm_fen: int = Field(
+        default=100, ge=0, description="auction reserve price, fen per 1,000 impressions"
+    )
+    ads_min_gap: int = Field(
+        default=3, ge=2, description="feed items between two ads at least this apart"
+    )
+    ads_categories: list[str] = Field(
+        default_factory=list, description="ad categories accepted besides the catalog's"
+    )
 
     @field_validator("home")
     @classmethod
