@@ -1,11 +1,25 @@
 """All tables; importing this package registers every table on ``Base.metadata``."""
 
 from laotie.store.tables.access import ApiKey
+from laotie.store.tables.ads import (
+    AdAdvertiser,
+    AdCampaign,
+    AdCreative,
+    AdJournal,
+    AdOutcome,
+    AdPosting,
+)
 from laotie.store.tables.base import Base
 from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
 from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
 
 __all__ = [
+    "AdAdvertiser",
+    "AdCampaign",
+    "AdCreative",
+    "AdJournal",
+    "AdOutcome",
+    "AdPosting",
     "ApiKey",
     "Base",
     "CompactedEventId",
