@@ -44,6 +44,24 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="", description="LLM model name")
     kling_access_key: str = Field(default="", repr=False, description="Kling access key")
     kling_secret_key: str = Field(default="", repr=False, description="Kling secret key")
+    kling_base_url: str = Field(
+        default="https://api-beijing.klingai.com", description="Kling API base URL"
+    )
+    tts_engine: Literal["espeak", "openai"] = Field(
+        default="espeak", description="speech engine: offline espeak-ng or OpenAI-compatible"
+    )
+    tts_base_url: str = Field(default="", description="OpenAI-compatible speech base URL")
+    tts_api_key: str = Field(default="", repr=False, description="speech API key")
+    tts_model: str = Field(default="tts-1", description="speech model name")
+    tts_voice: str = Field(default="alloy", description="speech voice name")
+    image_base_url: str = Field(default="", description="OpenAI-compatible image base URL")
+    image_api_key: str = Field(default="", repr=False, description="image API key")
+    image_model: str = Field(default="gpt-image-1", description="image model name")
+    studio_max_script_chars: int = Field(
+        default=20_000, ge=1, description="longest narration script accepted (characters)"
+    )
+    c2pa_cert_path: str = Field(default="", description="C2PA signing certificate chain (PEM)")
+    c2pa_key_path: str = Field(default="", repr=False, description="C2PA private key (PEM)")
     smtp_host: str = Field(default="", description="SMTP server for digests; empty = disabled")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port")
     smtp_sender: str = Field(default="laotie@localhost", description="From address of digests")
