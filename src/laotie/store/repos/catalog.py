@@ -338,9 +338,9 @@ def create_item(session: Session, *, item: ItemCreate) -> Item:
         if parent_id is None:
             raise NotFound(f"{table.__tablename__} {item.parent_id!r} not found", field="parent_id")
     row = Item(**_item_values(item, creator.id, parent_id, now_ms()))
-    session.add(row)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add(row)
     except IntegrityError as exc:
         raise Conflict(
             f"position {item.position} of {item.parent_id!r} is taken", field="position"
