@@ -1,0 +1,253 @@
+"""The one-pass renderer: shots, voice, music, subtitles and the AIGC notice -> one MP4.
+
+Every render is a single ffmpeg invocation whose filter graph does all the work: each still
+is decoded once and repeated in memory (``loop``), panned with a moving ``crop`` or zoomed
+with ``zoompan``, the shots are concatenated, subtitles are burnt in with libass, an optional
+overlay track (the presenter) and the visible "AI生成" badge are overlaid, music is ducked
+under the voice with a side-chain compressor, and the ``AIGC`` tag is written to the MP4.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from laotie.core.errors import InvalidInput
+from laotie.studio.aigc_label import AigcLabel
+from laotie.studio.ffmpeg import atomic_output, run_ffmpeg
+from laotie.studio.media_labels import FONT_PATH, mp4_label_args, render_badge
+from laotie.studio.probe import probe
+from laotie.studio.render.formats import VideoFormat
+from laotie.studio.render.subtitles import write_ass, write_srt
+from laotie.studio.render.visuals import MOTION_MARGIN, check_visual, is_clip, prepare_still
+from laotie.studio.tts.base import Narration
+
+#: camera moves a still can get; "zoom-in" costs a scale per frame, the pans are free crops
+MOTIONS = ("pan-right", "pan-left", "pan-down", "pan-up", "zoom-in", "still")
+#: the order shots cycle through when the caller names no motion
+DEFAULT_MOTIONS = ("pan-right", "pan-down", "pan-left", "pan-up")
+#: output audio sample rate (Hz)
+AUDIO_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One visual (still image or clip) shown for ``weight`` shares of the total time."""
+
+    source: Path
+    weight: float = 1.0
+    motion: str = ""
+
+
+@dataclass(frozen=True)
+class OverlayTrack:
+    """An ffconcat list of RGBA PNGs with durations, overlaid at ``x``, ``y`` (the presenter)."""
+
+    concat_list: Path
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class Composition:
+    """Everything one render needs; music gain in dB below the voice."""
+
+    video: VideoFormat
+    shots: tuple[Shot, ...]
+    narration: Narration
+    label: AigcLabel
+    music: Path | None = None
+    music_gain_db: float = -12.0
+    overlay: OverlayTrack | None = None
+    burn_subtitles: bool = True
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """A finished video: its path, the SRT beside it, duration (s) and the label it carries."""
+
+    path: Path
+    srt_path: Path
+    duration_s: float
+    width: int
+    height: int
+    label: AigcLabel
+
+
+def shot_frames(weights: Sequence[float], total_frames: int) -> list[int]:
+    """Split ``total_frames`` over shots in proportion to ``weights`` (each gets >= 1 frame)."""
+    if not weights or any(w <= 0 for w in weights):
+        raise InvalidInput("shot weights must be positive", field="shots")
+    if total_frames < len(weights):
+        raise InvalidInput(
+            f"{len(weights)} visuals do not fit in {total_frames} frames",
+            field="images",
+            limit=total_frames,
+        )
+    total = sum(weights)
+    bounds, acc = [0], 0.0
+    for weight in weights:
+        acc += weight
+        bounds.append(round(acc / total * total_frames))
+    frames = [max(1, b - a) for a, b in itertools.pairwise(bounds)]
+    frames[-1] += total_frames - sum(frames)
+    return frames
+
+
+def _motion_filter(motion: str, video: VideoFormat, frames: int) -> str:
+    w, h, last = video.width, video.height, max(1, frames - 1)
+    if motion == "pan-right":
+        return f"crop={w}:{h}:'(iw-ow)*n/{last}':'(ih-oh)/2'"
+    if motion == "pan-left":
+        return f"crop={w}:{h}:'(iw-ow)*(1-n/{last})':'(ih-oh)/2'"
+    if motion == "pan-down":
+        return f"crop={w}:{h}:'(iw-ow)/2':'(ih-oh)*n/{last}'"
+    if motion == "pan-up":
+        return f"crop={w}:{h}:'(iw-ow)/2':'(ih-oh)*(1-n/{last})'"
+    if motion == "zoom-in":
+        return (
+            f"zoompan=z='1+{MOTION_MARGIN:.3f}*on/{last}':x='iw/2-iw/zoom/2':"
+            f"y='ih/2-ih/zoom/2':d=1:s={w}x{h}:fps={video.fps}"
+        )
+    if motion == "still":
+        return f"crop={w}:{h}"
+    raise InvalidInput(f"unknown motion {motion!r}", field="motion", limit=MOTIONS)
+
+
+def _shot_chain(
+    index: int, shot: Shot, frames: int, video: VideoFormat, motion: str
+) -> tuple[list[str], str]:
+    """Input arguments and the filter chain for one shot (label ``[s<index>]``)."""
+    if is_clip(shot.source):
+        inputs = ["-stream_loop", "-1", "-i", str(shot.source)]
+        chain = (
+            f"[{index}:v]fps={video.fps},scale={video.width}:{video.height}:"
+            f"force_original_aspect_ratio=increase,crop={video.width}:{video.height},"
+            f"setsar=1,format=yuv420p,trim=end_frame={frames},setpts=N/{video.fps}/TB[s{index}]"
+        )
+        return inputs, chain
+    inputs = ["-i", str(shot.source)]
+    chain = (
+        f"[{index}:v]format=yuv420p,loop=loop={frames - 1}:size=1:start=0,"
+        f"setpts=N/{video.fps}/TB,{_motion_filter(motion, video, frames)},setsar=1[s{index}]"
+    )
+    return inputs, chain
+
+
+def build_command(
+    comp: Composition, *, workdir: Path, out: Path, preset: str = "veryfast", crf: int = 23
+) -> list[str]:
+    """The ffmpeg arguments of the single render pass (inputs prepared under ``workdir``)."""
+    video, duration = comp.video, comp.narration.duration_s
+    total_frames = math.ceil(duration * video.fps)
+    frames = shot_frames([s.weight for s in comp.shots], total_frames)
+    args: list[str] = []
+    chains: list[str] = []
+    for index, (shot, count) in enumerate(zip(comp.shots, frames, strict=True)):
+        motion = shot.motion or DEFAULT_MOTIONS[index % len(DEFAULT_MOTIONS)]
+        shot_inputs, chain = _shot_chain(index, shot, count, video, motion)
+        args += shot_inputs
+        chains.append(chain)
+    n = len(comp.shots)
+    labels = "".join(f"[s{i}]" for i in range(n))
+    chains.append(f"{labels}concat=n={n}:v=1:a=0[base]")
+    current = "base"
+    next_input = n
+    if comp.overlay is not None:
+        args += ["-f", "concat", "-safe", "0", "-i", str(comp.overlay.concat_list)]
+        chains.append(
+            f"[{current}][{next_input}:v]overlay={comp.overlay.x}:{comp.overlay.y}:"
+            f"eof_action=repeat:format=auto[presented]"
+        )
+        current, next_input = "presented", next_input + 1
+    if comp.burn_subtitles:
+        chains.append(f"[{current}]ass=subs.ass:fontsdir={FONT_PATH.parent}[subbed]")
+        current = "subbed"
+    badge = render_badge(video.width, video.height, out=workdir / "badge.png")
+    args += ["-i", badge.path.name]
+    chains.append(f"[{current}][{next_input}:v]overlay={badge.x}:{badge.y}:format=auto[vout]")
+    next_input += 1
+    voice = next_input
+    args += ["-i", str(comp.narration.path)]
+    stereo = f"aformat=sample_rates={AUDIO_RATE}:channel_layouts=stereo"
+    if comp.music is not None:
+        music = voice + 1
+        args += ["-stream_loop", "-1", "-i", str(comp.music)]
+        chains += [
+            f"[{voice}:a]{stereo},asplit=2[voice][key]",
+            f"[{music}:a]{stereo},volume={comp.music_gain_db}dB,atrim=0:{duration:.3f}[bed]",
+            "[bed][key]sidechaincompress=threshold=0.02:ratio=12:attack=10:release=400[ducked]",
+            "[voice][ducked]amix=inputs=2:duration=first:normalize=0[aout]",
+        ]
+    else:
+        chains.append(f"[{voice}:a]{stereo}[aout]")
+    return [
+        *args,
+        "-filter_complex",
+        ";".join(chains),
+        "-map",
+        "[vout]",
+        "-map",
+        "[aout]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        str(video.fps),
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-t",
+        f"{duration:.3f}",
+        *mp4_label_args(comp.label),
+        str(out),
+    ]
+
+
+def render(
+    comp: Composition, *, out: Path, workdir: Path, preset: str = "veryfast", crf: int = 23
+) -> RenderResult:
+    """Render ``comp`` to ``out`` (MP4, H.264 + AAC) in one ffmpeg pass; SRT written beside it."""
+    if not comp.shots:
+        raise InvalidInput("a video needs at least one visual", field="images", limit=">= 1")
+    workdir.mkdir(parents=True, exist_ok=True)
+    prepared: list[Shot] = []
+    for index, shot in enumerate(comp.shots):
+        source = check_visual(shot.source)
+        if not is_clip(source):
+            source = prepare_still(
+                source, comp.video, out=workdir / f"still_{index:03d}.png", margin=MOTION_MARGIN
+            )
+        prepared.append(Shot(source.resolve(), shot.weight, shot.motion))
+    if comp.music is not None:
+        music_info = probe(comp.music)
+        if not music_info.has_audio:
+            raise InvalidInput(f"music file has no audio: {comp.music}", field="music")
+    write_ass(comp.narration.cues, comp.video, out=workdir / "subs.ass")
+    staged = Composition(
+        video=comp.video,
+        shots=tuple(prepared),
+        narration=comp.narration,
+        label=comp.label,
+        music=comp.music.resolve() if comp.music else None,
+        music_gain_db=comp.music_gain_db,
+        overlay=comp.overlay,
+        burn_subtitles=comp.burn_subtitles,
+    )
+    out = Path(out).resolve()
+    with atomic_output(out) as temp:
+        args = build_command(staged, workdir=workdir, out=temp, preset=preset, crf=crf)
+        run_ffmpeg(args, stage="render", input_name=str(out), cwd=workdir)
+    srt = write_srt(comp.narration.cues, out=out.with_suffix(".srt"))
+    return RenderResult(
+        out, srt, comp.narration.duration_s, comp.video.width, comp.video.height, comp.label
+    )

@@ -1,0 +1,21 @@
+"""Choose the speech engine from settings."""
+
+from __future__ import annotations
+
+from laotie.core.settings import Settings
+from laotie.studio.tts.base import TtsEngine
+from laotie.studio.tts.espeak import EspeakTts
+from laotie.studio.tts.openai_speech import OpenAiSpeech
+
+
+def engine_from_settings(settings: Settings, *, voice: str = "", speed: float = 1.0) -> TtsEngine:
+    """The configured engine; ``voice`` overrides the default voice, ``speed`` scales the rate."""
+    if settings.tts_engine == "openai":
+        return OpenAiSpeech(
+            base_url=settings.tts_base_url,
+            api_key=settings.tts_api_key,
+            model=settings.tts_model,
+            voice=voice or settings.tts_voice,
+            speed=speed,
+        )
+    return EspeakTts(speed=round(165 * speed))
