@@ -1,0 +1,79 @@
+"""The simulator's only contact with other areas: catalog writes, the feed, ads and trust.
+
+Each adapter uses the other area's public face (``laotie.feed``, ``laotie.ads``,
+``laotie.trust``) through the services that ``laotie.wiring.build_services`` built; when an
+area is not wired into the services, the adapter says so and the run goes on without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from laotie.core.errors import InvalidInput
+from laotie.core.kinds import ItemKind
+from laotie.sim.config import SimConfig
+from laotie.sim.policies import Policy, SimView
+from laotie.sim.world import World
+from laotie.store.repos import catalog as catalog_repo
+
+log = logging.getLogger(__name__)
+
+
+def publish_day(services: Any, world: World, day: int, view: SimView, *, clock_ms: int) -> int:
+    """Insert the creators (day 0), series, novels and items published on ``day``."""
+    items = world.item_rows(day)
+    with services.db.session() as session:
+        if day == 0:
+            catalog_repo.bulk_create_creators(
+                session, creators=world.creators_rows(), created_at_ms=clock_ms
+            )
+        containers = world.container_rows(day)
+        for kind in (ItemKind.EPISODE, ItemKind.CHAPTER):
+            rows = [c for c, meta in zip(containers, _container_kinds(world, day), strict=True)
+                    if meta is kind]  # fmt: skip
+            if rows:
+                catalog_repo.bulk_create_containers(
+                    session, kind=kind, containers=rows, created_at_ms=clock_ms
+                )
+        ids = catalog_repo.bulk_create_items(session, items=items) if items else []
+    for row, internal in zip(items, ids, strict=True):
+        index = view.index_of[row.id]
+        view.internal_ids[index] = internal
+        view.published[index] = True
+    gate = getattr(services, "trust", None)
+    if gate is not None and items and hasattr(gate, "screen_items"):
+        gate.screen_items(ids)
+    return len(items)
+
+
+def _container_kinds(world: World, day: int) -> list[ItemKind]:
+    return [c.kind for c in world.containers if c.publish_day == day]
+
+
+def feed_policy(view: SimView, services: Any, config: SimConfig) -> Policy:
+    """A policy that asks the real feed service."""
+    feed = getattr(services, "feed", None)
+    if feed is None:
+        raise InvalidInput(
+            "run.policy 'feed' needs the feed service, which is not wired into the services; "
+            "use run.policy = 'popular', 'random' or 'oracle'",
+            field="run.policy",
+        )
+    from laotie.sim.feed_adapter import FeedPolicy
+
+    return FeedPolicy(view, services, config)
+
+
+def seed_ads(services: Any, world: World, config: SimConfig, *, now_ms: int) -> int:
+    """Create advertisers, campaigns and creatives through the ads service; how many campaigns."""
+    ads = getattr(services, "ads", None)
+    if ads is None:
+        log.info("sim: no ads service wired; the run has no ads")
+        return 0
+    from laotie.sim.ads_adapter import seed_campaigns
+
+    rng = np.random.default_rng([config.run.seed, 4])
+    return seed_campaigns(ads, world, config, now_ms=now_ms, rng=rng)
