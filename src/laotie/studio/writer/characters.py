@@ -1,0 +1,351 @@
+"""Characters: names from speech attributions (jieba POS + frequency), aliases, relationships.
+
+A name candidate is the word right before a speech verb (``行者道：``, ``宝玉笑道``); jieba's
+dictionary tags drop adverbs, verbs and pronouns. Aliases are merged only on evidence in the
+text: a courtesy-name statement (``姓刘，名备，字玄德``), a surname prefix that is unique
+(``黛玉`` ⊂ ``林黛玉``), or a diminutive ``儿`` (``凤姐``/``凤姐儿``). Relationships are
+paragraph co-occurrence counts; first appearance is the first chapter naming any alias.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from laotie.studio.writer.model import Character, Novel, Relation
+from laotie.studio.writer.parse import units
+
+#: tags of words that are never names (adverbs, verbs, pronouns, numerals, particles...)
+_NOT_NAME_TAGS = {
+    "d",
+    "v",
+    "vd",
+    "vg",
+    "ad",
+    "a",
+    "p",
+    "c",
+    "u",
+    "y",
+    "r",
+    "m",
+    "q",
+    "t",
+    "f",
+    "s",
+    "uz",
+    "ul",
+    "uj",
+    "ug",
+    "uv",
+    "ud",
+    "k",
+    "z",
+    "zg",
+    "e",
+    "o",
+    "x",
+    "l",
+}
+#: single characters glued to a name before the speech verb (宝玉笑道 -> 宝玉)
+_TRAILING = "笑因又便忙也亦乃遂即方才却都只就先还乃皆俱齐冷急怒喜叹哭闻"
+#: words often found before 道 that are not people
+_STOP = {
+    "闻言",
+    "说话",
+    "心中",
+    "口里",
+    "口内",
+    "大惊",
+    "大喜",
+    "大怒",
+    "施礼",
+    "合掌",
+    "暗想",
+    "近前",
+    "上前",
+    "面前",
+    "一声",
+    "滴泪",
+    "作礼",
+    "礼拜",
+    "冷笑",
+    "因说",
+    "一面",
+    "悄悄的",
+    "高叫",
+    "回头",
+    "点头",
+    "答应",
+    "听了",
+    "听说",
+    "见了",
+    "说道",
+    "笑道",
+    "问道",
+    "叫道",
+    "自己",
+    "大家",
+    "如今",
+    "只得",
+    "不得",
+    "不知",
+    "这里",
+    "那里",
+    "一个",
+    "两个",
+    "出来",
+    "进来",
+    "起来",
+    "下来",
+    "说着",
+    "看了",
+    "心下",
+    "心内",
+    "手中",
+    "口中",
+    "欢喜",
+    "谢恩",
+    "言语",
+    "东西",
+    "众",
+    "人",
+    "他",
+    "她",
+    "我",
+    "你",
+    "报",
+    "问",
+    "喝",
+    "儿",
+    "们",
+    "家",
+    "连忙",
+    "急忙",
+    "忙忙",
+    "慌忙",
+    "便是",
+    "只是",
+    "却是",
+    "正是",
+    "于是",
+    "因此",
+    "此时",
+}
+#: people named by their role; they may speak in scripts but are not bible characters
+GENERIC_ROLES = {
+    "众人",
+    "众僧",
+    "众将",
+    "众官",
+    "众妖",
+    "众神",
+    "老者",
+    "妇人",
+    "女子",
+    "小妖",
+    "妖精",
+    "妖怪",
+    "丫头",
+    "小丫头",
+    "丫鬟",
+    "婆子",
+    "道士",
+    "和尚",
+    "军士",
+    "那人",
+    "左右",
+    "从人",
+    "庄客",
+    "店家",
+    "小二",
+    "公人",
+    "差人",
+    "使者",
+    "太监",
+    "那怪",
+    "老妖",
+    "妖王",
+    "老魔",
+    "二魔",
+    "三魔",
+    "大仙",
+    "土地",
+    "长老",
+    "国王",
+    "娘娘",
+    "公主",
+    "太子",
+    "小厮",
+    "家人",
+    "媳妇",
+    "丫环",
+    "军校",
+    "将士",
+    "百姓",
+    "众军",
+    "众小妖",
+    "大王",
+    "师父",
+    "先生",
+    "官人",
+    "老爷",
+    "太太",
+    "奶奶",
+    "姑娘",
+    "妈妈",
+    "嫂子",
+    "哥哥",
+    "兄弟",
+    "呆子",
+    "小的",
+    "老儿",
+}
+#: a word ending in one of these is an action (前奏, 来报, 罗拜), not a speaker
+_VERB_END = "奏报拜闻言叫喊说问答请告禀排酒声口上下来去了着过得毕罢完见里内中外前后边时象相"
+_COURTESY = re.compile(r"姓(.)，?名(.{1,2})，字(..)")
+MIN_SPEECHES = 3
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba, jieba.posseg.dt.word_tag_tab
+
+
+def speaker_token(clause: str) -> str | None:
+    """The name-like word right before the speech verb of ``clause`` (None if none)."""
+    jieba, tags = _jieba()
+    tail = re.sub(r"(?:道|曰|说|问|叫|喝|答|骂|嚷|笑|哭)+[：:]?$", "", clause.strip())[-12:]
+    words = [w for w in jieba.cut(tail) if w.strip()]
+    while words and (tags.get(words[-1], "") in _NOT_NAME_TAGS or words[-1] in _STOP):
+        if len(words[-1]) > 2 and words[-1][-1] in _TRAILING and words[-1][:-1] not in _STOP:
+            words[-1] = words[-1][:-1]
+            continue
+        words.pop()
+    if not words:
+        return None
+    word = words[-1]
+    while len(word) > 2 and word[-1] in _TRAILING:
+        word = word[:-1]
+    if len(word) < 2 or len(word) > 4 or word in _STOP or word[0] in "向对与和同问叫":
+        return None
+    if word[-1] in _VERB_END and word not in GENERIC_ROLES:
+        return None
+    if not re.fullmatch(r"[\u4e00-\u9fff]+", word):
+        return None
+    return word
+
+
+@dataclass
+class _Group:
+    name: str
+    aliases: set[str] = field(default_factory=set)
+    speeches: int = 0
+
+
+def _merge_aliases(counts: Counter[str], text: str) -> list[_Group]:
+    parent = {name: name for name in counts}
+
+    def find(name: str) -> str:
+        while parent[name] != name:
+            name = parent[name]
+        return name
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            keep, drop = (ra, rb) if counts[ra] >= counts[rb] else (rb, ra)
+            parent[drop] = keep
+
+    for surname, given, courtesy in set(_COURTESY.findall(text)):
+        full = surname + given
+        for alias in (courtesy, surname + courtesy):
+            if full in counts and alias in counts:
+                union(full, alias)
+    for short in counts:
+        longer = [n for n in counts if n != short and (n.endswith(short) or n == short + "儿")]
+        if len(longer) == 1 and short not in GENERIC_ROLES:
+            long_name = longer[0]
+            if long_name == short + "儿" or len(long_name) == len(short) + 1:
+                union(short, long_name)
+    groups: dict[str, _Group] = {}
+    for name in counts:
+        root = find(name)
+        group = groups.setdefault(root, _Group(name=root))
+        group.aliases.add(name)
+        group.speeches += counts[name]
+    return list(groups.values())
+
+
+def count_speakers(novel: Novel) -> Counter[str]:
+    """How often each name-like word introduces a speech in the novel."""
+    speakers: Counter[str] = Counter()
+    for chapter in novel.chapters:
+        for paragraph in chapter.paragraphs:
+            for unit in units(paragraph):
+                if unit.kind == "dialogue" and unit.clause:
+                    token = speaker_token(unit.clause)
+                    if token:
+                        speakers[token] += 1
+    return speakers
+
+
+def extract_characters(
+    novel: Novel, *, limit: int = 30, speakers: Counter[str] | None = None
+) -> list[Character]:
+    """The novel's speaking characters, most mentioned first, with roles and relations."""
+    speakers = speakers if speakers is not None else count_speakers(novel)
+    floor = max(MIN_SPEECHES, novel.char_count // 200_000)
+    counts = Counter({n: c for n, c in speakers.items() if c >= floor and n not in GENERIC_ROLES})
+    text = "\n".join(p for c in novel.chapters for p in c.paragraphs)
+    groups = _merge_aliases(counts, text)
+    if not groups:
+        return []
+    alias_of = {alias: g.name for g in groups for alias in g.aliases}
+    pattern = re.compile("|".join(sorted(map(re.escape, alias_of), key=len, reverse=True)))
+    mentions: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    pairs: Counter[tuple[str, str]] = Counter()
+    for chapter in novel.chapters:
+        for paragraph in chapter.paragraphs:
+            present = set()
+            for match in pattern.finditer(paragraph):
+                name = alias_of[match.group(0)]
+                mentions[name] += 1
+                present.add(name)
+                first.setdefault(name, chapter.number)
+            for a in present:
+                for b in present:
+                    if a < b:
+                        pairs[(a, b)] += 1
+    ranked = sorted(groups, key=lambda g: (-mentions[g.name], g.name))[:limit]
+    kept = {g.name for g in ranked}
+    related: dict[str, list[Relation]] = defaultdict(list)
+    for (a, b), weight in pairs.most_common():
+        if a in kept and b in kept:
+            related[a].append(Relation(name=b, weight=weight))
+            related[b].append(Relation(name=a, weight=weight))
+    characters = []
+    for rank, group in enumerate(ranked):
+        name = max(group.aliases, key=lambda a: (counts[a], len(a)))
+        role = "主角" if rank == 0 else "主要角色" if rank < 5 else "配角"
+        characters.append(
+            Character(
+                name=name,
+                aliases=sorted(group.aliases - {name}),
+                mentions=mentions[group.name],
+                speeches=group.speeches,
+                first_chapter=first.get(group.name, 1),
+                role=role,
+                relations=related[group.name][:5],
+            )
+        )
+    return characters

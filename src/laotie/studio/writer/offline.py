@@ -1,0 +1,407 @@
+"""The offline engine: an extractive, structural draft built from the novel's own sentences.
+
+Every line of the script is a sentence or a speech of the source (trimmed, never invented);
+the structure — episode slices, scenes, hook, twist, payoff, end hook, paywall — comes from
+the format's rules. The result is labelled as an extractive draft for a human writer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Callable
+
+from laotie.studio.writer.characters import _jieba
+from laotie.studio.writer.lines import Candidate, Cast, clean_action, score, trim_speech
+from laotie.studio.writer.model import (
+    Chapter,
+    EndHook,
+    EpisodeOutline,
+    Line,
+    Novel,
+    Scene,
+    Script,
+)
+from laotie.studio.writer.parse import Unit, units
+from laotie.studio.writer.rules import (
+    MAX_EPISODE_S,
+    MAX_LINES,
+    MIN_EPISODE_S,
+    MIN_LINES,
+    classify_end_hook,
+    hook_scores,
+    intensity,
+    line_seconds,
+    mini_climax_episodes,
+    place_paywall,
+)
+from laotie.studio.writer.segments import Segment
+
+DRAFT_NOTICE = (
+    "离线抽取式草稿：台词与动作均摘自原著原文，分集、分场、钩子与付费点由规则生成，"
+    "未经改写润色，供编剧在此基础上创作。"
+)
+NARRATOR = "旁白"
+TARGET_S = 105.0
+CLIMAX_TARGET_S = 120.0
+_PLACE_SUFFIX = re.compile(
+    r"^[\u4e00-\u9fff]{1,4}(?:山|洞|宫|殿|寺|庄|城|府|营|寨|关|国|院|园|楼|堂|亭|村|店|州|县|岭|桥|阁|庙|观|厅|房|江|河|湖|海)$"
+)
+_NOT_PLACE_START = "这那此其本该一各每两三四五六七八九十上下前后左右东西南北里外中内"
+_INTERIOR = "宫殿寺府院楼堂阁庙观厅房店洞庄室"
+_NIGHT = (
+    "夜",
+    "月下",
+    "灯",
+    "更时",
+    "三更",
+    "二更",
+    "四更",
+    "黄昏",
+    "晚间",
+    "天晚",
+    "睡",
+    "梦",
+    "烛",
+)
+_DAY = ("天明", "清晨", "早起", "日头", "午", "天晓", "白日", "次日", "早晨", "平明")
+_REVERSAL = (
+    "原来",
+    "却是",
+    "竟",
+    "不料",
+    "谁知",
+    "识破",
+    "不想",
+    "那知",
+    "哪知",
+    "岂知",
+    "原是",
+    "才知",
+)
+ProgressFn = Callable[[float, str], None]
+
+
+def is_verse(paragraph: str) -> bool:
+    """True for poems and parallel prose: clauses of one fixed length (5/7 chars, or 10/14)."""
+    clauses = [c for c in re.split(r"[，。！？；、：\s]+", re.sub(r"[“”「」]", "", paragraph)) if c]
+    if len(clauses) < 2:
+        return False
+    length, count = Counter(len(c) for c in clauses).most_common(1)[0]
+    if length not in (4, 5, 6, 7, 8, 10, 12, 14):
+        return False
+    return count / len(clauses) >= (0.75 if len(clauses) >= 4 else 1.0) and length >= 5
+
+
+def _couplet_lines(pieces: list[Unit]) -> set[int]:
+    """Narration sentences that are verse: neighbours of one even length (6-14 characters)."""
+    sizes = [len(re.sub(r"\W", "", u.text)) if u.kind == "narration" else -1 for u in pieces]
+    found = set()
+    for index, size in enumerate(sizes):
+        if size in (6, 8, 10, 12, 14) and (
+            (index > 0 and sizes[index - 1] == size)
+            or (index + 1 < len(sizes) and sizes[index + 1] == size)
+        ):
+            found.add(index)
+    return found
+
+
+def _candidates(segment: Segment, cast: Cast, *, max_chars: int | None = None) -> list[Candidate]:
+    found: list[Candidate] = []
+    seen: set[str] = set()
+    for paragraph_index, passage in enumerate(segment.passages):
+        verse = is_verse(passage.text)
+        pieces = units(passage.text)
+        couplets = _couplet_lines(pieces)
+        for position, unit in enumerate(pieces):
+            if (verse or position in couplets) and unit.kind != "dialogue":
+                continue
+            speaker: str | None = None
+            if unit.kind == "dialogue":
+                speaker = cast.speaker(unit.clause)
+                text = trim_speech(unit.text) if speaker else None
+                kind = "dialogue"
+            elif unit.kind == "narration":
+                text, kind = clean_action(unit.text), "action"
+            else:
+                continue
+            if not text or text in seen or (max_chars and len(text) > max_chars):
+                continue
+            seen.add(text)
+            names = frozenset(cast.names_in(text)) | ({speaker} if speaker else set())
+            found.append(
+                Candidate(
+                    index=len(found),
+                    kind=kind,
+                    text=text,
+                    speaker=speaker,
+                    names=names,
+                    score=score(kind, text, names, speaker, cast),
+                    paragraph=paragraph_index,
+                )
+            )
+    return found
+
+
+def _parts(cands: list[Candidate], scenes: int) -> list[list[Candidate]]:
+    if scenes == 1:
+        return [cands]
+    bounds = [0]
+    for k in range(1, scenes):
+        ideal = k * len(cands) // scenes
+        # move the cut to the next paragraph start so a scene never splits a paragraph
+        cut = ideal
+        while 0 < cut < len(cands) and cands[cut].paragraph == cands[cut - 1].paragraph:
+            cut += 1
+        bounds.append(min(cut, len(cands)))
+    bounds.append(len(cands))
+    return [cands[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _best_window(
+    part: list[Candidate], width: int, *, open_strong: bool, close_strong: bool, charge: float
+) -> list[Candidate]:
+    width = min(width, len(part))
+    best, best_value = 0, float("-inf")
+    for start in range(len(part) - width + 1):
+        window = part[start : start + width]
+        value = sum(c.score + charge * intensity(c.text) for c in window)
+        if open_strong:
+            value += 2.0 * intensity(window[0].text) + (1.0 if window[0].kind == "dialogue" else 0)
+        if close_strong:
+            value += 1.5 * intensity(window[-1].text)
+        if value > best_value:
+            best, best_value = start, value
+    return part[best : best + width]
+
+
+def _to_line(c: Candidate) -> Line:
+    return Line(
+        kind=c.kind,  # type: ignore[arg-type]
+        text=c.text,
+        speaker=c.speaker,
+        duration_s=line_seconds(c.text, kind=c.kind),
+    )
+
+
+def _place(text: str, cast: Cast, fallback: str) -> str:
+    jieba, tags = _jieba()
+    counts: Counter[str] = Counter()
+    for word in jieba.cut(text):
+        if len(word) < 2 or word[0] in _NOT_PLACE_START or cast.names_in(word):
+            continue
+        if _PLACE_SUFFIX.match(word):
+            counts[word] += 3
+        elif tags.get(word) == "ns":
+            counts[word] += 1
+    return counts.most_common(1)[0][0] if counts else fallback
+
+
+def _time_of_day(text: str) -> str:
+    night = sum(text.count(w) for w in _NIGHT)
+    day = sum(text.count(w) for w in _DAY)
+    return "夜" if night > day else "日"
+
+
+def _scene_count(cands: list[Candidate]) -> int:
+    return 1 if len(cands) < 45 else 2 if len(cands) < 110 else 3
+
+
+def _pick(
+    cands: list[Candidate], total_lines: int, scenes: int, charge: float
+) -> list[list[Candidate]]:
+    parts = _parts(cands, scenes)
+    width_total = total_lines
+    widths = [max(5, round(width_total * len(p) / len(cands))) for p in parts]
+    widths[-1] = max(5, width_total - sum(widths[:-1]))
+    return [
+        _best_window(
+            part,
+            width,
+            open_strong=index == 0,
+            close_strong=index == len(parts) - 1,
+            charge=charge,
+        )
+        for index, (part, width) in enumerate(zip(parts, widths, strict=True))
+    ]
+
+
+def _duration(windows: list[list[Candidate]], extra_s: float) -> float:
+    return extra_s + sum(line_seconds(c.text, kind=c.kind) for w in windows for c in w)
+
+
+def _choose_windows(
+    cands: list[Candidate], *, closing_s: float, climax: bool
+) -> list[list[Candidate]]:
+    scenes = _scene_count(cands)
+    charge = 0.8 if climax else 0.3
+    target = CLIMAX_TARGET_S if climax else TARGET_S
+    reserved = 1 if closing_s else 0
+    mean_s = sum(line_seconds(c.text, kind=c.kind) for c in cands) / len(cands)
+    lines = max(MIN_LINES + 2, min(MAX_LINES - 4, round(target / mean_s))) - reserved
+    windows = _pick(cands, lines, scenes, charge)
+    for _ in range(8):
+        count = sum(len(w) for w in windows) + reserved
+        seconds = _duration(windows, closing_s)
+        if seconds > MAX_EPISODE_S - 15 and count > MIN_LINES + 1:
+            lines -= 2
+        elif seconds < MIN_EPISODE_S + 15 and count < MAX_LINES - 2:
+            lines += 2
+        elif count < MIN_LINES and count < len(cands):
+            lines += MIN_LINES - count
+        else:
+            break
+        windows = _pick(cands, lines, scenes, charge)
+    return windows
+
+
+def _chapter_halves(chapter: Chapter) -> list[str]:
+    title = re.sub(r"^第\S+?[回章节卷集话]\s*|^(楔子|序章|引子|尾声)\s*", "", chapter.title).strip()
+    halves = [h for h in re.split(r"[\s　,，]+", title) if h]
+    return halves or [chapter.title]
+
+
+def _title(segment: Segment, novel: Novel, used: set[str]) -> str:
+    chapter = novel.chapters[segment.passages[0].chapter - 1]
+    halves = _chapter_halves(chapter)
+    first = segment.passages[0]
+    position = chapter.paragraphs.index(first.text) if first.text in chapter.paragraphs else 0
+    half = halves[min(len(halves) - 1, position * len(halves) // max(1, len(chapter.paragraphs)))]
+    options = [
+        half,
+        *halves,
+        *(h for c in segment.chapters for h in _chapter_halves(novel.chapters[c - 1])),
+    ]
+    for option in options:
+        if option not in used:
+            used.add(option)
+            return option
+    title = f"{half}（续{segment.episode}）"
+    used.add(title)
+    return title
+
+
+def _quote(line: Line) -> str:
+    return f"{line.speaker}：{line.text}" if line.kind == "dialogue" else line.text
+
+
+def build_episode(
+    segment: Segment,
+    novel: Novel,
+    cast: Cast,
+    *,
+    climax: bool,
+    previous_hook: str | None,
+    used_titles: set[str],
+) -> tuple[EpisodeOutline, Script]:
+    """Outline entry and script of one episode from its slice of the source."""
+    cands = _candidates(segment, cast, max_chars=None)
+    if len(cands) < MIN_LINES:
+        raise ValueError(f"episode {segment.episode}: only {len(cands)} usable source lines")
+    closing = segment.closing
+    if closing and len(closing) < 8:
+        speakers = Counter(c.speaker for c in cands[-40:] if c.speaker in cast.main)
+        lead = speakers.most_common(1)[0][0] if speakers else ""
+        closing = f"{lead}{closing}" if lead and not closing.startswith(lead) else closing
+    closing_s = line_seconds(closing, kind="dialogue") if closing else 0.0
+    windows = _choose_windows(cands, closing_s=closing_s, climax=climax)
+    scenes: list[Scene] = []
+    place = novel.title
+    for number, window in enumerate(windows, start=1):
+        first, last = window[0].paragraph, window[-1].paragraph
+        text = "".join(p.text for p in segment.passages[first : last + 1])
+        place = _place(text, cast, place)
+        interior = "内" if place[-1] in _INTERIOR else "外"
+        lines = [_to_line(c) for c in window]
+        scenes.append(
+            Scene(
+                number=number, interior=interior, time=_time_of_day(text), place=place, lines=lines
+            )
+        )
+    if closing:
+        scenes[-1].lines.append(
+            Line(kind="dialogue", speaker=NARRATOR, text=closing, duration_s=closing_s)
+        )
+    start = 0.0
+    for line in (line for scene in scenes for line in scene.lines):
+        line.start_s = round(start, 2)
+        start += line.duration_s
+    all_lines = [line for scene in scenes for line in scene.lines]
+    body = all_lines[1:-1]
+    second_half = body[len(body) // 2 :] or body
+    conflict = max(body, key=lambda ln: (intensity(ln.text), ln.kind == "dialogue"))
+    rest = [ln for ln in second_half if ln is not conflict] or body
+    twist = next(
+        (ln for ln in rest if any(w in ln.text for w in _REVERSAL)),
+        max(rest, key=lambda ln: intensity(ln.text)),
+    )
+    final = [ln for ln in (scenes[-1].lines[:-1] or body) if ln is not conflict and ln is not twist]
+    payoff = max(final or body, key=lambda ln: (intensity(ln.text), ln.start_s))
+    end = all_lines[-1]
+    tail = " ".join(ln.text for ln in all_lines[-4:])
+    hook_type = classify_end_hook(tail, previous=previous_hook)
+    strength = round(
+        intensity(end.text)
+        + 0.5 * intensity(tail)
+        + (2.0 if closing else 0.0)
+        + 0.2 * hook_scores(tail)[hook_type],
+        2,
+    )
+    title = _title(segment, novel, used_titles)
+    outline = EpisodeOutline(
+        number=segment.episode,
+        title=title,
+        source_chapters=segment.chapters,
+        hook=_quote(all_lines[0]),
+        conflict=_quote(conflict),
+        twist=_quote(twist),
+        payoff=_quote(payoff),
+        end_hook=EndHook(type=hook_type, text=_quote(end)),  # type: ignore[arg-type]
+        hook_strength=strength,
+        mini_climax=climax,
+    )
+    script = Script(episode=segment.episode, title=title, scenes=scenes, duration_s=round(start, 1))
+    return outline, script
+
+
+def build_offline(
+    novel: Novel,
+    segments: list[Segment],
+    cast: Cast,
+    *,
+    progress: ProgressFn | None = None,
+) -> tuple[list[EpisodeOutline], list[Script]]:
+    """Outline and scripts for every segment, then the cross-episode rules (payoffs, paywall)."""
+    climaxes = set(mini_climax_episodes(len(segments)))
+    outline: list[EpisodeOutline] = []
+    scripts: list[Script] = []
+    used: set[str] = set()
+    previous: str | None = None
+    for segment in segments:
+        entry, script = build_episode(
+            segment,
+            novel,
+            cast,
+            climax=segment.episode in climaxes,
+            previous_hook=previous,
+            used_titles=used,
+        )
+        previous = entry.end_hook.type
+        outline.append(entry)
+        scripts.append(script)
+        if progress:
+            progress(segment.episode / len(segments), f"第{segment.episode}集")
+    link_episodes(outline)
+    return outline, scripts
+
+
+def link_episodes(outline: list[EpisodeOutline]) -> None:
+    """Each end hook is paid off by the next episode; the paywall goes to the strongest hook."""
+    for entry in outline:
+        entry.paywall = False
+        entry.end_hook.paid_off_in = entry.number + 1 if entry.number < len(outline) else None
+        entry.pays_off_hook_of = entry.number - 1 if entry.number > 1 else None
+    paywall = place_paywall([e.hook_strength for e in outline])
+    if paywall:
+        outline[paywall - 1].paywall = True

@@ -1,0 +1,53 @@
+"""``adapt``: novel text in, a labelled adaptation (bible, outline, scripts) out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel, new_label
+from laotie.studio.writer.bible import build_bible
+from laotie.studio.writer.characters import MIN_SPEECHES, count_speakers, extract_characters
+from laotie.studio.writer.lines import Cast
+from laotie.studio.writer.model import Adaptation, Novel
+from laotie.studio.writer.offline import DRAFT_NOTICE, build_offline
+from laotie.studio.writer.segments import plan_segments
+
+ProgressFn = Callable[[float, str], None]
+PRODUCER = "laotie-studio-writer"
+
+
+def adapt_offline(
+    novel: Novel,
+    *,
+    episodes: int,
+    source_file: str = "",
+    label: AigcLabel | None = None,
+    progress: ProgressFn | None = None,
+) -> Adaptation:
+    """Adapt ``novel`` into ``episodes`` episodes with the offline extractive engine."""
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "解析人物")
+    speakers = count_speakers(novel)
+    characters = extract_characters(novel, speakers=speakers)
+    cast = Cast(characters, speakers=[n for n, c in speakers.items() if c >= MIN_SPEECHES])
+    segments = plan_segments(novel, episodes)
+    report(0.1, "分集")
+    outline, scripts = build_offline(
+        novel, segments, cast, progress=lambda f, m: report(0.1 + 0.85 * f, m)
+    )
+    bible = build_bible(novel, characters, segments, scripts)
+    label = label or new_label(producer=PRODUCER)
+    report(1.0, "完成")
+    return Adaptation(
+        title=novel.title,
+        source_file=Path(source_file).name,
+        source_chars=novel.char_count,
+        engine="offline",
+        draft_notice=DRAFT_NOTICE,
+        aigc_notice=EXPLICIT_NOTICE,
+        AIGC=label.to_dict(),
+        bible=bible,
+        outline=outline,
+        scripts=scripts,
+    )
