@@ -1,5 +1,6 @@
 """Insights: KPI definitions, reports and charts over the event lake."""
 
+from laotie.insights.charts import Chart, render_png, render_svg
 from laotie.insights.kpis import (
     DEFAULT_TIMEZONE,
     KPIS,
@@ -10,7 +11,16 @@ from laotie.insights.kpis import (
     is_long_view,
     is_valid_play,
     kind_mix,
+    kpi_reference_markdown,
     kpi_table,
+)
+from laotie.insights.report import (
+    KpiReport,
+    build_report,
+    render_html,
+    report_charts,
+    write_html_report,
+    write_png_charts,
 )
 
 __all__ = [
@@ -18,10 +28,20 @@ __all__ = [
     "KPIS",
     "LONG_VIEW_THRESHOLD_MS",
     "VALID_PLAY_THRESHOLD_MS",
+    "Chart",
     "Kpi",
+    "KpiReport",
+    "build_report",
     "cohort_retention",
     "is_long_view",
     "is_valid_play",
     "kind_mix",
+    "kpi_reference_markdown",
     "kpi_table",
+    "render_html",
+    "render_png",
+    "render_svg",
+    "report_charts",
+    "write_html_report",
+    "write_png_charts",
 ]

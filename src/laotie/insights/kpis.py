@@ -620,6 +620,8 @@ def kpi_table(
         .with_columns(
             pl.when(~pl.col("d1_missing")).then(pl.col("d1_base")).alias("d1_base"),
             pl.when(~pl.col("d7_missing")).then(pl.col("d7_base")).alias("d7_base"),
+            pl.when(~pl.col("d1_missing")).then(pl.col("d1_retained")).alias("d1_retained"),
+            pl.when(~pl.col("d7_missing")).then(pl.col("d7_retained")).alias("d7_retained"),
             (pl.col("impressions") + pl.col("ad_impressions")).alias("all_impressions"),
             pl.col("creator_exposure_gini").fill_null(0.0),
         )

@@ -1,0 +1,326 @@
+"""KPI reports a person would rather read than a table: charts, summary cards, one HTML page.
+
+``build_report`` computes everything from events and items; ``report_charts`` turns the
+tables into ``Chart`` descriptions; ``render_html`` writes one self-contained page (inline
+CSS and SVG, no CDN, no scripts); ``write_png_charts`` writes the same charts as PNGs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from html import escape
+from pathlib import Path
+
+import polars as pl
+
+from laotie.insights.charts import Chart, format_value, render_png, render_svg
+from laotie.insights.kpis import (
+    DEFAULT_TIMEZONE,
+    KPIS,
+    FrameLike,
+    Period,
+    cohort_retention,
+    kind_mix,
+    kpi_table,
+)
+
+KIND_LABELS = {
+    "video": "短视频 video",
+    "episode": "短剧 episode",
+    "chapter": "小说 chapter",
+    "game": "小游戏 game",
+    "unknown": "未知 unknown",
+}
+#: KPIs shown as summary cards at the top of the report
+CARD_KPIS = (
+    "dau",
+    "mau",
+    "dau_mau",
+    "watch_minutes_per_dau",
+    "d1_retention",
+    "long_view_rate",
+    "aigc_watch_share",
+    "gmv_fen",
+)
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """Everything a KPI report shows: the KPI table, kind mix and cohort retention."""
+
+    table: pl.DataFrame
+    mix: pl.DataFrame
+    cohorts: pl.DataFrame
+    by: Period = "day"
+    tz: str = DEFAULT_TIMEZONE
+    title: str = "laotie KPI 报告 KPI report"
+    extra_charts: list[Chart] = field(default_factory=list)
+
+
+def build_report(
+    events: FrameLike,
+    items: FrameLike,
+    *,
+    tz: str = DEFAULT_TIMEZONE,
+    by: Period = "day",
+    first_day: date | None = None,
+    last_day: date | None = None,
+    title: str = "laotie KPI 报告 KPI report",
+    max_offset_days: int = 7,
+) -> KpiReport:
+    """Compute the KPI table, kind mix and cohort retention for one report."""
+    table = kpi_table(events, items, tz=tz, by=by, first_day=first_day, last_day=last_day)
+    mix = kind_mix(events, items, tz=tz, by=by).filter(
+        pl.col("period").is_in(table["period"].implode())
+    )
+    cohorts = cohort_retention(events, tz=tz, max_offset_days=max_offset_days)
+    return KpiReport(table=table, mix=mix, cohorts=cohorts, by=by, tz=tz, title=title)
+
+
+def period_labels(periods: pl.Series, by: Period) -> list[str]:
+    """Short x-axis labels: MM-DD for days and weeks (week start), YYYY-MM for months."""
+    fmt = "%Y-%m" if by == "month" else "%m-%d"
+    return [p.strftime(fmt) for p in periods]
+
+
+def retention_curve(cohorts: pl.DataFrame) -> list[float | None]:
+    """Size-weighted mean of each ``dN`` column over the cohorts where it is observable."""
+    curve: list[float | None] = []
+    for column in [c for c in cohorts.columns if c.startswith("d") and c[1:].isdigit()]:
+        seen = cohorts.filter(pl.col(column).is_not_null())
+        size = seen["size"].sum() if seen.height else 0
+        curve.append(float((seen[column] * seen["size"]).sum() / size) if size else None)
+    return curve
+
+
+def report_charts(report: KpiReport) -> list[Chart]:
+    """The report's charts: activity, watch time, retention, engagement, kind mix, AIGC."""
+    table = report.table
+    labels = period_labels(table["period"], report.by)
+    unit = {"day": "每日 daily", "week": "每周 weekly", "month": "每月 monthly"}[report.by]
+
+    def col(name: str) -> list[float | None]:
+        return [None if v is None else float(v) for v in table[name].to_list()]
+
+    charts = [
+        Chart(
+            "line",
+            "活跃用户 Active users",
+            labels,
+            {"DAU 日活": col("dau"), "WAU 周活": col("wau"), "MAU 月活": col("mau")},
+            y_label="用户数 users",
+            subtitle=f"{unit}; 周/月为日均 week/month rows are daily means",
+        ),
+        Chart(
+            "bar",
+            "观看时长 Watch time",
+            labels,
+            {"观看小时 hours": [v / 3_600_000 for v in table["watch_ms"].to_list()]},
+            y_label="小时 hours",
+            subtitle="所有观看事件的 watch_ms 之和 sum of watch_ms",
+        ),
+        Chart(
+            "line",
+            "人均观看时长 Watch minutes per DAU",
+            labels,
+            {"分钟/日活 min per DAU": col("watch_minutes_per_dau")},
+            y_label="分钟 minutes",
+        ),
+    ]
+    curve = retention_curve(report.cohorts)
+    if curve:
+        charts.append(
+            Chart(
+                "line",
+                "留存曲线 Retention curve",
+                [f"D{k}" for k in range(len(curve))],
+                {"留存率 retained": curve},
+                y_label="留存 retained share",
+                percent=True,
+                subtitle="按首次活跃日分群，规模加权 cohorts by first active day, size-weighted",
+            )
+        )
+    charts.append(
+        Chart(
+            "line",
+            "互动率 Engagement rates",
+            labels,
+            {
+                "播放率 play": col("play_rate"),
+                "长播率 long view": col("long_view_rate"),
+                "点赞率 like": col("like_rate"),
+                "关注率 follow": col("follow_rate"),
+                "负反馈率 hate": col("hate_rate"),
+            },
+            y_label="每次曝光 per impression",
+            percent=True,
+            subtitle="长播: 时长≤18秒看完, 否则观看>18秒 long view: KuaiRand rule",
+        )
+    )
+    if report.mix.height:
+        wide = report.mix.pivot(on="kind", index="period", values="watch_share").sort("period")
+        wide = pl.DataFrame({"period": table["period"]}).join(wide, on="period", how="left")
+        kinds = [k for k in KIND_LABELS if k in wide.columns]
+        charts.append(
+            Chart(
+                "stacked",
+                "消费结构 Consumption mix by kind",
+                labels,
+                {KIND_LABELS[k]: wide[k].fill_null(0.0).to_list() for k in kinds},
+                y_label="观看时长占比 watch share",
+                percent=True,
+            )
+        )
+    charts.append(
+        Chart(
+            "line",
+            "AIGC 内容占比 AIGC share",
+            labels,
+            {
+                "曝光 impressions": col("aigc_impression_share"),
+                "观看时长 watch time": col("aigc_watch_share"),
+            },
+            y_label="占比 share",
+            percent=True,
+            subtitle="aigc_status 为 declared/suspected/confirmed 的内容",
+        )
+    )
+    charts.extend(report.extra_charts)
+    return charts
+
+
+def write_png_charts(report: KpiReport, directory: Path | str) -> list[Path]:
+    """Write every chart of ``report`` as ``NN_<slug>.png`` under ``directory``."""
+    target = Path(directory)
+    paths = []
+    for n, chart in enumerate(report_charts(report), start=1):
+        slug = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in chart.title)
+        slug = "_".join(part for part in slug.lower().split("_") if part)
+        paths.append(render_png(chart, target / f"{n:02d}_{slug}.png"))
+    return paths
+
+
+def _card(name: str, table: pl.DataFrame) -> str:
+    kpi = KPIS[name]
+    values = [v for v in table[name].to_list() if v is not None]
+    latest = values[-1] if values else None
+    percent = kpi.unit == "ratio"
+    if latest is None:
+        shown = "—"
+    elif name == "gmv_fen":
+        shown = "¥" + format_value(sum(values) / 100)
+    else:
+        shown = format_value(float(latest), percent=percent)
+    note = "合计 total" if name == "gmv_fen" else "最新 latest"
+    return (
+        f'<div class="card"><div class="v">{escape(shown)}</div>'
+        f'<div class="k">{escape(kpi.label_zh)}<br>{escape(kpi.label_en)}</div>'
+        f'<div class="n">{note}</div></div>'
+    )
+
+
+def _cell(name: str, value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, date):
+        return value.isoformat()
+    kpi = KPIS.get(name)
+    if kpi is not None and kpi.unit == "ratio" and isinstance(value, float):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() or abs(value) >= 1000 else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+_CSS = """
+body{margin:0;background:#F4F6F8;color:#1F2937;font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',
+'PingFang SC','Microsoft YaHei',sans-serif}
+header{background:#0B3D63;color:white;padding:24px 32px}
+header h1{margin:0 0 6px;font-size:26px}header p{margin:0;opacity:.8}
+main{padding:24px 32px;max-width:1500px;margin:auto}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:12px}
+.card{background:white;border-radius:8px;padding:14px 16px;box-shadow:0 1px 2px #0002}
+.card .v{font-size:26px;font-weight:bold;color:#0B3D63}.card .k{font-size:13px;margin-top:4px}
+.card .n{font-size:11px;color:#6B7280;margin-top:4px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(620px,1fr));gap:16px;margin-top:20px}
+figure{margin:0;background:white;border-radius:8px;padding:8px;box-shadow:0 1px 2px #0002}
+h2{margin:28px 0 10px;font-size:19px}
+.scroll{overflow-x:auto;background:white;border-radius:8px;box-shadow:0 1px 2px #0002}
+table{border-collapse:collapse;font-size:12px;white-space:nowrap}
+th,td{padding:5px 9px;border-bottom:1px solid #E5E7EB;text-align:right}
+th{background:#F9FAFB;position:sticky;top:0}td:first-child,th:first-child{text-align:left}
+dl{background:white;border-radius:8px;padding:12px 20px;font-size:13px}
+dt{font-weight:bold;margin-top:8px}dd{margin:2px 0 0 0;color:#374151}
+footer{color:#6B7280;font-size:12px;padding:16px 32px}
+"""
+
+
+def render_html(report: KpiReport, *, generated_at_ms: int | None = None) -> str:
+    """The whole report as one self-contained HTML page (inline CSS and SVG only)."""
+    table = report.table
+    periods = table["period"]
+    span = f"{periods.min()} — {periods.max()}" if table.height else "no data"
+    stamp = (
+        datetime.fromtimestamp(generated_at_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if generated_at_ms is not None
+        else ""
+    )
+    cards = "".join(_card(name, table) for name in CARD_KPIS if name in table.columns)
+    figures = "".join(f"<figure>{render_svg(c)}</figure>" for c in report_charts(report))
+    shown = ["period", *KPIS]
+    head = "".join(
+        f'<th title="{escape(KPIS[c].definition) if c in KPIS else ""}">'
+        f"{escape(KPIS[c].label_zh + ' ' + KPIS[c].label_en if c in KPIS else '周期 period')}"
+        "</th>"
+        for c in shown
+    )
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(c, r[c]))}</td>" for c in shown) + "</tr>"
+        for r in table.select(shown).iter_rows(named=True)
+    )
+    cohort_head = "".join(f"<th>{escape(c)}</th>" for c in report.cohorts.columns)
+    share_columns = {c for c in report.cohorts.columns if c.startswith("d") and c[1:].isdigit()}
+    cohort_body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{escape(_cell('d1_retention' if c in share_columns else c, r[c]))}</td>"
+            for c in report.cohorts.columns
+        )
+        + "</tr>"
+        for r in report.cohorts.iter_rows(named=True)
+    )
+    by_zh = {"day": "日", "week": "周", "month": "月"}[report.by]
+    definitions = "".join(
+        f"<dt>{escape(k.label_zh)} {escape(k.label_en)} <code>{escape(k.name)}</code></dt>"
+        f"<dd>{escape(k.definition)}</dd>"
+        for k in KPIS.values()
+    )
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{escape(report.title)}</title><style>{_CSS}</style></head>
+<body><header><h1>{escape(report.title)}</h1>
+<p>{escape(span)} · 按{by_zh}汇总 by {escape(report.by)} · 时区 time zone {escape(report.tz)}</p>
+</header><main>
+<div class="cards">{cards}</div>
+<div class="charts">{figures}</div>
+<h2>KPI 明细 KPI table</h2><div class="scroll"><table><thead><tr>{head}</tr></thead>
+<tbody>{body}</tbody></table></div>
+<h2>分群留存 Cohort retention</h2><div class="scroll"><table><thead><tr>{cohort_head}</tr>
+</thead><tbody>{cohort_body}</tbody></table></div>
+<h2>指标定义 Definitions</h2><dl>{definitions}</dl>
+</main><footer>laotie insights · {escape(stamp)}</footer></body></html>
+"""
+
+
+def write_html_report(
+    report: KpiReport, path: Path | str, *, generated_at_ms: int | None = None
+) -> Path:
+    """Write ``render_html(report)`` to ``path`` (UTF-8) and return the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(report, generated_at_ms=generated_at_ms), encoding="utf-8")
+    return target
