@@ -1,0 +1,240 @@
+"""AIGC label verification on upload (platform duties of the AIGC labelling measures).
+
+Order of evidence, strongest first:
+
+1. an implicit label (the ``AIGC`` metadata field) in the file, or supplied with a text item
+   -> ``confirmed`` when its ``Label`` says generated ("1");
+2. the uploader declares the content AI-generated -> ``declared``;
+3. an explicit label or another trace (a visible "AI生成" notice on the picture, a notice
+   in the text, generator names in the filename or in other metadata) -> ``suspected``.
+
+The platform then writes its propagation elements (``ContentPropagator``, ``PropagateID``)
+into the label; the producer's elements are kept as found, never stripped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from laotie.core.contracts import aigc_notice
+from laotie.core.errors import InvalidInput, MediaError
+from laotie.core.ids import new_id
+from laotie.core.kinds import AigcStatus
+from laotie.studio import AigcLabel, with_propagator
+from laotie.trust.notice import image_notice, video_notice
+from laotie.trust.phash import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+
+#: ``Label`` values of GB 45438-2025: generated, possibly generated, suspected
+_LABEL_STATUS = {
+    "1": AigcStatus.CONFIRMED,
+    "2": AigcStatus.DECLARED,
+    "3": AigcStatus.SUSPECTED,
+}
+_STATUS_LABEL = {AigcStatus.DECLARED: "2", AigcStatus.SUSPECTED: "3"}
+_RANK = {
+    AigcStatus.NONE: 0,
+    AigcStatus.SUSPECTED: 1,
+    AigcStatus.DECLARED: 2,
+    AigcStatus.CONFIRMED: 3,
+}
+#: an explicit notice written in text (title, caption, body)
+TEXT_NOTICE = re.compile(r"AI\s*生成|人工智能生成|AIGC|由\s*AI\s*(?:创作|制作|合成)", re.I)
+#: generator names that, in a filename or in non-AIGC metadata, are a trace of generation
+GENERATOR_TRACE = re.compile(
+    r"midjourney|stable[\s_-]?diffusion|dall[\s_-]?e|sora|kling|可灵|即梦|jimeng|runway|"
+    r"comfyui|novelai|文心一格|通义万相|hailuo|海螺|pika|flux",
+    re.I,
+)
+#: PNG text chunks that image generators write (prompt and settings)
+_GENERATOR_CHUNKS = ("parameters", "prompt", "workflow", "Dream", "sd-metadata")
+
+
+@dataclass(frozen=True)
+class LabelVerdict:
+    """What label verification found and what the platform writes back."""
+
+    status: AigcStatus
+    notice: str | None
+    found: dict[str, str] | None
+    label: dict[str, str] | None
+    evidence: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "status": str(self.status),
+            "notice": self.notice,
+            "found": self.found,
+            "label": self.label,
+            "evidence": list(self.evidence),
+        }
+
+
+def read_file_label(path: Path) -> AigcLabel | None:
+    """The implicit label a media file carries (Studio's reader), or None."""
+    from laotie.studio.media_labels import read_label
+
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
+        return None
+    return read_label(path).label
+
+
+def _metadata_traces(path: Path) -> list[str]:
+    suffix = path.suffix.lower()
+    traces = []
+    if suffix in IMAGE_SUFFIXES:
+        try:
+            with Image.open(path) as image:
+                chunks = dict(getattr(image, "text", {}) or {})
+                software = str(image.getexif().get(0x0131, ""))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise MediaError(f"cannot read image {path}: {exc}", input=str(path)) from exc
+        for key in _GENERATOR_CHUNKS:
+            if key in chunks:
+                traces.append(f"image metadata chunk {key!r} written by an image generator")
+        for text in [software, *(v for k, v in chunks.items() if k != "AIGC")]:
+            if GENERATOR_TRACE.search(text or ""):
+                traces.append(f"generator named in image metadata: {text[:80]!r}")
+    elif suffix in VIDEO_SUFFIXES:
+        from laotie.studio.probe import read_metadata
+
+        for key, value in read_metadata(path).items():
+            if key != "AIGC" and (GENERATOR_TRACE.search(value) or TEXT_NOTICE.search(value)):
+                traces.append(f"video metadata {key}={value[:80]!r}")
+    return traces
+
+
+def _visible_notice(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        match = image_notice(path)
+    elif suffix in VIDEO_SUFFIXES:
+        match = video_notice(path)
+    else:
+        return None
+    if not match.found:
+        return None
+    return (
+        f"visible AI生成 notice at x={match.x} y={match.y} "
+        f"({match.width}x{match.height} px, correlation {match.score:.2f})"
+    )
+
+
+def verify(
+    *,
+    media_path: Path | None = None,
+    texts: tuple[str, ...] = (),
+    supplied_label: dict[str, Any] | None = None,
+    declared: bool = False,
+    filename: str | None = None,
+    propagator: str,
+    propagate_id: str,
+) -> LabelVerdict:
+    """Decide the AIGC status of an upload and the label the platform writes back."""
+    evidence: list[str] = []
+    found: AigcLabel | None = None
+    if supplied_label:
+        try:
+            found = AigcLabel.from_dict(supplied_label)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"aigc_label: {exc.message}", field="aigc_label", limit=exc.limit
+            ) from exc
+        evidence.append("implicit label supplied with the item")
+    if media_path is not None:
+        in_file = read_file_label(media_path)
+        if in_file is not None:
+            found = in_file
+            evidence.append(f"implicit AIGC label in {media_path.suffix.lstrip('.')} metadata")
+    status = AigcStatus.NONE
+    if found is not None:
+        status = _LABEL_STATUS[found.Label]
+    if declared and _RANK[AigcStatus.DECLARED] > _RANK[status]:
+        status = AigcStatus.DECLARED
+        evidence.append("uploader declared AI-generated content")
+    traces = _traces(media_path, texts, filename)
+    evidence.extend(traces)
+    if traces and status == AigcStatus.NONE:
+        status = AigcStatus.SUSPECTED
+    label = _platform_label(found, status, propagator=propagator, propagate_id=propagate_id)
+    return LabelVerdict(
+        status=status,
+        notice=aigc_notice(status),
+        found=found.to_dict() if found else None,
+        label=label.to_dict() if label else None,
+        evidence=tuple(evidence),
+    )
+
+
+def _traces(media_path: Path | None, texts: tuple[str, ...], filename: str | None) -> list[str]:
+    traces = []
+    for text in texts:
+        match = TEXT_NOTICE.search(text or "")
+        if match:
+            traces.append(f"explicit notice in text: {match.group()!r} at {match.start()}")
+    if filename and (GENERATOR_TRACE.search(filename) or TEXT_NOTICE.search(filename)):
+        traces.append(f"generator or notice named in the filename {filename!r}")
+    if media_path is not None:
+        visible = _visible_notice(media_path)
+        if visible:
+            traces.append(visible)
+        traces.extend(_metadata_traces(media_path))
+    return traces
+
+
+def _platform_label(
+    found: AigcLabel | None, status: AigcStatus, *, propagator: str, propagate_id: str
+) -> AigcLabel | None:
+    if found is not None:
+        return with_propagator(found, propagator, propagate_id)
+    if status == AigcStatus.NONE:
+        return None
+    return AigcLabel(
+        Label=_STATUS_LABEL[status],
+        ContentProducer="",
+        ProduceID="",
+        ContentPropagator=propagator,
+        PropagateID=propagate_id,
+    )
+
+
+def write_label(path: Path, label: dict[str, str]) -> None:
+    """Write the platform's label into a stored media file in place (MP4, PNG, JPEG)."""
+    from laotie.studio.media_labels import mp4_label_args, write_image_label
+
+    value = AigcLabel.from_dict(label)
+    suffix = path.suffix.lower()
+    if suffix in {".png", ".jpg", ".jpeg"}:
+        write_image_label(path, value)
+    elif suffix in {".mp4", ".m4a", ".mov", ".m4v"}:
+        from imageio_ffmpeg import get_ffmpeg_exe
+
+        temp = path.with_name(f".{path.stem}.{new_id('tmp_')}{path.suffix}")
+        command = [
+            get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(path), "-map", "0",
+            "-map_metadata", "0", "-c", "copy", *mp4_label_args(value), str(temp),
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, check=False, timeout=300)
+            if done.returncode != 0:
+                message = done.stderr.decode("utf-8", "replace").strip()[-300:]
+                raise MediaError(f"cannot write label into {path}: {message}", input=str(path))
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+
+
+def label_json(label: dict[str, str] | None) -> str:
+    """The label as the compact ``{"AIGC": {...}}`` JSON written into metadata ('' if none)."""
+    if not label:
+        return ""
+    return json.dumps({"AIGC": label}, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,62 @@
+"""Reference word lists the text checks read: idioms from jieba's dictionary, register markers.
+
+The idiom list is jieba's own dictionary (entries tagged ``i``, four characters), so the
+spun-text check knows real idioms without knowing how any particular spinner works.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+#: (classical form, modern doublet) regexes: early-vernacular narration (四大名著 register)
+#: uses the first; near-synonym spinners swap in the second, so a text holding both is mixed
+REGISTER_DOUBLETS = (
+    (r"道[：:]", r"(?<!说)说[：:]"),
+    ("却", "但是"),
+    ("甚", "非常"),
+    ("今日", "今天"),
+    ("如今", "现在"),
+    ("不知", "不晓得"),
+    ("只见", "只看到"),
+    ("原来", "本来"),
+    ("欢喜", "开心"),
+    ("因", "因为"),
+    ("曰", "说道"),
+    ("吾", "我们"),
+    ("汝", "你们"),
+    ("何故", "为什么"),
+)
+
+
+@lru_cache(maxsize=1)
+def idioms() -> frozenset[str]:
+    """Four-character idioms (成语) in jieba's dictionary."""
+    path = Path(jieba.__file__).with_name("dict.txt")
+    found = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "i" and len(parts[0]) == 4:
+                found.add(parts[0])
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def idiom_masks() -> dict[str, frozenset[str]]:
+    """Idioms keyed by their text with one position masked as ``?``."""
+    masks: dict[str, set[str]] = {}
+    for idiom in idioms():
+        for i in range(4):
+            masks.setdefault(idiom[:i] + "?" + idiom[i + 1 :], set()).add(idiom)
+    return {k: frozenset(v) for k, v in masks.items()}
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """Every word in jieba's dictionary (to tell a broken idiom from another real word)."""
+    path = Path(jieba.__file__).with_name("dict.txt")
+    with path.open(encoding="utf-8") as handle:
+        return frozenset(line.split(" ", 1)[0] for line in handle)

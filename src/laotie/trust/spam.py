@@ -1,0 +1,284 @@
+"""Spam and low-quality text checks; each returns a score in [0, 1] and its evidence.
+
+* ``keyword_stuffing`` — one phrase injected again and again;
+* ``spun_text`` — machine "pseudo-original" (伪原创): broken idioms, names with a swapped
+  character, modern near-synonyms inside classical / early-vernacular narration;
+* ``boilerplate`` — scraped-site residue (URLs, "最新章节", "加入书签", HTML) and lines
+  repeated across the text;
+* ``punctuation_spacing`` — spaces inside Chinese runs, around full-width punctuation, and
+  ASCII punctuation between Chinese characters.
+
+Thresholds were chosen on the dev half of the labelled set (docs/trust.md) and are fixed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import jieba
+
+from laotie.trust.lexicon import (
+    REGISTER_DOUBLETS,
+    dictionary_words,
+    idiom_masks,
+    idioms,
+)
+
+_CJK = r"\u4e00-\u9fff"
+_IS_CJK = re.compile(f"[{_CJK}]")
+_IS_CJK4 = re.compile(f"[{_CJK}]{{4}}")
+_MAX_EVIDENCE = 10
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a check found and where: ``start``/``end`` are character offsets in the text."""
+
+    phrase: str
+    start: int
+    end: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict: ``score`` in [0, 1], ``flagged`` when it reaches the threshold."""
+
+    check: str
+    score: float
+    threshold: float
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    @property
+    def flagged(self) -> bool:
+        """True when the score reaches the check's threshold."""
+        return self.score >= self.threshold
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form (scores rounded to 4 places)."""
+        return {
+            "check": self.check,
+            "score": round(self.score, 4),
+            "threshold": self.threshold,
+            "flagged": self.flagged,
+            "evidence": [e.__dict__ for e in self.evidence],
+        }
+
+
+def _clip(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+def _positions(text: str, phrase: str, limit: int = _MAX_EVIDENCE) -> list[tuple[int, int]]:
+    found, start = [], text.find(phrase)
+    while start >= 0 and len(found) < limit:
+        found.append((start, start + len(phrase)))
+        start = text.find(phrase, start + len(phrase))
+    return found
+
+
+# --- keyword stuffing -------------------------------------------------------------------------
+
+STUFFING_THRESHOLD = 0.5
+#: texts longer than this (Chinese/alnum chars) are prose; shorter ones are titles/captions
+_SHORT_TEXT = 400
+_MAX_STUFFED = 16
+
+
+def keyword_stuffing(text: str) -> CheckResult:
+    """Score the most over-repeated phrase by its share of the text and its repeat count.
+
+    In prose only phrases of >= 5 characters repeated >= 5 times count (names and their
+    particles repeat naturally); in a title or caption any phrase of >= 2 characters does.
+    """
+    runs = re.findall(f"[{_CJK}A-Za-z0-9]+", text)
+    total = sum(len(run) for run in runs)
+    prose = total > _SHORT_TEXT
+    min_len, min_count, full_coverage = (5, 5, 0.04) if prose else (2, 3, 0.3)
+    best_phrase, best_score, best_count = "", 0.0, 0
+    for n in range(_MAX_STUFFED, min_len - 1, -1):
+        counts = Counter(run[i : i + n] for run in runs for i in range(len(run) - n + 1))
+        if not counts:
+            continue
+        phrase, count = counts.most_common(1)[0]
+        if count < min_count:
+            continue
+        score = _clip(count * n / total / full_coverage) * _clip((count - min_count + 2) / 3)
+        if score > best_score:
+            best_phrase, best_score, best_count = phrase, score, count
+    evidence = tuple(
+        Evidence(best_phrase, s, e, f"repeated {best_count} times")
+        for s, e in _positions(text, best_phrase)
+    )
+    return CheckResult("keyword_stuffing", best_score, STUFFING_THRESHOLD, evidence)
+
+
+# --- spun text (伪原创) ------------------------------------------------------------------------
+
+SPUN_THRESHOLD = 0.65
+#: findings per 1,000 CJK characters that make a text certainly spun
+_SPUN_FULL_RATE = 8.0
+_WEAK_WEIGHT = 0.25
+
+
+def _broken_idioms(text: str, words: list[str]) -> list[Evidence]:
+    """Four-character tokens one character away from a dictionary idiom (token-aligned)."""
+    masks, real, known = idiom_masks(), idioms(), dictionary_words()
+    found, offset, bounds = [], 0, {0}
+    for word in words:
+        offset += len(word)
+        bounds.add(offset)
+    starts = sorted(bounds)
+    for start in starts:
+        window = text[start : start + 4]
+        if len(window) < 4 or start + 4 not in bounds or not _IS_CJK4.fullmatch(window):
+            continue
+        if window in real or window in known:
+            continue
+        for k in range(4):
+            near = masks.get(window[:k] + "?" + window[k + 1 :])
+            if near:
+                idiom = sorted(near)[0]
+                found.append(Evidence(window, start, start + 4, f"broken idiom {idiom}"))
+                break
+    return found
+
+
+def _name_variants(text: str, words: list[str]) -> list[Evidence]:
+    """Rare one-character variants of a name-like token that the text uses often."""
+    counts = Counter(w for w in words if len(w) == 3 and _IS_CJK4.fullmatch(w + "一"))
+    known = dictionary_words()
+    names = [w for w, c in counts.items() if c >= 4]
+    found = []
+    for name in names:
+        for k in range(len(name)):
+            pattern = re.compile(re.escape(name[:k]) + f"([{_CJK}])" + re.escape(name[k + 1 :]))
+            variants = Counter(m.group() for m in pattern.finditer(text))
+            for variant, count in variants.items():
+                if variant == name or variant in known or count > 2:
+                    continue
+                if counts.get(variant, 0) > 2 or counts[name] < 4 * count:
+                    continue
+                start = text.find(variant)
+                found.append(Evidence(variant, start, start + len(variant), f"variant of {name}"))
+    return found
+
+
+def _register_mix(text: str) -> list[Evidence]:
+    """Modern forms used where the same text also uses their classical doublet."""
+    found = []
+    for classical, modern in REGISTER_DOUBLETS:
+        if not re.search(classical, text):
+            continue
+        for match in re.finditer(modern, text):
+            found.append(
+                Evidence(
+                    match.group(), match.start(), match.end(), f"modern form beside {classical}"
+                )
+            )
+    return found
+
+
+def spun_text(text: str) -> CheckResult:
+    """Score near-synonym spinning per 1,000 chars: register mixing, broken idioms, names."""
+    cjk = len(_IS_CJK.findall(text))
+    if cjk < 200:
+        return CheckResult("spun_text", 0.0, SPUN_THRESHOLD)
+    words = jieba.lcut(text, HMM=False)
+    mixed = _register_mix(text)
+    weak = _broken_idioms(text, words) + _name_variants(text, words)
+    # broken idioms and name variants also occur in clean classical prose (old idiom forms,
+    # names followed by a verb), so they count a quarter of a register clash
+    rate = (len(mixed) + _WEAK_WEIGHT * len(weak)) * 1000 / cjk
+    evidence = sorted(mixed + weak, key=lambda e: e.start)
+    return CheckResult(
+        "spun_text", _clip(rate / _SPUN_FULL_RATE), SPUN_THRESHOLD, tuple(evidence[:_MAX_EVIDENCE])
+    )
+
+
+# --- boilerplate and scraped-site residue -----------------------------------------------------
+
+BOILERPLATE_THRESHOLD = 0.5
+_RESIDUE = [
+    (re.compile(r"(?:https?://|www\.)[\w./?=&%-]+", re.I), "URL"),
+    (re.compile(r"\b[\w-]+\.(?:com|net|org|cc|cn|info|la|tw)\b", re.I), "domain"),
+    (re.compile(r"&(?:nbsp|amp|lt|gt|quot);|<\s*/?\s*(?:br|p|div|span|a)\b[^>]*>", re.I), "HTML"),
+    (re.compile(r"(?:最新|全文|无弹窗|免费)(?:章节|阅读|小说)"), "site promo"),
+    (re.compile(r"(?:加入|添加)书签|收藏本站|本站地址|记住本站|推荐本书|投推荐票"), "site nav"),
+    (re.compile(r"上一[章页][\s\S]{0,6}(?:目录|书页)[\s\S]{0,6}下一[章页]"), "page nav"),
+    (re.compile(r"本章未完|点击下一页|继续阅读|请翻页|手机(?:用户|版|阅读)"), "pagination"),
+    (re.compile(r"(?:一秒|天才)记住|求(?:月票|推荐票|收藏|订阅)|笔趣阁|顶点小说"), "site residue"),
+    (re.compile(r"（本章完）|\(本章完\)|未完待续"), "chapter footer"),
+]
+
+
+def boilerplate(text: str) -> CheckResult:
+    """Score scraped-site residue patterns and lines repeated three or more times."""
+    evidence = []
+    for pattern, note in _RESIDUE:
+        for match in pattern.finditer(text):
+            evidence.append(Evidence(match.group(), match.start(), match.end(), note))
+    lines = [line.strip() for line in text.splitlines()]
+    repeated = Counter(line for line in lines if len(line) >= 6)
+    for line, count in repeated.items():
+        if count >= 3:
+            start = text.find(line)
+            evidence.append(Evidence(line, start, start + len(line), f"line repeated {count}x"))
+    evidence.sort(key=lambda e: e.start)
+    score = _clip(len(evidence) / 2)
+    return CheckResult("boilerplate", score, BOILERPLATE_THRESHOLD, tuple(evidence[:_MAX_EVIDENCE]))
+
+
+# --- punctuation spacing ----------------------------------------------------------------------
+
+PUNCTUATION_THRESHOLD = 0.5
+_SENTENCE_PUNCT = "，。；：？！．"
+_ABNORMAL = [
+    (re.compile(f"[ \t\u3000]+(?=[{_SENTENCE_PUNCT}])"), "space before full-width punctuation"),
+    (re.compile(f"(?<=[，、；：])[ \t]+(?=[{_CJK}])"), "space after a comma"),
+    (re.compile(f"(?<=[{_CJK}])[,;](?=[ \t]*[{_CJK}])|(?<=[{_CJK}])\\.(?=[{_CJK}])"), "ASCII mark"),
+    (re.compile(r"([，。、；：？！,.!?])\1{3,}"), "repeated punctuation"),
+]
+#: inside prose (a line with several full-width commas) a space between Chinese characters
+#: is abnormal; captions separate phrases with spaces, so it is not counted there
+_PROSE_SPACE = re.compile(f"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
+#: abnormal spots per 100 Chinese characters that make a text certainly badly spaced
+_PUNCT_FULL_RATE = 1.5
+_PUNCT_MIN_SPOTS = 3
+
+
+def punctuation_spacing(text: str) -> CheckResult:
+    """Score abnormal spacing and punctuation per 100 Chinese characters (indents ignored)."""
+    evidence = []
+    for line_match in re.finditer(r"[^\n]+", text):
+        line, base = line_match.group(), line_match.start()
+        indent = len(line) - len(line.lstrip())
+        patterns = list(_ABNORMAL)
+        if line.count("，") >= 3:
+            patterns.append((_PROSE_SPACE, "space inside Chinese prose"))
+        for pattern, note in patterns:
+            for match in pattern.finditer(line, indent):
+                start, end = base + match.start(), base + match.end()
+                evidence.append(Evidence(match.group(), start, end, note))
+    cjk = len(_IS_CJK.findall(text))
+    rate = len(evidence) * 100 / max(cjk, 100)
+    score = _clip(rate / _PUNCT_FULL_RATE) * _clip(len(evidence) / _PUNCT_MIN_SPOTS)
+    evidence.sort(key=lambda e: e.start)
+    return CheckResult(
+        "punctuation_spacing", score, PUNCTUATION_THRESHOLD, tuple(evidence[:_MAX_EVIDENCE])
+    )
+
+
+CHECKS = {
+    "keyword_stuffing": keyword_stuffing,
+    "spun_text": spun_text,
+    "boilerplate": boilerplate,
+    "punctuation_spacing": punctuation_spacing,
+}
+
+
+def check_text(text: str) -> list[CheckResult]:
+    """Run every spam/low-quality check on ``text``."""
+    return [check(text) for check in CHECKS.values()]
