@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     llm_base_url: str = Field(default="", description="OpenAI-compatible LLM base URL")
     llm_api_key: str = Field(default="", repr=False, description="LLM API key (never logged)")
     llm_model: str = Field(default="", description="LLM model name")
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="LLM request timeout, seconds")
+    llm_max_retries: int = Field(default=3, ge=0, le=10, description="LLM retries on 429/5xx")
+    llm_context_tokens: int = Field(default=32_000, ge=2_000, description="LLM context window")
+    llm_price_input_fen_per_mtok: int = Field(
+        default=200, ge=0, description="LLM input price, fen per million tokens"
+    )
+    llm_price_output_fen_per_mtok: int = Field(
+        default=800, ge=0, description="LLM output price, fen per million tokens"
+    )
+    studio_workers: int = Field(default=2, ge=1, le=64, description="studio job worker threads")
     kling_access_key: str = Field(default="", repr=False, description="Kling access key")
     kling_secret_key: str = Field(default="", repr=False, description="Kling secret key")
     kling_base_url: str = Field(
