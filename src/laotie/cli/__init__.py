@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from laotie import __version__
 from laotie.cli import bench, demo, events, keys
+from laotie.cli import sim as sim_cli
 from laotie.cli._common import console, err_console, services, settings
 from laotie.core.errors import LaotieError
 
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 app.add_typer(keys.app, name="keys")
 app.add_typer(events.app, name="events")
+app.add_typer(sim_cli.app, name="sim")
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
 

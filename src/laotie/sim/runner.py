@@ -158,6 +158,7 @@ class Simulation:
         *,
         policy_factory: PolicyFactory | None = None,
         progress: Callable[[DaySummary], None] | None = None,
+        stream: int = 0,
     ) -> None:
         self.config = config
         self.services = services
@@ -165,6 +166,7 @@ class Simulation:
         self.view = SimView(self.world, self.population, config.behaviour)
         self.start_ms = start_ms_of(config)
         self.progress = progress
+        self.stream = stream
         self.totals = UserTotals.zeros(self.population.n_users)
         self._pending: list[dict[str, Any]] = []
         self._pending_users: set[int] = set()
@@ -221,7 +223,7 @@ class Simulation:
     # --- one day ---------------------------------------------------------------------------
 
     def _user_rng(self, stream: int, day: int, user: int, extra: int = 0) -> np.random.Generator:
-        return np.random.default_rng([self.config.run.seed, stream, day, user, extra])
+        return np.random.default_rng([self.config.run.seed, self.stream, stream, day, user, extra])
 
     def _play_day(self, day: int, day_ms: int) -> DaySummary:
         cfg = self.config

@@ -1,0 +1,169 @@
+"""``laotie sim``: run the simulator against the real services, and A/B two configurations."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from laotie.cli._common import console, emit_json, settings
+from laotie.core.clock import ManualClock
+from laotie.sim.ab import default_services, run_ab
+from laotie.sim.config import SimConfig, load_config
+from laotie.sim.report import write_report
+from laotie.sim.runner import DaySummary, Simulation, start_ms_of
+
+app = typer.Typer(help="Simulate users on the real services; A/B test configurations.")
+
+DAY_COLUMNS = (
+    ("label", "day"),
+    ("dau", "DAU"),
+    ("impressions", "impr."),
+    ("play_rate", "play"),
+    ("long_view_rate", "long view"),
+    ("like_rate", "like/play"),
+    ("watch_minutes_per_dau", "min/DAU"),
+    ("ad_impressions", "ads"),
+    ("oracle_ndcg", "oracle NDCG"),
+    ("mean_trust", "trust"),
+)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def day_table(rows: list[dict[str, Any]], *, title: str) -> Table:
+    """A rich table of per-day simulator summaries."""
+    table = Table(title=title)
+    for _, header in DAY_COLUMNS:
+        table.add_column(header, justify="right")
+    for row in rows:
+        table.add_row(*(_fmt(row[key]) for key, _ in DAY_COLUMNS))
+    return table
+
+
+def _progress(summary: DaySummary) -> None:
+    row = summary.as_row()
+    console.print(
+        f"day {summary.label}: DAU {summary.dau:,}, {summary.impressions:,} impressions, "
+        f"{row['watch_minutes_per_dau']:.1f} min/DAU, oracle NDCG {summary.oracle_ndcg:.3f}"
+    )
+
+
+def _arm_progress(arm: str, summary: DaySummary) -> None:
+    console.print(f"arm {arm}: ", end="")
+    _progress(summary)
+
+
+def config_of(
+    path: Path | None,
+    *,
+    days: int | None,
+    users: int | None,
+    seed: int | None,
+    policy: str | None,
+    catalog: str | None,
+) -> SimConfig:
+    """The config from an optional TOML file with command-line overrides."""
+    config = load_config(path, days=days, users=users, seed=seed, policy=policy)
+    if catalog is not None:
+        data = config.model_dump()
+        data["world"]["catalog"] = catalog
+        config = SimConfig.model_validate(data)
+    return config
+
+
+@app.command("run")
+def run(
+    days: Annotated[int | None, typer.Option(help="simulated days (default 5)")] = None,
+    users: Annotated[int | None, typer.Option(help="simulated users (default 600)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed of every random draw")] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="feed (the real feed), popular, random or oracle")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with sim config sections")] = None,
+    catalog: Annotated[
+        str | None, typer.Option(help="'generated' or 'kuairec:DIR' (KuaiRec captions)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="run directory (default HOME/sim/run-SEED; emptied)")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Simulate users day by day on the real services. Example: laotie sim run --days 3"""
+    cfg = config_of(config, days=days, users=users, seed=seed, policy=policy, catalog=catalog)
+    directory = out or settings().home / "sim" / f"run-{cfg.run.seed}"
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    services = default_services(directory, ManualClock(start_ms_of(cfg)))
+    try:
+        result = Simulation(cfg, services, progress=None if json_out else _progress).run()
+        html, report = write_report(result, services, directory)
+    finally:
+        services.close()
+    rows = [d.as_row() for d in result.days]
+    if json_out:
+        emit_json({"days": rows, "report": str(html), "kpis": report.table.to_dicts()})
+        return
+    console.print(day_table(rows, title=f"sim run ({cfg.run.policy}, seed {cfg.run.seed})"))
+    console.print(f"report: {html}")
+
+
+@app.command("ab")
+def ab(
+    config_a: Annotated[Path, typer.Argument(help="TOML config of arm A")],
+    config_b: Annotated[Path, typer.Argument(help="TOML config of arm B")],
+    days: Annotated[int | None, typer.Option(help="override run.days in both arms")] = None,
+    users: Annotated[int | None, typer.Option(help="override run.users in both arms")] = None,
+    seed: Annotated[int | None, typer.Option(help="override run.seed in both arms")] = None,
+    resamples: Annotated[int, typer.Option(help="bootstrap resamples", min=100)] = 1000,
+    out: Annotated[Path | None, typer.Option(help="directory of both arms' homes")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Run two configs on the same population; KPI deltas with 95% CIs.
+
+    Example: laotie sim ab examples/sim/full.toml examples/sim/popular.toml --days 3
+    """
+    a = load_config(config_a, days=days, users=users, seed=seed)
+    b = load_config(config_b, days=days, users=users, seed=seed)
+    root = out or settings().home / "sim" / "ab"
+    result = run_ab(
+        a,
+        b,
+        root,
+        resamples=resamples,
+        progress=None if json_out else _arm_progress,
+    )
+    if json_out:
+        emit_json(
+            [
+                {**d.__dict__, "significant": d.significant, "relative": d.relative}
+                for d in result.deltas
+            ]
+        )
+        return
+    table = Table(
+        title=f"A/B: B ({b.run.policy}) vs A ({a.run.policy}), 95% bootstrap CI over users"
+    )
+    for header in ("KPI", "A", "B", "B - A", "95% CI", "rel.", "sig."):
+        table.add_column(header, justify="right")
+    for d in result.deltas:
+        table.add_row(
+            d.kpi,
+            f"{d.a:.4f}",
+            f"{d.b:.4f}",
+            f"{d.delta:+.4f}",
+            f"[{d.low:+.4f}, {d.high:+.4f}]",
+            f"{d.relative:+.1%}",
+            "[bold]yes[/]" if d.significant else "no",
+        )
+    console.print(table)

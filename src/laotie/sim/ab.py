@@ -1,0 +1,164 @@
+"""A/B experiments: two configurations on the same population, compared with bootstrap CIs.
+
+Both arms draw the same world and population from ``run.seed``. With common random numbers
+(``run.common_random_numbers``, the default) both arms also share every per-user, per-day
+random stream, so a difference comes from the treatment rather than luck; without them arm B
+gets its own streams (an A/A check of the CI's false-positive rate uses that). Each KPI's
+delta (B - A) gets a 95% percentile-bootstrap interval resampling users (paired: one draw of
+users is applied to both arms).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from laotie.core.clock import ManualClock
+from laotie.core.errors import InvalidInput
+from laotie.sim.config import SimConfig
+from laotie.sim.runner import DaySummary, RunResult, Simulation, UserTotals, start_ms_of
+
+#: per-user KPIs: name -> (numerator column, denominator column or None for a per-user mean)
+USER_KPIS: dict[str, tuple[str, str | None]] = {
+    "watch_minutes_per_user": ("watch_ms", None),
+    "active_days_per_user": ("active_days", None),
+    "sessions_per_user": ("sessions", None),
+    "plays_per_user": ("valid_plays", None),
+    "play_rate": ("valid_plays", "impressions"),
+    "long_view_rate": ("long_views", "impressions"),
+    "like_rate": ("likes", "valid_plays"),
+    "hate_rate": ("hates", "impressions"),
+    "ad_clicks_per_user": ("ad_clicks", None),
+}
+_SCALE = {"watch_minutes_per_user": 1 / 60_000}
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One KPI compared: A, B, B - A with its 95% CI, and whether the CI excludes zero."""
+
+    kpi: str
+    a: float
+    b: float
+    delta: float
+    low: float
+    high: float
+
+    @property
+    def significant(self) -> bool:
+        """True when the 95% interval excludes zero."""
+        return self.low > 0 or self.high < 0
+
+    @property
+    def relative(self) -> float:
+        """Delta as a share of A (0 when A is 0)."""
+        return self.delta / self.a if self.a else 0.0
+
+
+def _kpi(totals: dict[str, np.ndarray], name: str, weights: np.ndarray) -> np.ndarray:
+    """The KPI under each row of resampling ``weights`` (rows: resamples, cols: users)."""
+    num, den = USER_KPIS[name]
+    top = weights @ totals[num].astype(np.float64) * _SCALE.get(name, 1.0)
+    bottom = weights @ totals[den].astype(np.float64) if den else weights.sum(axis=1)
+    return top / np.maximum(bottom, 1e-12)
+
+
+def compare(a: UserTotals, b: UserTotals, *, resamples: int = 1000, seed: int = 0) -> list[Delta]:
+    """Every per-user KPI of arm B against arm A with paired bootstrap 95% intervals."""
+    ta, tb = a.as_dict(), b.as_dict()
+    n = len(ta["watch_ms"])
+    if n != len(tb["watch_ms"]):
+        raise InvalidInput("A/B arms must have the same population", field="users")
+    rng = np.random.default_rng([seed, 99])
+    weights = np.zeros((resamples, n))
+    picks = rng.integers(0, n, size=(resamples, n))
+    for r in range(resamples):
+        weights[r] = np.bincount(picks[r], minlength=n)
+    ones = np.ones((1, n))
+    out: list[Delta] = []
+    for name in USER_KPIS:
+        point_a = float(_kpi(ta, name, ones)[0])
+        point_b = float(_kpi(tb, name, ones)[0])
+        boot = _kpi(tb, name, weights) - _kpi(ta, name, weights)
+        low, high = np.percentile(boot, [2.5, 97.5])
+        out.append(Delta(name, point_a, point_b, point_b - point_a, float(low), float(high)))
+    return out
+
+
+def run_arm(
+    config: SimConfig,
+    home: Path,
+    *,
+    stream: int = 0,
+    progress: Callable[[DaySummary], None] | None = None,
+    services_factory: Callable[[Path, ManualClock], Any] | None = None,
+) -> RunResult:
+    """Run one arm in a fresh home (``home`` is emptied first)."""
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    clock = ManualClock(start_ms_of(config))
+    factory = services_factory or default_services
+    services = factory(home, clock)
+    try:
+        return Simulation(config, services, progress=progress, stream=stream).run()
+    finally:
+        services.close()
+
+
+def default_services(home: Path, clock: ManualClock) -> Any:
+    """The real services on a SQLite file under ``home``, driven by ``clock``."""
+    from laotie.core.settings import load_settings
+    from laotie.wiring import build_services
+
+    return build_services(load_settings(home=home), clock=clock)
+
+
+@dataclass
+class AbResult:
+    """Both arms and the compared KPIs."""
+
+    a: RunResult
+    b: RunResult
+    deltas: list[Delta]
+
+
+def run_ab(
+    config_a: SimConfig,
+    config_b: SimConfig,
+    root: Path,
+    *,
+    resamples: int = 1000,
+    progress: Callable[[str, DaySummary], None] | None = None,
+) -> AbResult:
+    """Run arm A and arm B on the same population under ``root``; compare them."""
+    for field in ("users", "seed", "days", "start"):
+        if getattr(config_a.run, field) != getattr(config_b.run, field):
+            raise InvalidInput(
+                f"A/B arms must share run.{field} (A: {getattr(config_a.run, field)}, "
+                f"B: {getattr(config_b.run, field)})",
+                field=f"run.{field}",
+            )
+    if config_a.users != config_b.users or config_a.world != config_b.world:
+        raise InvalidInput(
+            "A/B arms must share the world and users sections (same population)",
+            field="world",
+        )
+    stream_b = 0 if config_b.run.common_random_numbers else 1
+    a = run_arm(config_a, root / "A", progress=_tagged(progress, "A"))
+    b = run_arm(config_b, root / "B", stream=stream_b, progress=_tagged(progress, "B"))
+    deltas = compare(a.totals, b.totals, resamples=resamples, seed=config_a.run.seed)
+    return AbResult(a=a, b=b, deltas=deltas)
+
+
+def _tagged(
+    progress: Callable[[str, DaySummary], None] | None, arm: str
+) -> Callable[[DaySummary], None] | None:
+    if progress is None:
+        return None
+    return lambda summary: progress(arm, summary)

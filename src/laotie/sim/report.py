@@ -1,0 +1,87 @@
+"""A run's report: the insights KPI report over the run's events, plus the simulator's truth.
+
+The KPI table and charts come from ``laotie.insights`` (the same definitions the console
+uses); the simulator adds what only it knows: oracle NDCG per day, true AIGC watch share
+(labelled or not), mean trust and satisfaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from laotie.core.clock import MS_PER_DAY
+from laotie.insights.charts import Chart
+from laotie.insights.kpis import day_of_ms
+from laotie.insights.report import KpiReport, build_report, render_html, write_png_charts
+from laotie.sim.runner import RunResult
+from laotie.store.repos import catalog as catalog_repo
+
+
+def kpi_report(result: RunResult, services: Any, *, title: str) -> KpiReport:
+    """The insights report over the run's days, with the simulator's own charts added."""
+    tz = result.config.run.timezone
+    events = services.lake.read(start_ms=result.start_ms - 31 * MS_PER_DAY, end_ms=result.end_ms)
+    with services.db.session() as session:
+        items = catalog_repo.items_frame(session)
+    report = build_report(
+        events,
+        items,
+        tz=tz,
+        first_day=day_of_ms(result.start_ms, tz=tz),
+        last_day=day_of_ms(result.end_ms - 1, tz=tz),
+        title=title,
+        max_offset_days=min(7, result.config.run.days - 1),
+    )
+    labels = [d.label[5:] for d in result.days]
+    truth = [
+        Chart(
+            kind="line",
+            title="模拟器真值 Simulator truth: oracle NDCG",
+            x_labels=labels,
+            series={"oracle NDCG@page": [d.oracle_ndcg for d in result.days]},
+            y_label="NDCG",
+            subtitle="served pages' true utilities against the best possible page",
+        ),
+        Chart(
+            kind="line",
+            title="模拟器真值 Simulator truth: trust and true AIGC share",
+            x_labels=labels,
+            series={
+                "mean trust 信任": [d.mean_trust for d in result.days],
+                "true AIGC watch share 真实AIGC时长占比": [
+                    d.aigc_watch_ms / max(d.watch_ms, 1) for d in result.days
+                ],
+            },
+            percent=True,
+            subtitle="includes unlabelled AIGC, which the platform's KPIs cannot see",
+        ),
+    ]
+    return dataclasses.replace(report, extra_charts=[*report.extra_charts, *truth])
+
+
+def write_report(
+    result: RunResult, services: Any, directory: Path, *, title: str = "laotie 模拟运行 sim run"
+) -> tuple[Path, KpiReport]:
+    """Write ``report.html``, PNG charts and ``days.json`` under ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    report = kpi_report(result, services, title=title)
+    html = directory / "report.html"
+    html.write_text(render_html(report, generated_at_ms=result.end_ms), encoding="utf-8")
+    write_png_charts(report, directory / "charts")
+    rows = [d.as_row() for d in result.days]
+    (directory / "days.json").write_text(
+        json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    report.table.write_csv(directory / "kpis.csv")
+    return html, report
+
+
+def kpi_rows(report: KpiReport, names: list[str]) -> pl.DataFrame:
+    """The report's KPI table restricted to ``names`` (that exist), with the period first."""
+    present = [n for n in names if n in report.table.columns]
+    return report.table.select("period", *present)
