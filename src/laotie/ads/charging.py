@@ -1,0 +1,193 @@
+"""Charging: ad events from the event log become outcomes and, where billable, ledger charges.
+
+The contract with whoever sends ad events: an ``ad_impression``, ``ad_click`` or
+``ad_conversion`` event carries in ``ref`` the ``impression_id`` of the ``AdPlacement`` the
+feed returned. Each (kind, impression id) is recorded once, whatever the number of events or
+replays. CPM campaigns are billed per impression (milli-fen accumulated per campaign, whole
+fen charged as they add up); CPC and oCPC campaigns are billed per click at the price fixed
+in the auction; conversions are counted, never billed. A charge that would take a campaign
+more than 1% over its daily budget, or an advertiser below zero, is recorded free of charge.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from laotie.ads.auction import CPM, OBJECTIVE_CODES
+from laotie.ads.schemas import Objective
+from laotie.ads.serving import Placement, Server
+from laotie.core.clock import day_label
+from laotie.store.db import Database
+from laotie.store.repos import ads as repo
+
+log = logging.getLogger(__name__)
+AD_EVENT_KINDS = {"ad_impression": "impression", "ad_click": "click", "ad_conversion": "conversion"}
+#: how far over its daily budget a campaign may be billed, as a fraction of the budget
+OVERSPEND_TOLERANCE = 0.01
+
+
+@dataclass
+class ChargeSummary:
+    """What a batch of ad events did."""
+
+    recorded: int = 0
+    duplicate: int = 0
+    unmatched: int = 0
+    charged_fen: int = 0
+    free: int = 0
+    charges: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+class Charger:
+    """Turns ad events into outcomes and charges, exactly once per (kind, impression id)."""
+
+    def __init__(self, db: Database, *, server: Server, timezone: str = "UTC") -> None:
+        self.db = db
+        self.server = server
+        self.timezone = timezone
+        self._lock = threading.Lock()
+
+    def handle(self, events: Sequence[Any]) -> ChargeSummary:
+        """Record the ad events among ``events`` (objects with type, ref, ts_ms, user_id,
+        client_event_id); other event types are ignored."""
+        summary = ChargeSummary()
+        ad_events = [e for e in events if e.type in AD_EVENT_KINDS]
+        if not ad_events:
+            return summary
+        feedback: list[tuple[int, int, int]] = []
+        with self._lock:
+            with self.db.session() as session:
+                for event in ad_events:
+                    self._one(session, event, summary, feedback)
+            for campaign_pk, advertiser_pk, amount in summary.charges:
+                self.server.record_charge(
+                    campaign_pk=campaign_pk, advertiser_pk=advertiser_pk, amount_fen=amount
+                )
+            for creative_pk, imps, clicks in feedback:
+                self.server.record_feedback(
+                    creative_pk=creative_pk, impressions=imps, clicks=clicks
+                )
+        return summary
+
+    def _placement(self, session: Any, impression_id: str) -> Placement | None:
+        placement = self.server.placement(impression_id)
+        if placement is not None:
+            return placement
+        row = repo.get_outcome(session, kind="impression", impression_id=impression_id)
+        if row is None:
+            return None
+        campaign = repo.campaign_by_pk(session, campaign_id=row.campaign_id)
+        return Placement(
+            impression_id=impression_id,
+            campaign_pk=row.campaign_id,
+            creative_pk=row.creative_id,
+            advertiser_pk=row.advertiser_id,
+            objective=OBJECTIVE_CODES[Objective(campaign.objective)],
+            price_millifen=row.price_millifen,
+            click_price_fen=row.click_price_fen,
+            pctr=row.pctr,
+            pcvr=row.pcvr,
+            user_id=row.user_id,
+            position=row.position,
+            interest_match=row.interest_match,
+            ts_ms=row.ts_ms,
+        )
+
+    def _one(
+        self,
+        session: Any,
+        event: Any,
+        summary: ChargeSummary,
+        feedback: list[tuple[int, int, int]],
+    ) -> None:
+        kind = AD_EVENT_KINDS[event.type]
+        impression_id = event.ref
+        if not impression_id:
+            summary.unmatched += 1
+            return
+        if repo.get_outcome(session, kind=kind, impression_id=impression_id) is not None:
+            summary.duplicate += 1
+            return
+        placement = self._placement(session, impression_id)
+        if placement is None:
+            log.warning(
+                "ad event %s names unknown impression %r", event.client_event_id, impression_id
+            )
+            summary.unmatched += 1
+            return
+        day = day_label(event.ts_ms, self.timezone)
+        due = 0
+        if kind == "impression" and placement.objective == CPM:
+            due = repo.add_cpm_carry(
+                session, campaign_id=placement.campaign_pk, millifen=placement.price_millifen
+            )
+        elif kind == "click" and placement.objective != CPM:
+            due = placement.click_price_fen
+        amount, note, journal_id = self._bill(
+            session, placement, kind, impression_id, due, event.ts_ms, day
+        )
+        repo.add_outcome(
+            session,
+            kind=kind,
+            impression_id=impression_id,
+            event_id=event.client_event_id,
+            advertiser_id=placement.advertiser_pk,
+            campaign_id=placement.campaign_pk,
+            creative_id=placement.creative_pk,
+            user_id=placement.user_id,
+            ts_ms=event.ts_ms,
+            day=day,
+            amount_fen=amount,
+            journal_id=journal_id,
+            note=note,
+            position=placement.position,
+            interest_match=placement.interest_match,
+            price_millifen=placement.price_millifen,
+            click_price_fen=placement.click_price_fen,
+            pctr=placement.pctr,
+            pcvr=placement.pcvr,
+        )
+        summary.recorded += 1
+        if amount:
+            summary.charged_fen += amount
+            summary.charges.append((placement.campaign_pk, placement.advertiser_pk, amount))
+        if note:
+            summary.free += 1
+        if kind in ("impression", "click"):
+            feedback.append(
+                (placement.creative_pk, int(kind == "impression"), int(kind == "click"))
+            )
+
+    def _bill(
+        self,
+        session: Any,
+        placement: Placement,
+        kind: str,
+        impression_id: str,
+        due: int,
+        ts_ms: int,
+        day: str,
+    ) -> tuple[int, str | None, int | None]:
+        if due <= 0:
+            return 0, None, None
+        campaign = repo.campaign_by_pk(session, campaign_id=placement.campaign_pk)
+        ceiling = campaign.daily_budget_fen + int(campaign.daily_budget_fen * OVERSPEND_TOLERANCE)
+        if repo.spent_on_day(session, campaign_id=campaign.id, day=day) + due > ceiling:
+            return 0, "over_budget", None
+        journal = repo.charge(
+            session,
+            txn_key=f"{kind}:{impression_id}",
+            advertiser_id=placement.advertiser_pk,
+            campaign_id=placement.campaign_pk,
+            creative_id=placement.creative_pk,
+            amount_fen=due,
+            ts_ms=ts_ms,
+            day=day,
+        )
+        if journal is None:
+            return 0, "insufficient_balance", None
+        return due, None, journal.id

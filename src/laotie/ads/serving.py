@@ -1,0 +1,469 @@
+"""The serving side of ads: a snapshot of active campaigns as arrays, and the slot filler.
+
+``ServingIndex`` is rebuilt when campaigns change; ``Server`` keeps the fast-moving state
+(today's spend, balances, pacing probabilities, frequency counts, creative bandits, the book
+of served placements) and runs one GSP auction per ad slot. All per-request work is numpy over
+the campaign arrays.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from laotie.ads.auction import CPC, CPM, OBJECTIVE_CODES, OCPC, bid_ecpm, click_price_fen, gsp
+from laotie.ads.bandit import ThompsonSampler
+from laotie.ads.pacing import PacingController, TrafficProfile
+from laotie.ads.schemas import Objective
+from laotie.ads.targeting import TargetingIndex
+from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_label
+from laotie.core.contracts import AdPlacement, AdRequest
+from laotie.core.ids import new_id
+from laotie.core.kinds import AigcStatus
+
+ALL_HOURS = (1 << 24) - 1
+#: how strongly predicted CTR (relative to the average) scales the rank score
+QUALITY_EXPONENT = 0.5
+QUALITY_BOUNDS = (0.5, 2.0)
+
+
+class RateModel(Protocol):
+    """What serving needs from a pCTR/pCVR model."""
+
+    base_rate_: float
+
+    def offsets(self, entity: np.ndarray) -> np.ndarray: ...
+
+    def predict_from_offsets(
+        self, offsets: np.ndarray, *, match: np.ndarray, position: np.ndarray | int
+    ) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class CreativeSpec:
+    """What serving needs of a creative."""
+
+    pk: int
+    external_id: str
+    title: str
+    landing_url: str
+    aigc: bool = False
+    aigc_labels: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """What serving needs of an active campaign (money in fen, times in epoch ms)."""
+
+    pk: int
+    external_id: str
+    advertiser_pk: int
+    objective: Objective
+    bid_fen: int
+    daily_budget_fen: int
+    frequency_cap: int
+    creatives: Sequence[CreativeSpec]
+    categories: Sequence[str] = ()
+    kinds: Sequence[str] = ()
+    segments: Sequence[str] = ()
+    regions: Sequence[str] = ()
+    start_ms: int | None = None
+    end_ms: int | None = None
+    hours: Sequence[int] = ()
+
+
+@dataclass
+class Placement:
+    """A served ad awaiting its events: what each billable event will cost."""
+
+    impression_id: str
+    campaign_pk: int
+    creative_pk: int
+    advertiser_pk: int
+    objective: int
+    price_millifen: int
+    click_price_fen: int
+    pctr: float
+    pcvr: float
+    user_id: int
+    position: int
+    interest_match: bool
+    ts_ms: int
+
+
+class ServingIndex:
+    """Active campaigns as arrays plus their targeting index."""
+
+    def __init__(self, campaigns: Sequence[CampaignSpec]) -> None:
+        self.campaigns = list(campaigns)
+        self.size = len(self.campaigns)
+        c = self.campaigns
+        self.pk = np.array([x.pk for x in c], dtype=np.int64)
+        self.position_of = {x.pk: j for j, x in enumerate(c)}
+        self.objective = np.array([OBJECTIVE_CODES[Objective(x.objective)] for x in c], np.int8)
+        self.bid_fen = np.array([x.bid_fen for x in c], dtype=float)
+        self.budget_fen = np.array([x.daily_budget_fen for x in c], dtype=float)
+        self.frequency_cap = np.array([x.frequency_cap for x in c], dtype=np.int64)
+        self.start_ms = np.array([x.start_ms or 0 for x in c], dtype=np.int64)
+        self.end_ms = np.array(
+            [x.end_ms if x.end_ms is not None else np.iinfo(np.int64).max for x in c], np.int64
+        )
+        self.hours = np.array(
+            [sum(1 << h for h in x.hours) if x.hours else ALL_HOURS for x in c], dtype=np.int64
+        )
+        advertisers = sorted({x.advertiser_pk for x in c})
+        self.advertiser_pks = np.array(advertisers, dtype=np.int64)
+        self.advertiser_index = np.searchsorted(
+            self.advertiser_pks, np.array([x.advertiser_pk for x in c], dtype=np.int64)
+        )
+        self.targeting = TargetingIndex(
+            categories=[list(x.categories) for x in c],
+            kinds=[[str(k) for k in x.kinds] for x in c],
+            segments=[list(x.segments) for x in c],
+            regions=[list(x.regions) for x in c],
+        )
+        self.creative_of = {
+            cr.pk: (j, a) for j, x in enumerate(c) for a, cr in enumerate(x.creatives)
+        }
+
+
+def ad_positions(
+    slot_positions: Sequence[int], *, min_gap: int, items_since_last_ad: int | None = None
+) -> list[int]:
+    """The requested slots the ad load rules allow: sorted, each at least ``min_gap`` after the
+    previous ad (so two ads are never adjacent), the first also far enough from the last ad
+    of the previous page (``items_since_last_ad`` organic items ago)."""
+    kept: list[int] = []
+    last = None if items_since_last_ad is None else -items_since_last_ad - 1
+    for position in sorted(set(int(p) for p in slot_positions)):
+        if position < 0:
+            continue
+        if last is None or position - last >= min_gap:
+            kept.append(position)
+            last = position
+    return kept
+
+
+class Server:
+    """Fills ad slots: targeting, schedule, budget and balance checks, pacing, frequency caps,
+    eCPM x quality ranking, GSP pricing, creative choice by Thompson sampling."""
+
+    def __init__(
+        self,
+        index: ServingIndex,
+        *,
+        pctr_model: RateModel,
+        pcvr_model: RateModel,
+        reserve_ecpm_fen: float,
+        min_gap: int,
+        timezone: str = "UTC",
+        pacing_interval_ms: int = MS_PER_MINUTE,
+        placement_ttl_ms: int = MS_PER_DAY,
+        max_placements: int = 2_000_000,
+        random_state: int | None = None,
+    ) -> None:
+        self.reserve_ecpm_fen = reserve_ecpm_fen
+        self.min_gap = min_gap
+        self.timezone = timezone
+        self.pacing_interval_ms = pacing_interval_ms
+        self.placement_ttl_ms = placement_ttl_ms
+        self.max_placements = max_placements
+        self._zone = ZoneInfo(timezone)
+        self._rng = np.random.default_rng(random_state)
+        self._lock = threading.RLock()
+        self.pacing = PacingController()
+        self.traffic = TrafficProfile(timezone=timezone)
+        self.placements: OrderedDict[str, Placement] = OrderedDict()
+        self._frequency: dict[int, dict[int, int]] = defaultdict(dict)
+        self._day: str | None = None
+        self._last_step_ms: int | None = None
+        self._requests_since_step = 0
+        self.index = index
+        self.pctr_model = pctr_model
+        self.pcvr_model = pcvr_model
+        self.load(index, spent_fen={}, balances_fen={}, creative_counts={}, frequency={})
+
+    # --- state -------------------------------------------------------------------------------
+
+    def load(
+        self,
+        index: ServingIndex,
+        *,
+        spent_fen: Mapping[int, int],
+        balances_fen: Mapping[int, int],
+        creative_counts: Mapping[int, tuple[int, int]],
+        frequency: Mapping[tuple[int, int], int] | None = None,
+        pctr_model: RateModel | None = None,
+        pcvr_model: RateModel | None = None,
+    ) -> None:
+        """Swap in a new index with today's spend per campaign, balances per advertiser and
+        (impressions, clicks) per creative; pacing probabilities carry over by campaign."""
+        with self._lock:
+            old_p = dict(
+                zip(self.index.pk.tolist(), self.pacing.probability_.tolist(), strict=False)
+            )
+            self.index = index
+            if pctr_model is not None:
+                self.pctr_model = pctr_model
+            if pcvr_model is not None:
+                self.pcvr_model = pcvr_model
+            self.spent_fen = np.array([spent_fen.get(pk, 0) for pk in index.pk.tolist()], float)
+            self.balance_fen = np.array(
+                [balances_fen.get(pk, 0) for pk in index.advertiser_pks.tolist()], float
+            )
+            self.pacing.reset(index.size, spent_fen=self.spent_fen)
+            self.pacing.probability_ = np.array([old_p.get(pk, 1.0) for pk in index.pk.tolist()])
+            self.pctr_offset = self.pctr_model.offsets(index.pk)
+            self.pcvr_offset = self.pcvr_model.offsets(index.pk)
+            base = self.pctr_model.predict_from_offsets(
+                self.pctr_offset, match=np.zeros(index.size), position=0
+            )
+            self.max_charge_fen = self._max_charge()
+            self.samplers = []
+            for j, campaign in enumerate(index.campaigns):
+                sampler = ThompsonSampler(
+                    max(1, len(campaign.creatives)),
+                    prior_mean=float(base[j]) if index.size else 0.05,
+                    random_state=self._rng.integers(1 << 31),
+                )
+                for arm, creative in enumerate(campaign.creatives):
+                    imps, clicks = creative_counts.get(creative.pk, (0, 0))
+                    sampler.update(arm, trials=imps, successes=min(clicks, imps))
+                self.samplers.append(sampler)
+            if frequency is not None:
+                self._frequency = defaultdict(dict)
+                for (user, campaign), n in frequency.items():
+                    self._frequency[user][campaign] = n
+
+    def _max_charge(self) -> np.ndarray:
+        """The largest single charge each campaign can incur, in fen (for the hard stops)."""
+        index = self.index
+        pcvr = np.maximum(
+            *(
+                self.pcvr_model.predict_from_offsets(
+                    self.pcvr_offset, match=np.full(index.size, m), position=0
+                )
+                for m in (0.0, 1.0)
+            )
+        )
+        per_click = np.where(index.objective == OCPC, np.ceil(index.bid_fen * pcvr), index.bid_fen)
+        return np.where(index.objective == CPM, np.ceil(index.bid_fen / 1000.0), per_click)
+
+    def _roll_day(self, now_ms: int) -> None:
+        day = day_label(now_ms, self.timezone)
+        if day != self._day:
+            if self._day is not None:
+                self.spent_fen[:] = 0.0
+                self._frequency = defaultdict(dict)
+                self.pacing.reset(self.index.size)
+            self._day = day
+
+    def _pace(self, now_ms: int) -> None:
+        self.traffic.observe(now_ms)
+        self._requests_since_step += 1
+        if self._last_step_ms is None:
+            self._last_step_ms = now_ms
+        if now_ms - self._last_step_ms >= self.pacing_interval_ms:
+            self.pacing.step(
+                spent_fen=self.spent_fen,
+                budget_fen=self.index.budget_fen,
+                interval_requests=self._requests_since_step,
+                remaining_requests=self.traffic.expected_remaining(now_ms),
+            )
+            self._requests_since_step = 0
+            self._last_step_ms = now_ms
+
+    def record_charge(self, *, campaign_pk: int, advertiser_pk: int, amount_fen: int) -> None:
+        """Reflect a committed charge in today's spend and the advertiser's balance."""
+        with self._lock:
+            j = self.index.position_of.get(campaign_pk)
+            if j is not None:
+                self.spent_fen[j] += amount_fen
+            a = np.searchsorted(self.index.advertiser_pks, advertiser_pk)
+            if a < self.index.advertiser_pks.size and self.index.advertiser_pks[a] == advertiser_pk:
+                self.balance_fen[a] -= amount_fen
+
+    def record_balance(self, *, advertiser_pk: int, balance_fen: int) -> None:
+        """Set an advertiser's balance after a top-up."""
+        with self._lock:
+            a = np.searchsorted(self.index.advertiser_pks, advertiser_pk)
+            if a < self.index.advertiser_pks.size and self.index.advertiser_pks[a] == advertiser_pk:
+                self.balance_fen[a] = balance_fen
+
+    def record_feedback(self, *, creative_pk: int, impressions: int = 0, clicks: int = 0) -> None:
+        """Feed observed impressions/clicks of a creative to its campaign's bandit."""
+        with self._lock:
+            where = self.index.creative_of.get(creative_pk)
+            if where is not None:
+                j, arm = where
+                self.samplers[j].update(arm, trials=impressions, successes=clicks)
+
+    def placement(self, impression_id: str) -> Placement | None:
+        """A served placement still in the book."""
+        return self.placements.get(impression_id)
+
+    # --- serving -----------------------------------------------------------------------------
+
+    def _eligible(self, request: AdRequest) -> tuple[np.ndarray, np.ndarray]:
+        ctx = request.context
+        index = self.index
+        eligible, match = index.targeting.lookup(
+            interests=ctx.get("interests") or (),
+            kind=ctx.get("kind"),
+            segment=ctx.get("segment"),
+            region=ctx.get("region"),
+        )
+        now = request.now_ms
+        hour = datetime.fromtimestamp(now / 1000, tz=self._zone).hour
+        eligible &= (index.start_ms <= now) & (now < index.end_ms)
+        eligible &= (index.hours >> hour) & 1 == 1
+        room = index.budget_fen - self.spent_fen
+        eligible &= room >= self.max_charge_fen
+        eligible &= self.balance_fen[index.advertiser_index] >= self.max_charge_fen
+        return eligible, match
+
+    def fill(self, request: AdRequest) -> list[AdPlacement]:
+        """Winning ads for the request's allowed slots (possibly fewer, possibly none)."""
+        with self._lock:
+            return self._fill(request)
+
+    def _fill(self, request: AdRequest) -> list[AdPlacement]:
+        now = request.now_ms
+        self._roll_day(now)
+        self._pace(now)
+        since = request.context.get("items_since_last_ad")
+        positions = ad_positions(
+            request.slot_positions,
+            min_gap=self.min_gap,
+            items_since_last_ad=None if since is None else int(since),
+        )
+        if not positions or self.index.size == 0:
+            return []
+        eligible, match = self._eligible(request)
+        candidates = np.flatnonzero(eligible)
+        if candidates.size:
+            draws = self._rng.random(candidates.size)
+            candidates = candidates[draws < self.pacing.probability_[candidates]]
+        seen = self._frequency.get(request.user_id)
+        if seen and candidates.size:
+            capped = [
+                self.index.position_of[pk]
+                for pk, n in seen.items()
+                if pk in self.index.position_of
+                and n >= self.index.frequency_cap[self.index.position_of[pk]]
+            ]
+            if capped:
+                candidates = candidates[~np.isin(candidates, capped)]
+        if candidates.size == 0:
+            return []
+        cand_match = match[candidates]
+        pctr = self.pctr_model.predict_from_offsets(
+            self.pctr_offset[candidates], match=cand_match, position=0
+        )
+        pcvr = self.pcvr_model.predict_from_offsets(
+            self.pcvr_offset[candidates], match=cand_match, position=0
+        )
+        objective = self.index.objective[candidates]
+        bid_fen = self.index.bid_fen[candidates]
+        bids = bid_ecpm(objective, bid_fen, pctr, pcvr)
+        quality = np.clip(
+            (pctr / max(self.pctr_model.base_rate_, 1e-9)) ** QUALITY_EXPONENT, *QUALITY_BOUNDS
+        )
+        winners, prices = gsp(
+            bids, quality, reserve_ecpm=self.reserve_ecpm_fen, slots=len(positions)
+        )
+        out = []
+        for slot, (w, price) in enumerate(zip(winners.tolist(), prices.tolist(), strict=True)):
+            out.append(
+                self._place(
+                    request,
+                    positions[slot],
+                    slot,
+                    int(candidates[w]),
+                    price,
+                    float(pctr[w]),
+                    float(pcvr[w]),
+                    bool(cand_match[w]),
+                )
+            )
+        return out
+
+    def _place(
+        self,
+        request: AdRequest,
+        position: int,
+        slot: int,
+        j: int,
+        price_ecpm: float,
+        pctr: float,
+        pcvr: float,
+        interest_match: bool,
+    ) -> AdPlacement:
+        campaign = self.index.campaigns[j]
+        arm = self.samplers[j].choose() if len(campaign.creatives) > 1 else 0
+        creative = campaign.creatives[arm]
+        objective = int(self.index.objective[j])
+        price_millifen = math.floor(price_ecpm) if objective == CPM else 0
+        click_price = 0
+        if objective == CPC:
+            click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen)
+        elif objective == OCPC:
+            click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen * pcvr)
+        impression_id = new_id("imp_", now_ms=request.now_ms)
+        self._remember(
+            Placement(
+                impression_id=impression_id,
+                campaign_pk=campaign.pk,
+                creative_pk=creative.pk,
+                advertiser_pk=campaign.advertiser_pk,
+                objective=objective,
+                price_millifen=price_millifen,
+                click_price_fen=click_price,
+                pctr=pctr,
+                pcvr=pcvr,
+                user_id=request.user_id,
+                position=slot,
+                interest_match=interest_match,
+                ts_ms=request.now_ms,
+            )
+        )
+        counts = self._frequency[request.user_id]
+        counts[campaign.pk] = counts.get(campaign.pk, 0) + 1
+        if creative.aigc:
+            status = AigcStatus.CONFIRMED if creative.aigc_labels else AigcStatus.DECLARED
+        else:
+            status = AigcStatus.NONE
+        return AdPlacement(
+            position=position,
+            impression_id=impression_id,
+            campaign_id=campaign.external_id,
+            creative_id=creative.external_id,
+            title=creative.title,
+            landing_url=creative.landing_url,
+            price_fen=click_price if objective != CPM else round(price_millifen / 1000),
+            aigc_status=status,
+            extra={
+                "billing": "impression" if objective == CPM else "click",
+                "price_millifen": price_millifen,
+                "click_price_fen": click_price,
+                "pctr": pctr,
+            },
+        )
+
+    def _remember(self, placement: Placement) -> None:
+        book = self.placements
+        book[placement.impression_id] = placement
+        horizon = placement.ts_ms - self.placement_ttl_ms
+        while book:
+            oldest = next(iter(book.values()))
+            if len(book) <= self.max_placements and oldest.ts_ms >= horizon:
+                break
+            book.popitem(last=False)
