@@ -1,4 +1,7 @@
-"""Generate ``docs/cli.md`` from the commands' ``--help``: ``python -m laotie.cli.reference``."""
+"""Generate ``docs/cli.md`` (from ``--help``) and ``docs/settings.md`` (from ``Settings``).
+
+Run ``python -m laotie.cli.reference`` after adding a command or a setting.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from laotie.cli import app
+from laotie.core.settings import Settings
 
 
 def command_paths() -> list[str]:
@@ -37,6 +41,25 @@ def render() -> str:
     return "\n".join(parts)
 
 
+def render_settings() -> str:
+    """The settings reference as Markdown: variable, default and meaning of every setting."""
+    rows = [
+        "# Settings reference\n",
+        "Generated from `laotie.core.settings.Settings` by `python -m laotie.cli.reference`.",
+        "Each setting is an environment variable; the same names without the `LAOTIE_` prefix,",
+        "in lower case, may be written in the TOML file (`LAOTIE_CONFIG`, default",
+        "`$LAOTIE_HOME/laotie.toml`). Environment variables win over the file.\n",
+        "| variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "" if default in ("", None) else f"`{default}`"
+        rows.append(f"| `LAOTIE_{name.upper()}` | {shown} | {field.description or ''} |")
+    return "\n".join(rows) + "\n"
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/cli.md")
-    target.write_text(render(), encoding="utf-8")
+    docs = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs")
+    (docs / "cli.md").write_text(render(), encoding="utf-8")
+    (docs / "settings.md").write_text(render_settings(), encoding="utf-8")
