@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     ads_categories: list[str] = Field(
         default_factory=list, description="ad categories accepted besides the catalog's"
     )
+    trust_propagator: str = Field(
+        default="laotie",
+        min_length=1,
+        max_length=128,
+        description="ContentPropagator written into AIGC labels of distributed content",
+    )
+    trust_copy_action: Literal["demote", "review", "block"] = Field(
+        default="demote", description="gate decision for a near-copy of another creator's item"
+    )
+    trust_exact_copy_action: Literal["demote", "review", "block"] = Field(
+        default="block", description="gate decision for a copy at >= 0.9 similarity"
+    )
+    trust_max_upload_mb: int = Field(default=512, ge=1, description="largest upload, MiB")
 
     @field_validator("home")
     @classmethod
