@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from laotie.core.clock import Clock, SystemClock
+from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
+from laotie.trust import TrustPolicy, TrustService
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Services:
     clock: Clock
     events: EventLog
     lake: Lake
+    trust: TrustService
 
     def close(self) -> None:
         """Release the database connections."""
@@ -34,4 +37,15 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db.migrate()
     events = EventLog(db, clock=clock, max_batch=settings.max_batch_events)
     lake = Lake(db, settings.home / "lake" / "events")
-    return Services(settings=settings, db=db, clock=clock, events=events, lake=lake)
+    trust = TrustService(
+        db,
+        media_dir=settings.home / "media" / "uploads",
+        clock=clock,
+        events=events,
+        policy=TrustPolicy(
+            copy_action=TrustDecision(settings.trust_copy_action),
+            exact_copy_action=TrustDecision(settings.trust_exact_copy_action),
+        ),
+        propagator=settings.trust_propagator,
+    )
+    return Services(settings=settings, db=db, clock=clock, events=events, lake=lake, trust=trust)
