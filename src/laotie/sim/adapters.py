@@ -30,6 +30,10 @@ def publish_day(services: Any, world: World, day: int, view: SimView, *, clock_m
             catalog_repo.bulk_create_creators(
                 session, creators=world.creators_rows(), created_at_ms=clock_ms
             )
+            users = catalog_repo.ensure_users(
+                session, external_ids=view.population.user_ids, created_at_ms=clock_ms
+            )
+            view.user_internal[:] = [users[u] for u in view.population.user_ids]
         containers = world.container_rows(day)
         for kind in (ItemKind.EPISODE, ItemKind.CHAPTER):
             rows = [c for c, meta in zip(containers, _container_kinds(world, day), strict=True)
@@ -77,3 +81,13 @@ def seed_ads(services: Any, world: World, config: SimConfig, *, now_ms: int) -> 
 
     rng = np.random.default_rng([config.run.seed, 4])
     return seed_campaigns(ads, world, config, now_ms=now_ms, rng=rng)
+
+
+def nightly_services(services: Any, *, ads: bool) -> dict[str, Any]:
+    """Overnight work of the other areas (ads model training), as a worker would run it."""
+    done: dict[str, Any] = {}
+    service = getattr(services, "ads", None)
+    if ads and service is not None:
+        report = service.train()
+        done["ads_trained"] = bool(report)
+    return done

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import erfinv
 
 from laotie.sim.config import BehaviourConfig
 from laotie.sim.users import Population
@@ -188,15 +189,18 @@ def simulate_page(
 
 def ad_response(
     config: BehaviourConfig, *, sensitivity: float, aigc: bool, rng: np.random.Generator
-) -> tuple[bool, bool, bool]:
-    """(clicked, converted, left) for one ad impression; always three draws."""
-    u = rng.random(3)
+) -> tuple[bool, bool, bool, int]:
+    """(clicked, converted, left, order value in fen) for one ad impression; always 4 draws."""
+    u = rng.random(4)
     click = u[0] < _sigmoid(
         np.array(config.ad_click_intercept + config.ad_aigc_click * sensitivity * aigc)
     )
     convert = bool(click) and u[1] < _sigmoid(np.array(config.ad_convert_intercept))
     leave = u[2] < _sigmoid(np.array(config.leave_intercept + config.ad_leave))
-    return bool(click), bool(convert), bool(leave)
+    # lognormal order value (sigma 0.6) with the configured mean, via the inverse normal CDF
+    z = float(np.sqrt(2.0) * erfinv(2.0 * min(max(u[3], 1e-9), 1 - 1e-9) - 1.0))
+    order_fen = int(config.ad_order_mean_fen * np.exp(0.6 * z - 0.18) + 0.5)
+    return bool(click), bool(convert), bool(leave), max(order_fen, 1)
 
 
 def ndcg(served_utility: np.ndarray, ideal_utility: np.ndarray) -> float:

@@ -97,7 +97,7 @@ class UserConfig(_Section):
         description="shares of full/high/middle/low activity (KuaiRand-Pure user_active_degree)",
     )
     base_return: tuple[float, float, float, float] = Field(
-        default=(0.82, 0.55, 0.30, 0.12),
+        default=(0.70, 0.42, 0.22, 0.08),
         description="daily return probability per activity level at neutral satisfaction",
     )
     sessions_per_day: tuple[float, float, float, float] = Field(
@@ -129,7 +129,7 @@ class UserConfig(_Section):
         default=1.0, ge=0, description="exponent of trust in return probability"
     )
     neutral_satisfaction: float = Field(
-        default=0.35, description="satisfaction at which return probability equals base_return"
+        default=0.08, description="satisfaction at which return probability equals base_return"
     )
 
     @model_validator(mode="after")
@@ -203,6 +203,9 @@ class BehaviourConfig(_Section):
     )
     ad_click_intercept: float = Field(default=-3.6, description="logit of clicking an ad")
     ad_convert_intercept: float = Field(default=-2.5, description="logit of converting after click")
+    ad_order_mean_fen: int = Field(
+        default=6_000, ge=1, description="mean order value of a conversion, fen (lognormal)"
+    )
     ad_aigc_click: float = Field(
         default=-0.3, description="click logit per unit sensitivity for AIGC creatives"
     )

@@ -15,6 +15,8 @@ import numpy as np
 import polars as pl
 
 from laotie.core.clock import MS_PER_DAY
+from laotie.core.contracts import AdRequest
+from laotie.core.kinds import AigcStatus
 from laotie.sim.behaviour import true_utility
 from laotie.sim.config import BehaviourConfig
 from laotie.sim.users import Population
@@ -51,6 +53,7 @@ class SimView:
         self.published = np.zeros(world.n_items, dtype=bool)
         self.seen: list[set[int]] = [set() for _ in range(population.n_users)]
         self.internal_ids = np.full(world.n_items, -1, dtype=np.int64)
+        self.user_internal = np.full(population.n_users, -1, dtype=np.int64)
         self.index_of: dict[str, int] = {x: i for i, x in enumerate(world.item_ids)}
 
     def unseen_published(self, user: int) -> np.ndarray:
@@ -79,14 +82,49 @@ class Policy(Protocol):
         ...
 
 
+def fill_ads(
+    ads: Any, view: SimView, user: int, *, request_id: str, page_size: int, now_ms: int
+) -> list[ServedAd]:
+    """Ask the ads service (``AdSlotFiller``) for the page's middle slot."""
+    if ads is None:
+        return []
+    request = AdRequest(
+        user_id=int(view.user_internal[user]),
+        user_external_id=view.population.user_ids[user],
+        request_id=request_id,
+        slot_positions=[page_size // 2],
+        now_ms=now_ms,
+    )
+    return [
+        ServedAd(
+            position=p.position,
+            impression_id=p.impression_id,
+            campaign_id=p.campaign_id,
+            aigc=p.aigc_status != AigcStatus.NONE,
+        )
+        for p in ads.fill(request)
+    ]
+
+
 class ReferencePolicy:
     """The popular / random / oracle reference policies (no personal model)."""
 
-    def __init__(self, name: str, view: SimView, *, lake: Any, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        name: str,
+        view: SimView,
+        *,
+        lake: Any,
+        rng: np.random.Generator,
+        ads: Any = None,
+        seed: int = 0,
+    ) -> None:
         self.name = name
         self.view = view
         self.lake = lake
         self.rng = rng
+        self.ads = ads
+        self.seed = seed
         self.popularity = np.zeros(view.world.n_items)
         self._requests = 0
 
@@ -103,7 +141,9 @@ class ReferencePolicy:
                 # ties (no plays yet) broken at random so a cold start is not alphabetical
                 score = self.popularity[candidates] + 1e-6 * self.rng.random(len(candidates))
             chosen = candidates[np.argsort(-score, kind="stable")[:n]]
-        return Served(items=np.asarray(chosen, dtype=np.int64), request_id=f"ref-{self._requests}")
+        request_id = f"ref-{self.seed}-{self._requests}"
+        ads = fill_ads(self.ads, self.view, user, request_id=request_id, page_size=n, now_ms=now_ms)
+        return Served(items=np.asarray(chosen, dtype=np.int64), request_id=request_id, ads=ads)
 
     def nightly(self, *, now_ms: int) -> dict[str, Any]:
         """Refresh popularity: valid plays per item over the last 3 days, from the lake."""

@@ -184,11 +184,18 @@ class Simulation:
                 return feed_policy(self.view, self.services, self.config)
             return self._policy_factory(self.view, self.services, self.config)
         rng = np.random.default_rng([run.seed, 3])
-        return ReferencePolicy(run.policy, self.view, lake=self.services.lake, rng=rng)
+        return ReferencePolicy(
+            run.policy,
+            self.view,
+            lake=self.services.lake,
+            rng=rng,
+            ads=getattr(self.services, "ads", None) if run.ads else None,
+            seed=run.seed,
+        )
 
     def run(self) -> RunResult:
         """Simulate every day of the run; returns the summaries and per-user totals."""
-        from laotie.sim.adapters import publish_day, seed_ads
+        from laotie.sim.adapters import nightly_services, publish_day, seed_ads
 
         run = self.config.run
         days: list[DaySummary] = []
@@ -206,6 +213,7 @@ class Simulation:
             self.services.lake.compact(end_ms)
             if run.train_nightly and self.policy is not None:
                 summary.nightly = self.policy.nightly(now_ms=end_ms)
+                summary.nightly.update(nightly_services(self.services, ads=run.ads))
             days.append(summary)
             if self.progress is not None:
                 self.progress(summary)
@@ -427,7 +435,7 @@ class Simulation:
         for ad in served.ads:
             if ad.position > outcome.seen:
                 continue
-            click, convert, leave = ad_response(
+            click, convert, leave, order_fen = ad_response(
                 self.config.behaviour, sensitivity=sens, aigc=ad.aigc, rng=rng
             )
             at = ts + ad.position * 10_000
@@ -439,6 +447,7 @@ class Simulation:
                 self.totals.ad_clicks[user] += 1
             if convert:
                 emit("ad_conversion", None, at + 60_000, ref=ad.impression_id)
+                emit("purchase", None, at + 61_000, ref=ad.impression_id, amount_fen=order_fen)
                 summary.ad_conversions += 1
             if leave:
                 return ad.position
