@@ -54,26 +54,34 @@ def title_card(
     out: Path,
     subtitle: str = "",
     palette: str = "dusk",
+    centre: tuple[float, float] = (0.5, 0.5),
+    text_width: float = 0.8,
 ) -> Path:
-    """Draw a card with ``title`` (large) and ``subtitle`` (smaller, accent colour) as a PNG."""
+    """Draw a card with ``title`` (large) and ``subtitle`` (smaller, accent colour) as a PNG.
+
+    ``centre`` places the text block's centre as shares of width and height; ``text_width``
+    is the share of the width the text may use.
+    """
     colours = PALETTES.get(palette, PALETTES["dusk"])
     image = _gradient(video.width, video.height, colours)
     draw = ImageDraw.Draw(image)
     title_size = max(16, round(video.shortest_side * 0.085))
     sub_size = max(12, round(video.shortest_side * 0.05))
-    title_rows = _wrap(title, font_size=title_size, width_px=round(video.width * 0.8))[:5]
-    sub_rows = _wrap(subtitle, font_size=sub_size, width_px=round(video.width * 0.8))[:4]
+    width_px = round(video.width * text_width)
+    title_rows = _wrap(title, font_size=title_size, width_px=width_px)[:5]
+    sub_rows = _wrap(subtitle, font_size=sub_size, width_px=width_px)[:4]
     title_font, sub_font = load_font(title_size), load_font(sub_size)
     line_title, line_sub = round(title_size * 1.35), round(sub_size * 1.4)
     block = len(title_rows) * line_title + (len(sub_rows) * line_sub + sub_size if subtitle else 0)
-    y = (video.height - block) // 2
+    x = round(video.width * centre[0])
+    y = round(video.height * centre[1] - block / 2)
     for row in title_rows:
-        draw.text((video.width // 2, y), row, font=title_font, fill=colours.title, anchor="mt")
+        draw.text((x, y), row, font=title_font, fill=colours.title, anchor="mt")
         y += line_title
     if subtitle:
         y += sub_size
         for row in sub_rows:
-            draw.text((video.width // 2, y), row, font=sub_font, fill=colours.accent, anchor="mt")
+            draw.text((x, y), row, font=sub_font, fill=colours.accent, anchor="mt")
             y += line_sub
     image.save(out, format="PNG", compress_level=1)
     return out

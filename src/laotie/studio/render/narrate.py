@@ -52,7 +52,13 @@ def scene_weights(script: NarrationScript, narration: Narration) -> list[float]:
 
 
 def scene_cards(
-    script: NarrationScript, video: VideoFormat, *, workdir: Path, palettes: Sequence[str]
+    script: NarrationScript,
+    video: VideoFormat,
+    *,
+    workdir: Path,
+    palettes: Sequence[str],
+    centre: tuple[float, float] = (0.5, 0.5),
+    text_width: float = 0.8,
 ) -> list[Path]:
     """One title card per scene: the title on the first, the scene heading on the others."""
     cards = []
@@ -69,6 +75,8 @@ def scene_cards(
                 out=workdir / f"card_{number:03d}.png",
                 subtitle=subtitle,
                 palette=palettes[number % len(palettes)],
+                centre=centre,
+                text_width=text_width,
             )
         )
     return cards
