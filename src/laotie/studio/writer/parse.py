@@ -159,6 +159,8 @@ def units(paragraph: str) -> list[Unit]:
 def _narration(text: str) -> list[Unit]:
     result = []
     for sentence in sentences(text):
+        if _NOISE.match(sentence):
+            continue
         bare = _BARE_SPEECH.match(sentence)
         if bare:
             result.append(Unit("dialogue", bare.group(2).strip(), bare.group(1).strip()))
