@@ -147,3 +147,45 @@ def test_bad_options_are_invalid_input(events, items) -> None:
 def test_every_kpi_is_documented() -> None:
     for kpi in kpis.KPIS.values():
         assert kpi.definition and kpi.label_zh and kpi.unit
+
+
+def test_revenue_by_line_and_arpu(events, items) -> None:
+    spend = pl.DataFrame(
+        {"day": ["2026-03-02", "2026-03-03"], "spend_fen": [1_000, 400], "aigc_spend_fen": [250, 0]}
+    )
+    table = kpi_table(events, items, ad_spend=spend)
+    day1, day2 = row(table, D1), row(table, D2)
+    assert day1["ads_revenue_fen"] == 1_000
+    assert day1["revenue_fen"] == 1_000
+    assert day1["arpu_fen"] == 500.0  # 1,000 fen over 2 active users
+    assert day1["aigc_ad_spend_share"] == 0.25
+    assert day2["revenue_fen"] == 1_000  # 400 ads + 600 purchases
+    assert day2["arpu_fen"] == pytest.approx(1_000 / 3)
+    assert day2["arppu_fen"] == 600.0
+    assert day2["aigc_ad_spend_share"] == 0.0
+    week = kpi_table(events, items, by="week", ad_spend=spend).row(0, named=True)
+    assert week["revenue_fen"] == 2_000
+    assert week["arpu_fen"] == pytest.approx(2_000 / 3)
+    assert week["aigc_ad_spend_share"] == pytest.approx(250 / 1_400)
+
+
+def test_without_an_ads_ledger_ads_revenue_is_empty(events, items) -> None:
+    day2 = row(kpi_table(events, items), D2)
+    assert day2["ads_revenue_fen"] is None
+    assert day2["aigc_ad_spend_share"] is None
+    assert day2["revenue_fen"] == 600
+
+
+def test_creator_productivity_by_week(items) -> None:
+    from laotie.insights.creators import creator_productivity
+
+    table = creator_productivity(items, by="week")
+    rows = {r["period"]: r for r in table.iter_rows(named=True)}
+    # items 2 and 4 were created 2026-01-01 (a Thursday: week of 2025-12-29)
+    january = rows[date(2025, 12, 29)]
+    assert (january["items_created"], january["active_creators"]) == (2, 2)
+    assert january["aigc_assisted_share"] == 1.0  # item 2 confirmed, item 4 declared
+    # item 1: 2026-03-01 (Sunday, week of 02-23); item 3: 2026-03-02 (Monday, week of 03-02)
+    assert rows[date(2026, 2, 23)]["items_created"] == 1
+    assert rows[date(2026, 3, 2)]["items_per_active_creator"] == 1.0
+    assert rows[date(2026, 3, 2)]["aigc_items"] == 0

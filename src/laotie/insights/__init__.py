@@ -1,6 +1,7 @@
 """Insights: KPI definitions, reports and charts over the event lake."""
 
 from laotie.insights.charts import Chart, render_png, render_svg
+from laotie.insights.creators import creator_productivity
 from laotie.insights.kpis import (
     DEFAULT_TIMEZONE,
     KPIS,
@@ -33,6 +34,7 @@ __all__ = [
     "KpiReport",
     "build_report",
     "cohort_retention",
+    "creator_productivity",
     "is_long_view",
     "is_valid_play",
     "kind_mix",

@@ -251,6 +251,46 @@ KPIS: dict[str, Kpi] = {
             "users",
             "Distinct users with a purchase event in the period.",
         ),
+        Kpi(
+            "ads_revenue_fen",
+            "Ads revenue",
+            "广告收入",
+            "fen",
+            "Advertiser spend charged in the ads ledger on the local day (integer fen); empty "
+            "when no ads ledger is wired.",
+        ),
+        Kpi(
+            "revenue_fen",
+            "Revenue",
+            "总收入",
+            "fen",
+            "Revenue by line summed: ads revenue plus purchases (gmv_fen, paywall unlocks and "
+            "goods at their full amount).",
+        ),
+        Kpi(
+            "arpu_fen",
+            "ARPU",
+            "每用户平均收入",
+            "fen",
+            "revenue_fen over active users of the period (distinct users; DAU for a day).",
+            ratio_of=("revenue_fen", "active_users"),
+        ),
+        Kpi(
+            "arppu_fen",
+            "ARPPU",
+            "每付费用户平均收入",
+            "fen",
+            "gmv_fen over paying users of the period.",
+            ratio_of=("gmv_fen", "paying_users"),
+        ),
+        Kpi(
+            "aigc_ad_spend_share",
+            "AIGC share of ad spend",
+            "AIGC素材消耗占比",
+            "ratio",
+            "Ads-ledger spend on creatives marked AIGC over all ad spend of the period.",
+            ratio_of=("aigc_ad_spend_fen", "ads_revenue_fen"),
+        ),
     )
 }
 
@@ -270,6 +310,7 @@ COUNT_COLUMNS: tuple[str, ...] = (
     "ad_clicks",
     "ad_conversions",
     "gmv_fen",
+    "aigc_ad_spend_fen",
 )
 
 
@@ -382,8 +423,51 @@ def _items(items: FrameLike) -> pl.LazyFrame:
     )
 
 
-def active_user_days(events: FrameLike, *, tz: str = DEFAULT_TIMEZONE) -> pl.DataFrame:
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Events read once for several KPI functions: the needed columns with the local ``day``
+    and the item's kind, creator, creation time and AIGC flag, plus the active user-days."""
+
+    frame: pl.DataFrame
+    user_days: pl.DataFrame
+    tz: str
+
+
+EventsLike = FrameLike | PreparedEvents
+_KIND_DTYPE = pl.Enum([*ITEM_KINDS, "unknown"])
+
+
+def prepare_events(
+    events: EventsLike, items: FrameLike, *, tz: str = DEFAULT_TIMEZONE
+) -> PreparedEvents:
+    """Read ``events`` once (projection only), add the local day and item attributes."""
+    if isinstance(events, PreparedEvents):
+        if events.tz != tz:
+            raise InvalidInput(
+                f"events were prepared for {events.tz}, not {tz}", field="tz", limit=events.tz
+            )
+        return events
+    check_timezone(tz)
+    frame = (
+        with_local_day(_events(events), tz=tz)
+        .join(_items(items), on="item_id", how="left")
+        .with_columns(pl.col("kind").fill_null("unknown").cast(_KIND_DTYPE))
+        .collect()
+    )
+    user_days = (
+        frame.lazy()
+        .filter(~pl.col("type").is_in(SYSTEM_EVENT_TYPES))
+        .select("user_id", "day")
+        .unique()
+        .collect()
+    )
+    return PreparedEvents(frame=frame, user_days=user_days, tz=tz)
+
+
+def active_user_days(events: EventsLike, *, tz: str = DEFAULT_TIMEZONE) -> pl.DataFrame:
     """Distinct (user_id, day) pairs of active users (any event but platform events)."""
+    if isinstance(events, PreparedEvents):
+        return prepare_events(events, pl.DataFrame(), tz=tz).user_days
     lazy = _events(events).filter(~pl.col("type").is_in(SYSTEM_EVENT_TYPES))
     return (
         with_local_day(lazy.select("user_id", "ts_ms"), tz=tz)
@@ -511,30 +595,35 @@ def _resolve_range(
 
 
 def kpi_table(
-    events: FrameLike,
+    events: EventsLike,
     items: FrameLike,
     *,
     tz: str = DEFAULT_TIMEZONE,
     by: Period = "day",
     first_day: date | None = None,
     last_day: date | None = None,
+    ad_spend: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per period from ``first_day`` to ``last_day`` with every KPI in ``KPIS``.
+
+    ``ad_spend`` (from the ads ledger: ``day`` as Date or ISO text, ``spend_fen``,
+    ``aigc_spend_fen``) fills the ads revenue KPIs; without it they are empty.
 
     ``events`` may extend before ``first_day`` (WAU/MAU look back 30 days) and after
     ``last_day`` (D1/D7 retention look ahead); only events inside the range are counted.
     Columns: ``period`` (first day), the ``KPIS`` columns, then the count columns.
     """
     period_start(pl.lit(date(2000, 1, 1)), by)
-    check_timezone(tz)
-    user_days = active_user_days(events, tz=tz)
+    prepared = prepare_events(events, items, tz=tz)
+    user_days = prepared.user_days
     first, last = _resolve_range(user_days, first_day, last_day)
     last_data_day = user_days["day"].max() if not user_days.is_empty() else last
-    start_ms, end_ms = day_range_ms(first, last, tz=tz)
 
-    in_range = _events(events).filter(pl.col("ts_ms").is_between(start_ms, end_ms, closed="left"))
-    enriched = with_local_day(in_range, tz=tz).join(_items(items), on="item_id", how="left")
-    enriched = enriched.with_columns(period_start(pl.col("day"), by).alias("period"))
+    enriched = (
+        prepared.frame.lazy()
+        .filter(pl.col("day").is_between(first, last))
+        .with_columns(period_start(pl.col("day"), by).alias("period"))
+    )
     kind = pl.col("type")
     impression = kind == "impression"
     watch = kind == "watch"
@@ -609,13 +698,20 @@ def kpi_table(
         .group_by("period")
         .agg(pl.col("user_id").n_unique().alias("active_users"))
     )
+    spend = _ad_spend_by_period(ad_spend, first=first, last=last, by=by)
     table = (
         periods.join(levels, on="period", how="left")
         .join(active, on="period", how="left")
         .join(counts.collect(), on="period", how="left")
         .join(creator_exposure_gini(exposures, eligible), on="period", how="left")
+        .join(spend, on="period", how="left")
         .with_columns(
-            pl.col(c).fill_null(0) for c in (*COUNT_COLUMNS, "active_users", "paying_users")
+            pl.col(c).fill_null(0)
+            for c in (*COUNT_COLUMNS, "active_users", "paying_users")
+            if ad_spend is not None or c not in spend.columns
+        )
+        .with_columns(
+            (pl.col("ads_revenue_fen").fill_null(0) + pl.col("gmv_fen")).alias("revenue_fen")
         )
         .with_columns(
             pl.when(~pl.col("d1_missing")).then(pl.col("d1_base")).alias("d1_base"),
@@ -641,6 +737,32 @@ def kpi_table(
     return table.select("period", *KPIS, *extra).sort("period")
 
 
+def _ad_spend_by_period(
+    ad_spend: pl.DataFrame | None, *, first: date, last: date, by: Period
+) -> pl.DataFrame:
+    schema = {"period": pl.Date, "ads_revenue_fen": pl.Int64, "aigc_ad_spend_fen": pl.Int64}
+    if ad_spend is None:
+        return pl.DataFrame(schema=schema)
+    missing = {"day", "spend_fen", "aigc_spend_fen"} - set(ad_spend.columns)
+    if missing:
+        raise InvalidInput(f"ad_spend lacks columns {sorted(missing)}", field="ad_spend")
+    day = pl.col("day")
+    if ad_spend.schema["day"] != pl.Date:
+        day = day.cast(pl.String).str.to_date("%Y-%m-%d")
+    return (
+        ad_spend.lazy()
+        .with_columns(day.alias("day"))
+        .filter(pl.col("day").is_between(first, last))
+        .group_by(period_start(pl.col("day"), by).alias("period"))
+        .agg(
+            pl.col("spend_fen").sum().cast(pl.Int64).alias("ads_revenue_fen"),
+            pl.col("aigc_spend_fen").sum().cast(pl.Int64).alias("aigc_ad_spend_fen"),
+        )
+        .collect()
+        .match_to_schema(schema)
+    )
+
+
 def _eligible_creators(items: FrameLike, period_ends: pl.DataFrame, *, tz: str) -> pl.DataFrame:
     first_items = (
         items.lazy()
@@ -657,7 +779,7 @@ def _eligible_creators(items: FrameLike, period_ends: pl.DataFrame, *, tz: str) 
 
 
 def kind_mix(
-    events: FrameLike,
+    events: EventsLike,
     items: FrameLike,
     *,
     tz: str = DEFAULT_TIMEZONE,
@@ -666,14 +788,11 @@ def kind_mix(
     """Consumption mix by item kind per period: impressions, plays, watch_ms and each one's
     share of the period's total (columns period, kind, impressions, plays, watch_ms,
     impression_share, watch_share). Events on unknown items have kind ``unknown``."""
-    lazy = _events(events).filter(pl.col("type").is_in(("impression", "play", "watch")))
     enriched = (
-        with_local_day(lazy, tz=tz)
-        .join(_items(items), on="item_id", how="left")
-        .with_columns(
-            period_start(pl.col("day"), by).alias("period"),
-            pl.col("kind").fill_null("unknown"),
-        )
+        prepare_events(events, items, tz=tz)
+        .frame.lazy()
+        .filter(pl.col("type").is_in(("impression", "play", "watch")))
+        .with_columns(period_start(pl.col("day"), by).alias("period"))
     )
     mix = enriched.group_by("period", "kind").agg(
         (pl.col("type") == "impression").sum().alias("impressions"),
@@ -688,12 +807,13 @@ def kind_mix(
             (pl.col("watch_ms") / pl.col("watch_ms").sum().over("period")).alias("watch_share"),
         )
         .sort("period", "kind")
+        .with_columns(pl.col("kind").cast(pl.String))
         .collect()
     )
 
 
 def cohort_retention(
-    events: FrameLike, *, tz: str = DEFAULT_TIMEZONE, max_offset_days: int = 7
+    events: EventsLike, *, tz: str = DEFAULT_TIMEZONE, max_offset_days: int = 7
 ) -> pl.DataFrame:
     """Cohort retention table: users by first active day in the data (``cohort``), its
     ``size``, and ``d0``..``dN`` = share of the cohort active N local days later (null when

@@ -18,11 +18,13 @@ from laotie.insights.charts import Chart, format_value, render_png, render_svg
 from laotie.insights.kpis import (
     DEFAULT_TIMEZONE,
     KPIS,
+    EventsLike,
     FrameLike,
     Period,
     cohort_retention,
     kind_mix,
     kpi_table,
+    prepare_events,
 )
 
 KIND_LABELS = {
@@ -59,7 +61,7 @@ class KpiReport:
 
 
 def build_report(
-    events: FrameLike,
+    events: EventsLike,
     items: FrameLike,
     *,
     tz: str = DEFAULT_TIMEZONE,
@@ -70,11 +72,12 @@ def build_report(
     max_offset_days: int = 7,
 ) -> KpiReport:
     """Compute the KPI table, kind mix and cohort retention for one report."""
-    table = kpi_table(events, items, tz=tz, by=by, first_day=first_day, last_day=last_day)
-    mix = kind_mix(events, items, tz=tz, by=by).filter(
+    prepared = prepare_events(events, items, tz=tz)
+    table = kpi_table(prepared, items, tz=tz, by=by, first_day=first_day, last_day=last_day)
+    mix = kind_mix(prepared, items, tz=tz, by=by).filter(
         pl.col("period").is_in(table["period"].implode())
     )
-    cohorts = cohort_retention(events, tz=tz, max_offset_days=max_offset_days)
+    cohorts = cohort_retention(prepared, tz=tz, max_offset_days=max_offset_days)
     return KpiReport(table=table, mix=mix, cohorts=cohorts, by=by, tz=tz, title=title)
 
 
