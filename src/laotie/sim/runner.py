@@ -388,13 +388,12 @@ class Simulation:
             summary.requests += 1
             if len(served.items) == 0:
                 break
-            candidates = view.unseen_published(user)
-            utility_all = view.utilities(user, candidates)
+            pool = np.union1d(view.unseen_published(user), served.items)
             served_utility = view.utilities(user, served.items)
             outcome = simulate_page(
                 behaviour, pop, world, user=user, items=served.items, seen_before=seen, rng=rng
             )
-            ndcgs.append(ndcg(served_utility, np.concatenate([utility_all, served_utility])))
+            ndcgs.append(ndcg(served_utility, view.utilities(user, pool)))
             ad_exit = self._ads(served, outcome, user, rng, summary, emit, ts)
             if ad_exit is not None:
                 outcome = _truncate(outcome, min(ad_exit, outcome.seen))
