@@ -12,6 +12,7 @@ from laotie.store.tables.ads import (
 from laotie.store.tables.base import Base
 from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
 from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
+from laotie.store.tables.studio import StudioJob
 from laotie.store.tables.trust import TrustFingerprint, TrustRecord
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Novel",
     "Series",
     "StoreMeta",
+    "StudioJob",
     "TrustFingerprint",
     "TrustRecord",
     "User",
