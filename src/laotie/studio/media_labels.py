@@ -107,6 +107,30 @@ def render_badge(
     return LabelBadge(out, margin, margin, badge_w, badge_h, bottom - top)
 
 
+def label_picture(source: Path, *, out: Path, label: AigcLabel) -> Path:
+    """Save ``source`` as PNG ``out`` with the visible badge drawn on and the label embedded."""
+    try:
+        with Image.open(source) as opened:
+            picture = opened.convert("RGB")
+    except (OSError, ValueError) as exc:
+        raise MediaError(f"cannot read image {source}: {exc}", input=str(source)) from exc
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    badge_path = out.with_name(f".{new_id('badge_')}.png")
+    temp = out.with_name(f".{out.stem}.{new_id('tmp_')}.png")
+    try:
+        badge = render_badge(picture.width, picture.height, out=badge_path)
+        with Image.open(badge.path) as mark:
+            picture.paste(mark, (badge.x, badge.y), mark)
+        picture.save(temp, format="PNG")
+        write_image_label(temp, label)
+        os.replace(temp, out)
+    finally:
+        badge_path.unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
+    return out
+
+
 def mp4_label_args(label: AigcLabel, *, faststart: bool = True) -> list[str]:
     """ffmpeg output options that write the ``AIGC`` tag into an MP4/M4A's global metadata."""
     value = json.dumps(label.to_dict(), ensure_ascii=False, separators=(",", ":"))

@@ -23,7 +23,7 @@ from laotie.core.errors import (
 )
 from laotie.core.ids import new_id
 from laotie.studio.aigc_label import AigcLabel, new_label
-from laotie.studio.media_labels import render_badge, write_image_label
+from laotie.studio.media_labels import label_picture
 
 #: longest prompt accepted (characters)
 MAX_PROMPT_CHARS = 4000
@@ -115,20 +115,10 @@ class OpenAiImages:
             image = Image.open(io.BytesIO(self._image_bytes(answer))).convert("RGB")
         except (UnidentifiedImageError, OSError) as exc:
             raise ProviderResponseError(f"image provider sent no decodable image: {exc}") from exc
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        badge_path = out.with_name(f".{new_id('badge_')}.png")
+        source = Path(out).with_name(f".{new_id('raw_')}.png")
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         try:
-            badge = render_badge(image.width, image.height, out=badge_path)
-            with Image.open(badge.path) as mark:
-                image.paste(mark, (badge.x, badge.y), mark)
+            image.save(source, format="PNG")
+            return label_picture(source, out=Path(out), label=label or new_label())
         finally:
-            badge_path.unlink(missing_ok=True)
-        temp = out.with_name(f".{out.stem}.{new_id('tmp_')}.png")
-        try:
-            image.save(temp, format="PNG")
-            write_image_label(temp, label or new_label())
-            temp.replace(out)
-        finally:
-            temp.unlink(missing_ok=True)
-        return out
+            source.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from laotie.studio.tts.base import Cue
 FONT_FAMILY = "WenQuanYi Micro Hei"
 #: subtitle text height as a share of the frame's width (vertical) or height (landscape)
 FONT_RATIO = 0.075
+_NO_ROW_START = "，。、！？；：,.!?;:）)」』”’…"
 
 
 def _timestamp_srt(seconds: float) -> str:
@@ -56,7 +57,13 @@ def wrap_cjk(text: str, *, max_chars: int) -> list[str]:
         return [text]
     rows = math.ceil(len(text) / max_chars)
     per_row = math.ceil(len(text) / rows)
-    return [text[i : i + per_row] for i in range(0, len(text), per_row)]
+    parts = [text[i : i + per_row] for i in range(0, len(text), per_row)]
+    # no row may start with closing punctuation: pull it up to the row before
+    for i in range(1, len(parts)):
+        while parts[i] and parts[i][0] in _NO_ROW_START:
+            parts[i - 1] += parts[i][0]
+            parts[i] = parts[i][1:]
+    return [p for p in parts if p]
 
 
 def write_ass(cues: Sequence[Cue], video: VideoFormat, *, out: Path) -> Path:

@@ -19,3 +19,16 @@ def engine_from_settings(settings: Settings, *, voice: str = "", speed: float = 
             speed=speed,
         )
     return EspeakTts(speed=round(165 * speed))
+
+
+#: OpenAI voice names used for the ad voices, in order
+OPENAI_AD_VOICES = ("onyx", "nova", "alloy", "shimmer")
+
+
+def engine_for_voice(settings: Settings, *, index: int, speed: float, pitch: int) -> TtsEngine:
+    """An engine for ad voice number ``index``: espeak with its pitch, or an OpenAI voice."""
+    if settings.tts_engine == "openai":
+        return engine_from_settings(
+            settings, voice=OPENAI_AD_VOICES[index % len(OPENAI_AD_VOICES)], speed=speed
+        )
+    return EspeakTts(speed=round(165 * speed), pitch=pitch)
