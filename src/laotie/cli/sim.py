@@ -11,7 +11,7 @@ from rich.table import Table
 
 from laotie.cli._common import console, emit_json, settings
 from laotie.core.clock import ManualClock
-from laotie.sim.ab import default_services, run_ab
+from laotie.sim.ab import USER_KPIS, aa_check, default_services, run_ab
 from laotie.sim.config import SimConfig, load_config
 from laotie.sim.report import write_report
 from laotie.sim.runner import DaySummary, Simulation, start_ms_of
@@ -166,4 +166,48 @@ def ab(
             f"{d.relative:+.1%}",
             "[bold]yes[/]" if d.significant else "no",
         )
+    console.print(table)
+
+
+@app.command("aa")
+def aa(
+    seeds: Annotated[int, typer.Option(help="number of seeds (0..N-1)", min=1)] = 20,
+    config: Annotated[Path | None, typer.Option(help="TOML file with sim config sections")] = None,
+    days: Annotated[int | None, typer.Option(help="simulated days")] = 3,
+    users: Annotated[int | None, typer.Option(help="simulated users")] = 150,
+    policy: Annotated[str | None, typer.Option(help="feed, popular, random or oracle")] = None,
+    resamples: Annotated[int, typer.Option(help="bootstrap resamples", min=100)] = 1000,
+    out: Annotated[Path | None, typer.Option(help="scratch directory of the arms")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """A/A check: identical configs on independent streams; how often each KPI "differs".
+
+    Example: laotie sim aa --seeds 20 --policy popular
+    """
+    cfg = load_config(config, days=days, users=users, policy=policy)
+    root = out or settings().home / "sim" / "aa"
+    check = aa_check(
+        cfg,
+        root,
+        seeds=list(range(seeds)),
+        resamples=resamples,
+        progress=None
+        if json_out
+        else (
+            lambda seed, deltas: console.print(
+                f"seed {seed}: significant: "
+                + (", ".join(d.kpi for d in deltas if d.significant) or "none")
+            )
+        ),
+    )
+    rows = {k: check.share_not_significant(k) for k in USER_KPIS}
+    if json_out:
+        emit_json({"seeds": seeds, "significant": check.significant, "not_significant": rows})
+        return
+    table = Table(title=f"A/A over {seeds} seeds ({cfg.run.policy}): share NOT significant")
+    table.add_column("KPI")
+    table.add_column("significant in", justify="right")
+    table.add_column("not significant", justify="right")
+    for kpi, share in rows.items():
+        table.add_row(kpi, f"{check.significant[kpi]} / {seeds}", f"{share:.0%}")
     console.print(table)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from laotie.core.errors import InvalidInput
-from laotie.core.kinds import ItemKind
+from laotie.core.kinds import AigcStatus, ItemKind
 from laotie.sim.config import SimConfig
 from laotie.sim.policies import Policy, SimView
 from laotie.sim.world import World
@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def publish_day(services: Any, world: World, day: int, view: SimView, *, clock_ms: int) -> int:
-    """Insert the creators (day 0), series, novels and items published on ``day``."""
+    """Insert the creators and users (day 0), series, novels and items published on ``day``;
+    items uploaded during the run pass the trust screen."""
     items = world.item_rows(day)
     with services.db.session() as session:
         if day == 0:
@@ -47,9 +48,12 @@ def publish_day(services: Any, world: World, day: int, view: SimView, *, clock_m
         index = view.index_of[row.id]
         view.internal_ids[index] = internal
         view.published[index] = True
-    gate = getattr(services, "trust", None)
-    if gate is not None and items and hasattr(gate, "screen_items"):
-        gate.screen_items(ids)
+    trust = getattr(services, "trust", None)
+    if trust is not None and day > 0:
+        # uploads during the run pass the trust screen (labels, spam, near-duplicates) as they
+        # would on a live platform; the back catalog is taken as screened before the run
+        for row in items:
+            trust.screen(row.id, declared=row.aigc_status is AigcStatus.DECLARED)
     return len(items)
 
 

@@ -1,0 +1,68 @@
+"""A/B: bootstrap deltas, common random numbers, and the A/A false-positive rate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from laotie.core.errors import InvalidInput
+from laotie.sim.ab import USER_KPIS, aa_check, compare, run_ab
+from laotie.sim.runner import UserTotals
+
+from .conftest import small_config
+
+
+def _totals(seed: int, n: int = 400, watch_shift: float = 0.0) -> UserTotals:
+    rng = np.random.default_rng(seed)
+    t = UserTotals.zeros(n)
+    t.impressions[:] = rng.poisson(40, n)
+    t.valid_plays[:] = rng.binomial(t.impressions, 0.25)
+    t.long_views[:] = rng.binomial(t.valid_plays, 0.7)
+    t.likes[:] = rng.binomial(t.valid_plays, 0.05)
+    t.hates[:] = rng.binomial(t.impressions, 0.01)
+    t.watch_ms[:] = rng.gamma(2.0, 300_000 * (1 + watch_shift), n).astype(np.int64)
+    t.active_days[:] = rng.integers(1, 6, n)
+    t.sessions[:] = t.active_days * 2
+    return t
+
+
+def test_identical_arms_have_zero_delta_and_no_significance() -> None:
+    a = _totals(0)
+    deltas = compare(a, a, resamples=300)
+    assert [d.kpi for d in deltas] == list(USER_KPIS)
+    assert all(d.delta == 0 and d.low == 0 and d.high == 0 for d in deltas)
+    assert not any(d.significant for d in deltas)
+
+
+def test_a_real_watch_time_gain_is_significant_and_positive() -> None:
+    a = _totals(0)
+    b = _totals(0, watch_shift=0.3)
+    watch = next(d for d in compare(a, b, resamples=500) if d.kpi == "watch_minutes_per_user")
+    assert watch.significant and watch.low > 0
+    assert watch.relative == pytest.approx(0.3, abs=0.02)
+
+
+def test_ci_covers_the_point_estimate() -> None:
+    for d in compare(_totals(1), _totals(2), resamples=500):
+        assert d.low <= d.delta <= d.high or d.low == d.high
+
+
+def test_identical_configs_with_common_random_numbers_match_exactly(tmp_path: Path) -> None:
+    config = small_config(ads=False)
+    result = run_ab(config, config, tmp_path, resamples=200)
+    assert all(d.delta == 0 for d in result.deltas)
+
+
+def test_arms_must_share_the_population(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as err:
+        run_ab(small_config(), small_config(users=61), tmp_path)
+    assert err.value.field == "run.users"
+
+
+@pytest.mark.slow
+def test_aa_identical_configs_rarely_differ(tmp_path: Path) -> None:
+    """20 seeds, independent random streams per arm: the primary KPI differs in <= 2."""
+    check = aa_check(small_config(users=150, days=3, ads=False), tmp_path, seeds=list(range(20)))
+    assert check.share_not_significant("watch_minutes_per_user") >= 0.9
