@@ -12,6 +12,14 @@ from laotie.store.tables.ads import (
 from laotie.store.tables.base import Base
 from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
 from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
+from laotie.store.tables.insights import (
+    ProgrammeConsent,
+    ProgrammeDigest,
+    ProgrammeMember,
+    ProgrammeOrg,
+    ProgrammeTeam,
+    ScheduledJob,
+)
 from laotie.store.tables.studio import StudioJob
 from laotie.store.tables.trust import TrustFingerprint, TrustRecord
 
@@ -31,6 +39,12 @@ __all__ = [
     "Item",
     "LakePart",
     "Novel",
+    "ProgrammeConsent",
+    "ProgrammeDigest",
+    "ProgrammeMember",
+    "ProgrammeOrg",
+    "ProgrammeTeam",
+    "ScheduledJob",
     "Series",
     "StoreMeta",
     "StudioJob",
