@@ -74,26 +74,35 @@ class TrafficProfile:
 
 
 class PacingController:
-    """Serving probabilities per campaign, re-set every control step (see module docstring)."""
+    """Serving probabilities per campaign, re-set every control step (see module docstring).
+
+    The full-speed spend rate is a ratio of exponentially decayed sums (spend over requests
+    weighted by the probability in force), which stays steady when spend is lumpy (a few
+    clicks an hour); ``memory_steps`` is its time constant in control steps.
+    """
 
     def __init__(
         self,
         *,
         min_probability: float = 1e-3,
-        smoothing: float = 0.3,
+        memory_steps: float = 60.0,
         max_step_up: float = 2.0,
     ) -> None:
         self.min_probability = min_probability
-        self.smoothing = smoothing
+        self.memory_steps = memory_steps
         self.max_step_up = max_step_up
         self.probability_ = np.ones(0)
         self.full_rate_ = np.zeros(0)
+        self._spend = np.zeros(0)
+        self._exposure = np.zeros(0)
         self._last_spent = np.zeros(0)
 
     def reset(self, size: int, *, spent_fen: np.ndarray | None = None) -> None:
         """Start tracking ``size`` campaigns (a new day or a new campaign set)."""
         self.probability_ = np.ones(size)
         self.full_rate_ = np.full(size, np.nan)
+        self._spend = np.zeros(size)
+        self._exposure = np.zeros(size)
         self._last_spent = (
             np.zeros(size) if spent_fen is None else np.asarray(spent_fen, dtype=float).copy()
         )
@@ -116,19 +125,21 @@ class PacingController:
         if spent.size != self.probability_.size:
             self.reset(spent.size, spent_fen=spent)
             return self.probability_
-        if interval_requests > 0:
-            delta = np.maximum(spent - self._last_spent, 0.0)
-            observed = delta / interval_requests / np.maximum(self.probability_, 1e-12)
-            fresh = np.isnan(self.full_rate_)
-            blended = (1 - self.smoothing) * self.full_rate_ + self.smoothing * observed
-            self.full_rate_ = np.where(fresh, observed, blended)
+        decay = 1.0 - 1.0 / self.memory_steps
+        delta = np.maximum(spent - self._last_spent, 0.0)
+        self._spend = decay * self._spend + delta
+        self._exposure = decay * self._exposure + self.probability_ * interval_requests
         self._last_spent = spent.copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.full_rate_ = np.where(self._exposure > 0, self._spend / self._exposure, np.nan)
         remaining_budget = np.maximum(np.asarray(budget_fen, dtype=float) - spent, 0.0)
         desired = remaining_budget / max(remaining_requests, 1.0)
         rate = np.nan_to_num(self.full_rate_, nan=0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             wanted = np.where(rate > 0, desired / rate, 1.0)
-        capped = np.minimum(wanted, self.probability_ * self.max_step_up)
+        capped = np.minimum(
+            wanted, np.maximum(self.probability_, self.min_probability) * self.max_step_up
+        )
         probability = np.clip(capped, self.min_probability, 1.0)
         self.probability_ = np.where(remaining_budget > 0, probability, 0.0)
         return self.probability_
