@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from laotie.core.errors import InvalidInput
+from laotie.core.settings import Settings, get_settings
 from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel, new_label
+from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.bible import build_bible
 from laotie.studio.writer.characters import MIN_SPEECHES, count_speakers, extract_characters
 from laotie.studio.writer.lines import Cast
@@ -50,4 +53,38 @@ def adapt_offline(
         bible=bible,
         outline=outline,
         scripts=scripts,
+    )
+
+
+def adapt(
+    novel: Novel,
+    *,
+    episodes: int,
+    engine: str = "offline",
+    settings: Settings | None = None,
+    provider: LLMProvider | None = None,
+    source_file: str = "",
+    progress: ProgressFn | None = None,
+) -> Adaptation:
+    """Adapt with the named engine; ``llm`` uses ``provider`` or one built from settings."""
+    if engine == "offline":
+        return adapt_offline(novel, episodes=episodes, source_file=source_file, progress=progress)
+    if engine != "llm":
+        raise InvalidInput("engine must be offline or llm", field="engine")
+    from laotie.studio.writer.llm_engine import adapt_llm
+
+    settings = settings or get_settings()
+    if provider is None:
+        if not settings.llm_base_url:
+            raise InvalidInput(
+                "the llm engine needs LAOTIE_LLM_BASE_URL", field="LAOTIE_LLM_BASE_URL"
+            )
+        provider = OpenAICompatibleClient.from_settings(settings)
+    return adapt_llm(
+        novel,
+        episodes=episodes,
+        provider=provider,
+        context_tokens=settings.llm_context_tokens,
+        source_file=source_file,
+        progress=progress,
     )

@@ -1,0 +1,303 @@
+"""Studio jobs: a registry of job kinds and an in-process worker pool, persisted in the store.
+
+A kind is a name and a handler ``handler(ctx) -> dict``; the writer registers ``adapt`` and
+the media side registers its render kinds the same way (``runner.register(...)``). Every job
+is a row (status, progress, message, result, error) so the API, the CLI and other processes
+see it; cancellation is cooperative (the handler's ``ctx.progress`` raises ``JobCancelled``
+once a cancel was asked, from any process); a failed or cancelled job can be retried.
+Workers start on the first submit; jobs left ``running`` by a dead process are marked failed
+(retryable) and queued ones are picked up again when the runner starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from laotie.core.clock import Clock, SystemClock
+from laotie.core.errors import Conflict, InvalidInput, LaotieError, NotFound
+from laotie.store.db import Database
+from laotie.store.repos import studio as repo
+from laotie.store.tables.studio import StudioJob
+
+log = logging.getLogger(__name__)
+TERMINAL = frozenset(repo.TERMINAL)
+#: progress is written at most this often unless the message changes (seconds)
+PROGRESS_WRITE_S = 0.25
+
+
+class JobCancelled(Exception):
+    """Raised inside a handler when its job was asked to stop."""
+
+
+class JobView(BaseModel):
+    """A job as callers see it (API, CLI)."""
+
+    id: str
+    kind: str
+    status: str
+    progress: float
+    message: str
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    error: str | None
+    error_code: str | None
+    attempts: int
+    created_at_ms: int
+    started_at_ms: int | None
+    finished_at_ms: int | None
+
+    @property
+    def done(self) -> bool:
+        """True once the job succeeded, failed or was cancelled."""
+        return self.status in TERMINAL
+
+
+def _view(job: StudioJob) -> JobView:
+    return JobView(
+        id=job.external_id,
+        kind=job.kind,
+        status=job.status,
+        progress=job.progress,
+        message=job.message,
+        params=job.params,
+        result=job.result,
+        error=job.error,
+        error_code=job.error_code,
+        attempts=job.attempts,
+        created_at_ms=job.created_at_ms,
+        started_at_ms=job.started_at_ms,
+        finished_at_ms=job.finished_at_ms,
+    )
+
+
+Handler = Callable[["JobContext"], dict[str, Any]]
+Validator = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A registered kind: its handler and an optional params validator (raises InvalidInput)."""
+
+    name: str
+    handler: Handler
+    validate: Validator | None = None
+
+
+class JobContext:
+    """What a handler gets: its job id and params, progress reporting and cancellation."""
+
+    def __init__(self, runner: JobRunner, job_id: str, params: dict[str, Any]) -> None:
+        self.runner = runner
+        self.job_id = job_id
+        self.params = params
+        self._last_write = 0.0
+        self._last_message = ""
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Record progress (0..1); raises JobCancelled when a cancel was requested."""
+        now = time.monotonic()
+        if message == self._last_message and now - self._last_write < PROGRESS_WRITE_S:
+            return
+        self._last_write, self._last_message = now, message
+        with self.runner.db.session() as session:
+            job = repo.update_job(
+                session,
+                job_id=self.job_id,
+                now_ms=self.runner.clock.now_ms(),
+                progress=max(0.0, min(1.0, fraction)),
+                message=message[:200],
+            )
+            cancelled = job.cancel_requested
+        if cancelled:
+            raise JobCancelled(self.job_id)
+
+
+class JobRunner:
+    """Runs registered job kinds on a thread pool; state lives in the ``studio_jobs`` table."""
+
+    def __init__(self, db: Database, *, workers: int = 2, clock: Clock | None = None) -> None:
+        self.db = db
+        self.workers = workers
+        self.clock = clock or SystemClock()
+        self.kinds: dict[str, JobKind] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def register(self, name: str, handler: Handler, *, validate: Validator | None = None) -> None:
+        """Add a job kind; a name can be registered once."""
+        if name in self.kinds:
+            raise Conflict(f"job kind {name!r} is already registered", field="kind")
+        self.kinds[name] = JobKind(name, handler, validate)
+
+    def _ensure_started(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="studio-job")
+                with self.db.session() as session:
+                    pending = repo.fail_interrupted(session, now_ms=self.clock.now_ms())
+                for job_id in pending:
+                    self._pool.submit(self._run, job_id)
+            return self._pool
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the workers (running jobs finish when ``wait``)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def submit(
+        self,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        owner: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> JobView:
+        """Validate and queue a job (the same idempotency key returns the same job)."""
+        if kind not in self.kinds:
+            raise InvalidInput(
+                f"unknown job kind {kind!r}; known: {sorted(self.kinds)}", field="kind"
+            )
+        spec = self.kinds[kind]
+        clean = spec.validate(dict(params)) if spec.validate else dict(params)
+        pool = self._ensure_started()
+        with self.db.session() as session:
+            job, created = repo.create_job(
+                session,
+                kind=kind,
+                params=clean,
+                now_ms=self.clock.now_ms(),
+                owner=owner,
+                idempotency_key=idempotency_key,
+            )
+            view = _view(job)
+        if created:
+            pool.submit(self._run, view.id)
+        return view
+
+    def get(self, job_id: str, *, owner: str | None = None) -> JobView:
+        """The job's current state (NotFound for another owner's job)."""
+        with self.db.session() as session:
+            job = repo.get_job(session, job_id=job_id)
+            if owner is not None and job.owner != owner:
+                raise NotFound(f"job {job_id} does not exist", field="job_id")
+            return _view(job)
+
+    def list(
+        self, *, status: str | None = None, owner: str | None = None, limit: int = 50
+    ) -> list[JobView]:
+        """Most recent jobs first."""
+        with self.db.session() as session:
+            return [
+                _view(j) for j in repo.list_jobs(session, status=status, owner=owner, limit=limit)
+            ]
+
+    def cancel(self, job_id: str, *, owner: str | None = None) -> JobView:
+        """Cancel a queued job now, or ask a running one to stop at its next progress report."""
+        self.get(job_id, owner=owner)
+        now = self.clock.now_ms()
+        with self.db.session() as session:
+            job = repo.get_job(session, job_id=job_id)
+            if job.status in TERMINAL:
+                raise Conflict(f"job {job_id} already {job.status}", field="status")
+            if job.status == "queued":
+                repo.update_job(
+                    session, job_id=job_id, now_ms=now, status="cancelled", finished_at_ms=now
+                )
+            repo.update_job(session, job_id=job_id, now_ms=now, cancel_requested=True)
+            return _view(job)
+
+    def retry(self, job_id: str, *, owner: str | None = None) -> JobView:
+        """Queue a failed or cancelled job again with the same params."""
+        self.get(job_id, owner=owner)
+        pool = self._ensure_started()
+        with self.db.session() as session:
+            job = repo.get_job(session, job_id=job_id)
+            if job.status not in ("failed", "cancelled"):
+                raise Conflict(
+                    f"only failed or cancelled jobs can be retried, not {job.status}",
+                    field="status",
+                )
+            repo.update_job(
+                session,
+                job_id=job_id,
+                now_ms=self.clock.now_ms(),
+                status="queued",
+                progress=0.0,
+                message="",
+                error=None,
+                error_code=None,
+                result=None,
+                cancel_requested=False,
+                finished_at_ms=None,
+            )
+            view = _view(job)
+        pool.submit(self._run, job_id)
+        return view
+
+    def watch(
+        self, job_id: str, *, poll_s: float = 0.2, timeout_s: float | None = None
+    ) -> Iterator[JobView]:
+        """Yield the job each time it changes, ending once it is done (or at the timeout)."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        last: tuple[Any, ...] | None = None
+        while True:
+            view = self.get(job_id)
+            key = (view.status, view.progress, view.message)
+            if key != last:
+                last = key
+                yield view
+            if view.done or (deadline is not None and time.monotonic() > deadline):
+                return
+            time.sleep(poll_s)
+
+    def wait(self, job_id: str, *, timeout_s: float = 600.0) -> JobView:
+        """Block until the job is done (or the timeout passes) and return it."""
+        last = self.get(job_id)
+        for seen in self.watch(job_id, timeout_s=timeout_s):
+            last = seen
+        return last
+
+    def _finish(self, job_id: str, **changes: Any) -> None:
+        now = self.clock.now_ms()
+        with self.db.session() as session:
+            repo.update_job(session, job_id=job_id, now_ms=now, finished_at_ms=now, **changes)
+
+    def _run(self, job_id: str) -> None:
+        with self.db.session() as session:
+            if not repo.claim_job(session, job_id=job_id, now_ms=self.clock.now_ms()):
+                return
+            job = repo.get_job(session, job_id=job_id)
+            kind, params = job.kind, dict(job.params)
+        spec = self.kinds.get(kind)
+        if spec is None:
+            self._finish(
+                job_id,
+                status="failed",
+                error=f"no handler for kind {kind!r}",
+                error_code="unknown-kind",
+            )
+            return
+        context = JobContext(self, job_id, params)
+        try:
+            result = spec.handler(context)
+        except JobCancelled:
+            self._finish(job_id, status="cancelled", message="cancelled")
+        except LaotieError as exc:
+            self._finish(job_id, status="failed", error=exc.message, error_code=exc.code)
+        except Exception as exc:  # a handler bug must not kill the worker thread
+            log.exception("studio job %s (%s) crashed", job_id, kind)
+            self._finish(
+                job_id, status="failed", error=f"{type(exc).__name__}: {exc}", error_code="internal"
+            )
+        else:
+            self._finish(job_id, status="succeeded", progress=1.0, message="done", result=result)
