@@ -1,0 +1,29 @@
+"""The feed: multi-stage recommendation (retrieval -> ranking -> re-ranking) for short videos,
+micro-drama episodes, novel chapters and games.
+
+Public face: ``FeedService`` (in-process feed, training, swaps), ``FeedConfig`` and
+``load_feed_config``, ``evaluate`` (offline protocols and metrics), the stores, and the
+schemas a page is made of.
+"""
+
+from laotie.feed.config import FeedConfig, load_feed_config
+from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
+from laotie.feed.service import FeedService
+from laotie.feed.signals import FeedData
+from laotie.feed.store import DatabaseFeedStore, FeedStore, MemoryFeedStore
+from laotie.feed.training import TrainReport
+
+__all__ = [
+    "AdEntry",
+    "DatabaseFeedStore",
+    "FeedConfig",
+    "FeedData",
+    "FeedEntry",
+    "FeedExplain",
+    "FeedPage",
+    "FeedService",
+    "FeedStore",
+    "MemoryFeedStore",
+    "TrainReport",
+    "load_feed_config",
+]

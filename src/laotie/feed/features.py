@@ -1,0 +1,229 @@
+"""Ranking features: smoothed item/user/creator statistics, affinities, recency, source signals.
+
+Statistics are learned from a window of interactions (``FeatureStats.fit``) and looked up for
+(user, item) pairs in one vectorised call, identically for training rows and for a request's
+candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from laotie.core.clock import MS_PER_DAY
+from laotie.core.errors import ArtefactError
+from laotie.feed.catalog import Catalog
+
+#: names of the feature columns, in order
+FEATURES: tuple[str, ...] = (
+    "item_log_exposure",
+    "item_play_rate",
+    "item_long_view_rate",
+    "item_like_rate",
+    "item_follow_rate",
+    "item_hate_rate",
+    "item_watch_ratio",
+    "item_log_popularity",
+    "log_duration_s",
+    "kind",
+    "age_days",
+    "aigc",
+    "user_log_exposure",
+    "user_play_rate",
+    "user_like_rate",
+    "user_hate_rate",
+    "user_watch_ratio",
+    "user_log_positives",
+    "user_category_affinity",
+    "user_creator_log_positives",
+    "creator_play_rate",
+    "als_affinity",
+    "covisit_score",
+    "follows_creator",
+    "is_next_item",
+)
+#: features LightGBM treats as categorical
+CATEGORICAL: tuple[str, ...] = ("kind", "aigc")
+_RATES = ("play", "long_view", "like", "follow", "hate")
+
+
+def _smoothed(hits: np.ndarray, trials: np.ndarray, prior: float, strength: float) -> np.ndarray:
+    """Bayesian (beta prior) smoothed rate: (hits + strength*prior) / (trials + strength)."""
+    return ((hits + strength * prior) / (trials + strength)).astype(np.float32)
+
+
+@dataclass
+class FeatureStats:
+    """Learned lookup tables; all numpy arrays so they save to .npz without pickles."""
+
+    item_table: np.ndarray
+    user_table: np.ndarray
+    creator_play_rate: np.ndarray
+    popularity: np.ndarray
+    uc_keys: np.ndarray
+    uc_values: np.ndarray
+    ucr_keys: np.ndarray
+    ucr_values: np.ndarray
+    n_categories: np.ndarray
+    n_creators: np.ndarray
+
+    @classmethod
+    def fit(
+        cls,
+        pairs: pl.DataFrame,
+        catalog: Catalog,
+        *,
+        n_users: int,
+        popularity: np.ndarray,
+        smoothing: float = 20.0,
+    ) -> FeatureStats:
+        """Statistics of ``pairs`` (``signals.interactions`` rows) for ``n_users`` users."""
+        size = catalog.size
+        items = pairs["item_id"].to_numpy()
+        users = pairs["user_id"].to_numpy()
+        labels = {name: pairs[name].to_numpy().astype(np.float64) for name in _RATES}
+        ratio = np.clip(
+            pairs["watch_ms"].to_numpy() / np.maximum(pairs["duration_ms"].to_numpy(), 1), 0, 2
+        )
+        has_watch = (pairs["duration_ms"].to_numpy() > 0).astype(np.float64)
+        positive = pairs["positive"].to_numpy().astype(np.float64)
+
+        def table(keys: np.ndarray, length: int, names: tuple[str, ...]) -> list[np.ndarray]:
+            trials = np.bincount(keys, minlength=length).astype(np.float64)
+            cols = [np.log1p(trials).astype(np.float32)]
+            for name in names:
+                prior = float(labels[name].mean()) if len(keys) else 0.0
+                hits = np.bincount(keys, weights=labels[name], minlength=length)
+                cols.append(_smoothed(hits, trials, prior, smoothing))
+            watched = np.bincount(keys, weights=has_watch, minlength=length)
+            total = np.bincount(keys, weights=ratio * has_watch, minlength=length)
+            prior = float(total.sum() / max(watched.sum(), 1))
+            cols.append(_smoothed(total, watched, prior, smoothing))
+            return cols
+
+        item_cols = table(items, size, _RATES)
+        item_cols.append(np.log1p(np.maximum(popularity[:size], 0)).astype(np.float32))
+        user_cols = table(users, n_users, ("play", "like", "hate"))
+        user_cols.append(
+            np.log1p(np.bincount(users, weights=positive, minlength=n_users)).astype(np.float32)
+        )
+        creators = catalog.creator[items]
+        n_creators = int(catalog.creator.max(initial=-1)) + 1
+        has_creator = creators >= 0
+        c_trials = np.bincount(creators[has_creator], minlength=n_creators).astype(np.float64)
+        c_hits = np.bincount(
+            creators[has_creator], weights=labels["play"][has_creator], minlength=n_creators
+        )
+        creator_play = _smoothed(
+            c_hits, c_trials, float(labels["play"].mean() if len(items) else 0), smoothing
+        )
+        n_categories = len(catalog.categories)
+        pos = positive > 0
+        uc = (
+            pl.DataFrame({"k": users[pos] * n_categories + catalog.category[items[pos]]})
+            .group_by("k")
+            .len()
+            .sort("k")
+        )
+        user_pos = np.bincount(users[pos], minlength=n_users).astype(np.float64)
+        uc_keys = uc["k"].to_numpy().astype(np.int64)
+        uc_values = (
+            uc["len"].to_numpy() / (user_pos[uc_keys // max(n_categories, 1)] + 5.0)
+        ).astype(np.float32)
+        keep = pos & has_creator
+        ucr = (
+            pl.DataFrame({"k": users[keep] * max(n_creators, 1) + creators[keep]})
+            .group_by("k")
+            .len()
+            .sort("k")
+        )
+        return cls(
+            item_table=np.stack(item_cols, axis=1),
+            user_table=np.stack(user_cols, axis=1),
+            creator_play_rate=creator_play,
+            popularity=popularity.astype(np.float32),
+            uc_keys=uc_keys,
+            uc_values=uc_values,
+            ucr_keys=ucr["k"].to_numpy().astype(np.int64),
+            ucr_values=np.log1p(ucr["len"].to_numpy()).astype(np.float32),
+            n_categories=np.int64(n_categories),
+            n_creators=np.int64(max(n_creators, 1)),
+        )
+
+    def save(self, path: Path) -> None:
+        """Write every table to ``path`` (.npz)."""
+        with Path(path).open("wb") as handle:
+            np.savez(handle, **{f.name: getattr(self, f.name) for f in fields(self)})
+
+    @classmethod
+    def load(cls, path: Path) -> FeatureStats:
+        """Read tables written by ``save``; ``ArtefactError`` if missing or corrupt."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return cls(**{f.name: data[f.name] for f in fields(cls)})
+        except (OSError, ValueError, KeyError) as exc:
+            raise ArtefactError(
+                f"cannot load feature stats from {path}: {exc}", path=str(path)
+            ) from exc
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    if not len(keys):
+        return np.zeros(query.shape, np.float32)
+    pos = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return np.where(keys[pos] == query, values[pos], 0.0).astype(np.float32)
+
+
+def build_features(
+    stats: FeatureStats,
+    catalog: Catalog,
+    *,
+    users: np.ndarray,
+    items: np.ndarray,
+    now_ms: np.ndarray | int,
+    als_affinity: np.ndarray,
+    covisit_score: np.ndarray,
+    follows_creator: np.ndarray,
+    is_next_item: np.ndarray,
+) -> np.ndarray:
+    """Feature matrix (rows x ``FEATURES``) for (user, item) pairs, float32."""
+    items = np.asarray(items, dtype=np.int64)
+    users = np.asarray(users, dtype=np.int64)
+    rows = len(items)
+    out = np.zeros((rows, len(FEATURES)), np.float32)
+    item_known = items < len(stats.item_table)
+    item_part = np.zeros((rows, stats.item_table.shape[1]), np.float32)
+    item_part[item_known] = stats.item_table[items[item_known]]
+    item_part[~item_known, 1:] = (
+        stats.item_table[:, 1:].mean(axis=0) if len(stats.item_table) else 0
+    )
+    out[:, 0:8] = item_part
+    out[:, 8] = np.log1p(catalog.duration_ms[items] / 1000.0)
+    out[:, 9] = catalog.kind[items]
+    out[:, 10] = np.maximum(np.asarray(now_ms) - catalog.created_at_ms[items], 0) / MS_PER_DAY
+    out[:, 11] = catalog.aigc[items]
+    user_known = (users >= 0) & (users < len(stats.user_table))
+    user_part = np.zeros((rows, stats.user_table.shape[1]), np.float32)
+    user_part[user_known] = stats.user_table[users[user_known]]
+    out[:, 12:18] = user_part
+    n_cat = int(stats.n_categories)
+    categories = catalog.category[items].astype(np.int64)
+    known = categories < n_cat
+    out[known, 18] = _lookup(
+        stats.uc_keys, stats.uc_values, users[known] * n_cat + categories[known]
+    )
+    creators = catalog.creator[items]
+    known = (creators >= 0) & (creators < int(stats.n_creators))
+    out[known, 19] = _lookup(
+        stats.ucr_keys, stats.ucr_values, users[known] * int(stats.n_creators) + creators[known]
+    )
+    creator_known = (creators >= 0) & (creators < len(stats.creator_play_rate))
+    out[creator_known, 20] = stats.creator_play_rate[creators[creator_known]]
+    out[:, 21] = als_affinity
+    out[:, 22] = covisit_score
+    out[:, 23] = follows_creator
+    out[:, 24] = is_next_item
+    return out

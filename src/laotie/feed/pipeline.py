@@ -1,0 +1,209 @@
+"""One feed request: retrieval from every source -> features -> ranker -> fusion -> re-rank."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from laotie.core.contracts import TrustDecision
+from laotie.feed.bundle import Bundle
+from laotie.feed.catalog import Catalog
+from laotie.feed.config import FeedConfig
+from laotie.feed.features import build_features
+from laotie.feed.fusion import fuse
+from laotie.feed.ranker import OBJECTIVES
+from laotie.feed.rerank import filter_candidates, select_page
+from laotie.feed.sources import AlsSource, CovisitSource, PopularSource
+
+#: reciprocal-rank constant for the no-model fallback score
+_RRF_K = 60.0
+
+
+class Gate(Protocol):
+    """The trust gate's call the feed makes (``core.contracts.TrustGate``)."""
+
+    def decisions(self, item_ids: Any) -> Mapping[int, TrustDecision]: ...
+
+
+@dataclass
+class Ranked:
+    """One chosen item with everything ``--explain`` shows."""
+
+    item_id: int
+    score: float
+    sources: list[str]
+    predictions: dict[str, float]
+    fused: float
+    adjustments: list[str]
+
+
+@dataclass
+class Result:
+    """A ranked page and how it was made."""
+
+    items: list[Ranked]
+    candidates: int
+    dropped: dict[str, int] = field(default_factory=dict)
+    ranked_by: str = "model"
+
+
+class Pipeline:
+    """Serves pages from one ``Bundle`` over one catalog; cheap to build, safe to share."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        catalog: Catalog,
+        config: FeedConfig,
+        *,
+        clock: Any,
+        gate: Gate | None = None,
+    ) -> None:
+        self.bundle = bundle
+        self.catalog = catalog
+        self.config = config
+        self.clock = clock
+        self.gate = gate
+        bundle.bind(catalog, clock)
+        self.names = list(bundle.sources)
+        quotas = {name: s.quota for name, s in config.source_sections().items()}  # type: ignore[attr-defined]
+        self.quotas = {name: quotas[name] for name in self.names}
+        als = bundle.sources.get("als")
+        self.als = als if isinstance(als, AlsSource) else None
+        covisit = bundle.sources.get("covisit")
+        self.covisit = covisit if isinstance(covisit, CovisitSource) else None
+        popular = bundle.sources.get("popular")
+        self.top_up = popular.top_ if isinstance(popular, PopularSource) else np.empty(0, np.int64)
+
+    def retrieve(self, user_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Union of every source's candidates: ids, source bitmask, reciprocal-rank score."""
+        ids, bits, rrf = [], [], []
+        for k, name in enumerate(self.names):
+            quota = self.quotas[name]
+            if quota <= 0:
+                continue
+            found, _ = self.bundle.sources[name].recommend_one(user_id, quota)
+            found = found[found >= 0]
+            ids.append(found)
+            bits.append(np.full(len(found), 1 << k, np.int64))
+            rrf.append(1.0 / (_RRF_K + np.arange(len(found))))
+        if not ids:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        all_ids = np.concatenate(ids)
+        unique, inverse = np.unique(all_ids, return_inverse=True)
+        mask = np.zeros(len(unique), np.int64)
+        np.bitwise_or.at(mask, inverse, np.concatenate(bits))
+        score = np.bincount(inverse, weights=np.concatenate(rrf), minlength=len(unique))
+        return unique, mask, score
+
+    def run(
+        self,
+        user_id: int,
+        n: int,
+        *,
+        exclude: np.ndarray | None = None,
+        kinds: np.ndarray | None = None,
+        explain: bool = False,
+    ) -> Result:
+        """The best ``n`` items for ``user_id`` (internal id; unknown ids get a cold-start page)."""
+        catalog, config, state = self.catalog, self.config, self.bundle.state
+        ids, mask, rrf = self.retrieve(user_id)
+        minimum = config.serving.min_candidates
+        if len(ids) < minimum and len(self.top_up):
+            extra = np.setdiff1d(self.top_up[: minimum * 2], ids)
+            ids = np.concatenate([ids, extra])
+            mask = np.concatenate([mask, np.zeros(len(extra), np.int64)])
+            rrf = np.concatenate([rrf, np.zeros(len(extra))])
+            order = np.argsort(ids)
+            ids, mask, rrf = ids[order], mask[order], rrf[order]
+        inside = ids < catalog.size
+        ids, mask, rrf = ids[inside], mask[inside], rrf[inside]
+        keep = catalog.valid[ids]
+        if exclude is not None and len(exclude):
+            keep &= ~np.isin(ids, exclude)
+        if kinds is not None:
+            keep &= np.isin(catalog.kind[ids], kinds)
+        ids, mask, rrf = ids[keep], mask[keep], rrf[keep]
+        next_items, _ = state.next_items(catalog, user_id)
+        decisions = self.gate.decisions(ids.tolist()) if self.gate is not None and len(ids) else {}
+        filtered = filter_candidates(
+            ids,
+            catalog=catalog,
+            seen=state.seen_items(user_id),
+            next_items=next_items,
+            decisions=decisions,
+            config=config.rerank,
+        )
+        position = np.searchsorted(ids, filtered.ids)
+        ids, mask, rrf = filtered.ids, mask[position], rrf[position]
+        predictions: dict[str, np.ndarray] = {}
+        ranked_by = "sources"
+        if (
+            self.bundle.ranker is not None
+            and self.bundle.stats is not None
+            and config.ranker.enabled
+            and len(ids)
+        ):
+            features = self.features(user_id, ids, next_items)
+            predictions = self.bundle.ranker.predict(features)
+            fused = fuse(predictions, config.fusion)
+            ranked_by = "model"
+        else:
+            fused = rrf.astype(np.float32)
+        page = select_page(ids, fused * filtered.factor, catalog=catalog, n=n, config=config.rerank)
+        items = []
+        for row, final in zip(page.rows.tolist(), page.scores.tolist(), strict=True):
+            item = int(ids[row])
+            items.append(
+                Ranked(
+                    item_id=item,
+                    score=float(final),
+                    sources=[name for k, name in enumerate(self.names) if mask[row] >> k & 1]
+                    if explain
+                    else [],
+                    predictions={
+                        k: float(predictions[k][row]) for k in OBJECTIVES if k in predictions
+                    }
+                    if explain
+                    else {},
+                    fused=float(fused[row]),
+                    adjustments=[*filtered.notes.get(item, []), *page.notes.get(row, [])]
+                    if explain
+                    else [],
+                )
+            )
+        return Result(
+            items=items, candidates=len(ids), dropped=filtered.dropped, ranked_by=ranked_by
+        )
+
+    def features(self, user_id: int, ids: np.ndarray, next_items: np.ndarray) -> np.ndarray:
+        """Feature rows for one user's candidates."""
+        catalog, state = self.catalog, self.bundle.state
+        if self.covisit is not None:
+            seeds, weights = self.covisit.seed_items(user_id)
+            covisit = self.covisit.pair_scores(seeds, weights, ids)
+        else:
+            covisit = np.zeros(len(ids), np.float32)
+        followed = state.follows.get(user_id)
+        follows = (
+            np.isin(catalog.creator[ids], list(followed)) if followed else np.zeros(len(ids))
+        ).astype(np.float32)
+        affinity = (
+            self.als.affinity(user_id, ids)
+            if self.als is not None
+            else np.zeros(len(ids), np.float32)
+        )
+        return build_features(
+            self.bundle.stats,
+            catalog,
+            users=np.full(len(ids), user_id, np.int64),
+            items=ids,  # type: ignore[arg-type]
+            now_ms=self.clock.now_ms(),
+            als_affinity=affinity,
+            covisit_score=covisit,
+            follows_creator=follows,
+            is_next_item=np.isin(ids, next_items).astype(np.float32),
+        )

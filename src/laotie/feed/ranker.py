@@ -1,0 +1,210 @@
+"""Multi-task ranking: one LightGBM model per objective, D2Q watch time, and their fusion inputs.
+
+Objectives: ``play``, ``long_view``, ``like``, ``follow``, ``hate`` (binary) and
+``watch_quantile`` — the quantile of watch time within the item's duration bucket (Kuaishou's
+duration-debiased D2Q), so long items are not favoured just because they are long.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from laotie.core.errors import ArtefactError
+from laotie.feed.features import CATEGORICAL, FEATURES
+
+BINARY_OBJECTIVES: tuple[str, ...] = ("play", "long_view", "like", "follow", "hate")
+OBJECTIVES: tuple[str, ...] = (*BINARY_OBJECTIVES, "watch_quantile")
+_QUANTILES = np.linspace(0.0, 1.0, 101)
+
+
+def duration_buckets(durations: np.ndarray, *, buckets: int) -> np.ndarray:
+    """Interior bucket edges (ms) at equal-count quantiles of the positive durations."""
+    positive = durations[durations > 0]
+    if not len(positive):
+        return np.empty(0, np.float64)
+    return np.unique(np.quantile(positive, np.linspace(0, 1, buckets + 1)[1:-1]))
+
+
+def watch_quantiles(
+    watch_ms: np.ndarray, durations: np.ndarray, edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """D2Q target per row (percentile of watch time in its bucket, 0..1) and each bucket's
+    watch-time quantile table (buckets x 101, ms) for mapping predictions back to ms."""
+    bucket = np.searchsorted(edges, durations, side="right")
+    target = np.zeros(len(watch_ms), np.float64)
+    table = np.zeros((len(edges) + 1, len(_QUANTILES)), np.float64)
+    for b in range(len(edges) + 1):
+        rows = np.flatnonzero((bucket == b) & (durations > 0))
+        if not len(rows):
+            continue
+        values = watch_ms[rows].astype(np.float64)
+        order = np.sort(values)
+        lo = np.searchsorted(order, values, side="left")
+        hi = np.searchsorted(order, values, side="right")
+        target[rows] = (lo + hi) / (2.0 * len(values))
+        table[b] = np.quantile(values, _QUANTILES)
+    return target, table
+
+
+class Ranker:
+    """One LightGBM booster per objective (a constant where the labels have one class)."""
+
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 80,
+        num_leaves: int = 31,
+        learning_rate: float = 0.1,
+        min_data_in_leaf: int = 40,
+        duration_buckets: int = 10,
+        num_threads: int = 0,
+        random_state: int = 0,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.num_leaves = num_leaves
+        self.learning_rate = learning_rate
+        self.min_data_in_leaf = min_data_in_leaf
+        self.duration_buckets = duration_buckets
+        self.num_threads = num_threads
+        self.random_state = random_state
+
+    def params(self, objective: str) -> dict[str, object]:
+        """LightGBM parameters for one objective."""
+        return {
+            "objective": "cross_entropy" if objective == "watch_quantile" else "binary",
+            "num_leaves": self.num_leaves,
+            "learning_rate": self.learning_rate,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": 0.9,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "num_threads": self.num_threads,
+            "seed": self.random_state,
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbosity": -1,
+        }
+
+    def training_targets(
+        self, labels: dict[str, np.ndarray], watch_ms: np.ndarray, durations: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Binary labels plus the D2Q target; sets the duration buckets and quantile tables."""
+        self.edges_ = duration_buckets(durations, buckets=self.duration_buckets)
+        target, self.watch_table_ = watch_quantiles(watch_ms, durations, self.edges_)
+        return {
+            **{k: labels[k].astype(np.float64) for k in BINARY_OBJECTIVES},
+            "watch_quantile": target,
+        }
+
+    def fit(
+        self,
+        features: np.ndarray,
+        labels: dict[str, np.ndarray],
+        *,
+        watch_ms: np.ndarray,
+        durations: np.ndarray,
+    ) -> Ranker:
+        """Fit every objective on the same feature matrix; returns self."""
+        import lightgbm as lgb
+
+        targets = self.training_targets(labels, watch_ms, durations)
+        categorical = [FEATURES.index(name) for name in CATEGORICAL]
+        self.models_: dict[str, object] = {}
+        self.constants_: dict[str, float] = {}
+        dataset = lgb.Dataset(
+            features,
+            free_raw_data=False,
+            categorical_feature=categorical,
+            feature_name=list(FEATURES),
+            params={"verbosity": -1},
+        ).construct()
+        for objective, target in targets.items():
+            if len(target) < 2 * self.min_data_in_leaf or np.ptp(target) == 0:
+                self.constants_[objective] = float(target.mean()) if len(target) else 0.0
+                continue
+            dataset.set_label(target)
+            self.models_[objective] = lgb.train(
+                self.params(objective), dataset, num_boost_round=self.n_estimators
+            )
+        return self
+
+    def predict(self, features: np.ndarray) -> dict[str, np.ndarray]:
+        """Each objective's prediction for the rows of ``features``."""
+        out: dict[str, np.ndarray] = {}
+        for objective in OBJECTIVES:
+            model = self.models_.get(objective)
+            if model is None:
+                out[objective] = np.full(
+                    len(features), self.constants_.get(objective, 0.0), np.float32
+                )
+            else:
+                out[objective] = np.asarray(
+                    model.predict(features, num_threads=1),
+                    dtype=np.float32,  # type: ignore[attr-defined]
+                )
+        return out
+
+    def expected_watch_ms(self, quantile: np.ndarray, durations: np.ndarray) -> np.ndarray:
+        """Map predicted D2Q quantiles back to watch time (ms) in each item's duration bucket."""
+        bucket = np.searchsorted(self.edges_, durations, side="right")
+        rows = self.watch_table_[bucket]
+        position = np.clip(quantile, 0, 1) * (len(_QUANTILES) - 1)
+        low = np.floor(position).astype(int)
+        high = np.minimum(low + 1, len(_QUANTILES) - 1)
+        frac = position - low
+        idx = np.arange(len(quantile))
+        return rows[idx, low] * (1 - frac) + rows[idx, high] * frac
+
+    def save(self, path: Path) -> None:
+        """Write boosters (as model text bytes), constants and D2Q tables to ``path`` (.npz)."""
+        arrays = {
+            f"model_{name}": np.frombuffer(model.model_to_string().encode(), dtype=np.uint8)  # type: ignore[attr-defined]
+            for name, model in self.models_.items()
+        }
+        meta = {
+            "params": {
+                k: getattr(self, k)
+                for k in (
+                    "n_estimators",
+                    "num_leaves",
+                    "learning_rate",
+                    "min_data_in_leaf",
+                    "duration_buckets",
+                    "num_threads",
+                    "random_state",
+                )
+            },
+            "constants": self.constants_,
+        }
+        with Path(path).open("wb") as handle:
+            np.savez(
+                handle,
+                meta=np.array(json.dumps(meta)),
+                edges=self.edges_,
+                watch_table=self.watch_table_,
+                **arrays,
+            )
+
+    @classmethod
+    def load(cls, path: Path) -> Ranker:
+        """Read a ranker written by ``save``; ``ArtefactError`` if missing or corrupt."""
+        import lightgbm as lgb
+
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                ranker = cls(**meta["params"])
+                ranker.constants_ = {k: float(v) for k, v in meta["constants"].items()}
+                ranker.edges_ = data["edges"]
+                ranker.watch_table_ = data["watch_table"]
+                ranker.models_ = {
+                    key[len("model_") :]: lgb.Booster(model_str=bytes(data[key]).decode())
+                    for key in data.files
+                    if key.startswith("model_")
+                }
+        except (OSError, ValueError, KeyError, UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
+            raise ArtefactError(f"cannot load ranker from {path}: {exc}", path=str(path)) from exc
+        return ranker

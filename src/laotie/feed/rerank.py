@@ -1,0 +1,139 @@
+"""Re-ranking: trust gate, seen filter, AIGC demotion, then greedy MMR under page constraints.
+
+Hard constraints: blocked (and under-review) items never appear; seen items are dropped except
+the next episode/chapter of a series or novel in progress; at most ``creator_cap`` items per
+creator and ``floor(aigc_cap * n)`` AIGC items per page. Kind caps (``kind_caps``) hold while
+the page can still be filled without breaking them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from laotie.core.contracts import TrustDecision
+from laotie.feed.catalog import AIGC_NONE, AIGC_SUSPECTED, KINDS, Catalog
+from laotie.feed.config import RerankConfig
+
+_WITHHELD = (TrustDecision.BLOCK, TrustDecision.REVIEW)
+
+
+@dataclass
+class Filtered:
+    """Candidates that survived the filters, with a score factor and notes per candidate."""
+
+    ids: np.ndarray
+    factor: np.ndarray
+    notes: dict[int, list[str]] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+def filter_candidates(
+    ids: np.ndarray,
+    *,
+    catalog: Catalog,
+    seen: np.ndarray,
+    next_items: np.ndarray,
+    decisions: Mapping[int, TrustDecision],
+    config: RerankConfig,
+) -> Filtered:
+    """Drop seen (except next items) and withheld items; demotion factors for the rest."""
+    ids = np.asarray(ids, dtype=np.int64)
+    dropped: dict[str, int] = {}
+    is_seen = np.isin(ids, seen) & ~np.isin(ids, next_items)
+    dropped["seen"] = int(is_seen.sum())
+    ids = ids[~is_seen]
+    factor = np.ones(len(ids), np.float32)
+    notes: dict[int, list[str]] = {}
+    if decisions:
+        withheld = np.array([decisions.get(int(i)) in _WITHHELD for i in ids], dtype=bool)
+        dropped["trust"] = int(withheld.sum())
+        ids, factor = ids[~withheld], factor[~withheld]
+        for row, item in enumerate(ids.tolist()):
+            if decisions.get(item) == TrustDecision.DEMOTE:
+                factor[row] *= config.demote_factor
+                notes.setdefault(item, []).append(f"trust demote x{config.demote_factor:g}")
+    suspected = catalog.aigc[ids] == AIGC_SUSPECTED
+    factor[suspected] *= config.suspected_factor
+    for item in ids[suspected].tolist():
+        notes.setdefault(item, []).append(f"unlabelled AIGC x{config.suspected_factor:g}")
+    return Filtered(ids=ids, factor=factor, notes=notes, dropped=dropped)
+
+
+@dataclass
+class Page:
+    """Chosen candidate rows (indices into the input), best first, with notes."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    notes: dict[int, list[str]]
+
+
+def select_page(
+    ids: np.ndarray,
+    scores: np.ndarray,
+    *,
+    catalog: Catalog,
+    n: int,
+    config: RerankConfig,
+) -> Page:
+    """Greedy MMR: each step takes the best ``relevance - lambda * max similarity`` allowed."""
+    ids = np.asarray(ids, dtype=np.int64)
+    m = len(ids)
+    if not m or n <= 0:
+        return Page(rows=np.empty(0, np.int64), scores=np.empty(0, np.float32), notes={})
+    scores = np.asarray(scores, dtype=np.float64)
+    span = scores.max() - scores.min()
+    relevance = (scores - scores.min()) / span if span > 0 else np.ones(m)
+    category = catalog.category[ids]
+    creator = catalog.creator[ids]
+    _, creator_code = np.unique(creator, return_inverse=True)
+    creator_count = np.zeros(creator_code.max() + 1, np.int64)
+    has_creator = creator >= 0
+    kind = catalog.kind[ids].astype(np.int64)
+    kind_limit = np.array(
+        [max(1, int(np.floor(getattr(config.kind_caps, k) * n))) for k in KINDS], np.int64
+    )
+    if len(np.unique(kind)) < 2:
+        kind_limit[:] = n
+    kind_count = np.zeros(len(KINDS), np.int64)
+    aigc = catalog.aigc[ids] != AIGC_NONE
+    aigc_limit = int(np.floor(config.aigc_cap * n))
+    aigc_count = 0
+    available = np.ones(m, bool)
+    max_similarity = np.zeros(m)
+    rows: list[int] = []
+    values: list[float] = []
+    notes: dict[int, list[str]] = {}
+    original_rank = np.empty(m, np.int64)
+    original_rank[np.argsort(-scores, kind="stable")] = np.arange(m)
+    for _ in range(min(n, m)):
+        hard = available & (~has_creator | (creator_count[creator_code] < config.creator_cap))
+        hard &= ~aigc | (aigc_count < aigc_limit)
+        allowed = hard & (kind_count[kind] < kind_limit[kind])
+        if not allowed.any():
+            allowed = hard
+            if not allowed.any():
+                break
+        mmr = relevance - config.mmr_lambda * max_similarity
+        row = int(np.argmax(np.where(allowed, mmr, -np.inf)))
+        position = len(rows)
+        rows.append(row)
+        values.append(float(mmr[row]))
+        if original_rank[row] != position or max_similarity[row] > 0:
+            notes[row] = [
+                f"rank {original_rank[row] + 1}->{position + 1}",
+                f"diversity -{config.mmr_lambda * max_similarity[row]:.3f}",
+            ]
+        available[row] = False
+        if has_creator[row]:
+            creator_count[creator_code[row]] += 1
+        kind_count[kind[row]] += 1
+        aigc_count += int(aigc[row])
+        similarity = config.category_similarity * (category == category[row])
+        if has_creator[row]:
+            similarity = similarity + config.creator_similarity * (creator == creator[row])
+        np.maximum(max_similarity, similarity, out=max_similarity)
+    return Page(rows=np.asarray(rows, np.int64), scores=np.asarray(values, np.float32), notes=notes)

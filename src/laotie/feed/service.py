@@ -1,0 +1,421 @@
+"""``FeedService``: the feed in process — requests, real-time events, training and model swaps.
+
+Serving state (bundle + catalog + pipeline) is one immutable object replaced by reference, so
+a swap is atomic: a request uses the state it started with, and the next request the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from laotie.core.clock import Clock, SystemClock
+from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate, aigc_notice
+from laotie.core.errors import ArtefactError, InvalidInput
+from laotie.core.ids import new_id
+from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
+from laotie.feed.catalog import AIGC_STATUSES, KIND_CODES, KINDS, Catalog
+from laotie.feed.config import FeedConfig
+from laotie.feed.cursor import Cursor, decode_cursor
+from laotie.feed.pipeline import Pipeline
+from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
+from laotie.feed.signals import interactions
+from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
+from laotie.feed.state import Observation, UserState
+from laotie.feed.store import FeedStore
+from laotie.feed.training import TrainReport, make_sources, train
+
+log = logging.getLogger(__name__)
+NO_MODEL_WARNING = "no trained model yet: serving a popularity/fresh feed (run `laotie train`)"
+
+
+@dataclass(frozen=True)
+class _Serving:
+    bundle: Bundle
+    catalog: Catalog
+    pipeline: Pipeline
+    trained: bool
+
+
+class FeedService:
+    """The feed: ``feed()`` pages, ``train()`` versions, ``on_events`` real-time updates."""
+
+    def __init__(
+        self,
+        store: FeedStore,
+        *,
+        config: FeedConfig,
+        models_dir: Path,
+        clock: Clock | None = None,
+        gate: TrustGate | None = None,
+        ad_filler: AdSlotFiller | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.models_dir = Path(models_dir)
+        self.clock = clock or SystemClock()
+        self.gate = gate
+        self.ad_filler = ad_filler
+        self._users: dict[str, int] = {}
+        self._recent: deque[Observation] = deque(maxlen=200_000)
+        self._pending: list[dict[str, Any]] = []
+        self._pending_lock = threading.Lock()
+        self._swap_lock = threading.Lock()
+        self._checked_model = 0.0
+        self._checked_catalog = 0.0
+        self._watermark = (-1, -1)
+        self._loading = False
+        self._serving = self._initial()
+
+    # --- serving state --------------------------------------------------------------------
+
+    def _catalog(self, categories: list[str]) -> Catalog:
+        self._watermark = self.store.item_watermark()
+        return Catalog.from_frame(self.store.items(), categories=categories)
+
+    def _initial(self) -> _Serving:
+        version = current_version(self.models_dir)
+        if version is not None:
+            try:
+                return self._serve(load_bundle(self.models_dir / version), trained=True)
+            except ArtefactError as exc:
+                log.error("cannot load model %s: %s; serving the fallback feed", version, exc)
+        return self._fallback()
+
+    def _serve(self, bundle: Bundle, *, trained: bool, catalog: Catalog | None = None) -> _Serving:
+        catalog = catalog or self._catalog(bundle.categories)
+        window_end = int(bundle.manifest.get("window", {}).get("end_ms", 0))
+        missed = [o for o in list(self._recent) if o.ts_ms >= window_end]
+        if missed:
+            bundle.state.observe(catalog, missed)
+        pipeline = Pipeline(bundle, catalog, self.config, clock=self.clock, gate=self.gate)
+        return _Serving(bundle=bundle, catalog=catalog, pipeline=pipeline, trained=trained)
+
+    def _fallback(self) -> _Serving:
+        """Popular + fresh (+ follow/continue) fitted on recent events; no ranker."""
+        now = self.clock.now_ms()
+        data = self.store.data(start_ms=now - 3 * self.config.popular.half_life_ms, end_ms=now + 1)
+        catalog = Catalog.from_frame(data.items)
+        self._watermark = self.store.item_watermark()
+        pairs = interactions(data.events)
+        pairs = pairs.filter(pairs["item_id"] < catalog.size)
+        n_users = int(pairs["user_id"].max() or 0) + 1 if pairs.height else 1
+        state = UserState().load(catalog, pairs, data.follows)
+        training = TrainingSet(
+            catalog=catalog,
+            events=data.events,
+            pairs=pairs,
+            state=state,
+            now_ms=now,
+            n_users=n_users,
+        )
+        sources = {
+            name: source
+            for name, source in make_sources(self.config).items()
+            if name in ("continue", "follow", "popular", "fresh")
+        }
+        for name, source in sources.items():
+            sources[name] = source.fit(training)
+        if "popular" not in sources:
+            sources["popular"] = PopularSource().fit(training)
+        if "fresh" not in sources:
+            sources["fresh"] = FreshSource().fit(training)
+        bundle = Bundle(
+            version="fallback",
+            sources=sources,
+            stats=None,
+            ranker=None,
+            state=state,
+            categories=list(catalog.categories),
+            manifest={"window": {"end_ms": now}},
+        )
+        return self._serve(bundle, trained=False, catalog=catalog)
+
+    @property
+    def model_version(self) -> str | None:
+        """The version being served (None for the untrained fallback)."""
+        serving = self._serving
+        return serving.bundle.version if serving.trained else None
+
+    def swap(self, bundle: Bundle) -> None:
+        """Serve ``bundle`` from the next request on (atomic reference swap)."""
+        with self._swap_lock:
+            self._serving = self._serve(bundle, trained=True)
+
+    def reload(self) -> bool:
+        """Load the CURRENT version if it is not the one served; keep the last good on failure."""
+        version = current_version(self.models_dir)
+        if version is None or version == self.model_version:
+            return False
+        try:
+            bundle = load_bundle(self.models_dir / version)
+        except ArtefactError as exc:
+            log.error("refusing model %s: %s; still serving %s", version, exc, self.model_version)
+            return False
+        self.swap(bundle)
+        log.info("now serving model %s", version)
+        return True
+
+    def _background_checks(self) -> None:
+        now = time.monotonic()
+        serving = self.config.serving
+        if serving.reload_check_ms and now - self._checked_model >= serving.reload_check_ms / 1000:
+            self._checked_model = now
+            version = current_version(self.models_dir)
+            if version is not None and version != self.model_version and not self._loading:
+                self._loading = True
+                threading.Thread(target=self._reload_in_background, daemon=True).start()
+        if (
+            serving.catalog_refresh_ms
+            and now - self._checked_catalog >= serving.catalog_refresh_ms / 1000
+        ):
+            self._checked_catalog = now
+            self.refresh_catalog()
+
+    def _reload_in_background(self) -> None:
+        try:
+            self.reload()
+        finally:
+            self._loading = False
+
+    def refresh_catalog(self) -> bool:
+        """Rebuild the catalog if items were added or removed since it was loaded."""
+        if self.store.item_watermark() == self._watermark:
+            return False
+        with self._swap_lock:
+            current = self._serving
+            catalog = self._catalog(current.bundle.categories)
+            pipeline = Pipeline(
+                current.bundle, catalog, self.config, clock=self.clock, gate=self.gate
+            )
+            self._serving = _Serving(current.bundle, catalog, pipeline, current.trained)
+        return True
+
+    # --- requests -------------------------------------------------------------------------
+
+    def resolve_user(self, external_id: str) -> int | None:
+        """The internal id of a user, or None for a user the store does not know yet."""
+        known = self._users.get(external_id)
+        if known is None:
+            found = self.store.user_ids([external_id])
+            if external_id in found:
+                known = self._users[external_id] = found[external_id]
+        return known
+
+    def feed(
+        self,
+        user_id: str,
+        *,
+        n: int = 20,
+        cursor: str | None = None,
+        kinds: list[str] | None = None,
+        explain: bool = False,
+    ) -> FeedPage:
+        """A page of ``n`` entries for ``user_id`` (external id); ``cursor`` continues a session."""
+        limit = self.config.serving.max_n
+        if not isinstance(n, int) or not 1 <= n <= limit:
+            raise InvalidInput(
+                f"n must be between 1 and {limit}, got {n}", field="n", limit=f"1..{limit}"
+            )
+        kind_codes = None
+        if kinds:
+            unknown = [k for k in kinds if k not in KIND_CODES]
+            if unknown:
+                raise InvalidInput(
+                    f"unknown kind {unknown[0]!r}; known: {', '.join(KINDS)}",
+                    field="kind",
+                    limit=list(KINDS),
+                )
+            kind_codes = np.array([KIND_CODES[k] for k in kinds])
+        previous = decode_cursor(cursor) if cursor else None
+        self._background_checks()
+        serving = self._serving
+        now = self.clock.now_ms()
+        request_id = new_id("req_", now_ms=now)
+        internal = self.resolve_user(user_id)
+        user = internal if internal is not None else -1
+        exclude = np.asarray(previous.served if previous else (), np.int64)
+        result = serving.pipeline.run(user, n, exclude=exclude, kinds=kind_codes, explain=explain)
+        catalog = serving.catalog
+        entries: list[FeedEntry | AdEntry] = []
+        ads = self._ads(user, user_id, request_id, n, now) if self.ad_filler is not None else []
+        ad_positions = {ad.position for ad in ads}
+        organic = iter(result.items)
+        shown: list[int] = []
+        for position in range(n):
+            if position in ad_positions:
+                ad = next(a for a in ads if a.position == position)
+                entries.append(
+                    AdEntry(
+                        position=position,
+                        impression_id=ad.impression_id,
+                        campaign_id=ad.campaign_id,
+                        creative_id=ad.creative_id,
+                        title=ad.title,
+                        landing_url=ad.landing_url,
+                        aigc_notice=aigc_notice(ad.aigc_status),
+                    )
+                )
+                continue
+            ranked = next(organic, None)
+            if ranked is None:
+                break
+            shown.append(ranked.item_id)
+            status = AIGC_STATUSES[int(catalog.aigc[ranked.item_id])]
+            entries.append(
+                FeedEntry(
+                    position=position,
+                    id=str(catalog.external_id[ranked.item_id]),
+                    kind=KINDS[int(catalog.kind[ranked.item_id])],
+                    title=str(catalog.title[ranked.item_id]),
+                    score=ranked.score,
+                    aigc_status=status,
+                    aigc_notice=aigc_notice(status),
+                    explain=FeedExplain(
+                        sources=ranked.sources,
+                        predictions=ranked.predictions,
+                        fused=ranked.fused,
+                        adjustments=ranked.adjustments,
+                    )
+                    if explain
+                    else None,
+                )
+            )
+        served = (*(previous.served if previous else ()), *shown)[
+            -self.config.serving.cursor_max_items :
+        ]
+        next_cursor = Cursor(
+            session=previous.session if previous else request_id,
+            page=(previous.page + 1) if previous else 2,
+            served=tuple(served),
+        ).encode()
+        if internal is not None:
+            serving.bundle.state.mark_seen(internal, shown)
+        self._log_impressions(user_id, request_id, now, entries)
+        warnings = [] if serving.trained else [NO_MODEL_WARNING]
+        return FeedPage(
+            request_id=request_id,
+            user_id=user_id,
+            model_version=self.model_version,
+            ranked_by=result.ranked_by,
+            candidates=result.candidates,
+            entries=entries,
+            next_cursor=next_cursor,
+            warnings=warnings,
+        )
+
+    def _ads(self, user: int, user_id: str, request_id: str, n: int, now: int) -> list[Any]:
+        slots = [p for p in self.config.rerank.ad_slots if p < n]
+        if not slots or self.ad_filler is None:
+            return []
+        try:
+            placements = self.ad_filler.fill(
+                AdRequest(
+                    user_id=user,
+                    user_external_id=user_id,
+                    request_id=request_id,
+                    slot_positions=slots,
+                    now_ms=now,
+                )
+            )
+        except Exception:  # an ad failure must never fail the feed
+            log.exception("ad slot filler failed for request %s", request_id)
+            return []
+        return [p for p in placements if p.position in slots]
+
+    def _log_impressions(self, user_id: str, request_id: str, now: int, entries: list[Any]) -> None:
+        if not self.config.serving.log_impressions:
+            return
+        events = [
+            {
+                "id": f"imp-{request_id}-{e.position}",
+                "type": "impression",
+                "user_id": user_id,
+                "item_id": e.id,
+                "ts_ms": now,
+                "request_id": request_id,
+            }
+            for e in entries
+            if isinstance(e, FeedEntry)
+        ]
+        with self._pending_lock:
+            self._pending.extend(events)
+            due = len(self._pending) >= 2000
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write buffered impressions to the event log; returns how many were written."""
+        with self._pending_lock:
+            events, self._pending = self._pending, []
+        if events:
+            try:
+                self.store.log(events)
+            except Exception:
+                log.exception("could not log %d impressions", len(events))
+                return 0
+        return len(events)
+
+    # --- events and training --------------------------------------------------------------
+
+    def on_events(self, events: list[Any]) -> None:
+        """Event-log subscriber: update user state and live co-visitation from new events."""
+        observations = [
+            Observation(
+                user_id=e.user_id,
+                item_id=e.item_id,
+                type=e.type,
+                ts_ms=e.ts_ms,
+                watch_ms=e.watch_ms or 0,
+                duration_ms=e.duration_ms or 0,
+                value=e.value or 0.0,
+            )
+            for e in events
+            if e.item_id is not None
+        ]
+        if not observations:
+            return
+        for event in events:
+            if event.user_external_id not in self._users:
+                self._users[event.user_external_id] = event.user_id
+        self._recent.extend(observations)
+        serving = self._serving
+        covisit = serving.bundle.sources.get("covisit")
+        state = serving.bundle.state
+        if isinstance(covisit, CovisitSource):
+            for o in observations:
+                if o.weight() >= 1.0:
+                    covisit.observe(o.user_id, o.item_id, state.recent.get(o.user_id, []))
+        state.observe(serving.catalog, observations)
+
+    def train(self, *, now_ms: int | None = None) -> TrainReport:
+        """Train a new version from the store's events, save it, make it CURRENT and serve it."""
+        self.flush()
+        now = now_ms if now_ms is not None else self.clock.now_ms()
+        start = now - self.config.training.window_days * 86_400_000
+        data = self.store.data(start_ms=start, end_ms=now)
+        data.now_ms = now
+        version = self._next_version(now)
+        bundle, report = train(data, self.config, version=version)
+        save_bundle(bundle, self.models_dir, keep=self.config.training.keep_versions)
+        self.swap(bundle)
+        return report
+
+    def _next_version(self, now: int) -> str:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now / 1000))
+        version, k = f"v{stamp}", 1
+        while (self.models_dir / version).exists():
+            k += 1
+            version = f"v{stamp}-{k}"
+        return version
+
+    def close(self) -> None:
+        """Flush buffered impressions."""
+        self.flush()

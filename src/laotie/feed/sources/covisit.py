@@ -1,0 +1,155 @@
+"""``covisit``: item-to-item co-visitation from recent sessions, time-decayed, real-time.
+
+Two positives of one user within ``window`` steps and ``session_gap_ms`` co-visit; each pair
+adds ``2^(-age/half_life) / steps`` both ways. Each item keeps its ``top_k`` neighbours. At
+request time the user's recent positives (kept current from the event log) seed the lookup,
+and pairs formed by events ingested since training are added from a live overlay.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Self
+
+import numpy as np
+import polars as pl
+
+from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
+from laotie.feed.sources.base import Source, TrainingSet, top_n
+
+
+class CovisitSource(Source):
+    """Neighbours of the user's recent positives by co-visitation."""
+
+    name = "covisit"
+    learned = ("ptr_", "neighbours_", "weights_", "keys_", "key_weights_")
+
+    def __init__(
+        self,
+        *,
+        window: int = 3,
+        session_gap_ms: int = 30 * MS_PER_MINUTE,
+        half_life_ms: int = 7 * MS_PER_DAY,
+        top_k: int = 50,
+        seeds: int = 10,
+        seed_decay: float = 0.85,
+    ) -> None:
+        self.window = window
+        self.session_gap_ms = session_gap_ms
+        self.half_life_ms = half_life_ms
+        self.top_k = top_k
+        self.seeds = seeds
+        self.seed_decay = seed_decay
+
+    def fit(self, training: TrainingSet) -> Self:
+        """Count co-visits over the training window and keep each item's top neighbours."""
+        size = training.catalog.size
+        positives = training.pairs.filter(pl.col("positive")).sort("user_id", "first_ts_ms")
+        users = positives["user_id"].to_numpy()
+        items = positives["item_id"].to_numpy()
+        ts = positives["first_ts_ms"].to_numpy()
+        parts_a, parts_b, parts_w = [], [], []
+        for step in range(1, self.window + 1):
+            same = (users[step:] == users[:-step]) & (
+                ts[step:] - ts[:-step] <= self.session_gap_ms * step
+            )
+            a, b = items[:-step][same], items[step:][same]
+            age = np.maximum(training.now_ms - ts[step:][same], 0)
+            w = np.exp2(-age / self.half_life_ms) / step
+            parts_a += [a, b]
+            parts_b += [b, a]
+            parts_w += [w, w]
+        pairs = pl.DataFrame(
+            {
+                "a": np.concatenate(parts_a) if parts_a else np.empty(0, np.int64),
+                "b": np.concatenate(parts_b) if parts_b else np.empty(0, np.int64),
+                "w": np.concatenate(parts_w) if parts_w else np.empty(0, np.float64),
+            }
+        )
+        top = (
+            pairs.group_by("a", "b")
+            .agg(pl.col("w").sum())
+            .sort(["a", "w", "b"], descending=[False, True, False])
+            .group_by("a", maintain_order=True)
+            .head(self.top_k)
+        )
+        a = top["a"].to_numpy().astype(np.int64)
+        self.ptr_ = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=size))]).astype(
+            np.int64
+        )
+        self.neighbours_ = top["b"].to_numpy().astype(np.int64)
+        self.weights_ = top["w"].to_numpy().astype(np.float32)
+        keys = a * size + self.neighbours_
+        order = np.argsort(keys)
+        self.keys_ = keys[order]
+        self.key_weights_ = self.weights_[order]
+        self.loaded()
+        return self
+
+    def loaded(self) -> None:
+        """Start an empty live overlay."""
+        self._overlay: dict[int, dict[int, float]] = defaultdict(dict)
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """Number of item ids the fitted arrays cover."""
+        return len(self.ptr_) - 1
+
+    def observe(self, user_id: int, item_id: int, previous: list[int]) -> None:
+        """A new positive ``item_id`` after the user's ``previous`` positives: add live pairs."""
+        with self._lock:
+            for step, other in enumerate(reversed(previous[-self.window :]), start=1):
+                if other == item_id:
+                    continue
+                for x, y in ((other, item_id), (item_id, other)):
+                    row = self._overlay[x]
+                    row[y] = row.get(y, 0.0) + 1.0 / step
+
+    def neighbours(self, item_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Fitted plus live neighbours of ``item_id`` with their weights."""
+        if 0 <= item_id < self.size:
+            start, end = self.ptr_[item_id], self.ptr_[item_id + 1]
+            ids, weights = self.neighbours_[start:end], self.weights_[start:end]
+        else:
+            ids, weights = np.empty(0, np.int64), np.empty(0, np.float32)
+        live = self._overlay.get(item_id)
+        if live:
+            ids = np.concatenate([ids, np.fromiter(live.keys(), np.int64, len(live))])
+            weights = np.concatenate([weights, np.fromiter(live.values(), np.float32, len(live))])
+        return ids, weights
+
+    def seed_items(self, user_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The user's most recent positives and their seed weights (newest = 1)."""
+        recent = (
+            self.state.recent_positives(user_id)[-self.seeds :] if self.state is not None else []
+        )
+        seeds = np.asarray(recent, dtype=np.int64)[::-1]
+        return seeds, self.seed_decay ** np.arange(len(seeds), dtype=np.float32)
+
+    def recommend_one(self, user_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbours of the seeds, weighted by seed recency, seeds themselves excluded."""
+        seeds, seed_weights = self.seed_items(user_id)
+        parts = [self.neighbours(int(s)) for s in seeds]
+        if not parts:
+            return top_n(np.empty(0, np.int64), np.empty(0, np.float32), n)
+        ids = np.concatenate([p[0] for p in parts])
+        weights = np.concatenate([p[1] * w for p, w in zip(parts, seed_weights, strict=True)])
+        unique, inverse = np.unique(ids, return_inverse=True)
+        scores = np.bincount(inverse, weights=weights).astype(np.float32)
+        keep = ~np.isin(unique, seeds)
+        return top_n(unique[keep], scores[keep], n)
+
+    def pair_scores(
+        self, seeds: np.ndarray, seed_weights: np.ndarray, items: np.ndarray
+    ) -> np.ndarray:
+        """Sum over seeds of weight * co-visit(seed, item) for each of ``items`` (fitted part)."""
+        if not len(seeds) or not len(self.keys_):
+            return np.zeros(len(items), dtype=np.float32)
+        inside = items < self.size
+        keys = seeds[:, None] * self.size + np.where(inside, items, 0)[None, :]
+        pos = np.minimum(np.searchsorted(self.keys_, keys), len(self.keys_) - 1)
+        hit = (self.keys_[pos] == keys) & inside[None, :]
+        values = np.where(hit, self.key_weights_[pos], 0.0) * seed_weights[:, None]
+        return values.sum(axis=0).astype(np.float32)

@@ -1,0 +1,152 @@
+"""Per-user serving state: recent positives, seen items, series/novel progress, follows.
+
+Built in bulk from the training window and then kept current from the event log in real time,
+so that an event just ingested changes the next request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from laotie.feed.catalog import Catalog
+from laotie.feed.signals import EVENT_WEIGHTS, POSITIVE_MIN
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One item event as the feed sees it (internal ids)."""
+
+    user_id: int
+    item_id: int
+    type: str
+    ts_ms: int
+    watch_ms: int = 0
+    duration_ms: int = 0
+    value: float = 0.0
+
+    def weight(self) -> float:
+        """The preference weight of this single event (see ``signals.EVENT_WEIGHTS``)."""
+        if self.type == "watch":
+            ratio = min(max(self.watch_ms / max(self.duration_ms, 1), 0.0), 1.5)
+            return 2.0 * ratio - 0.5
+        return EVENT_WEIGHTS.get(self.type, 0.0)
+
+
+class UserState:
+    """Mutable per-user state, safe to read while another thread observes events."""
+
+    def __init__(self, *, recent_max: int = 30, seen_max: int = 2000) -> None:
+        self.recent_max = recent_max
+        self.seen_max = seen_max
+        self.recent: dict[int, list[int]] = {}
+        self.seen: dict[int, set[int]] = {}
+        self.progress: dict[int, dict[int, tuple[int, int]]] = {}
+        self.follows: dict[int, set[int]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, catalog: Catalog, pairs: pl.DataFrame, follows: pl.DataFrame) -> UserState:
+        """Fill from ``signals.interactions`` rows and a follows frame (user_id, creator_id)."""
+        ordered = pairs.sort("last_ts_ms")
+        recent = (
+            ordered.filter(pl.col("positive"))
+            .group_by("user_id")
+            .agg(pl.col("item_id").tail(self.recent_max))
+        )
+        self.recent = dict(
+            zip(recent["user_id"].to_list(), recent["item_id"].to_list(), strict=True)
+        )
+        seen = ordered.group_by("user_id").agg(pl.col("item_id").tail(self.seen_max))
+        self.seen = {
+            u: set(items)
+            for u, items in zip(seen["user_id"].to_list(), seen["item_id"].to_list(), strict=True)
+        }
+        items = ordered["item_id"].to_numpy()
+        inside = (items < catalog.size) & (ordered["play"].to_numpy())
+        inside[inside] &= catalog.container[items[inside]] >= 0
+        played = ordered.filter(pl.Series(inside))
+        if played.height:
+            item_ids = played["item_id"].to_numpy()
+            best = (
+                played.with_columns(
+                    pl.Series("container", catalog.container[item_ids]),
+                    pl.Series("position", catalog.position[item_ids]),
+                )
+                .sort("position")
+                .group_by("user_id", "container")
+                .agg(pl.col("item_id").last(), pl.col("last_ts_ms").max())
+            )
+            for user, container, item, ts in best.iter_rows():
+                self.progress.setdefault(user, {})[container] = (item, ts)
+        grouped = follows.group_by("user_id").agg(pl.col("creator_id"))
+        self.follows = {
+            u: set(c)
+            for u, c in zip(
+                grouped["user_id"].to_list(), grouped["creator_id"].to_list(), strict=True
+            )
+        }
+        return self
+
+    def observe(self, catalog: Catalog, events: Iterable[Observation]) -> None:
+        """Apply events in arrival order: positives, progress, follows and seen items."""
+        with self._lock:
+            for event in events:
+                user, item = event.user_id, event.item_id
+                if item < 0 or item >= catalog.size:
+                    continue
+                self._add_seen(user, [item])
+                if event.type == "follow" and catalog.creator[item] >= 0:
+                    self.follows.setdefault(user, set()).add(int(catalog.creator[item]))
+                elif event.type == "unfollow":
+                    self.follows.get(user, set()).discard(int(catalog.creator[item]))
+                weight = event.weight()
+                if weight >= POSITIVE_MIN:
+                    recent = [i for i in self.recent.get(user, []) if i != item]
+                    recent.append(item)
+                    self.recent[user] = recent[-self.recent_max :]
+                    container = int(catalog.container[item])
+                    if container >= 0:
+                        progress = self.progress.setdefault(user, {})
+                        known = progress.get(container)
+                        if known is None or catalog.position[item] >= catalog.position[known[0]]:
+                            progress[container] = (item, event.ts_ms)
+
+    def mark_seen(self, user_id: int, item_ids: Iterable[int]) -> None:
+        """Record items shown to ``user_id`` (server-side impressions)."""
+        with self._lock:
+            self._add_seen(user_id, list(item_ids))
+
+    def _add_seen(self, user: int, items: list[int]) -> None:
+        seen = self.seen.setdefault(user, set())
+        seen.update(items)
+        if len(seen) > self.seen_max * 2:
+            keep = list(seen)[-self.seen_max :]
+            self.seen[user] = set(keep)
+
+    def recent_positives(self, user_id: int) -> np.ndarray:
+        """The user's recent positive items, most recent last."""
+        return np.asarray(self.recent.get(user_id, ()), dtype=np.int64)
+
+    def seen_items(self, user_id: int) -> np.ndarray:
+        """Items the user has seen or consumed (bounded)."""
+        return np.fromiter(self.seen.get(user_id, ()), dtype=np.int64)
+
+    def next_items(self, catalog: Catalog, user_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The next episode/chapter of each series/novel in progress, and when it was left."""
+        progress = self.progress.get(user_id)
+        if not progress:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        last = np.fromiter((v[0] for v in progress.values()), dtype=np.int64, count=len(progress))
+        ts = np.fromiter((v[1] for v in progress.values()), dtype=np.int64, count=len(progress))
+        nxt = catalog.next_item[last]
+        keep = nxt >= 0
+        keep[keep] &= catalog.valid[nxt[keep]]
+        return nxt[keep], ts[keep]
+
+    def followed(self, user_id: int) -> list[int]:
+        """Creators the user follows."""
+        return list(self.follows.get(user_id, ()))

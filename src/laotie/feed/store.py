@@ -1,0 +1,124 @@
+"""Where the feed reads the catalog and events and writes impressions.
+
+``DatabaseFeedStore`` is the real one (repositories, lake, event log); ``MemoryFeedStore`` serves
+a ``FeedData`` held in memory (evaluation on external datasets and in-process experiments).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import polars as pl
+
+from laotie.feed.signals import FeedData
+
+
+class FeedStore(Protocol):
+    """What the feed service needs from storage."""
+
+    def items(self) -> pl.DataFrame:
+        """Every item (``catalog.ITEM_COLUMNS``)."""
+        ...
+
+    def item_watermark(self) -> tuple[int, int]:
+        """(item count, largest item id): a cheap signal that the catalog changed."""
+        ...
+
+    def user_ids(self, external_ids: list[str]) -> dict[str, int]:
+        """Internal ids of the known users among ``external_ids``."""
+        ...
+
+    def data(self, *, start_ms: int, end_ms: int) -> FeedData:
+        """Items, events in [start_ms, end_ms) and follows for training."""
+        ...
+
+    def log(self, events: list[dict[str, Any]]) -> None:
+        """Append events (server-side impressions) to the event log."""
+        ...
+
+
+class MemoryFeedStore:
+    """A ``FeedStore`` over an in-memory ``FeedData``; logged events are appended to it."""
+
+    def __init__(self, data: FeedData, users: dict[str, int] | None = None) -> None:
+        self._data = data
+        self._users = (
+            users
+            if users is not None
+            else {str(u): int(u) for u in data.events["user_id"].unique().to_list()}
+        )
+        self.logged: list[dict[str, Any]] = []
+
+    def items(self) -> pl.DataFrame:
+        """The held items."""
+        return self._data.items
+
+    def item_watermark(self) -> tuple[int, int]:
+        """Count and largest id of the held items."""
+        ids = self._data.items["id"]
+        return len(ids), int(ids.max() or 0)
+
+    def user_ids(self, external_ids: list[str]) -> dict[str, int]:
+        """Known users by external id."""
+        return {e: self._users[e] for e in external_ids if e in self._users}
+
+    def data(self, *, start_ms: int, end_ms: int) -> FeedData:
+        """The held data restricted to the window."""
+        events = self._data.events.filter(
+            (pl.col("ts_ms") >= start_ms) & (pl.col("ts_ms") < end_ms)
+        )
+        return FeedData(
+            items=self._data.items, events=events, follows=self._data.follows, now_ms=end_ms
+        )
+
+    def log(self, events: list[dict[str, Any]]) -> None:
+        """Keep the events (tests read ``logged``)."""
+        self.logged.extend(events)
+
+
+class DatabaseFeedStore:
+    """The real store: catalog repositories, the lake (+ hot log) and the event log."""
+
+    def __init__(self, db: Any, lake: Any, events: Any) -> None:
+        self.db = db
+        self.lake = lake
+        self.events = events
+
+    def items(self) -> pl.DataFrame:
+        """``repos.catalog.items_frame``."""
+        from laotie.store.repos.catalog import items_frame
+
+        with self.db.session() as session:
+            return items_frame(session)
+
+    def item_watermark(self) -> tuple[int, int]:
+        """One aggregate query over the items table."""
+        from sqlalchemy import func, select
+
+        from laotie.store.tables import Item
+
+        with self.db.session() as session:
+            count, top = session.execute(select(func.count(Item.id), func.max(Item.id))).one()
+        return int(count or 0), int(top or 0)
+
+    def user_ids(self, external_ids: list[str]) -> dict[str, int]:
+        """``repos.catalog.user_ids``."""
+        from laotie.store.repos.catalog import user_ids
+
+        with self.db.session() as session:
+            return user_ids(session, external_ids=external_ids)
+
+    def data(self, *, start_ms: int, end_ms: int) -> FeedData:
+        """Items, follows and lake events of the window."""
+        from laotie.store.repos.catalog import follows_frame, items_frame
+
+        with self.db.session() as session:
+            items = items_frame(session)
+            follows = follows_frame(session)
+        events = self.lake.read(start_ms=start_ms, end_ms=end_ms)
+        return FeedData(items=items, events=events, follows=follows, now_ms=end_ms)
+
+    def log(self, events: list[dict[str, Any]]) -> None:
+        """Ingest through the event log (so subscribers see the impressions too)."""
+        for start in range(0, len(events), 5000):
+            self.events.ingest(events[start : start + 5000])

@@ -1,0 +1,308 @@
+"""``laotie train``: every artefact of a model version from one window of events.
+
+The window is split in time: statistics, co-visitation and ALS vectors learned on the first
+part describe each (user, item) of the last ``label_share`` part, whose outcomes are the
+ranker's labels — so no feature has seen its own label. The serving artefacts are then
+brought up to the whole window (ALS users and new items re-solved, not refitted).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from laotie.core.clock import MS_PER_DAY
+from laotie.feed.bundle import Bundle
+from laotie.feed.catalog import Catalog
+from laotie.feed.config import FeedConfig
+from laotie.feed.features import FeatureStats, build_features
+from laotie.feed.metrics import auc, logloss
+from laotie.feed.ranker import BINARY_OBJECTIVES, Ranker
+from laotie.feed.signals import FeedData, interactions
+from laotie.feed.sources import (
+    AlsSource,
+    ContentSource,
+    ContinueSource,
+    CovisitSource,
+    FollowSource,
+    FreshSource,
+    PopularSource,
+    Source,
+    TrainingSet,
+)
+from laotie.feed.state import UserState
+
+log = logging.getLogger(__name__)
+LABELS: tuple[str, ...] = BINARY_OBJECTIVES
+
+
+def make_sources(config: FeedConfig) -> dict[str, Source]:
+    """Unfitted sources for every enabled source section, in pipeline order."""
+    seed = config.serving.seed
+    threads = config.training.num_threads
+    built: dict[str, Source] = {}
+    for name, section in config.source_sections().items():
+        if not section.enabled:  # type: ignore[attr-defined]
+            continue
+        params = section.model_dump(exclude={"enabled", "quota"})
+        if name == "als":
+            built[name] = AlsSource(**params, num_threads=threads, random_state=seed)
+        elif name == "fresh":
+            built[name] = FreshSource(**params, random_state=seed)
+        else:
+            cls = {
+                "covisit": CovisitSource,
+                "popular": PopularSource,
+                "follow": FollowSource,
+                "continue": ContinueSource,
+                "content": ContentSource,
+            }[name]
+            built[name] = cls(**params)
+    return built
+
+
+def training_set(
+    catalog: Catalog,
+    events: pl.DataFrame,
+    follows: pl.DataFrame,
+    *,
+    now_ms: int,
+    n_users: int,
+    long_view_ms: int,
+) -> TrainingSet:
+    """Interactions and user state of ``events`` as a ``TrainingSet``."""
+    pairs = interactions(events, long_view_ms=long_view_ms).filter(pl.col("item_id") < catalog.size)
+    state = UserState().load(catalog, pairs, follows)
+    return TrainingSet(
+        catalog=catalog, events=events, pairs=pairs, state=state, now_ms=now_ms, n_users=n_users
+    )
+
+
+def row_features(
+    stats: FeatureStats,
+    catalog: Catalog,
+    state: UserState,
+    *,
+    als: AlsSource | None,
+    covisit: CovisitSource | None,
+    users: np.ndarray,
+    items: np.ndarray,
+    ts_ms: np.ndarray,
+) -> np.ndarray:
+    """Features for many (user, item, time) rows, grouped by user for the per-user signals."""
+    users = np.asarray(users, np.int64)
+    items = np.asarray(items, np.int64)
+    covisit_score = np.zeros(len(items), np.float32)
+    is_next = np.zeros(len(items), np.float32)
+    order = np.argsort(users, kind="stable")
+    bounds = np.flatnonzero(np.diff(users[order])) + 1
+    for rows in np.split(order, bounds):
+        if not len(rows):
+            continue
+        user = int(users[rows[0]])
+        if covisit is not None:
+            seeds, weights = covisit.seed_items(user)
+            covisit_score[rows] = covisit.pair_scores(seeds, weights, items[rows])
+        next_items, _ = state.next_items(catalog, user)
+        if len(next_items):
+            is_next[rows] = np.isin(items[rows], next_items)
+    follow_keys = np.array(
+        sorted(u * (1 << 32) + c for u, cs in state.follows.items() for c in cs), dtype=np.int64
+    )
+    follows_creator = np.isin(users * (1 << 32) + catalog.creator[items], follow_keys).astype(
+        np.float32
+    )
+    affinity = (
+        als.pair_affinity(users, items) if als is not None else np.zeros(len(items), np.float32)
+    )
+    return build_features(
+        stats,
+        catalog,
+        users=users,
+        items=items,
+        now_ms=ts_ms,
+        als_affinity=affinity,
+        covisit_score=covisit_score,
+        follows_creator=follows_creator,
+        is_next_item=is_next,
+    )
+
+
+def sample_negatives(
+    positives: pl.DataFrame, *, catalog: Catalog, popularity: np.ndarray, count: int, seed: int
+) -> pl.DataFrame:
+    """``count`` (user, item, ts) rows with all labels 0: half uniform, half by popularity."""
+    rng = np.random.default_rng(seed)
+    valid = np.flatnonzero(catalog.valid)
+    if not len(valid) or not positives.height or not count:
+        return positives.head(0)
+    source = rng.integers(0, positives.height, count)
+    weights = popularity[valid] + 1e-3
+    uniform = valid[rng.integers(0, len(valid), count)]
+    popular = valid[rng.choice(len(valid), count, p=weights / weights.sum())]
+    items = np.where(rng.random(count) < 0.5, uniform, popular)
+    base = positives[source]
+    return base.with_columns(
+        pl.Series("item_id", items),
+        *[pl.lit(False).alias(name) for name in LABELS],
+        pl.lit(0, pl.Int64).alias("watch_ms"),
+        pl.Series("duration_ms", catalog.duration_ms[items]),
+    )
+
+
+@dataclass
+class TrainReport:
+    """What a training run produced: window, counts, offline metrics and stage timings (s)."""
+
+    window: dict[str, int]
+    counts: dict[str, int]
+    metrics: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def train(data: FeedData, config: FeedConfig, *, version: str) -> tuple[Bundle, TrainReport]:
+    """Train every artefact on ``data`` (window ending at ``data.now_ms``)."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    rc = config.ranker
+    now = data.now_ms
+    start = now - config.training.window_days * MS_PER_DAY
+    catalog = Catalog.from_frame(data.items)
+    events = data.events.filter((pl.col("ts_ms") >= start) & (pl.col("ts_ms") < now))
+    events = events.filter(pl.col("item_id") < catalog.size)
+    follows = data.follows
+    n_users = int(max(events["user_id"].max() or 0, follows["user_id"].max() or 0)) + 1
+    split = int(events["ts_ms"].quantile(1 - rc.label_share) or now) if events.height else now
+    lap("prepare")
+    early = training_set(
+        catalog,
+        events.filter(pl.col("ts_ms") < split),
+        follows.filter(pl.col("created_at_ms") < split),
+        now_ms=split,
+        n_users=n_users,
+        long_view_ms=rc.long_view_ms,
+    )
+    lap("features_window")
+    sources = make_sources(config)
+    als = sources.get("als")
+    if isinstance(als, AlsSource):
+        als.factorise(early.matrix())
+    lap("als_fit")
+    covisit_early = CovisitSource(**config.covisit.model_dump(exclude={"enabled", "quota"})).fit(
+        early
+    )
+    covisit_early.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
+    popular_early = PopularSource(half_life_ms=config.popular.half_life_ms).fit(early)
+    stats_early = FeatureStats.fit(
+        early.pairs, catalog, n_users=n_users, popularity=popular_early.popularity_
+    )
+    lap("early_stats")
+    ranker, metrics, counts = None, {}, {}
+    labelled = interactions(events.filter(pl.col("ts_ms") >= split), long_view_ms=rc.long_view_ms)
+    labelled = labelled.filter(pl.col("item_id") < catalog.size).rename({"first_ts_ms": "ts_ms"})
+    labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
+    if rc.enabled and labelled.height:
+        positives = labelled.filter(pl.col("play"))
+        natural = labelled.height - positives.height
+        wanted = rc.negatives_per_positive * positives.height
+        negatives = sample_negatives(
+            positives,
+            catalog=catalog,
+            popularity=popular_early.popularity_,
+            count=max(wanted - natural, 0),
+            seed=config.serving.seed,
+        )
+        rows = pl.concat([labelled, negatives])
+        if rows.height > rc.max_training_rows:
+            rows = rows.sample(rc.max_training_rows, seed=config.serving.seed)
+        features = row_features(
+            stats_early,
+            catalog,
+            early.state,
+            als=als if isinstance(als, AlsSource) else None,
+            covisit=covisit_early,
+            users=rows["user_id"].to_numpy(),
+            items=rows["item_id"].to_numpy(),
+            ts_ms=rows["ts_ms"].to_numpy(),
+        )
+        labels = {name: rows[name].to_numpy() for name in LABELS}
+        holdout = (rows["user_id"].to_numpy() * 2654435761 % 10) == 0
+        lap("ranker_rows")
+        ranker = Ranker(
+            n_estimators=rc.n_estimators,
+            num_leaves=rc.num_leaves,
+            learning_rate=rc.learning_rate,
+            min_data_in_leaf=rc.min_data_in_leaf,
+            duration_buckets=rc.duration_buckets,
+            num_threads=config.training.num_threads,
+            random_state=config.serving.seed,
+        ).fit(
+            features[~holdout],
+            {k: v[~holdout] for k, v in labels.items()},
+            watch_ms=rows["watch_ms"].to_numpy()[~holdout],
+            durations=rows["duration_ms"].to_numpy()[~holdout],
+        )
+        lap("ranker_fit")
+        predictions = ranker.predict(features[holdout])
+        for name in LABELS:
+            metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
+            metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])
+        counts.update(
+            training_rows=int((~holdout).sum()),
+            holdout_rows=int(holdout.sum()),
+            sampled_negatives=negatives.height,
+        )
+    full = training_set(
+        catalog, events, follows, now_ms=now, n_users=n_users, long_view_ms=rc.long_view_ms
+    )
+    lap("full_window")
+    for name, source in sources.items():
+        if name == "als" and isinstance(source, AlsSource):
+            source.extend(full.matrix(), early.matrix()).build_index(full.matrix())
+        else:
+            source.fit(full)
+        lap(f"fit_{name}")
+    popularity = (
+        sources["popular"].popularity_
+        if isinstance(sources.get("popular"), PopularSource)
+        else PopularSource(half_life_ms=config.popular.half_life_ms).fit(full).popularity_
+    )
+    stats = FeatureStats.fit(full.pairs, catalog, n_users=n_users, popularity=popularity)
+    lap("stats")
+    counts.update(
+        events=events.height, pairs=full.pairs.height, users=n_users, items=int(catalog.valid.sum())
+    )
+    report = TrainReport(
+        window={"start_ms": int(start), "end_ms": int(now), "label_split_ms": split},
+        counts=counts,
+        metrics=metrics,
+        timings=timings,
+    )
+    bundle = Bundle(
+        version=version,
+        sources=sources,
+        stats=stats,
+        ranker=ranker,
+        state=full.state,
+        categories=list(catalog.categories),
+        manifest={
+            "window": report.window,
+            "counts": counts,
+            "metrics": metrics,
+            "timings": timings,
+            "config": config.model_dump(mode="json"),
+        },
+    )
+    return bundle, report
