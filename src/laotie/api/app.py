@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from laotie import __version__
 from laotie.api import problems
-from laotie.api.routes import catalog, events, health
+from laotie.api.routes import catalog, events, health, trust
 from laotie.wiring import Services
 
-ROUTERS = [health.router, catalog.router, events.router]
+ROUTERS = [health.router, catalog.router, events.router, trust.router]
 
 
 def create_app(services: Services) -> FastAPI:
