@@ -1,0 +1,384 @@
+"""Studio media as jobs: requests, the work each does, and publishing results to the catalog.
+
+Each ``run_*`` takes the services (settings + database), a validated request, a job id and
+a progress callback; it renders under ``$LAOTIE_HOME/media/studio/<job id>/`` and, unless the
+request says not to, creates a catalog item of kind ``video`` with ``aigc_status`` confirmed
+and the implicit label the file carries. Ad videos are also registered as ad creatives (with
+``aigc`` true and their labels) when the request names a campaign and the ads area is wired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from laotie.core.catalog import CreatorCreate, ItemCreate
+from laotie.core.errors import InvalidInput, NotFound
+from laotie.core.ids import new_id
+from laotie.core.kinds import AigcStatus, ItemKind
+from laotie.core.settings import Settings
+from laotie.store.db import Database
+from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
+from laotie.studio.ad.make import VOICES, AdVoice
+from laotie.studio.jobs import JobContext, JobRunner
+from laotie.studio.media_labels import read_label
+from laotie.studio.presenter import PresenterOptions, present
+from laotie.studio.providers.kling import KlingClient
+from laotie.studio.render import NarrateOptions, narrate, parse_format
+from laotie.studio.render.script import load_script, script_from_text
+from laotie.studio.tts.base import TtsEngine
+from laotie.studio.tts.factory import engine_for_voice, engine_from_settings
+
+#: the creator studio output is published under when the request names none
+STUDIO_CREATOR = "laotie-studio"
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class MediaContext:
+    """What a media job needs: settings, the database and (optionally) the ads service."""
+
+    settings: Settings
+    db: Database
+    ads: Any = None
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: str = Field(
+        default="vertical", description="vertical, vertical-720, landscape, square or WxH"
+    )
+    music: str | None = Field(
+        default=None, description="background music file, ducked under the voice"
+    )
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    publish: bool = Field(default=True, description="create a catalog item for each video")
+
+
+class NarrateRequest(_Request):
+    """A narrated video from text or from a script file (text, Markdown, episode JSON)."""
+
+    text: str | None = Field(default=None, description="narration text (paragraphs = scenes)")
+    script_path: str | None = Field(default=None, description="a .txt/.md/.json script file")
+    episode: int | None = Field(default=None, ge=1, description="episode of an adaptation JSON")
+    title: str = Field(default="", max_length=200)
+    images: list[str] = Field(default_factory=list, max_length=60)
+
+
+class AdRequest(_Request):
+    """N ad videos from a product brief."""
+
+    brief: dict[str, Any]
+    variants: int = Field(default=3, ge=1, le=24)
+    use_llm: bool = Field(default=False, description="write the copy with the LLM provider")
+    campaign_id: str | None = Field(default=None, description="register videos as its creatives")
+    landing_url: str | None = Field(default=None, description="click target of the creatives")
+    advertiser_scope: str | None = Field(
+        default=None, description="the advertiser a key is scoped to (set by the API)"
+    )
+
+
+class PresenterRequest(_Request):
+    """A digital-human presenter speaking ``text``."""
+
+    text: str = Field(min_length=1)
+    avatar: str | None = Field(default=None, description="portrait image; default: drawn")
+    backgrounds: list[str] = Field(default_factory=list, max_length=30)
+    provider: Literal["offline", "kling"] = "offline"
+
+
+def _output_dir(settings: Settings, job_id: str) -> Path:
+    return settings.path("media", "studio", job_id, "x").parent
+
+
+def _kling(settings: Settings) -> KlingClient:
+    return KlingClient(
+        access_key=settings.kling_access_key,
+        secret_key=settings.kling_secret_key,
+        base_url=settings.kling_base_url,
+    )
+
+
+def publish_video(
+    services: MediaContext,
+    *,
+    path: Path,
+    title: str,
+    caption: str,
+    duration_s: float,
+    creator_id: str = STUDIO_CREATOR,
+) -> str:
+    """Create a catalog item (kind video, AIGC confirmed) for a labelled studio video."""
+    found = read_label(path)
+    if found.label is None:
+        raise InvalidInput(f"{path} carries no AIGC label; refusing to publish", field="path")
+    from laotie.store.repos import catalog
+
+    item_id = new_id("vid_")
+    home = services.settings.home.resolve()
+    media_path = (
+        str(path.resolve().relative_to(home)) if path.resolve().is_relative_to(home) else str(path)
+    )
+    with services.db.session() as session:
+        try:
+            catalog.get_creator(session, external_id=creator_id)
+        except NotFound:
+            if creator_id != STUDIO_CREATOR:
+                raise
+            catalog.create_creator(
+                session, creator=CreatorCreate(id=STUDIO_CREATOR, name="laotie studio")
+            )
+        catalog.create_item(
+            session,
+            item=ItemCreate(
+                id=item_id,
+                kind=ItemKind.VIDEO,
+                creator_id=creator_id,
+                title=(title or path.stem)[:200],
+                caption=caption[:2000],
+                tags=["AIGC", "studio"],
+                duration_ms=round(duration_s * 1000),
+                media_path=media_path,
+                aigc_status=AigcStatus.CONFIRMED,
+                aigc_label=found.label.to_dict(),
+            ),
+        )
+    return item_id
+
+
+def run_narrate(
+    services: MediaContext, request: NarrateRequest, *, job_id: str, progress: Progress
+) -> dict[str, Any]:
+    """Render a narrated video; returns its path, SRT, duration, label and catalog item id."""
+    settings = services.settings
+    limit = settings.studio_max_script_chars
+    if request.script_path:
+        script = load_script(
+            Path(request.script_path), episode=request.episode, max_chars=limit, title=request.title
+        )
+    elif request.text is not None:
+        script = script_from_text(request.text, title=request.title, max_chars=limit)
+    else:
+        raise InvalidInput("give text or script_path", field="text")
+    out = _output_dir(settings, job_id) / "video.mp4"
+    result = narrate(
+        script,
+        out=out,
+        engine=engine_from_settings(settings),
+        options=NarrateOptions(
+            video=parse_format(request.size),
+            images=tuple(Path(p) for p in request.images),
+            music=Path(request.music) if request.music else None,
+        ),
+        progress=lambda f, m: progress(f * 0.95, m),
+    )
+    item_id = None
+    if request.publish:
+        item_id = publish_video(
+            services,
+            path=result.path,
+            title=script.title,
+            caption="".join(script.sentences)[:500],
+            duration_s=result.duration_s,
+            creator_id=request.creator_id,
+        )
+    progress(1.0, "done")
+    return {
+        "path": str(result.path),
+        "srt_path": str(result.srt_path),
+        "duration_s": round(result.duration_s, 3),
+        "item_id": item_id,
+        "aigc": result.label.to_dict(),
+    }
+
+
+def run_ad(
+    services: MediaContext,
+    request: AdRequest,
+    *,
+    job_id: str,
+    progress: Progress,
+    llm: Any = None,
+) -> dict[str, Any]:
+    """Render ad variants; publish them and register them as creatives when asked."""
+    settings = services.settings
+    brief = parse_brief(request.brief)
+    if request.campaign_id:
+        _check_creative_target(services, request)
+    if request.music:
+        brief = brief.model_copy(update={"music": Path(request.music)})
+    if request.use_llm:
+        if llm is None:
+            from laotie.studio.providers.llm import OpenAICompatibleClient
+
+            llm = OpenAICompatibleClient.from_settings(settings)
+        copies = llm_copies(brief, llm)
+    else:
+        copies = template_copies(brief)
+
+    def engine_for(voice: AdVoice) -> TtsEngine:
+        return engine_for_voice(
+            settings,
+            index=VOICES.index(voice) if voice in VOICES else 0,
+            speed=voice.speed,
+            pitch=voice.pitch,
+        )
+
+    ads = make_ads(
+        brief,
+        copies,
+        out_dir=_output_dir(settings, job_id),
+        count=request.variants,
+        video=parse_format(request.size),
+        engine_for=engine_for,
+        progress=lambda f, m: progress(f * 0.9, m),
+    )
+    videos = []
+    for ad in ads:
+        item_id = None
+        if request.publish:
+            item_id = publish_video(
+                services,
+                path=ad.result.path,
+                title=ad.copy.title,
+                caption=" ".join(ad.copy.sentences),
+                duration_s=ad.result.duration_s,
+                creator_id=request.creator_id,
+            )
+        videos.append(
+            {
+                "path": str(ad.result.path),
+                "duration_s": round(ad.result.duration_s, 3),
+                "title": ad.copy.title,
+                "variant": ad.variant.as_dict(),
+                "template": ad.template,
+                "cover": ad.cover,
+                "voice": ad.voice.name,
+                "item_id": item_id,
+                "aigc": ad.result.label.to_dict(),
+            }
+        )
+    creatives = register_creatives(services, request, videos) if request.campaign_id else []
+    progress(1.0, "done")
+    return {"videos": videos, "creatives": creatives}
+
+
+def _check_creative_target(services: MediaContext, request: AdRequest) -> None:
+    if services.ads is None or not hasattr(services.ads, "add_creatives"):
+        raise InvalidInput(
+            "the ads area is not available to register creatives", field="campaign_id"
+        )
+    if not (request.landing_url or request.brief.get("landing_url")):
+        raise InvalidInput("registering creatives needs a landing_url", field="landing_url")
+
+
+def register_creatives(
+    services: MediaContext, request: AdRequest, videos: list[dict[str, Any]]
+) -> list[str]:
+    """Add rendered ads to a campaign as AIGC creatives via the ads service, when wired."""
+    _check_creative_target(services, request)
+    from laotie.ads import CreativeCreate
+
+    landing = request.landing_url or request.brief.get("landing_url")
+    creatives = [
+        CreativeCreate(
+            id=f"{Path(v['path']).parent.name}-{Path(v['path']).stem}".replace("_", "-"),
+            title=v["title"] or "ad",
+            assets={
+                "video": v["path"],
+                "cover": v["cover"],
+                "template": v["template"],
+                "voice": v["voice"],
+            },
+            landing_url=landing,
+            aigc=True,
+            aigc_labels={"AIGC": v["aigc"], "explicit": "AI生成"},
+        )
+        for v in videos
+    ]
+    created = services.ads.add_creatives(
+        request.campaign_id, creatives, scope=request.advertiser_scope
+    )
+    return [c.id for c in created]
+
+
+def run_presenter(
+    services: MediaContext, request: PresenterRequest, *, job_id: str, progress: Progress
+) -> dict[str, Any]:
+    """Render a presenter video (offline 2D, or Kling's avatar when ``provider`` is kling)."""
+    settings = services.settings
+    script = script_from_text(request.text, max_chars=settings.studio_max_script_chars)
+    kling = _kling(settings) if request.provider == "kling" else None
+    result = present(
+        script,
+        out=_output_dir(settings, job_id) / "presenter.mp4",
+        engine=engine_from_settings(settings),
+        options=PresenterOptions(
+            video=parse_format(request.size),
+            avatar=Path(request.avatar) if request.avatar else None,
+            backgrounds=tuple(Path(p) for p in request.backgrounds),
+            music=Path(request.music) if request.music else None,
+            provider=request.provider,
+        ),
+        kling=kling,
+        progress=lambda f, m: progress(f * 0.95, m),
+    )
+    item_id = None
+    if request.publish:
+        item_id = publish_video(
+            services,
+            path=result.path,
+            title=script.title,
+            caption=request.text[:500],
+            duration_s=result.duration_s,
+            creator_id=request.creator_id,
+        )
+    progress(1.0, "done")
+    return {
+        "path": str(result.path),
+        "srt_path": str(result.srt_path),
+        "duration_s": round(result.duration_s, 3),
+        "item_id": item_id,
+        "aigc": result.label.to_dict(),
+    }
+
+
+#: job kind -> (request model, runner), for the studio job registry
+MEDIA_JOBS: dict[str, tuple[type[BaseModel], Callable[..., dict[str, Any]]]] = {
+    "narrate": (NarrateRequest, run_narrate),
+    "ad": (AdRequest, run_ad),
+    "presenter": (PresenterRequest, run_presenter),
+}
+
+
+def _validator(model: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def validate(params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return model.model_validate(params).model_dump(mode="json")
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "params"
+            raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
+
+    return validate
+
+
+def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = None) -> None:
+    """Register the ``narrate``, ``ad`` and ``presenter`` job kinds on the studio runner."""
+    context = MediaContext(settings=settings, db=runner.db, ads=ads)
+    for kind, (model, run) in MEDIA_JOBS.items():
+
+        def handler(
+            ctx: JobContext, model: type[BaseModel] = model, run: Any = run
+        ) -> dict[str, Any]:
+            return run(
+                context, model.model_validate(ctx.params), job_id=ctx.job_id, progress=ctx.progress
+            )
+
+        runner.register(kind, handler, validate=_validator(model))

@@ -1,0 +1,100 @@
+"""Media jobs on the studio runner: rendered under the home, published as AIGC catalog items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer import Typer
+from typer.testing import CliRunner
+
+from laotie.cli import studio_media
+from laotie.core.errors import InvalidInput
+from laotie.store.repos import catalog
+from laotie.studio.jobs import JobRunner
+from laotie.studio.media_jobs import MediaContext, publish_video, register_media_jobs
+from laotie.studio.media_labels import read_label
+from laotie.studio.render import probe
+
+
+@pytest.fixture
+def runner(services) -> JobRunner:
+    jobs = JobRunner(services.db, workers=1)
+    register_media_jobs(jobs, services.settings)
+    yield jobs
+    jobs.shutdown()
+
+
+def test_narrate_job_publishes_a_confirmed_aigc_video(runner: JobRunner, services) -> None:
+    job = runner.submit("narrate", {"text": "老铁们好。", "size": "240x426", "title": "问候"})
+    done = runner.wait(job.id, timeout_s=120)
+    assert done.status == "succeeded", done.error
+    path = Path(done.result["path"])
+    assert path.is_relative_to(services.settings.home.resolve())
+    assert probe(path).height == 426
+    with services.db.session() as session:
+        item = catalog.get_item(session, external_id=done.result["item_id"])
+        assert (item.kind, item.aigc_status, item.title) == ("video", "confirmed", "问候")
+        assert item.aigc_label == read_label(path).label.to_dict()
+        assert item.duration_ms == round(done.result["duration_s"] * 1000)
+
+
+def test_bad_job_params_are_refused_or_fail_clearly(runner: JobRunner) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        runner.submit("presenter", {"text": ""})
+    assert caught.value.field == "text"
+    job = runner.submit("narrate", {"text": "你好。", "size": "7x7", "publish": False})
+    failed = runner.wait(job.id, timeout_s=60)
+    assert failed.status == "failed" and failed.error_code == "invalid-input"
+    assert "7x7" in failed.error
+    job = runner.submit(
+        "ad", {"brief": {"name": "x", "selling_points": ["y"]}, "campaign_id": "c1", "variants": 1}
+    )
+    refused = runner.wait(job.id, timeout_s=60)
+    assert refused.status == "failed" and "ads area" in refused.error
+
+
+def test_publish_refuses_an_unlabelled_file(services, tmp_path: Path, media) -> None:
+    plain = media.solid_image(tmp_path / "x.png", (1, 2, 3))
+    with pytest.raises(InvalidInput):
+        publish_video(
+            MediaContext(services.settings, services.db),
+            path=plain,
+            title="x",
+            caption="",
+            duration_s=1.0,
+        )
+
+
+def test_cli_narrate_and_presenter(tmp_path: Path, settings) -> None:
+    app = Typer()
+    studio_media.register(app)
+    script = tmp_path / "s.txt"
+    script.write_text("你好。", encoding="utf-8")
+    cli = CliRunner()
+    result = cli.invoke(
+        app,
+        ["narrate", str(script), "--out", str(tmp_path / "n.mp4"), "--size", "240x426", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert read_label(tmp_path / "n.mp4").has_label
+    result = cli.invoke(
+        app,
+        [
+            "presenter",
+            "--text",
+            "你好。",
+            "--out",
+            str(tmp_path / "p.mp4"),
+            "--size",
+            "240x426",
+            "--publish",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "item_id" in result.output
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  ", encoding="utf-8")
+    result = cli.invoke(app, ["narrate", str(empty)])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, InvalidInput)
