@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from laotie import __version__
 from laotie.cli import bench, demo, events, keys
 from laotie.cli import sim as sim_cli
+from laotie.cli import trust as trust_cli
 from laotie.cli._common import console, err_console, services, settings
 from laotie.core.errors import LaotieError
 
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.add_typer(events.app, name="events")
 app.add_typer(sim_cli.app, name="sim")
+app.add_typer(trust_cli.app, name="trust")
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
 

@@ -444,6 +444,12 @@ class TrustService:
         if getattr(result, "rejected", 0):
             log.warning("trust_decision event rejected: %s", result.errors)
 
+    def scan(self, *, limit: int = 1000) -> list[Screening]:
+        """Screen catalog items that were never screened (created before trust, or in bulk)."""
+        with self.db.session() as session:
+            pending = repo.unscreened_items(session, limit=limit)
+        return [self.screen(item_id) for item_id in pending]
+
     # --- review queue -------------------------------------------------------------------------
 
     def queue(

@@ -187,3 +187,15 @@ def fingerprints(session: Session, *, batch: int = 10_000) -> Iterator[Fingerpri
             simhash=_to_unsigned(row.simhash) if row.simhash is not None else None,
             phashes=[int(value, 16) for value in row.phashes],
         )
+
+
+def unscreened_items(session: Session, *, limit: int = 1000) -> list[str]:
+    """External ids of catalog items that have no trust record yet, oldest first."""
+    query = (
+        select(Item.external_id)
+        .outerjoin(TrustRecord, TrustRecord.item_id == Item.id)
+        .where(TrustRecord.id.is_(None))
+        .order_by(Item.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,168 @@
+"""``laotie trust``: check files, work the review queue, screen the catalog, evaluate detectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from laotie.cli._common import console, emit_json, services
+from laotie.core.errors import InvalidInput
+
+app = typer.Typer(help="Trust: AIGC labels, originality, spam checks and the review queue.")
+
+
+def _screening_rows(name: str, result: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rows = [(name, "decision", result["decision"])]
+    aigc = result["aigc"]
+    rows.append(("", "AIGC", f"{aigc['status']} {aigc['notice'] or ''}".strip()))
+    for evidence in aigc["evidence"]:
+        rows.append(("", "  label", evidence))
+    for check in result["checks"]:
+        if check["flagged"]:
+            where = "; ".join(f"{e['phrase']!r}@{e['start']}" for e in check["evidence"][:4])
+            rows.append(("", check["check"], f"score {check['score']:.2f}: {where}"))
+    for duplicate in result["duplicates"][:5]:
+        rows.append(
+            (
+                "",
+                "duplicate",
+                f"{duplicate['item_external_id']} by {duplicate['creator_external_id']} "
+                f"({duplicate['by']} {duplicate['similarity']:.2f})",
+            )
+        )
+    return rows
+
+
+@app.command("check")
+def check(
+    files: Annotated[list[Path], typer.Argument(help="text files (UTF-8), images or videos")],
+    declared: Annotated[bool, typer.Option(help="treat as declared AI-generated")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Screen files without storing them. Example: laotie trust check chapter.txt cover.png"""
+    svc = services()
+    results = {str(path): svc.trust.check_file(path, declared=declared).as_dict() for path in files}
+    if as_json:
+        emit_json(results)
+        return
+    table = Table("file", "finding", "detail")
+    for name, result in results.items():
+        for row in _screening_rows(name, result):
+            table.add_row(*row)
+    console.print(table)
+
+
+@app.command("queue")
+def queue(
+    state: Annotated[str, typer.Option(help="pending, resolved or none")] = "pending",
+    limit: Annotated[int, typer.Option(help="how many records")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """List the review queue, oldest first. Example: laotie trust queue --limit 20"""
+    entries, next_cursor = services().trust.queue(state=state, limit=limit)
+    if as_json:
+        emit_json({"items": entries, "next_cursor": next_cursor})
+        return
+    table = Table("item", "title", "decision", "AIGC", "reasons")
+    for entry in entries:
+        table.add_row(
+            entry["item_id"],
+            entry["title"][:30],
+            entry["decision"],
+            entry["aigc_status"],
+            "\n".join(entry["reasons"][:4]),
+        )
+    console.print(table)
+    console.print(f"{len(entries)} shown" + (" (more: use --limit)" if next_cursor else ""))
+
+
+@app.command("decide")
+def decide(
+    item_id: Annotated[str, typer.Argument(help="the item's external id")],
+    decision: Annotated[str, typer.Argument(help="allow, demote, review or block")],
+    reviewer: Annotated[str, typer.Option(help="who decides (logged in the event)")] = "cli",
+    note: Annotated[str | None, typer.Option(help="why")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Decide on a queued item. Example: laotie trust decide vid42 block --note "copied" """
+    record = services().trust.decide(item_id, decision, reviewer=reviewer, note=note)
+    if as_json:
+        emit_json(record)
+        return
+    console.print(f"{item_id}: {record['decision']} (by {reviewer})")
+
+
+@app.command("show")
+def show(
+    item_id: Annotated[str, typer.Argument(help="the item's external id")],
+) -> None:
+    """Show an item's trust record as JSON. Example: laotie trust show vid42"""
+    emit_json(services().trust.record(item_id))
+
+
+@app.command("scan")
+def scan(
+    limit: Annotated[int, typer.Option(help="items to screen at most")] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Screen catalog items never screened before. Example: laotie trust scan --limit 500"""
+    results = services().trust.scan(limit=limit)
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[str(result.decision)] = counts.get(str(result.decision), 0) + 1
+    if as_json:
+        emit_json({"screened": len(results), "decisions": counts})
+        return
+    console.print(f"screened {len(results)} items: {counts or 'nothing to do'}")
+
+
+@app.command("eval")
+def evaluate_detectors(
+    data: Annotated[Path, typer.Option(help="reference data dir with novels/ and kuairec/")] = Path(
+        "../shared/data"
+    ),
+    split: Annotated[str, typer.Option(help="dev or test")] = "test",
+    chapters: Annotated[int, typer.Option(help="chapters per novel")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Precision/recall of each text check on the labelled set. Example: laotie trust eval"""
+    from laotie.trust.evalset import caption_samples, evaluate, novel_samples
+
+    novels = sorted((data / "novels").glob("*.txt"))
+    if not novels:
+        raise InvalidInput(f"no novels under {data / 'novels'}", field="data")
+    samples = []
+    for path in novels:
+        samples += novel_samples(path, max_chapters=chapters)
+    captions = data / "kuairec" / "kuairec_caption_category.csv"
+    if captions.is_file():
+        samples += caption_samples(captions, limit=2000)
+    scores = evaluate(samples, split=split)
+    rows = [
+        {
+            "check": s.check,
+            "split": s.split,
+            "precision": round(s.precision, 4),
+            "recall": round(s.recall, 4),
+            "tp": s.true_pos,
+            "fp": s.false_pos,
+            "fn": s.false_neg,
+            "tn": s.true_neg,
+        }
+        for s in scores
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("check", "precision", "recall", "TP", "FP", "FN", "TN", title=f"{split} split")
+    for row in rows:
+        table.add_row(
+            row["check"],
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+            *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
+        )
+    console.print(table)
