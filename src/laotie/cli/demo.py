@@ -1,86 +1,164 @@
-"""``laotie demo``: build a small world, feed it events and serve the API on embedded defaults."""
+"""``laotie demo``: simulate a small platform end to end, report its KPIs, then serve the API.
+
+The simulator builds a world (creators, videos, micro-drama series, novels, games), a
+population of users, and drives the real services day by day — feed requests, events, ads,
+trust screening, nightly training — on a ``ManualClock``; then the demo prints a KPI table,
+writes an HTML report with charts into the home and serves the API over the same home.
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
+import time
+from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
+from rich.table import Table
 
-from laotie.cli._common import console, services
-from laotie.core.catalog import CreatorCreate, ItemCreate
-from laotie.core.clock import MS_PER_DAY
-from laotie.store.repos import access, catalog
+from laotie.cli._common import console, settings
+from laotie.cli.sim import day_table
+from laotie.core.clock import ManualClock
+from laotie.core.errors import Conflict
+from laotie.sim import SimConfig, Simulation, load_config
+from laotie.sim.report import kpi_rows, write_report
+from laotie.sim.runner import DaySummary, start_ms_of
+from laotie.store.repos import access
 
-CATEGORIES = ("美食/家常菜", "旅行/国内游", "搞笑/段子", "知识/科普", "游戏/手游", "音乐/翻唱")
-TITLES = ("三分钟学会{}", "{}的正确打开方式", "原来{}还能这样", "一口气看完{}", "{}合集")
+#: what makes a home the demo's own, so that a second ``laotie demo`` may start it over
+MARKER = "demo.json"
+#: the KPIs the demo prints (all defined in ``laotie.insights``)
+SHOWN_KPIS = [
+    "dau",
+    "mau",
+    "dau_mau",
+    "watch_minutes_per_dau",
+    "plays_per_dau",
+    "play_rate",
+    "long_view_rate",
+    "like_rate",
+    "d1_retention",
+    "aigc_impression_share",
+    "aigc_watch_share",
+    "creator_exposure_gini",
+    "new_item_exposure_share",
+    "ad_ctr",
+    "gmv_fen",
+]
+KPI_HEADERS = {
+    "dau": "DAU",
+    "mau": "MAU",
+    "dau_mau": "DAU/MAU",
+    "watch_minutes_per_dau": "min/DAU",
+    "plays_per_dau": "plays/DAU",
+    "play_rate": "play",
+    "long_view_rate": "long view",
+    "like_rate": "like",
+    "d1_retention": "D1",
+    "aigc_impression_share": "AIGC impr.",
+    "aigc_watch_share": "AIGC watch",
+    "creator_exposure_gini": "creator Gini",
+    "new_item_exposure_share": "new items",
+    "ad_ctr": "ad CTR",
+    "gmv_fen": "GMV ¥",
+}
+
+
+def _fresh_home(home: Path) -> None:
+    """Start the home over if an earlier demo made it; refuse a home holding other data."""
+    if (home / MARKER).is_file():
+        shutil.rmtree(home)
+    elif home.exists() and any(home.iterdir()):
+        raise Conflict(
+            f"{home} already holds data that the demo did not make; "
+            "run the demo with a fresh --home (e.g. laotie --home ./demo-home demo)",
+            field="home",
+        )
+    home.mkdir(parents=True, exist_ok=True)
+
+
+def _config(users: int, items: int, days: int, seed: int, policy: str) -> SimConfig:
+    config = load_config(users=users, days=days, seed=seed, policy=policy)
+    data = config.model_dump()
+    data["world"]["videos"] = items
+    data["world"]["creators"] = max(20, items // 16)
+    return SimConfig.model_validate(data)
+
+
+def _cell(name: str, value: object) -> str:
+    if value is None:
+        return "—"
+    if name == "gmv_fen":
+        return f"{float(value) / 100:,.0f}"  # type: ignore[arg-type]
+    if isinstance(value, float):
+        ratio = name.endswith(("_rate", "_share", "retention", "dau_mau", "_ctr"))
+        if ratio:
+            return f"{value:.1%}"
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
 
 
 def demo(
-    users: Annotated[int, typer.Option(help="simulated users")] = 200,
-    items: Annotated[int, typer.Option(help="generated items")] = 300,
-    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    users: Annotated[int, typer.Option(help="simulated users")] = 800,
+    items: Annotated[int, typer.Option(help="short videos in the world (plus series etc.)")] = 2500,
+    days: Annotated[int, typer.Option(help="simulated days")] = 5,
+    seed: Annotated[int, typer.Option(help="seed of every random draw")] = 7,
+    policy: Annotated[str, typer.Option(help="feed (the real feed) or popular/random")] = "feed",
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="serve the API afterwards")
     ] = True,
 ) -> None:
-    """Generate a catalog and events, then serve the API. Example: laotie demo --no-serve"""
-    rng = np.random.default_rng(seed)
-    svc = services()
-    now = svc.clock.now_ms()
+    """Simulate a platform, report its KPIs, serve the API. Example: laotie demo --no-serve"""
+    config_settings = settings()
+    home = config_settings.home
+    _fresh_home(home)
+    config = _config(users, items, days, seed, policy)
+    started = time.perf_counter()
+    clock = ManualClock(start_ms_of(config))
+    from laotie.wiring import build_services
+
+    svc = build_services(config_settings, clock=clock)
+    if policy == "feed" and getattr(svc, "feed", None) is None:
+        console.print("[yellow]no feed service is wired in; the demo serves popular items[/]")
+        config = config.with_run(policy="popular")
+    (home / MARKER).write_text(
+        json.dumps({"seed": seed, "users": users, "days": days}), encoding="utf-8"
+    )
+
+    def progress(summary: DaySummary) -> None:
+        console.print(
+            f"day {summary.label}: DAU {summary.dau:,}, {summary.impressions:,} impressions, "
+            f"{summary.as_row()['watch_minutes_per_dau']:.1f} min/DAU "
+            f"({time.perf_counter() - started:.0f} s)"
+        )
+
+    result = Simulation(config, svc, progress=progress).run()
+    html, report = write_report(result, svc, home / "report", title="laotie demo 演示报告")
+    elapsed = time.perf_counter() - started
+    console.print(day_table([d.as_row() for d in result.days], title="simulator (ground truth)"))
+    table = Table(title="KPIs per day (laotie.insights definitions)")
+    shown = kpi_rows(report, SHOWN_KPIS)
+    table.add_column("KPI")
+    for period in shown["period"].to_list():
+        table.add_column(str(period)[5:], justify="right")
+    for name in shown.columns[1:]:
+        table.add_row(KPI_HEADERS.get(name, name), *(_cell(name, v) for v in shown[name]))
+    console.print(table)
+    console.print(f"simulated {days} days of {users:,} users in {elapsed:.0f} s")
+    console.print(f"report: [bold]{html.resolve()}[/]")
     with svc.db.session() as session:
-        existing = catalog.list_items(session, limit=1).items
-        if not existing:
-            creators = [
-                CreatorCreate(id=f"demo_c{i:03d}", name=f"创作者{i:03d}") for i in range(20)
-            ]
-            catalog.bulk_create_creators(session, creators=creators)
-            catalog.bulk_create_items(
-                session,
-                items=[
-                    ItemCreate(
-                        id=f"demo_v{i:05d}",
-                        kind="video",
-                        creator_id=creators[i % len(creators)].id,
-                        title=TITLES[i % len(TITLES)].format(
-                            CATEGORIES[i % len(CATEGORIES)].split("/")[1]
-                        ),
-                        category=CATEGORIES[i % len(CATEGORIES)],
-                        duration_ms=int(rng.integers(5_000, 120_000)),
-                        created_at_ms=now - int(rng.integers(0, 7 * MS_PER_DAY)),
-                    )
-                    for i in range(items)
-                ],
-            )
         key, _ = access.create_key(session, role="admin", name="demo")
-    popularity = rng.zipf(1.6, size=items).astype(float)
-    probabilities = popularity / popularity.sum()
-    batch = []
-    for u in range(users):
-        for j, item in enumerate(rng.choice(items, size=20, p=probabilities)):
-            duration = 60_000
-            batch.append(
-                {
-                    "id": f"demo_{seed}_{u}_{j}",
-                    "type": "watch",
-                    "user_id": f"demo_u{u:04d}",
-                    "item_id": f"demo_v{item:05d}",
-                    "ts_ms": now - int(rng.integers(0, 3 * MS_PER_DAY)),
-                    "watch_ms": int(rng.integers(1_000, duration)),
-                    "duration_ms": duration,
-                }
-            )
-    result = svc.events.ingest(batch)
-    console.print(f"ingested {result.accepted:,} events ({result.duplicate:,} already there)")
-    config = svc.settings
     console.print(f"admin key: [bold green]{key}[/]")
     if not serve:
+        svc.close()
         return
     import uvicorn
 
     from laotie.api import create_app
 
-    console.print(
-        f"API: http://{config.host}:{config.port}/v1/health  docs: http://{config.host}:{config.port}/docs"
+    base = f"http://{config_settings.host}:{config_settings.port}"
+    console.print(f"API: {base}/v1/health  docs: {base}/docs  report: file://{html.resolve()}")
+    uvicorn.run(
+        create_app(svc), host=config_settings.host, port=config_settings.port, log_level="warning"
     )
-    uvicorn.run(create_app(svc), host=config.host, port=config.port, log_level="warning")

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from laotie.cli._common import console, emit_json, settings
 from laotie.core.clock import ManualClock
-from laotie.sim.ab import USER_KPIS, aa_check, default_services, run_ab
+from laotie.core.errors import InvalidInput
+from laotie.sim.ab import USER_KPIS, AaMode, aa_check, default_services, run_ab
 from laotie.sim.config import SimConfig, load_config
 from laotie.sim.report import write_report
 from laotie.sim.runner import DaySummary, Simulation, start_ms_of
@@ -46,7 +47,8 @@ def day_table(rows: list[dict[str, Any]], *, title: str) -> Table:
     for _, header in DAY_COLUMNS:
         table.add_column(header, justify="right")
     for row in rows:
-        table.add_row(*(_fmt(row[key]) for key, _ in DAY_COLUMNS))
+        table.add_row(*(_fmt(row[key])[5:] if key == "label" else _fmt(row[key])
+                        for key, _ in DAY_COLUMNS))  # fmt: skip
     return table
 
 
@@ -169,6 +171,12 @@ def ab(
     console.print(table)
 
 
+def _aa_mode(mode: str) -> AaMode:
+    if mode not in ("split", "streams", "crn"):
+        raise InvalidInput(f"--mode must be split, streams or crn, got {mode!r}", field="mode")
+    return mode  # type: ignore[return-value]
+
+
 @app.command("aa")
 def aa(
     seeds: Annotated[int, typer.Option(help="number of seeds (0..N-1)", min=1)] = 20,
@@ -176,6 +184,9 @@ def aa(
     days: Annotated[int | None, typer.Option(help="simulated days")] = 3,
     users: Annotated[int | None, typer.Option(help="simulated users")] = 150,
     policy: Annotated[str | None, typer.Option(help="feed, popular, random or oracle")] = None,
+    mode: Annotated[
+        str, typer.Option(help="split (user-split, one run), streams or crn (two runs)")
+    ] = "split",
     resamples: Annotated[int, typer.Option(help="bootstrap resamples", min=100)] = 1000,
     out: Annotated[Path | None, typer.Option(help="scratch directory of the arms")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
@@ -190,6 +201,7 @@ def aa(
         cfg,
         root,
         seeds=list(range(seeds)),
+        mode=_aa_mode(mode),
         resamples=resamples,
         progress=None
         if json_out
@@ -204,7 +216,7 @@ def aa(
     if json_out:
         emit_json({"seeds": seeds, "significant": check.significant, "not_significant": rows})
         return
-    table = Table(title=f"A/A over {seeds} seeds ({cfg.run.policy}): share NOT significant")
+    table = Table(title=f"A/A over {seeds} seeds ({cfg.run.policy}, {mode}): share NOT significant")
     table.add_column("KPI")
     table.add_column("significant in", justify="right")
     table.add_column("not significant", justify="right")

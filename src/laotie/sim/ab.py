@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -90,6 +90,31 @@ def compare(a: UserTotals, b: UserTotals, *, resamples: int = 1000, seed: int = 
     return out
 
 
+def compare_groups(
+    totals: UserTotals, in_b: np.ndarray, *, resamples: int = 1000, seed: int = 0
+) -> list[Delta]:
+    """KPIs of the users in group B against group A of ONE run (unpaired bootstrap per group)."""
+    data = totals.as_dict()
+    rng = np.random.default_rng([seed, 98])
+    out: list[Delta] = []
+    groups = []
+    for mask in (~in_b, in_b):
+        members = np.flatnonzero(mask)
+        sub = {k: v[members] for k, v in data.items()}
+        n = len(members)
+        picks = rng.integers(0, n, size=(resamples, n))
+        weights = np.stack([np.bincount(p, minlength=n) for p in picks]).astype(np.float64)
+        groups.append((sub, weights, np.ones((1, n))))
+    (ta, wa, oa), (tb, wb, ob) = groups
+    for name in USER_KPIS:
+        point_a = float(_kpi(ta, name, oa)[0])
+        point_b = float(_kpi(tb, name, ob)[0])
+        boot = _kpi(tb, name, wb) - _kpi(ta, name, wa)
+        low, high = np.percentile(boot, [2.5, 97.5])
+        out.append(Delta(name, point_a, point_b, point_b - point_a, float(low), float(high)))
+    return out
+
+
 def run_arm(
     config: SimConfig,
     home: Path,
@@ -159,10 +184,14 @@ class AaCheck:
 
     seeds: list[int]
     significant: dict[str, int]
+    mode: str = "split"
 
     def share_not_significant(self, kpi: str) -> float:
         """Share of seeds in which ``kpi`` showed no significant difference."""
         return 1.0 - self.significant[kpi] / max(len(self.seeds), 1)
+
+
+AaMode = Literal["split", "streams", "crn"]
 
 
 def aa_check(
@@ -170,21 +199,32 @@ def aa_check(
     root: Path,
     *,
     seeds: list[int],
+    mode: AaMode = "split",
     resamples: int = 1000,
     progress: Callable[[int, list[Delta]], None] | None = None,
 ) -> AaCheck:
-    """Run identical configs on independent random streams for each seed; count false alarms."""
+    """Identical configs, once per seed; count the seeds where each KPI "differs".
+
+    ``split``: one run, users randomised into two halves (a user-split A/A, the design whose
+    user-level bootstrap is valid); ``streams``: two runs on independent random streams (arm
+    worlds diverge through the policy's feedback loop, which a user bootstrap does not see);
+    ``crn``: two runs on common random numbers (what ``laotie sim ab`` does).
+    """
     significant = dict.fromkeys(USER_KPIS, 0)
     for seed in seeds:
         arm = config.with_run(seed=seed)
         a = run_arm(arm, root / "A", stream=0)
-        b = run_arm(arm, root / "B", stream=1)
-        deltas = compare(a.totals, b.totals, resamples=resamples, seed=seed)
+        if mode == "split":
+            in_b = np.random.default_rng([seed, 97]).random(arm.run.users) < 0.5
+            deltas = compare_groups(a.totals, in_b, resamples=resamples, seed=seed)
+        else:
+            b = run_arm(arm, root / "B", stream=1 if mode == "streams" else 0)
+            deltas = compare(a.totals, b.totals, resamples=resamples, seed=seed)
         for d in deltas:
             significant[d.kpi] += int(d.significant)
         if progress is not None:
             progress(seed, deltas)
-    return AaCheck(seeds=list(seeds), significant=significant)
+    return AaCheck(seeds=list(seeds), significant=significant, mode=mode)
 
 
 def _tagged(
