@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from laotie.ads import AdsService
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
@@ -23,6 +24,7 @@ class Services:
     events: EventLog
     lake: Lake
     trust: TrustService
+    ads: AdsService
 
     def close(self) -> None:
         """Release the database connections."""
@@ -48,4 +50,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ),
         propagator=settings.trust_propagator,
     )
-    return Services(settings=settings, db=db, clock=clock, events=events, lake=lake, trust=trust)
+    ads = AdsService(db, settings=settings, clock=clock)
+    ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
+    return Services(
+        settings=settings, db=db, clock=clock, events=events, lake=lake, trust=trust, ads=ads
+    )

@@ -47,8 +47,9 @@ def report(
     advertiser_id: int | None = None,
     campaign_id: int | None = None,
 ) -> list[ReportRow]:
-    """Report rows grouped by any of ``day``, ``campaign``, ``creative`` (none: one total row)."""
-    groups = list(group_by)
+    """Report rows grouped by any of ``day``, ``campaign``, ``creative`` (none: one total row);
+    ``group_by`` items may also be comma-separated (``"day,campaign"``)."""
+    groups = [g.strip() for item in group_by for g in item.split(",") if g.strip()]
     unknown = [g for g in groups if g not in repo.GROUPS]
     if unknown:
         raise InvalidInput(

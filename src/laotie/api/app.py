@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from laotie import __version__
 from laotie.api import problems
-from laotie.api.routes import catalog, events, health, trust
+from laotie.api.routes import ads, catalog, events, health, trust
 from laotie.wiring import Services
 
-ROUTERS = [health.router, catalog.router, events.router, trust.router]
+ROUTERS = [health.router, catalog.router, events.router, trust.router, ads.router]
 
 
 def create_app(services: Services) -> FastAPI:

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from laotie import __version__
+from laotie.cli import ads as ads_cli
 from laotie.cli import bench, demo, events, keys
 from laotie.cli import sim as sim_cli
 from laotie.cli import trust as trust_cli
@@ -39,6 +40,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(events.app, name="events")
 app.add_typer(sim_cli.app, name="sim")
 app.add_typer(trust_cli.app, name="trust")
+app.add_typer(ads_cli.app, name="ads")
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
 
