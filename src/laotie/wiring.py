@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from laotie.ads import AdsService
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
+from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
@@ -24,7 +24,7 @@ class Services:
     events: EventLog
     lake: Lake
     trust: TrustService
-    ads: AdsService
+    insights: InsightsService
 
     def close(self) -> None:
         """Release the database connections."""
@@ -50,8 +50,21 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ),
         propagator=settings.trust_propagator,
     )
-    ads = AdsService(db, settings=settings, clock=clock)
-    ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
+    insights = InsightsService(
+        db,
+        lake,
+        clock,
+        tz=settings.timezone,
+        smtp=SmtpConfig(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+        if settings.smtp_host
+        else None,
+    )
     return Services(
-        settings=settings, db=db, clock=clock, events=events, lake=lake, trust=trust, ads=ads
+        settings=settings,
+        db=db,
+        clock=clock,
+        events=events,
+        lake=lake,
+        trust=trust,
+        insights=insights,
     )

@@ -6,10 +6,17 @@ from fastapi import FastAPI
 
 from laotie import __version__
 from laotie.api import problems
-from laotie.api.routes import ads, catalog, events, health, trust
+from laotie.api.routes import catalog, events, health, insights, teams, trust
 from laotie.wiring import Services
 
-ROUTERS = [health.router, catalog.router, events.router, trust.router, ads.router]
+ROUTERS = [
+    health.router,
+    catalog.router,
+    events.router,
+    trust.router,
+    insights.router,
+    teams.router,
+]
 
 
 def create_app(services: Services) -> FastAPI:

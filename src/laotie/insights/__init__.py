@@ -2,6 +2,7 @@
 
 from laotie.insights.charts import Chart, render_png, render_svg
 from laotie.insights.creators import creator_productivity
+from laotie.insights.digest import SmtpConfig
 from laotie.insights.kpis import (
     DEFAULT_TIMEZONE,
     KPIS,
@@ -23,6 +24,8 @@ from laotie.insights.report import (
     write_html_report,
     write_png_charts,
 )
+from laotie.insights.service import InsightsService
+from laotie.insights.teams import TeamProgramme, Viewer
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -30,8 +33,12 @@ __all__ = [
     "LONG_VIEW_THRESHOLD_MS",
     "VALID_PLAY_THRESHOLD_MS",
     "Chart",
+    "InsightsService",
     "Kpi",
     "KpiReport",
+    "SmtpConfig",
+    "TeamProgramme",
+    "Viewer",
     "build_report",
     "cohort_retention",
     "creator_productivity",

@@ -57,6 +57,7 @@ class KpiReport:
     by: Period = "day"
     tz: str = DEFAULT_TIMEZONE
     title: str = "laotie KPI 报告 KPI report"
+    productivity: pl.DataFrame | None = None
     extra_charts: list[Chart] = field(default_factory=list)
 
 
@@ -70,15 +71,34 @@ def build_report(
     last_day: date | None = None,
     title: str = "laotie KPI 报告 KPI report",
     max_offset_days: int = 7,
+    ad_spend: pl.DataFrame | None = None,
+    productivity: pl.DataFrame | None = None,
 ) -> KpiReport:
-    """Compute the KPI table, kind mix and cohort retention for one report."""
+    """Compute the KPI table, kind mix and cohort retention for one report (``ad_spend``:
+    see ``kpi_table``; ``productivity``: a ``creator_productivity`` table to show)."""
     prepared = prepare_events(events, items, tz=tz)
-    table = kpi_table(prepared, items, tz=tz, by=by, first_day=first_day, last_day=last_day)
+    table = kpi_table(
+        prepared,
+        items,
+        tz=tz,
+        by=by,
+        first_day=first_day,
+        last_day=last_day,
+        ad_spend=ad_spend,
+    )
     mix = kind_mix(prepared, items, tz=tz, by=by).filter(
         pl.col("period").is_in(table["period"].implode())
     )
     cohorts = cohort_retention(prepared, tz=tz, max_offset_days=max_offset_days)
-    return KpiReport(table=table, mix=mix, cohorts=cohorts, by=by, tz=tz, title=title)
+    return KpiReport(
+        table=table,
+        mix=mix,
+        cohorts=cohorts,
+        by=by,
+        tz=tz,
+        title=title,
+        productivity=productivity,
+    )
 
 
 def period_labels(periods: pl.Series, by: Period) -> list[str]:
@@ -189,6 +209,45 @@ def report_charts(report: KpiReport) -> list[Chart]:
             subtitle="aigc_status 为 declared/suspected/confirmed 的内容",
         )
     )
+    charts.append(
+        Chart(
+            "stacked",
+            "收入 Revenue by line",
+            labels,
+            {
+                "广告 ads": [(v or 0) / 100 for v in table["ads_revenue_fen"].to_list()],
+                "付费 purchases": [v / 100 for v in table["gmv_fen"].to_list()],
+            },
+            y_label="元 yuan",
+            subtitle="广告来自广告账本 ads: ledger; 付费来自购买事件 purchases: events",
+        )
+    )
+    if table["ads_revenue_fen"].drop_nulls().len():
+        charts.append(
+            Chart(
+                "line",
+                "AIGC 素材消耗占比 AIGC share of ad spend",
+                labels,
+                {"AIGC 素材 AIGC creatives": col("aigc_ad_spend_share")},
+                y_label="占比 share",
+                percent=True,
+            )
+        )
+    if report.productivity is not None and report.productivity.height:
+        prod = report.productivity
+        charts.append(
+            Chart(
+                "bar",
+                "创作者产出 Items per active creator",
+                period_labels(prod["period"], "day"),
+                {
+                    "人均作品 items per creator": prod["items_per_active_creator"].to_list(),
+                },
+                y_label="作品数 items",
+                subtitle="AIGC 辅助占比 AIGC-assisted share: "
+                + ", ".join(f"{v * 100:.0f}%" for v in prod["aigc_assisted_share"].to_list()),
+            )
+        )
     charts.extend(report.extra_charts)
     return charts
 

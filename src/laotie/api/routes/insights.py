@@ -1,0 +1,55 @@
+"""KPI reports: ``/v1/insights/...`` (admin keys)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from laotie.api.deps import AdminKey, ServicesDep
+from laotie.insights.kpis import KPIS, Period
+from laotie.insights.report import render_html
+from laotie.insights.service import InsightsService
+
+router = APIRouter(prefix="/v1/insights", tags=["insights"])
+FromDay = Annotated[date | None, Query(alias="from", description="first local day")]
+ToDay = Annotated[date | None, Query(alias="to", description="last local day")]
+By = Annotated[Period, Query(description="day | week | month")]
+
+
+def _service(services: Any) -> InsightsService:
+    service: InsightsService = services.insights
+    return service
+
+
+@router.get("/kpis")
+def kpis(
+    services: ServicesDep,
+    _: AdminKey,
+    first_day: FromDay = None,
+    last_day: ToDay = None,
+    by: By = "day",
+) -> dict[str, Any]:
+    """KPI rows per period (default: the last 30 days) and the definition of each KPI."""
+    report = _service(services).kpi_report(first_day=first_day, last_day=last_day, by=by)
+    return {
+        "by": by,
+        "tz": report.tz,
+        "rows": report.table.with_columns(report.table["period"].cast(str)).to_dicts(),
+        "definitions": {k.name: k.definition for k in KPIS.values()},
+    }
+
+
+@router.get("/report.html", response_class=HTMLResponse)
+def report_html(
+    services: ServicesDep,
+    _: AdminKey,
+    first_day: FromDay = None,
+    last_day: ToDay = None,
+    by: By = "day",
+) -> HTMLResponse:
+    """The KPI report as one self-contained HTML page with charts."""
+    report = _service(services).kpi_report(first_day=first_day, last_day=last_day, by=by)
+    return HTMLResponse(render_html(report, generated_at_ms=services.clock.now_ms()))
