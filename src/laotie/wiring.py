@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from laotie.ads import AdsService
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
@@ -24,6 +25,7 @@ class Services:
     events: EventLog
     lake: Lake
     trust: TrustService
+    ads: AdsService
     insights: InsightsService
 
     def close(self) -> None:
@@ -50,6 +52,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ),
         propagator=settings.trust_propagator,
     )
+    ads = AdsService(db, settings=settings, clock=clock)
+    ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     insights = InsightsService(
         db,
         lake,
@@ -58,6 +62,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         smtp=SmtpConfig(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
         if settings.smtp_host
         else None,
+        ad_spend=ads.aigc_share,
     )
     return Services(
         settings=settings,
@@ -66,5 +71,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         events=events,
         lake=lake,
         trust=trust,
+        ads=ads,
         insights=insights,
     )

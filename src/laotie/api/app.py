@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from laotie import __version__
 from laotie.api import problems
-from laotie.api.routes import catalog, events, health, insights, teams, trust
+from laotie.api.routes import ads, catalog, events, health, insights, teams, trust
 from laotie.wiring import Services
 
 ROUTERS = [
@@ -14,6 +14,7 @@ ROUTERS = [
     catalog.router,
     events.router,
     trust.router,
+    ads.router,
     insights.router,
     teams.router,
 ]
