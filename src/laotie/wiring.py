@@ -12,6 +12,7 @@ from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
+from laotie.studio import JobRunner, register_writer_jobs
 from laotie.trust import TrustPolicy, TrustService
 
 
@@ -27,9 +28,11 @@ class Services:
     trust: TrustService
     ads: AdsService
     insights: InsightsService
+    studio_jobs: JobRunner
 
     def close(self) -> None:
         """Release the database connections."""
+        self.studio_jobs.shutdown(wait=False)
         self.db.dispose()
 
 
@@ -54,6 +57,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     ads = AdsService(db, settings=settings, clock=clock)
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
+    studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
+    register_writer_jobs(studio_jobs, settings)
     insights = InsightsService(
         db,
         lake,
@@ -73,4 +78,5 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         trust=trust,
         ads=ads,
         insights=insights,
+        studio_jobs=studio_jobs,
     )

@@ -44,3 +44,18 @@ def test_new_label_ids_are_unique() -> None:
 def test_malformed_labels_are_rejected(text: str) -> None:
     with pytest.raises(InvalidInput):
         AigcLabel.from_json(text)
+
+
+def test_studio_public_face_matches_all() -> None:
+    import laotie.studio as studio
+
+    public = {n for n in vars(studio) if not n.startswith("_")} - {
+        "aigc_label",
+        "jobs",
+        "providers",
+        "writer",
+    }
+    assert set(studio.__all__) <= public
+    assert len(set(studio.__all__)) == len(studio.__all__)
+    for name in studio.__all__:
+        assert getattr(studio, name) is not None

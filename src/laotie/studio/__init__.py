@@ -10,11 +10,34 @@ from laotie.studio.aigc_label import (
     new_label,
     with_propagator,
 )
+from laotie.studio.jobs import JobCancelled, JobContext, JobRunner, JobView
+from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
+from laotie.studio.writer.export import export_all, load_adaptation
+from laotie.studio.writer.job import register_writer_jobs
+from laotie.studio.writer.model import Adaptation
+from laotie.studio.writer.parse import parse_novel, read_novel
+from laotie.studio.writer.pipeline import adapt
+from laotie.studio.writer.review import ReviewReport, review
 
 __all__ = [
     "EXPLICIT_NOTICE",
     "EXPLICIT_NOTICE_SHORT",
+    "Adaptation",
     "AigcLabel",
+    "JobCancelled",
+    "JobContext",
+    "JobRunner",
+    "JobView",
+    "LLMProvider",
+    "OpenAICompatibleClient",
+    "ReviewReport",
+    "adapt",
+    "export_all",
+    "load_adaptation",
     "new_label",
+    "parse_novel",
+    "read_novel",
+    "register_writer_jobs",
+    "review",
     "with_propagator",
 ]
