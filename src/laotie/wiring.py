@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from laotie.ads import AdsService
-from laotie.core.clock import Clock, SystemClock
+from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
 from laotie.insights import InsightsService, SmtpConfig
@@ -55,7 +55,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ),
         propagator=settings.trust_propagator,
     )
-    ads = AdsService(db, settings=settings, clock=clock)
+    # a manual clock means a simulated or test run, which must be reproducible (auction
+    # throttling and creative sampling draw random numbers)
+    seed = 0 if isinstance(clock, ManualClock) else None
+    ads = AdsService(db, settings=settings, clock=clock, random_state=seed)
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
     register_writer_jobs(studio_jobs, settings)
