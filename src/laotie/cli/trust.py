@@ -141,7 +141,7 @@ def evaluate_detectors(
     if captions.is_file():
         samples += caption_samples(captions, limit=2000)
     scores = evaluate(samples, split=split)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "check": s.check,
             "split": s.split,

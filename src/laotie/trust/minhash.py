@@ -65,7 +65,7 @@ class MinHasher:
         rows = np.nonzero(lengths)[0]
         if rows.size == 0:
             return
-        flat = np.concatenate([np.asarray(feature_sets[start + r], np.uint32) for r in rows])
+        flat = np.concatenate([np.asarray(feature_sets[start + int(r)], np.uint32) for r in rows])
         mixed = _fmix32(flat)[:, None]
         permuted = mixed * self._a[None, :] + self._b[None, :]
         offsets = np.concatenate(([0], np.cumsum(lengths[rows])[:-1]))

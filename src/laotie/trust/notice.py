@@ -59,7 +59,7 @@ def _template(text_height: int, text: str = NOTICE_TEXT) -> np.ndarray:
             break
         size += 1
         font = ImageFont.truetype(str(FONT_PATH), size)
-    left, top, right, bottom = font.getbbox(text)
+    left, top, right, bottom = (round(v) for v in font.getbbox(text))
     pad = max(2, text_height // 4)
     image = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
     ImageDraw.Draw(image).text((pad - left, pad - top), text, font=font, fill=255)

@@ -72,7 +72,8 @@ def _clip(value: float) -> float:
 
 
 def _positions(text: str, phrase: str, limit: int = _MAX_EVIDENCE) -> list[tuple[int, int]]:
-    found, start = [], text.find(phrase)
+    found: list[tuple[int, int]] = []
+    start = text.find(phrase)
     while start >= 0 and len(found) < limit:
         found.append((start, start + len(phrase)))
         start = text.find(phrase, start + len(phrase))
