@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from laotie import __version__
 from laotie.api import problems
-from laotie.api.routes import ads, catalog, events, health, insights, teams, trust
+from laotie.api.routes import ads, catalog, events, health, insights, studio, teams, trust
 from laotie.wiring import Services
 
 ROUTERS = [
@@ -17,6 +17,7 @@ ROUTERS = [
     ads.router,
     insights.router,
     teams.router,
+    studio.router,
 ]
 
 
