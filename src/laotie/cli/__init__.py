@@ -13,6 +13,7 @@ from laotie import __version__
 from laotie.cli import ads as ads_cli
 from laotie.cli import bench, demo, events, keys
 from laotie.cli import sim as sim_cli
+from laotie.cli import studio as studio_cli
 from laotie.cli import trust as trust_cli
 from laotie.cli._common import console, err_console, services, settings
 from laotie.core.errors import LaotieError
@@ -39,6 +40,7 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.add_typer(events.app, name="events")
 app.add_typer(sim_cli.app, name="sim")
+app.add_typer(studio_cli.app, name="studio")
 app.add_typer(trust_cli.app, name="trust")
 app.add_typer(ads_cli.app, name="ads")
 app.command("bench")(bench.bench)
