@@ -12,9 +12,12 @@ from typer.core import TyperGroup
 from laotie import __version__
 from laotie.cli import ads as ads_cli
 from laotie.cli import bench, demo, events, keys
+from laotie.cli import report as report_cli
 from laotie.cli import sim as sim_cli
 from laotie.cli import studio as studio_cli
+from laotie.cli import teams as teams_cli
 from laotie.cli import trust as trust_cli
+from laotie.cli import worker as worker_cli
 from laotie.cli._common import console, err_console, services, settings
 from laotie.core.errors import LaotieError
 
@@ -43,6 +46,9 @@ app.add_typer(sim_cli.app, name="sim")
 app.add_typer(studio_cli.app, name="studio")
 app.add_typer(trust_cli.app, name="trust")
 app.add_typer(ads_cli.app, name="ads")
+app.add_typer(report_cli.app, name="report")
+app.add_typer(teams_cli.app, name="teams")
+app.command("worker")(worker_cli.worker)
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
 
