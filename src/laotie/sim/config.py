@@ -71,7 +71,10 @@ class WorldConfig(_Section):
         default=-0.2, description="quality offset of AIGC items (logit scale)"
     )
     new_item_share: float = Field(
-        default=0.15, ge=0, le=1, description="share of items published during the run, not before"
+        default=0.02,
+        ge=0,
+        le=0.5,
+        description="share of the catalog uploaded on each simulated day after the first",
     )
 
     @model_validator(mode="after")

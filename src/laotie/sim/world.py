@@ -211,8 +211,10 @@ def generate_world(
     creator_ids = [f"sim-c{i:05d}" for i in range(n_creators)]
     creator_names = [f"{titles.creator_name(h, rng)}{i}" for i, h in enumerate(homes)]
 
+    new_share = min(config.new_item_share * max(days - 1, 0), 0.5)
+
     def publish_day() -> int:
-        if days > 1 and rng.random() < config.new_item_share:
+        if days > 1 and rng.random() < new_share:
             return int(rng.integers(1, days))
         return 0
 
