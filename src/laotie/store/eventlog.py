@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import Annotated, Any, NamedTuple, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.errors import InvalidInput
@@ -83,7 +85,73 @@ class EventIn(BaseModel):
         return self
 
 
-_BATCH = TypeAdapter(list[EventIn])
+_Id = Annotated[str, Field(pattern=_ID)]
+
+
+class _RawEvent(TypedDict):
+    """The same fields and limits as ``EventIn``, validated into plain dicts (no model objects).
+
+    Ingest uses this for speed; every optional field defaults to None so a validated event has
+    all 13 keys. The vocabulary rules of ``EventIn._fits_vocabulary`` are then applied by
+    ``_vocabulary_error``; ``tests/store/test_ingest_validation.py`` keeps the two in step.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+    id: _Id
+    type: str
+    user_id: _Id
+    item_id: NotRequired[Annotated[_Id | None, Field(default=None)]]
+    ts_ms: Annotated[int, Field(ge=MIN_TS_MS, le=MAX_TS_MS)]
+    watch_ms: NotRequired[Annotated[int | None, Field(default=None, ge=0, le=MAX_WATCH_MS)]]
+    duration_ms: NotRequired[Annotated[int | None, Field(default=None, gt=0, le=MAX_DURATION_MS)]]
+    value: NotRequired[Annotated[float | None, Field(default=None, allow_inf_nan=False)]]
+    amount_fen: NotRequired[Annotated[int | None, Field(default=None, ge=0, le=MAX_AMOUNT_FEN)]]
+    ref: NotRequired[Annotated[str | None, Field(default=None, max_length=128)]]
+    request_id: NotRequired[Annotated[str | None, Field(default=None, max_length=64)]]
+    device_id: NotRequired[Annotated[str | None, Field(default=None, max_length=128)]]
+    extra: NotRequired[Annotated[dict[str, Any] | None, Field(default=None)]]
+
+
+#: a validated event's fields in row order, fetched in one call
+_FIELDS = itemgetter(
+    "id",
+    "type",
+    "user_id",
+    "item_id",
+    "ts_ms",
+    "watch_ms",
+    "duration_ms",
+    "value",
+    "amount_fen",
+    "ref",
+    "request_id",
+    "device_id",
+    "extra",
+)
+_BATCH = TypeAdapter(list[_RawEvent])
+#: per event type: (must name an item, the fields it requires)
+_RULES = {name: (spec.needs_item, spec.required) for name, spec in EVENT_SPECS.items()}
+#: entries kept in each id cache before it is cleared (bounds memory on huge imports)
+CACHE_LIMIT = 1_000_000
+#: ids per lookup statement (SQLite allows 32,766 variables since 3.32)
+_LOOKUP_CHUNK = 30_000
+
+
+def _vocabulary_error(event: dict[str, Any]) -> tuple[str, str] | None:
+    """(field, message) when ``event`` breaks the vocabulary rules, else None."""
+    kind = event["type"]
+    rule = _RULES.get(kind)
+    if rule is None:
+        return "type", f"unknown event type {kind!r}; known: {sorted(EVENT_SPECS)}"
+    needs_item, required = rule
+    if needs_item and event["item_id"] is None:
+        return "item_id", f"a {kind} event must name an item"
+    for name in required:
+        if event[name] is None:
+            return name, f"a {kind} event requires {name}"
+    if kind == "rate" and not RATE_MIN <= event["value"] <= RATE_MAX:
+        return "value", f"a rating must be within {RATE_MIN}..{RATE_MAX}"
+    return None
 
 
 class StoredEvent(NamedTuple):
@@ -138,6 +206,67 @@ def _error_field(error: Any) -> tuple[str, str]:
     return (".".join(loc) or "event"), message
 
 
+def _raw_id(raw: Sequence[Any], index: int) -> str | None:
+    item = raw[index] if 0 <= index < len(raw) else None
+    ident = item.get("id") if isinstance(item, dict) else None
+    return ident if isinstance(ident, str) else None
+
+
+def _remember(cache: dict[str, int], fresh: dict[str, int]) -> None:
+    if len(cache) + len(fresh) > CACHE_LIMIT:
+        cache.clear()
+    cache.update(fresh)
+
+
+def _stored(event: dict[str, Any], users: dict[str, int], items: dict[str, int]) -> StoredEvent:
+    (ident, kind, user, item, ts_ms, watch_ms, duration_ms, value, amount_fen, ref, request_id,
+     device_id, _) = _FIELDS(event)  # fmt: skip
+    return StoredEvent(
+        ident,
+        kind,
+        users[user],
+        user,
+        items[item] if item is not None else None,
+        item,
+        ts_ms,
+        watch_ms,
+        duration_ms,
+        value,
+        amount_fen,
+        ref,
+        request_id,
+        device_id,
+    )
+
+
+def _sqlite_ids(session: Session, table: str, external: Collection[str]) -> dict[str, int]:
+    """external id -> internal id of the rows of ``table`` among ``external`` (few statements)."""
+    connection = session.connection()
+    wanted = list(external)
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = tuple(wanted[start : start + _LOOKUP_CHUNK])
+        marks = ", ".join("?" * len(chunk))
+        rows = connection.exec_driver_sql(
+            f"SELECT external_id, id FROM {table} WHERE external_id IN ({marks})", chunk
+        )
+        found.update((ext, rid) for ext, rid in rows)
+    return found
+
+
+def _sqlite_ensure_users(session: Session, external: set[str], now: int) -> dict[str, int]:
+    """Like ``repos.catalog.ensure_users``, in two plain statements instead of ORM inserts."""
+    found = _sqlite_ids(session, "users", external)
+    missing = sorted(external - found.keys())
+    if missing:
+        session.connection().exec_driver_sql(
+            "INSERT OR IGNORE INTO users (external_id, attrs, created_at_ms) VALUES (?, '{}', ?)",
+            [(user, now) for user in missing],
+        )
+        found.update(_sqlite_ids(session, "users", missing))
+    return found
+
+
 class EventLog:
     """The append-only event log (SQLite WAL hot log; PostgreSQL by URL)."""
 
@@ -156,29 +285,35 @@ class EventLog:
         """Call ``callback`` with every batch of accepted events, after it is committed."""
         self._subscribers.append(callback)
 
-    def validate(self, raw: Sequence[Any]) -> tuple[list[tuple[int, EventIn]], list[EventError]]:
-        """Split a raw batch into valid events (with their batch index) and per-event errors."""
+    def validate(
+        self, raw: Sequence[Any]
+    ) -> tuple[list[tuple[int, dict[str, Any]]], list[EventError]]:
+        """Split a raw batch into valid events (dicts, with their batch index) and errors."""
         if len(raw) > self.max_batch:
             raise InvalidInput(
                 f"a batch holds at most {self.max_batch} events, got {len(raw)}",
                 field="events",
                 limit=self.max_batch,
             )
+        bad: dict[int, EventError] = {}
         try:
-            return list(enumerate(_BATCH.validate_python(raw))), []
+            checked = list(enumerate(_BATCH.validate_python(raw)))
         except ValidationError as exc:
-            bad: dict[int, EventError] = {}
             for error in exc.errors():
                 index = error["loc"][0] if error["loc"] else 0
                 if not isinstance(index, int) or index in bad:
                     continue
                 name, message = _error_field({**error, "loc": error["loc"][1:]})
-                item = raw[index] if 0 <= index < len(raw) else None
-                ident = item.get("id") if isinstance(item, dict) else None
-                bad[index] = EventError(
-                    index, ident if isinstance(ident, str) else None, name, message
-                )
-        valid = [(i, EventIn.model_validate(e)) for i, e in enumerate(raw) if i not in bad]
+                bad[index] = EventError(index, _raw_id(raw, index), name, message)
+            keep = [i for i in range(len(raw)) if i not in bad]
+            checked = list(zip(keep, _BATCH.validate_python([raw[i] for i in keep]), strict=True))
+        valid: list[tuple[int, dict[str, Any]]] = []
+        for index, event in checked:
+            problem = _vocabulary_error(event)
+            if problem is None:
+                valid.append((index, event))
+            else:
+                bad[index] = EventError(index, event["id"], *problem)
         return valid, sorted(bad.values(), key=lambda e: e.index)
 
     def ingest(self, raw: Sequence[Any]) -> IngestResult:
@@ -197,77 +332,67 @@ class EventLog:
                     log.exception("event subscriber %r failed", callback)
         return result
 
-    def _store(self, valid: list[tuple[int, EventIn]], result: IngestResult) -> list[StoredEvent]:
+    def _store(
+        self, valid: list[tuple[int, dict[str, Any]]], result: IngestResult
+    ) -> list[StoredEvent]:
         seen: set[str] = set()
-        unique: list[tuple[int, EventIn]] = []
+        unique: list[tuple[int, dict[str, Any]]] = []
         for index, event in valid:
-            if event.id in seen:
+            if event["id"] in seen:
                 result.duplicate += 1
             else:
-                seen.add(event.id)
+                seen.add(event["id"])
                 unique.append((index, event))
         if not unique:
             return []
         now = self.clock.now_ms()
+        codes = EVENT_CODES
         with self.db.session() as session:
-            users = self._user_ids(session, [e.user_id for _, e in unique], now)
-            items = self._item_ids(session, [e.item_id for _, e in unique if e.item_id])
+            users = self._user_ids(session, {e["user_id"] for _, e in unique}, now)
+            items = self._item_ids(session, {e["item_id"] for _, e in unique} - {None})
             unique = self._drop_compacted_duplicates(session, unique, result)
             rows: list[tuple[Any, ...]] = []
-            kept: list[EventIn] = []
+            kept: list[dict[str, Any]] = []
             for index, event in unique:
-                item = items.get(event.item_id) if event.item_id else None
-                if event.item_id and item is None:
-                    result.errors.append(
-                        EventError(index, event.id, "item_id", f"unknown item {event.item_id!r}")
-                    )
-                    continue
+                (ident, kind, user, item_external, ts_ms, watch_ms, duration_ms, value,
+                 amount_fen, ref, request_id, device_id, extra) = _FIELDS(event)  # fmt: skip
+                item = None
+                if item_external is not None:
+                    item = items.get(item_external)
+                    if item is None:
+                        result.errors.append(
+                            EventError(index, ident, "item_id", f"unknown item {item_external!r}")
+                        )
+                        continue
                 kept.append(event)
                 rows.append(
                     (
-                        event.id,
-                        EVENT_CODES[event.type],
-                        users[event.user_id],
+                        ident,
+                        codes[kind],
+                        users[user],
                         item,
-                        event.ts_ms,
-                        event.watch_ms,
-                        event.duration_ms,
-                        event.value,
-                        event.amount_fen,
-                        event.ref,
-                        event.request_id,
-                        event.device_id,
-                        json.dumps(event.extra, ensure_ascii=False) if event.extra else None,
+                        ts_ms,
+                        watch_ms,
+                        duration_ms,
+                        value,
+                        amount_fen,
+                        ref,
+                        request_id,
+                        device_id,
+                        json.dumps(extra, ensure_ascii=False) if extra else None,
                         now,
                     )
                 )
             inserted = self._insert(session, rows)
         # only now, after the commit, may the caches remember new users
-        self._users.update(users)
-        self._items.update(items)
-        stored = [
-            StoredEvent(
-                e.id,
-                e.type,
-                users[e.user_id],
-                e.user_id,
-                items.get(e.item_id) if e.item_id else None,
-                e.item_id,
-                e.ts_ms,
-                e.watch_ms,
-                e.duration_ms,
-                e.value,
-                e.amount_fen,
-                e.ref,
-                e.request_id,
-                e.device_id,
-            )
-            for e in kept
-            if inserted is None or e.id in inserted
-        ]
-        result.accepted += len(stored)
-        result.duplicate += len(kept) - len(stored)
-        return stored
+        _remember(self._users, users)
+        _remember(self._items, items)
+        fresh = kept if inserted is None else [e for e in kept if e["id"] in inserted]
+        result.accepted += len(fresh)
+        result.duplicate += len(kept) - len(fresh)
+        if not self._subscribers:
+            return []
+        return [_stored(e, users, items) for e in fresh]
 
     def _insert(self, session: Session, rows: list[tuple[Any, ...]]) -> set[str] | None:
         """Insert rows, skipping known ids; returns the inserted ids, or None when all were new."""
@@ -297,14 +422,14 @@ class EventLog:
         return {r["client_event_id"] for r in fresh}
 
     def _drop_compacted_duplicates(
-        self, session: Session, events: list[tuple[int, EventIn]], result: IngestResult
-    ) -> list[tuple[int, EventIn]]:
+        self, session: Session, events: list[tuple[int, dict[str, Any]]], result: IngestResult
+    ) -> list[tuple[int, dict[str, Any]]]:
         horizon = session.scalar(
             select(StoreMeta.value).where(StoreMeta.key == COMPACTED_UNTIL_KEY)
         )
         if horizon is None:
             return events
-        old = [e.id for _, e in events if e.ts_ms < int(horizon)]
+        old = [e["id"] for _, e in events if e["ts_ms"] < int(horizon)]
         if not old:
             return events
         known: set[str] = set()
@@ -317,22 +442,26 @@ class EventLog:
                     )
                 )
             )
-        result.duplicate += sum(1 for _, e in events if e.id in known)
-        return [(i, e) for i, e in events if e.id not in known]
+        result.duplicate += sum(1 for _, e in events if e["id"] in known)
+        return [(i, e) for i, e in events if e["id"] not in known]
 
-    def _user_ids(self, session: Session, external: list[str], now: int) -> dict[str, int]:
+    def _user_ids(self, session: Session, external: set[str], now: int) -> dict[str, int]:
         cache = self._users
-        missing = {u for u in external if u not in cache}
         found = {u: cache[u] for u in external if u in cache}
-        if missing:
+        missing = external - found.keys()
+        if missing and self.db.is_sqlite:
+            found.update(_sqlite_ensure_users(session, missing, now))
+        elif missing:
             found.update(ensure_users(session, external_ids=missing, created_at_ms=now))
         return found
 
-    def _item_ids(self, session: Session, external: list[str | None]) -> dict[str, int]:
+    def _item_ids(self, session: Session, external: set[str]) -> dict[str, int]:
         cache = self._items
-        missing = {i for i in external if i is not None and i not in cache}
-        found = {i: cache[i] for i in external if i is not None and i in cache}
-        if missing:
+        found = {i: cache[i] for i in external if i in cache}
+        missing = external - found.keys()
+        if missing and self.db.is_sqlite:
+            found.update(_sqlite_ids(session, "items", missing))
+        elif missing:
             found.update(item_ids(session, external_ids=missing))
         return found
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import pydantic_core
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
@@ -27,8 +27,9 @@ class IngestResponse(BaseModel):
 
 def _parse(body: bytes) -> list[Any]:
     try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # pydantic_core's parser is the fastest at hand; it also rejects invalid UTF-8
+        payload = pydantic_core.from_json(body)
+    except ValueError as exc:
         raise InvalidInput(f"body is not valid JSON: {exc}", field="body") from exc
     if isinstance(payload, dict) and isinstance(payload.get("events"), list):
         return payload["events"]
@@ -47,8 +48,8 @@ async def ingest(request: Request, services: ServicesDep, _: AppKey) -> IngestRe
     body = await request.body()
     if len(body) > limit:
         raise InvalidInput(f"a batch is at most {limit} bytes", field="body", limit=limit)
-    raw = _parse(body)
-    result = await run_in_threadpool(services.events.ingest, raw)
+    # parsing a full batch takes milliseconds: do it off the event loop, like the ingest
+    result = await run_in_threadpool(lambda: services.events.ingest(_parse(body)))
     return IngestResponse(
         accepted=result.accepted,
         duplicate=result.duplicate,
