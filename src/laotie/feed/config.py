@@ -111,6 +111,9 @@ class RankerConfig(_Section):
     )
     negatives_per_positive: int = Field(default=4, ge=0, le=50, description="sampled negatives")
     max_training_rows: int = Field(default=400_000, ge=100, description="training rows cap")
+    min_training_rows: int = Field(
+        default=1000, ge=0, description="fewer labelled rows: no ranker, rank by retrieval"
+    )
     long_view_ms: int = Field(default=18_000, ge=1, description="KuaiRand long-view threshold")
 
 

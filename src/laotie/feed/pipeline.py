@@ -20,6 +20,8 @@ from laotie.feed.sources import AlsSource, CovisitSource, PopularSource
 
 #: reciprocal-rank constant for the no-model fallback score
 _RRF_K = 60.0
+#: weight of retrieval consensus in the final score: enough to order ties, not to overrule
+_TIE_BREAK = 0.01
 
 
 class Gate(Protocol):
@@ -78,15 +80,25 @@ class Pipeline:
         popular = bundle.sources.get("popular")
         self.top_up = popular.top_ if isinstance(popular, PopularSource) else np.empty(0, np.int64)
 
-    def retrieve(self, user_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Union of every source's candidates: ids, source bitmask, reciprocal-rank score."""
+    def retrieve(
+        self, user_id: int, seen: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Union of every source's candidates: ids, source bitmask, reciprocal-rank score.
+
+        Each source is asked for more than its quota when the user has seen items, so that
+        its quota is filled with unseen ones."""
+        seen = np.empty(0, np.int64) if seen is None else seen
         ids, bits, rrf = [], [], []
         for k, name in enumerate(self.names):
             quota = self.quotas[name]
             if quota <= 0:
                 continue
-            found, _ = self.bundle.sources[name].recommend_one(user_id, quota)
+            asked = quota + min(len(seen), quota)
+            found, _ = self.bundle.sources[name].recommend_one(user_id, asked)
             found = found[found >= 0]
+            if len(seen):
+                found = found[~np.isin(found, seen)]
+            found = found[:quota]
             ids.append(found)
             bits.append(np.full(len(found), 1 << k, np.int64))
             rrf.append(1.0 / (_RRF_K + np.arange(len(found))))
@@ -110,10 +122,13 @@ class Pipeline:
     ) -> Result:
         """The best ``n`` items for ``user_id`` (internal id; unknown ids get a cold-start page)."""
         catalog, config, state = self.catalog, self.config, self.bundle.state
-        ids, mask, rrf = self.retrieve(user_id)
+        seen = state.seen_items(user_id)
+        next_items, _ = state.next_items(catalog, user_id)
+        ids, mask, rrf = self.retrieve(user_id, np.setdiff1d(seen, next_items))
         minimum = config.serving.min_candidates
         if len(ids) < minimum and len(self.top_up):
-            extra = np.setdiff1d(self.top_up[: minimum * 2], ids)
+            head = self.top_up[: minimum * 2]
+            extra = head[~np.isin(head, ids)][: minimum - len(ids)]
             ids = np.concatenate([ids, extra])
             mask = np.concatenate([mask, np.zeros(len(extra), np.int64)])
             rrf = np.concatenate([rrf, np.zeros(len(extra))])
@@ -127,12 +142,11 @@ class Pipeline:
         if kinds is not None:
             keep &= np.isin(catalog.kind[ids], kinds)
         ids, mask, rrf = ids[keep], mask[keep], rrf[keep]
-        next_items, _ = state.next_items(catalog, user_id)
         decisions = self.gate.decisions(ids.tolist()) if self.gate is not None and len(ids) else {}
         filtered = filter_candidates(
             ids,
             catalog=catalog,
-            seen=state.seen_items(user_id),
+            seen=seen,
             next_items=next_items,
             decisions=decisions,
             config=config.rerank,
@@ -151,6 +165,8 @@ class Pipeline:
             predictions = self.bundle.ranker.predict(features)
             fused = fuse(predictions, config.fusion)
             ranked_by = "model"
+            if len(rrf) and rrf.max() > 0:  # retrieval consensus breaks (near-)ties
+                fused = fused * (1.0 + _TIE_BREAK * rrf / rrf.max()).astype(np.float32)
         else:
             fused = rrf.astype(np.float32)
         page = select_page(ids, fused * filtered.factor, catalog=catalog, n=n, config=config.rerank)

@@ -111,6 +111,7 @@ class Ranker:
         import lightgbm as lgb
 
         targets = self.training_targets(labels, watch_ms, durations)
+        leaf = min(self.min_data_in_leaf, max(2, len(features) // 10))
         categorical = [FEATURES.index(name) for name in CATEGORICAL]
         self.models_: dict[str, object] = {}
         self.constants_: dict[str, float] = {}
@@ -119,16 +120,15 @@ class Ranker:
             free_raw_data=False,
             categorical_feature=categorical,
             feature_name=list(FEATURES),
-            params={"verbosity": -1},
+            params={"verbosity": -1, "min_data_in_leaf": leaf},
         ).construct()
         for objective, target in targets.items():
-            if len(target) < 2 * self.min_data_in_leaf or np.ptp(target) == 0:
+            if len(target) < 2 * leaf or np.ptp(target) == 0:
                 self.constants_[objective] = float(target.mean()) if len(target) else 0.0
                 continue
             dataset.set_label(target)
-            self.models_[objective] = lgb.train(
-                self.params(objective), dataset, num_boost_round=self.n_estimators
-            )
+            params = {**self.params(objective), "min_data_in_leaf": leaf}
+            self.models_[objective] = lgb.train(params, dataset, num_boost_round=self.n_estimators)
         return self
 
     def predict(self, features: np.ndarray) -> dict[str, np.ndarray]:

@@ -72,7 +72,18 @@ class FeedService:
         self._checked_catalog = 0.0
         self._watermark = (-1, -1)
         self._loading = False
-        self._serving = self._initial()
+        self._state: _Serving | None = None
+
+    @property
+    def _serving(self) -> _Serving:
+        """The serving state, loaded on first use (the CURRENT model, else the fallback)."""
+        state = self._state
+        if state is None:
+            with self._swap_lock:
+                if self._state is None:
+                    self._state = self._initial()
+                state = self._state
+        return state
 
     # --- serving state --------------------------------------------------------------------
 
@@ -147,7 +158,7 @@ class FeedService:
     def swap(self, bundle: Bundle) -> None:
         """Serve ``bundle`` from the next request on (atomic reference swap)."""
         with self._swap_lock:
-            self._serving = self._serve(bundle, trained=True)
+            self._state = self._serve(bundle, trained=True)
 
     def reload(self) -> bool:
         """Load the CURRENT version if it is not the one served; keep the last good on failure."""
@@ -189,13 +200,13 @@ class FeedService:
         """Rebuild the catalog if items were added or removed since it was loaded."""
         if self.store.item_watermark() == self._watermark:
             return False
+        current = self._serving
         with self._swap_lock:
-            current = self._serving
             catalog = self._catalog(current.bundle.categories)
             pipeline = Pipeline(
                 current.bundle, catalog, self.config, clock=self.clock, gate=self.gate
             )
-            self._serving = _Serving(current.bundle, catalog, pipeline, current.trained)
+            self._state = _Serving(current.bundle, catalog, pipeline, current.trained)
         return True
 
     # --- requests -------------------------------------------------------------------------
@@ -386,7 +397,9 @@ class FeedService:
             if event.user_external_id not in self._users:
                 self._users[event.user_external_id] = event.user_id
         self._recent.extend(observations)
-        serving = self._serving
+        serving = self._state
+        if serving is None:  # not loaded yet: the load replays ``_recent``
+            return
         covisit = serving.bundle.sources.get("covisit")
         state = serving.bundle.state
         if isinstance(covisit, CovisitSource):

@@ -134,18 +134,18 @@ def row_features(
 
 
 def sample_negatives(
-    positives: pl.DataFrame, *, catalog: Catalog, popularity: np.ndarray, count: int, seed: int
+    positives: pl.DataFrame, *, catalog: Catalog, count: int, seed: int
 ) -> pl.DataFrame:
-    """``count`` (user, item, ts) rows with all labels 0: half uniform, half by popularity."""
+    """``count`` (user, item, ts) rows with all labels 0, items drawn uniformly.
+
+    Uniform negatives teach the ranker what a user would not even reach; impressions that
+    were not played (the natural negatives) teach what they skip once shown."""
     rng = np.random.default_rng(seed)
     valid = np.flatnonzero(catalog.valid)
     if not len(valid) or not positives.height or not count:
         return positives.head(0)
     source = rng.integers(0, positives.height, count)
-    weights = popularity[valid] + 1e-3
-    uniform = valid[rng.integers(0, len(valid), count)]
-    popular = valid[rng.choice(len(valid), count, p=weights / weights.sum())]
-    items = np.where(rng.random(count) < 0.5, uniform, popular)
+    items = valid[rng.integers(0, len(valid), count)]
     base = positives[source]
     return base.with_columns(
         pl.Series("item_id", items),
@@ -213,15 +213,12 @@ def train(data: FeedData, config: FeedConfig, *, version: str) -> tuple[Bundle, 
     labelled = interactions(events.filter(pl.col("ts_ms") >= split), long_view_ms=rc.long_view_ms)
     labelled = labelled.filter(pl.col("item_id") < catalog.size).rename({"first_ts_ms": "ts_ms"})
     labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
-    if rc.enabled and labelled.height:
+    if rc.enabled and labelled.height >= rc.min_training_rows:
         positives = labelled.filter(pl.col("play"))
-        natural = labelled.height - positives.height
-        wanted = rc.negatives_per_positive * positives.height
         negatives = sample_negatives(
             positives,
             catalog=catalog,
-            popularity=popular_early.popularity_,
-            count=max(wanted - natural, 0),
+            count=rc.negatives_per_positive * positives.height,
             seed=config.serving.seed,
         )
         rows = pl.concat([labelled, negatives])

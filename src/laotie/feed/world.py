@@ -138,15 +138,15 @@ def generate_world(
     n_imp = max(1, n_events // 2)
     users = rng.choice(n_users, n_imp, p=activity / activity.sum())
     ts = now_ms - (rng.random(n_imp) * days * MS_PER_DAY).astype(np.int64)
-    by_cat = np.argsort(category, kind="stable")
+    by_cat = np.lexsort((-quality, category))
     starts = np.searchsorted(category[by_cat], np.arange(n_categories + 1))
     chosen_cat = user_cats[users, rng.integers(0, 3, n_imp)]
     span = np.maximum(starts[chosen_cat + 1] - starts[chosen_cat], 1)
     in_cat = by_cat[
-        np.minimum(starts[chosen_cat] + (rng.random(n_imp) * span).astype(int), n_items - 1)
+        np.minimum(starts[chosen_cat] + (rng.random(n_imp) ** 2 * span).astype(int), n_items - 1)
     ]
     popular = np.argsort(-quality)[(rng.random(n_imp) ** 3 * n_items).astype(int)]
-    item = np.where(rng.random(n_imp) < 0.6, in_cat, popular)
+    item = np.where(rng.random(n_imp) < 0.75, in_cat, popular)
     ok = created[item] <= ts
     users, ts, item = users[ok], ts[ok], item[ok]
     appeal = np.einsum("ij,ij->i", user_vec[users], item_vec[item]) / dim + quality[item]

@@ -1,0 +1,251 @@
+"""``laotie evaluate``: offline protocols, the full pipeline against popular and random.
+
+Protocols split each user's (user, item) interactions: ``temporal`` puts the last
+``test_share`` of each user's items by first touch in the test set, ``stratified`` a random
+share. The pipeline is trained on the rest and asked for top-K pages (seen items excluded, as
+in serving); relevant items are the user's test positives not touched in training.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from laotie.core.clock import ManualClock
+from laotie.core.errors import InvalidInput
+from laotie.feed.catalog import Catalog
+from laotie.feed.config import FeedConfig
+from laotie.feed.metrics import (
+    auc,
+    coverage,
+    gauc,
+    logloss,
+    mae,
+    map_at_k,
+    ndcg_at_k,
+    novelty,
+    precision_at_k,
+    recall_at_k,
+    xauc,
+)
+from laotie.feed.pipeline import Pipeline
+from laotie.feed.signals import FeedData, interactions
+from laotie.feed.sources import AlsSource, CovisitSource
+from laotie.feed.training import LABELS, row_features, sample_negatives, train
+
+Protocol = Literal["temporal", "stratified"]
+PROTOCOLS: tuple[str, ...] = ("temporal", "stratified")
+
+
+def split(
+    data: FeedData, *, protocol: str, test_share: float, seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(train events, test events) by (user, item) pairs per user (see module docstring)."""
+    if protocol not in PROTOCOLS:
+        raise InvalidInput(
+            f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}", field="protocol"
+        )
+    if not 0 < test_share < 1:
+        raise InvalidInput("test share must be between 0 and 1", field="test_share", limit="(0, 1)")
+    pairs = data.events.group_by("user_id", "item_id").agg(pl.col("ts_ms").min().alias("first"))
+    rng = np.random.default_rng(seed)
+    if protocol == "temporal":
+        pairs = pairs.sort("user_id", "first", "item_id")
+    else:
+        pairs = (
+            pairs.sort("user_id", "item_id")
+            .with_columns(pl.Series("r", rng.random(pairs.height)))
+            .sort("user_id", "r")
+        )
+    pairs = pairs.with_columns(
+        pl.int_range(pl.len()).over("user_id").alias("rank"),
+        pl.len().over("user_id").alias("count"),
+    ).with_columns(
+        (
+            (pl.col("count") >= 2)
+            & (pl.col("rank") >= pl.col("count") - (pl.col("count") * test_share).round().clip(1))
+        ).alias("test")
+    )
+    events = data.events.join(pairs.select("user_id", "item_id", "test"), on=["user_id", "item_id"])
+    return events.filter(~pl.col("test")).drop("test"), events.filter(pl.col("test")).drop("test")
+
+
+def _topk(
+    methods: dict[str, list[np.ndarray]],
+    relevant: list[set[int]],
+    *,
+    k: int,
+    n_items: int,
+    popularity: np.ndarray,
+    n_users: int,
+) -> dict[str, dict[str, float]]:
+    return {
+        name: {
+            f"recall@{k}": recall_at_k(recs, relevant, k),
+            f"precision@{k}": precision_at_k(recs, relevant, k),
+            f"ndcg@{k}": ndcg_at_k(recs, relevant, k),
+            f"map@{k}": map_at_k(recs, relevant, k),
+            "coverage": coverage(recs, n_items, k),
+            "novelty": novelty(recs, popularity, n_users, k),
+        }
+        for name, recs in methods.items()
+    }
+
+
+def evaluate(
+    data: FeedData,
+    *,
+    config: FeedConfig | None = None,
+    protocol: str = "temporal",
+    test_share: float = 0.25,
+    k: int = 10,
+    max_users: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train on the split's training part and report top-K, objective and watch-time metrics."""
+    config = config or FeedConfig()
+    started = time.perf_counter()
+    train_events, test_events = split(data, protocol=protocol, test_share=test_share, seed=seed)
+    now = int(train_events["ts_ms"].max() or 0) + 1
+    bundle, report = train(
+        FeedData(items=data.items, events=train_events, follows=data.follows, now_ms=now),
+        config,
+        version="evaluation",
+    )
+    catalog = Catalog.from_frame(data.items, categories=bundle.categories)
+    pipeline = Pipeline(bundle, catalog, config, clock=ManualClock(now))
+    train_pairs = interactions(train_events)
+    test_pairs = interactions(test_events).join(
+        train_pairs.select("user_id", "item_id"), on=["user_id", "item_id"], how="anti"
+    )
+    positives = (
+        test_pairs.filter(pl.col("positive"))
+        .group_by("user_id")
+        .agg(pl.col("item_id"))
+        .sort("user_id")
+    )
+    if positives.height > max_users:
+        positives = positives.sample(max_users, seed=seed).sort("user_id")
+    users = positives["user_id"].to_list()
+    relevant = [set(items) for items in positives["item_id"].to_list()]
+    seen_by_user = dict(train_pairs.group_by("user_id").agg(pl.col("item_id")).iter_rows())
+    counts = np.bincount(
+        train_pairs.filter(pl.col("positive"))["item_id"].to_numpy(), minlength=catalog.size
+    )
+    ranked_popular = np.argsort(-counts, kind="stable")
+    ranked_popular = ranked_popular[catalog.valid[ranked_popular]]
+    rng = np.random.default_rng(seed)
+    valid = np.flatnonzero(catalog.valid)
+    recs: dict[str, list[np.ndarray]] = {"pipeline": [], "popular": [], "random": []}
+    serve_started = time.perf_counter()
+    for user in users:
+        seen = np.asarray(seen_by_user.get(user, []), np.int64)
+        recs["pipeline"].append(
+            np.array([r.item_id for r in pipeline.run(user, k).items], np.int64)
+        )
+        head = ranked_popular[: k + len(seen)]
+        recs["popular"].append(head[~np.isin(head, seen)][:k])
+        pool = valid[~np.isin(valid, seen)]
+        recs["random"].append(
+            rng.choice(pool, min(k, len(pool)), replace=False) if len(pool) else pool
+        )
+    serve_seconds = time.perf_counter() - serve_started
+    n_users = int(data.events["user_id"].n_unique())
+    result: dict[str, Any] = {
+        "protocol": protocol,
+        "k": k,
+        "test_share": test_share,
+        "users_evaluated": len(users),
+        "events": {"train": train_events.height, "test": test_events.height},
+        "items": int(catalog.valid.sum()),
+        "methods": _topk(
+            recs,
+            relevant,
+            k=k,
+            n_items=int(catalog.valid.sum()),
+            popularity=np.bincount(train_pairs["item_id"].to_numpy(), minlength=catalog.size),
+            n_users=n_users,
+        ),
+    }
+    result["objectives"], result["watch_time"] = _objectives(
+        bundle, catalog, test_pairs, counts, config, seed
+    )
+    result["timings_s"] = {
+        "train": round(sum(report.timings.values()), 3),
+        "serve_per_user_ms": round(1000 * serve_seconds / max(len(users), 1), 3),
+        "total": round(time.perf_counter() - started, 3),
+    }
+    result["beats_popular_ndcg"] = (
+        result["methods"]["pipeline"][f"ndcg@{k}"] > result["methods"]["popular"][f"ndcg@{k}"]
+    )
+    return result
+
+
+def _objectives(
+    bundle: Any,
+    catalog: Catalog,
+    test_pairs: pl.DataFrame,
+    popularity: np.ndarray,
+    config: FeedConfig,
+    seed: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per-objective AUC/GAUC/logloss (with the popularity baseline's AUC), watch XAUC/MAE."""
+    if bundle.ranker is None or bundle.stats is None or not test_pairs.height:
+        return {}, {}
+    rows = test_pairs.rename({"first_ts_ms": "ts_ms"}).select(
+        "user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms"
+    )
+    if rows.filter(~pl.col("play")).height < rows.filter(pl.col("play")).height:
+        wanted = config.ranker.negatives_per_positive * rows.filter(pl.col("play")).height
+        rows = pl.concat(
+            [
+                rows,
+                sample_negatives(
+                    rows.filter(pl.col("play")), catalog=catalog, count=wanted, seed=seed + 1
+                ),
+            ]
+        )
+    if rows.height > 200_000:
+        rows = rows.sample(200_000, seed=seed)
+    als = bundle.sources.get("als")
+    covisit = bundle.sources.get("covisit")
+    features = row_features(
+        bundle.stats,
+        catalog,
+        bundle.state,
+        als=als if isinstance(als, AlsSource) else None,
+        covisit=covisit if isinstance(covisit, CovisitSource) else None,
+        users=rows["user_id"].to_numpy(),
+        items=rows["item_id"].to_numpy(),
+        ts_ms=rows["ts_ms"].to_numpy(),
+    )
+    predictions = bundle.ranker.predict(features)
+    groups = rows["user_id"].to_numpy()
+    item_popularity = popularity[rows["item_id"].to_numpy()]
+    out: dict[str, Any] = {}
+    for name in LABELS:
+        labels = rows[name].to_numpy()
+        out[name] = {
+            "auc": auc(labels, predictions[name]),
+            "gauc": gauc(labels, predictions[name], groups),
+            "logloss": logloss(labels, predictions[name]),
+            "positives": int(labels.sum()),
+            "popular_auc": auc(labels, item_popularity),
+        }
+    watched = (rows["duration_ms"].to_numpy() > 0) & rows["play"].to_numpy()
+    watch: dict[str, Any] = {}
+    if watched.sum() >= 2:
+        actual = rows["watch_ms"].to_numpy()[watched]
+        durations = rows["duration_ms"].to_numpy()[watched]
+        expected = bundle.ranker.expected_watch_ms(
+            predictions["watch_quantile"][watched], durations
+        )
+        watch = {
+            "xauc": xauc(actual, expected, seed=seed),
+            "mae_ms": mae(actual, expected),
+            "rows": int(watched.sum()),
+        }
+    return out, watch
