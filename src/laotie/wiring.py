@@ -8,6 +8,7 @@ from laotie.ads import AdsService
 from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
+from laotie.feed import DatabaseFeedStore, FeedService, load_feed_config
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
@@ -29,9 +30,11 @@ class Services:
     ads: AdsService
     insights: InsightsService
     studio_jobs: JobRunner
+    feed: FeedService
 
     def close(self) -> None:
         """Release the database connections."""
+        self.feed.close()
         self.studio_jobs.shutdown(wait=False)
         self.db.dispose()
 
@@ -72,6 +75,15 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         else None,
         ad_spend=ads.aigc_share,
     )
+    feed = FeedService(
+        DatabaseFeedStore(db, lake, events),
+        config=load_feed_config(settings.home),
+        models_dir=settings.home / "models",
+        clock=clock,
+        gate=trust,
+        ad_filler=ads,
+    )
+    events.subscribe(feed.on_events)  # real-time user state and co-visitation
     return Services(
         settings=settings,
         db=db,
@@ -82,4 +94,5 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ads=ads,
         insights=insights,
         studio_jobs=studio_jobs,
+        feed=feed,
     )

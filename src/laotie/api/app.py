@@ -6,10 +6,21 @@ from fastapi import FastAPI
 
 from laotie import __version__
 from laotie.api import problems
-from laotie.api.routes import ads, catalog, events, health, insights, studio, teams, trust
+from laotie.api.routes import (
+    ads,
+    catalog,
+    events,
+    feed,
+    health,
+    insights,
+    studio,
+    teams,
+    trust,
+)
 from laotie.wiring import Services
 
 ROUTERS = [
+    feed.router,
     health.router,
     catalog.router,
     events.router,
