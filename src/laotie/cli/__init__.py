@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from laotie import __version__
 from laotie.cli import ads as ads_cli
 from laotie.cli import bench, demo, events, keys
+from laotie.cli import feed as feed_cli
 from laotie.cli import report as report_cli
 from laotie.cli import sim as sim_cli
 from laotie.cli import studio as studio_cli
@@ -51,6 +52,9 @@ app.add_typer(teams_cli.app, name="teams")
 app.command("worker")(worker_cli.worker)
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
+app.command("feed")(feed_cli.feed)
+app.command("train")(feed_cli.train)
+app.command("evaluate")(feed_cli.evaluate)
 
 
 @app.callback()
