@@ -160,6 +160,7 @@ def run_ab(
     *,
     resamples: int = 1000,
     progress: Callable[[str, DaySummary], None] | None = None,
+    services_factory: Callable[[Path, ManualClock], Any] | None = None,
 ) -> AbResult:
     """Run arm A and arm B on the same population under ``root``; compare them."""
     for field in ("users", "seed", "days", "start"):
@@ -172,8 +173,16 @@ def run_ab(
     if config_a.users != config_b.users:
         raise InvalidInput("A/B arms must share the users section (same population)", field="users")
     stream_b = 0 if config_b.run.common_random_numbers else 1
-    a = run_arm(config_a, root / "A", progress=_tagged(progress, "A"))
-    b = run_arm(config_b, root / "B", stream=stream_b, progress=_tagged(progress, "B"))
+    a = run_arm(
+        config_a, root / "A", progress=_tagged(progress, "A"), services_factory=services_factory
+    )
+    b = run_arm(
+        config_b,
+        root / "B",
+        stream=stream_b,
+        progress=_tagged(progress, "B"),
+        services_factory=services_factory,
+    )
     deltas = compare(a.totals, b.totals, resamples=resamples, seed=config_a.run.seed)
     return AbResult(a=a, b=b, deltas=deltas)
 

@@ -290,3 +290,24 @@ def load_config(path: Path | None = None, **run: Any) -> SimConfig:
     if run:
         data["run"] = {**data["run"], **{k: v for k, v in run.items() if v is not None}}
     return _validated(data)
+
+
+def reference_markdown() -> str:
+    """Every parameter with its default and description, one table per section (for docs)."""
+    lines: list[str] = []
+    defaults = SimConfig()
+    for section, model in (
+        ("world", WorldConfig),
+        ("users", UserConfig),
+        ("behaviour", BehaviourConfig),
+        ("run", RunConfig),
+    ):
+        lines += [f"### [{section}]", "", "| key | default | meaning |", "|---|---|---|"]
+        values = getattr(defaults, section)
+        for name, field in model.model_fields.items():
+            default = getattr(values, name)
+            shown = list(default) if isinstance(default, tuple) else default
+            text = f"`{shown!r}`" if not isinstance(shown, str) else f'`"{shown}"`'
+            lines.append(f"| `{name}` | {text} | {field.description or ''} |")
+        lines.append("")
+    return "\n".join(lines)

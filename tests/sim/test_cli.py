@@ -1,0 +1,46 @@
+"""``laotie sim run`` and ``laotie sim ab`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from laotie.cli import app
+
+runner = CliRunner()
+
+
+def test_sim_run_writes_a_report(clean_env: Path) -> None:
+    out = clean_env / "run"
+    result = runner.invoke(
+        app,
+        ["sim", "run", "--days", "2", "--users", "40", "--policy", "random", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!")
+    days = json.loads((out / "days.json").read_text(encoding="utf-8"))
+    assert len(days) == 2 and all(d["dau"] > 0 for d in days)
+    assert any((out / "charts").glob("*.png"))
+
+
+def test_sim_ab_prints_deltas(clean_env: Path) -> None:
+    a = clean_env / "a.toml"
+    a.write_text('[run]\npolicy = "random"\nads = false\n', encoding="utf-8")
+    b = clean_env / "b.toml"
+    b.write_text('[run]\npolicy = "oracle"\nads = false\n', encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["sim", "ab", str(a), str(b), "--days", "1", "--users", "40", "--resamples", "200",
+         "--out", str(clean_env / "ab"), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    deltas = {d["kpi"]: d for d in json.loads(result.output)}
+    assert deltas["watch_minutes_per_user"]["delta"] > 0
+
+
+def test_bad_policy_is_a_clear_error(clean_env: Path) -> None:
+    result = runner.invoke(app, ["sim", "run", "--policy", "best", "--out", str(clean_env / "x")])
+    assert result.exit_code == 2
+    assert "run.policy" in result.output
