@@ -383,6 +383,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "benchmark": "report",
         "date": date.today().isoformat(),
         "hardware": _hardware(),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         "events": n_events,
         "days": 30,
         "lake_parts": parts,
@@ -400,7 +401,10 @@ def run(quick: bool = False) -> dict[str, Any]:
     table.add_row("laotie insights (Polars)", f"{pl_s:.3f}", f"{pl_s / duck_s:.2f}")
     table.add_row("DuckDB SQL (peer)", f"{duck_s:.3f}", "1.00")
     console.print(table)
-    console.print(f"answers agree; hardware: {result['hardware']}")
+    console.print(
+        f"answers agree; hardware: {result['hardware']}; "
+        f"load average {result['load_average_1m_at_end']}"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result

@@ -189,3 +189,15 @@ def test_creator_productivity_by_week(items) -> None:
     assert rows[date(2026, 2, 23)]["items_created"] == 1
     assert rows[date(2026, 3, 2)]["items_per_active_creator"] == 1.0
     assert rows[date(2026, 3, 2)]["aigc_items"] == 0
+
+
+def test_docs_carry_the_generated_definitions() -> None:
+    from pathlib import Path
+
+    from laotie.insights.creators import PRODUCTIVITY_DEFINITIONS
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "kpis.md"
+    text = docs.read_text(encoding="utf-8")
+    assert kpis.kpi_reference_markdown() in text, "regenerate the KPI reference in docs/kpis.md"
+    for definition in PRODUCTIVITY_DEFINITIONS.values():
+        assert definition in text
