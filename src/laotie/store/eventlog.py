@@ -39,8 +39,9 @@ from laotie.store.tables import CompactedEventId, Event, StoreMeta
 
 log = logging.getLogger(__name__)
 
-#: earliest and latest event timestamps accepted (2000-01-01 .. 2100-01-01 UTC), in ms
-MIN_TS_MS, MAX_TS_MS = 946_684_800_000, 4_102_444_800_000
+#: earliest and latest event timestamps accepted (1990-01-01 .. 2100-01-01 UTC), in ms;
+#: public datasets reach back to the 1990s (MovieLens ratings start in 1995)
+MIN_TS_MS, MAX_TS_MS = 631_152_000_000, 4_102_444_800_000
 COMPACTED_UNTIL_KEY = "lake.compacted_until_ms"
 _ID = r"^[A-Za-z0-9_.:\-]{1,128}$"
 _COLUMNS = (
