@@ -20,6 +20,8 @@ OBJECTIVE_CODES: dict[Objective, int] = {
     Objective.CONVERSIONS: 2,
 }
 CPM, CPC, OCPC = 0, 1, 2
+#: up to this many ranks are found by repeated argmax instead of a partial sort
+_ARGMAX_RANKS = 8
 
 
 def bid_ecpm(
@@ -30,32 +32,71 @@ def bid_ecpm(
     return np.where(objective == CPM, bid_fen, per_click * pctr * 1000.0)
 
 
+def rank(score: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` highest finite scores, best first (ties: lower index first)."""
+    count = min(count, score.size)
+    if count <= _ARGMAX_RANKS:
+        # a few argmax passes beat a partial sort for the usual one to three slots
+        ranked = []
+        work = score.copy()
+        for _ in range(count):
+            i = int(np.argmax(work))
+            if work[i] == -np.inf:
+                break
+            ranked.append(i)
+            work[i] = -np.inf
+        return np.array(ranked, dtype=np.int64)
+    eligible = np.flatnonzero(score > -np.inf)
+    part = eligible
+    if count < eligible.size:
+        part = eligible[np.argpartition(-score[eligible], count - 1)[:count]]
+    return part[np.lexsort((part, -score[part]))]
+
+
+def second_prices(
+    top: np.ndarray,
+    score: np.ndarray,
+    bid: np.ndarray,
+    quality: np.ndarray,
+    *,
+    reserve_ecpm: float,
+    slots: int,
+    ranked: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """GSP prices for candidates ``top`` in rank order: (winners, clearing eCPM per winner).
+
+    ``score``/``bid``/``quality`` are indexed by candidate, or (``ranked``) already aligned
+    with ``top``.
+    """
+    if not ranked:
+        score, bid, quality = score[top], bid[top], quality[top]
+    n_win = min(slots, top.size)
+    next_score = np.zeros(n_win)
+    n_next = min(n_win, max(top.size - 1, 0))
+    next_score[:n_next] = score[1 : n_next + 1]
+    price = np.maximum(reserve_ecpm, next_score / quality[:n_win])
+    return top[:n_win], np.minimum(price, bid[:n_win])
+
+
+def scores(bid: np.ndarray, quality: np.ndarray, *, reserve_ecpm: float) -> np.ndarray:
+    """Rank scores bid x quality; -inf where the bid is under the reserve (cannot win)."""
+    return np.where(bid >= reserve_ecpm, bid * quality, -np.inf)
+
+
 def gsp(
     bid: np.ndarray, quality: np.ndarray, *, reserve_ecpm: float, slots: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run GSP for ``slots`` slots: (winner indices in rank order, clearing eCPM per winner).
 
-    Candidates bidding under the reserve cannot win. Each winner pays
-    ``max(reserve, next_score / own_quality)``, capped at its own bid.
+    Candidates bidding under the reserve (or at -inf: masked out) cannot win; ties go to the
+    lower index. Each winner pays ``max(reserve, next_score / own_quality)``, capped at its
+    own bid.
     """
     if slots <= 0 or bid.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0)
-    eligible = np.flatnonzero(bid >= reserve_ecpm)
-    if eligible.size == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0)
-    score = bid[eligible] * quality[eligible]
-    k = min(slots + 1, eligible.size)
-    top = np.argpartition(-score, k - 1)[:k] if k < eligible.size else np.arange(eligible.size)
-    top = top[np.lexsort((top, -score[top]))]
-    winners_local = top[:slots]
-    next_score = np.zeros(winners_local.size)
-    if top.size > 1:
-        n_next = min(winners_local.size, top.size - 1)
-        next_score[:n_next] = score[top[1 : n_next + 1]]
-    winners = eligible[winners_local]
-    price = np.maximum(reserve_ecpm, next_score / quality[winners])
-    price = np.minimum(price, bid[winners])
-    return winners, price
+    score = scores(bid, quality, reserve_ecpm=reserve_ecpm)
+    top = rank(score, slots + 1)
+    return second_prices(top, score, bid, quality, reserve_ecpm=reserve_ecpm, slots=slots)
 
 
 def impression_price_millifen(price_ecpm: float) -> int:

@@ -9,6 +9,7 @@ the campaign arrays.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
@@ -19,17 +20,28 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from laotie.ads.auction import CPC, CPM, OBJECTIVE_CODES, OCPC, bid_ecpm, click_price_fen, gsp
+from laotie.ads.auction import (
+    CPC,
+    CPM,
+    OBJECTIVE_CODES,
+    OCPC,
+    bid_ecpm,
+    click_price_fen,
+    rank,
+    scores,
+    second_prices,
+)
 from laotie.ads.bandit import ThompsonSampler
 from laotie.ads.pacing import PacingController, TrafficProfile
 from laotie.ads.schemas import Objective
 from laotie.ads.targeting import TargetingIndex
-from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_label
+from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
 from laotie.core.contracts import AdPlacement, AdRequest
-from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus
 
 ALL_HOURS = (1 << 24) - 1
+#: campaigns scored in the first step of the search; each further step is four times larger
+_FIRST_CHUNK = 256
 #: how strongly predicted CTR (relative to the average) scales the rank score
 QUALITY_EXPONENT = 0.5
 QUALITY_BOUNDS = (0.5, 2.0)
@@ -154,7 +166,13 @@ def ad_positions(
 
 class Server:
     """Fills ad slots: targeting, schedule, budget and balance checks, pacing, frequency caps,
-    eCPM x quality ranking, GSP pricing, creative choice by Thompson sampling."""
+    eCPM x quality ranking, GSP pricing, creative choice by Thompson sampling.
+
+    Everything that does not depend on the request is precomputed: per campaign the bid eCPM,
+    quality and pCTR/pCVR for an interest match and for none (the models' other feature, the
+    slot position, is fixed at the page's first ad slot for ranking), and a "may serve" mask
+    (schedule, hour, budget room, balance) refreshed every minute and on every charge.
+    """
 
     def __init__(
         self,
@@ -184,8 +202,11 @@ class Server:
         self.placements: OrderedDict[str, Placement] = OrderedDict()
         self._frequency: dict[int, dict[int, int]] = defaultdict(dict)
         self._day: str | None = None
+        self._minute: int | None = None
+        self._hour = 0
         self._last_step_ms: int | None = None
         self._requests_since_step = 0
+        self._requests_this_minute = 0
         self.index = index
         self.pctr_model = pctr_model
         self.pcvr_model = pcvr_model
@@ -210,28 +231,29 @@ class Server:
             old_p = dict(
                 zip(self.index.pk.tolist(), self.pacing.probability_.tolist(), strict=False)
             )
-            self.index = index
             if pctr_model is not None:
                 self.pctr_model = pctr_model
             if pcvr_model is not None:
                 self.pcvr_model = pcvr_model
+            self.index = index
+            self._precompute()
+            order = np.argsort(-self.upper_score[:-1], kind="stable")
+            if np.any(order != np.arange(index.size)):
+                # serve from campaigns sorted by best possible score (see ``_search``)
+                index = self.index = ServingIndex([index.campaigns[i] for i in order])
             self.spent_fen = np.array([spent_fen.get(pk, 0) for pk in index.pk.tolist()], float)
             self.balance_fen = np.array(
                 [balances_fen.get(pk, 0) for pk in index.advertiser_pks.tolist()], float
             )
             self.pacing.reset(index.size, spent_fen=self.spent_fen)
             self.pacing.probability_ = np.array([old_p.get(pk, 1.0) for pk in index.pk.tolist()])
-            self.pctr_offset = self.pctr_model.offsets(index.pk)
-            self.pcvr_offset = self.pcvr_model.offsets(index.pk)
-            base = self.pctr_model.predict_from_offsets(
-                self.pctr_offset, match=np.zeros(index.size), position=0
-            )
-            self.max_charge_fen = self._max_charge()
+            self._any_throttled = bool(np.any(self.pacing.probability_ < 1.0))
+            self._precompute()
             self.samplers = []
             for j, campaign in enumerate(index.campaigns):
                 sampler = ThompsonSampler(
                     max(1, len(campaign.creatives)),
-                    prior_mean=float(base[j]) if index.size else 0.05,
+                    prior_mean=float(self.pctr[0][j]),
                     random_state=self._rng.integers(1 << 31),
                 )
                 for arm, creative in enumerate(campaign.creatives):
@@ -242,33 +264,64 @@ class Server:
                 self._frequency = defaultdict(dict)
                 for (user, campaign), n in frequency.items():
                     self._frequency[user][campaign] = n
+            self._minute = None
 
-    def _max_charge(self) -> np.ndarray:
-        """The largest single charge each campaign can incur, in fen (for the hard stops)."""
+    def _precompute(self) -> None:
+        """Per campaign and interest match (0/1): pCTR, pCVR, bid eCPM and quality."""
         index = self.index
-        pcvr = np.maximum(
-            *(
-                self.pcvr_model.predict_from_offsets(
-                    self.pcvr_offset, match=np.full(index.size, m), position=0
-                )
-                for m in (0.0, 1.0)
-            )
+        self.pctr_offset = self.pctr_model.offsets(index.pk)
+        self.pcvr_offset = self.pcvr_model.offsets(index.pk)
+        base = max(self.pctr_model.base_rate_, 1e-9)
+        self.pctr, self.pcvr, self.bid, self.quality = [], [], [], []
+        for m in (0.0, 1.0):
+            match = np.full(index.size, m)
+            pctr = self.pctr_model.predict_from_offsets(self.pctr_offset, match=match, position=0)
+            pcvr = self.pcvr_model.predict_from_offsets(self.pcvr_offset, match=match, position=0)
+            self.pctr.append(pctr)
+            self.pcvr.append(pcvr)
+            self.bid.append(bid_ecpm(index.objective, index.bid_fen, pctr, pcvr))
+            self.quality.append(np.clip((pctr / base) ** QUALITY_EXPONENT, *QUALITY_BOUNDS))
+        self.score = [
+            scores(b, q, reserve_ecpm=self.reserve_ecpm_fen)
+            for b, q in zip(self.bid, self.quality, strict=True)
+        ]
+        self.bid2 = np.vstack(self.bid)
+        self.quality2 = np.vstack(self.quality)
+        #: best possible score per campaign, with a -inf sentinel past the end
+        self.upper_score = np.append(np.maximum(self.score[0], self.score[1]), -np.inf)
+        pcvr_max = np.maximum(self.pcvr[0], self.pcvr[1])
+        per_click = np.where(
+            index.objective == OCPC, np.ceil(index.bid_fen * pcvr_max), index.bid_fen
         )
-        per_click = np.where(index.objective == OCPC, np.ceil(index.bid_fen * pcvr), index.bid_fen)
-        return np.where(index.objective == CPM, np.ceil(index.bid_fen / 1000.0), per_click)
+        #: the largest single charge each campaign can incur, in fen (for the hard stops)
+        self.max_charge_fen = np.where(
+            index.objective == CPM, np.ceil(index.bid_fen / 1000.0), per_click
+        )
+        self._serve_ok = np.zeros(index.size, dtype=bool)
 
-    def _roll_day(self, now_ms: int) -> None:
-        day = day_label(now_ms, self.timezone)
+    def _refresh_mask(self, now_ms: int) -> None:
+        index = self.index
+        ok = (index.start_ms <= now_ms) & (now_ms < index.end_ms)
+        ok &= (index.hours >> self._hour) & 1 == 1
+        ok &= index.budget_fen - self.spent_fen >= self.max_charge_fen
+        ok &= self.balance_fen[index.advertiser_index] >= self.max_charge_fen
+        self._serve_ok = ok
+
+    def _tick(self, now_ms: int) -> None:
+        """Once a minute: roll the day, count traffic, step pacing, refresh the serve mask."""
+        local = datetime.fromtimestamp(now_ms / 1000, tz=self._zone)
+        self._hour = local.hour
+        day = local.date().isoformat()
+        if self._requests_this_minute and self._minute is not None:
+            self.traffic.observe(self._minute * MS_PER_MINUTE, self._requests_this_minute)
+        self._requests_this_minute = 0
         if day != self._day:
             if self._day is not None:
                 self.spent_fen[:] = 0.0
                 self._frequency = defaultdict(dict)
                 self.pacing.reset(self.index.size)
+                self._any_throttled = False
             self._day = day
-
-    def _pace(self, now_ms: int) -> None:
-        self.traffic.observe(now_ms)
-        self._requests_since_step += 1
         if self._last_step_ms is None:
             self._last_step_ms = now_ms
         if now_ms - self._last_step_ms >= self.pacing_interval_ms:
@@ -278,25 +331,39 @@ class Server:
                 interval_requests=self._requests_since_step,
                 remaining_requests=self.traffic.expected_remaining(now_ms),
             )
+            self._any_throttled = bool(np.any(self.pacing.probability_ < 1.0))
             self._requests_since_step = 0
             self._last_step_ms = now_ms
+        self._minute = now_ms // MS_PER_MINUTE
+        self._refresh_mask(now_ms)
+
+    def _advertiser(self, advertiser_pk: int) -> int | None:
+        pks = self.index.advertiser_pks
+        a = int(np.searchsorted(pks, advertiser_pk))
+        return a if a < pks.size and pks[a] == advertiser_pk else None
 
     def record_charge(self, *, campaign_pk: int, advertiser_pk: int, amount_fen: int) -> None:
         """Reflect a committed charge in today's spend and the advertiser's balance."""
         with self._lock:
-            j = self.index.position_of.get(campaign_pk)
+            index = self.index
+            j = index.position_of.get(campaign_pk)
             if j is not None:
                 self.spent_fen[j] += amount_fen
-            a = np.searchsorted(self.index.advertiser_pks, advertiser_pk)
-            if a < self.index.advertiser_pks.size and self.index.advertiser_pks[a] == advertiser_pk:
+                if index.budget_fen[j] - self.spent_fen[j] < self.max_charge_fen[j]:
+                    self._serve_ok[j] = False
+            a = self._advertiser(advertiser_pk)
+            if a is not None:
                 self.balance_fen[a] -= amount_fen
+                mine = index.advertiser_index == a
+                self._serve_ok[mine & (self.balance_fen[a] < self.max_charge_fen)] = False
 
     def record_balance(self, *, advertiser_pk: int, balance_fen: int) -> None:
         """Set an advertiser's balance after a top-up."""
         with self._lock:
-            a = np.searchsorted(self.index.advertiser_pks, advertiser_pk)
-            if a < self.index.advertiser_pks.size and self.index.advertiser_pks[a] == advertiser_pk:
+            a = self._advertiser(advertiser_pk)
+            if a is not None:
                 self.balance_fen[a] = balance_fen
+                self._minute = None  # re-check the serve mask on the next request
 
     def record_feedback(self, *, creative_pk: int, impressions: int = 0, clicks: int = 0) -> None:
         """Feed observed impressions/clicks of a creative to its campaign's bandit."""
@@ -312,24 +379,6 @@ class Server:
 
     # --- serving -----------------------------------------------------------------------------
 
-    def _eligible(self, request: AdRequest) -> tuple[np.ndarray, np.ndarray]:
-        ctx = request.context
-        index = self.index
-        eligible, match = index.targeting.lookup(
-            interests=ctx.get("interests") or (),
-            kind=ctx.get("kind"),
-            segment=ctx.get("segment"),
-            region=ctx.get("region"),
-        )
-        now = request.now_ms
-        hour = datetime.fromtimestamp(now / 1000, tz=self._zone).hour
-        eligible &= (index.start_ms <= now) & (now < index.end_ms)
-        eligible &= (index.hours >> hour) & 1 == 1
-        room = index.budget_fen - self.spent_fen
-        eligible &= room >= self.max_charge_fen
-        eligible &= self.balance_fen[index.advertiser_index] >= self.max_charge_fen
-        return eligible, match
-
     def fill(self, request: AdRequest) -> list[AdPlacement]:
         """Winning ads for the request's allowed slots (possibly fewer, possibly none)."""
         with self._lock:
@@ -337,9 +386,12 @@ class Server:
 
     def _fill(self, request: AdRequest) -> list[AdPlacement]:
         now = request.now_ms
-        self._roll_day(now)
-        self._pace(now)
-        since = request.context.get("items_since_last_ad")
+        if now // MS_PER_MINUTE != self._minute:
+            self._tick(now)
+        self._requests_this_minute += 1
+        self._requests_since_step += 1
+        ctx = request.context
+        since = ctx.get("items_since_last_ad")
         positions = ad_positions(
             request.slot_positions,
             min_gap=self.min_gap,
@@ -347,54 +399,85 @@ class Server:
         )
         if not positions or self.index.size == 0:
             return []
-        eligible, match = self._eligible(request)
-        candidates = np.flatnonzero(eligible)
-        if candidates.size:
-            draws = self._rng.random(candidates.size)
-            candidates = candidates[draws < self.pacing.probability_[candidates]]
+        eligible, match = self.index.targeting.lookup(
+            interests=ctx.get("interests") or (),
+            kind=ctx.get("kind"),
+            segment=ctx.get("segment"),
+            region=ctx.get("region"),
+        )
+        eligible &= self._serve_ok
         seen = self._frequency.get(request.user_id)
-        if seen and candidates.size:
-            capped = [
-                self.index.position_of[pk]
-                for pk, n in seen.items()
-                if pk in self.index.position_of
-                and n >= self.index.frequency_cap[self.index.position_of[pk]]
-            ]
-            if capped:
-                candidates = candidates[~np.isin(candidates, capped)]
-        if candidates.size == 0:
+        if seen:
+            where = self.index.position_of
+            for pk, n in seen.items():
+                j = where.get(pk)
+                if j is not None and n >= self.index.frequency_cap[j]:
+                    eligible[j] = False
+        top, top_score = self._search(eligible, match, len(positions) + 1)
+        if top.size == 0:
             return []
-        cand_match = match[candidates]
-        pctr = self.pctr_model.predict_from_offsets(
-            self.pctr_offset[candidates], match=cand_match, position=0
-        )
-        pcvr = self.pcvr_model.predict_from_offsets(
-            self.pcvr_offset[candidates], match=cand_match, position=0
-        )
-        objective = self.index.objective[candidates]
-        bid_fen = self.index.bid_fen[candidates]
-        bids = bid_ecpm(objective, bid_fen, pctr, pcvr)
-        quality = np.clip(
-            (pctr / max(self.pctr_model.base_rate_, 1e-9)) ** QUALITY_EXPONENT, *QUALITY_BOUNDS
-        )
-        winners, prices = gsp(
-            bids, quality, reserve_ecpm=self.reserve_ecpm_fen, slots=len(positions)
+        k = match[top].astype(np.intp)
+        winners, prices = second_prices(
+            top,
+            top_score,
+            self.bid2[k, top],
+            self.quality2[k, top],
+            reserve_ecpm=self.reserve_ecpm_fen,
+            slots=len(positions),
+            ranked=True,
         )
         out = []
-        for slot, (w, price) in enumerate(zip(winners.tolist(), prices.tolist(), strict=True)):
+        for slot, (j, price) in enumerate(zip(winners.tolist(), prices.tolist(), strict=True)):
+            k = int(match[j])
             out.append(
                 self._place(
                     request,
                     positions[slot],
                     slot,
-                    int(candidates[w]),
+                    j,
                     price,
-                    float(pctr[w]),
-                    float(pcvr[w]),
-                    bool(cand_match[w]),
+                    float(self.pctr[k][j]),
+                    float(self.pcvr[k][j]),
+                    bool(k),
                 )
             )
         return out
+
+    def _search(
+        self, eligible: np.ndarray, match: np.ndarray, need: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``need`` best eligible campaigns and their scores, best first, after pacing draws.
+
+        Campaigns are stored in descending order of their best possible score, so the search
+        walks growing chunks from the top and stops as soon as the found scores beat every
+        campaign not yet looked at -- usually within the first chunk.
+        """
+        upper = self.upper_score
+        probability = self.pacing.probability_
+        size = eligible.size
+        found = np.empty(0, dtype=np.int64)
+        found_score = np.empty(0)
+        start, chunk = 0, _FIRST_CHUNK
+        while start < size:
+            end = min(size, start + chunk)
+            ok = eligible[start:end]
+            if self._any_throttled:
+                ok = ok & (self._rng.random(end - start) < probability[start:end])
+            if ok.any():
+                sc = np.where(
+                    ok,
+                    np.where(match[start:end], self.score[1][start:end], self.score[0][start:end]),
+                    -np.inf,
+                )
+                best = rank(sc, need)
+                found = np.concatenate([found, best + start])
+                found_score = np.concatenate([found_score, sc[best]])
+                order = rank(found_score, need)
+                found, found_score = found[order], found_score[order]
+            if end >= size or (found.size >= need and found_score[need - 1] >= upper[end]):
+                break
+            start, chunk = end, chunk * 4
+        return found, found_score
 
     def _place(
         self,
@@ -417,7 +500,7 @@ class Server:
             click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen)
         elif objective == OCPC:
             click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen * pcvr)
-        impression_id = new_id("imp_", now_ms=request.now_ms)
+        impression_id = f"imp_{request.now_ms:013x}{os.urandom(8).hex()}"
         self._remember(
             Placement(
                 impression_id=impression_id,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+_CONTEXT_CACHE = 4096
+
 
 def category_prefixes(path: str) -> list[str]:
     """Every ancestor path of a category path, itself included (``a/b`` -> ``a``, ``a/b``)."""
@@ -70,6 +72,20 @@ class TargetingIndex:
         self._kinds = _Dimension.build(kinds)
         self._segments = _Dimension.build(segments)
         self._regions = _Dimension.build(regions)
+        self._context_cache: dict[tuple[str | None, str | None, str | None], np.ndarray] = {}
+
+    def _context(self, kind: str | None, segment: str | None, region: str | None) -> np.ndarray:
+        # kind x segment x region combinations are few: their mask is computed once each
+        key = (kind, segment, region)
+        mask = self._context_cache.get(key)
+        if mask is None:
+            mask = self._kinds.allowed([kind] if kind else [])
+            mask = mask & self._segments.allowed([segment] if segment else [])
+            mask = mask & self._regions.allowed([region] if region else [])
+            if len(self._context_cache) >= _CONTEXT_CACHE:
+                self._context_cache.clear()
+            self._context_cache[key] = mask
+        return mask
 
     def lookup(
         self,
@@ -89,7 +105,5 @@ class TargetingIndex:
         if match is None:
             match = np.zeros(self.size, dtype=bool)
         eligible = match | self._categories.open_
-        eligible &= self._kinds.allowed([kind] if kind else [])
-        eligible &= self._segments.allowed([segment] if segment else [])
-        eligible &= self._regions.allowed([region] if region else [])
+        eligible &= self._context(kind, segment, region)
         return eligible, match
