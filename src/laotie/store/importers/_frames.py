@@ -117,8 +117,8 @@ def explode(base: pl.DataFrame, *, prefix: str, rules: Sequence[Rule]) -> pl.Dat
 
 
 def watchable(watch: pl.Expr, duration: pl.Expr) -> pl.Expr:
-    """Rows whose watch time and duration make a valid ``watch`` event (see core.events)."""
-    return (watch >= 0) & (duration > 0) & (duration <= MAX_DURATION_MS)
+    """Rows with some watch time and a duration that make a valid ``watch`` event."""
+    return (watch > 0) & (duration > 0) & (duration <= MAX_DURATION_MS)
 
 
 def capped_watch(watch: pl.Expr) -> pl.Expr:
