@@ -85,8 +85,11 @@ def select_page(
     if not m or n <= 0:
         return Page(rows=np.empty(0, np.int64), scores=np.empty(0, np.float32), notes={})
     scores = np.asarray(scores, dtype=np.float64)
-    span = scores.max() - scores.min()
-    relevance = (scores - scores.min()) / span if span > 0 else np.ones(m)
+    if scores.min() > 0:  # fused scores: relevance relative to the best candidate
+        relevance = scores / scores.max()
+    else:
+        span = scores.max() - scores.min()
+        relevance = (scores - scores.min()) / span if span > 0 else np.ones(m)
     category = catalog.category[ids]
     creator = catalog.creator[ids]
     _, creator_code = np.unique(creator, return_inverse=True)

@@ -1,0 +1,144 @@
+"""Re-rank constraints as properties: caps, quotas, seen filter, trust gate, AIGC demotion."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from laotie.core.contracts import TrustDecision
+from laotie.feed.catalog import AIGC_NONE, KINDS, Catalog
+from laotie.feed.config import RerankConfig
+from laotie.feed.rerank import filter_candidates, select_page
+
+KIND_NAMES = list(KINDS)
+AIGC = ["none", "declared", "suspected", "confirmed"]
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> Catalog:
+    size = draw(st.integers(min_value=1, max_value=80))
+    return Catalog.from_frame(
+        pl.DataFrame(
+            {
+                "id": np.arange(1, size + 1),
+                "kind": draw(st.lists(st.sampled_from(KIND_NAMES), min_size=size, max_size=size)),
+                "creator_id": draw(st.lists(st.integers(1, 6), min_size=size, max_size=size)),
+                "category": draw(st.lists(st.sampled_from("abcde"), min_size=size, max_size=size)),
+                "aigc_status": draw(st.lists(st.sampled_from(AIGC), min_size=size, max_size=size)),
+            }
+        )
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    catalog=catalogs(),
+    n=st.integers(1, 30),
+    seed=st.integers(0, 1000),
+    creator_cap=st.integers(1, 4),
+    aigc_cap=st.floats(0, 1),
+    mmr=st.floats(0, 1),
+)
+def test_page_respects_hard_caps(
+    catalog: Catalog, n: int, seed: int, creator_cap: int, aigc_cap: float, mmr: float
+) -> None:
+    config = RerankConfig(creator_cap=creator_cap, aigc_cap=aigc_cap, mmr_lambda=mmr)
+    ids = np.arange(1, catalog.size)
+    scores = np.random.default_rng(seed).random(len(ids))
+    page = select_page(ids, scores, catalog=catalog, n=n, config=config)
+    chosen = ids[page.rows]
+    assert len(chosen) <= n and len(set(chosen.tolist())) == len(chosen)
+    creators = catalog.creator[chosen]
+    assert np.bincount(creators).max(initial=0) <= creator_cap
+    assert int((catalog.aigc[chosen] != AIGC_NONE).sum()) <= int(np.floor(aigc_cap * n))
+    # the page is only short when the hard caps leave nothing else to take
+    if len(chosen) < min(n, len(ids)):
+        rest = np.setdiff1d(ids, chosen)
+        blocked_by_creator = (
+            np.bincount(creators, minlength=10)[catalog.creator[rest]] >= creator_cap
+        )
+        blocked_by_aigc = (catalog.aigc[rest] != AIGC_NONE) & (
+            (catalog.aigc[chosen] != AIGC_NONE).sum() >= int(np.floor(aigc_cap * n))
+        )
+        assert np.all(blocked_by_creator | blocked_by_aigc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(5, 30), seed=st.integers(0, 1000))
+def test_kind_caps_hold_when_other_kinds_can_fill(n: int, seed: int) -> None:
+    size = 200
+    catalog = Catalog.from_frame(
+        pl.DataFrame(
+            {
+                "id": np.arange(1, size + 1),
+                "kind": [KIND_NAMES[i % 4] for i in range(size)],
+                "creator_id": np.arange(1, size + 1),
+                "category": "x",
+            }
+        )
+    )
+    config = RerankConfig()
+    ids = np.arange(1, size + 1)
+    scores = np.random.default_rng(seed).random(size) + (catalog.kind[ids] == 0) * 10
+    chosen = ids[select_page(ids, scores, catalog=catalog, n=n, config=config).rows]
+    assert len(chosen) == n
+    for code, name in enumerate(KIND_NAMES):
+        limit = max(1, int(np.floor(getattr(config.kind_caps, name) * n)))
+        assert int((catalog.kind[chosen] == code).sum()) <= limit
+
+
+@settings(max_examples=100, deadline=None)
+@given(catalog=catalogs(), seed=st.integers(0, 1000))
+def test_filters_drop_seen_and_withheld_keep_next_items(catalog: Catalog, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    ids = np.arange(1, catalog.size)
+    seen = ids[rng.random(len(ids)) < 0.4]
+    next_items = seen[rng.random(len(seen)) < 0.3]
+    decisions = {
+        int(i): TrustDecision(rng.choice(["allow", "demote", "review", "block"]))
+        for i in ids[rng.random(len(ids)) < 0.5]
+    }
+    kept = filter_candidates(
+        ids,
+        catalog=catalog,
+        seen=seen,
+        next_items=next_items,
+        decisions=decisions,
+        config=RerankConfig(),
+    )
+    for item, factor in zip(kept.ids.tolist(), kept.factor.tolist(), strict=True):
+        assert item not in set(seen.tolist()) - set(next_items.tolist())
+        assert decisions.get(item) not in (TrustDecision.BLOCK, TrustDecision.REVIEW)
+        expected = 1.0
+        if decisions.get(item) == TrustDecision.DEMOTE:
+            expected *= 0.5
+        if AIGC[int(catalog.aigc[item])] == "suspected":
+            expected *= 0.5
+        assert abs(factor - expected) < 1e-6
+    for item in next_items.tolist():
+        if decisions.get(item) not in (TrustDecision.BLOCK, TrustDecision.REVIEW):
+            assert item in kept.ids.tolist()
+
+
+def test_diversity_spreads_categories() -> None:
+    catalog = Catalog.from_frame(
+        pl.DataFrame(
+            {
+                "id": np.arange(1, 21),
+                "category": ["a"] * 10 + ["b"] * 10,
+                "creator_id": np.arange(1, 21),
+            }
+        )
+    )
+    ids = np.arange(1, 21)
+    scores = np.where(ids <= 10, 1.0, 0.9) - ids * 1e-3
+    plain = ids[
+        select_page(ids, scores, catalog=catalog, n=4, config=RerankConfig(mmr_lambda=0)).rows
+    ]
+    diverse = ids[
+        select_page(ids, scores, catalog=catalog, n=4, config=RerankConfig(mmr_lambda=0.5)).rows
+    ]
+    assert set(catalog.category[plain].tolist()) == {0}
+    assert set(catalog.category[diverse].tolist()) == {0, 1}
