@@ -75,3 +75,16 @@ def test_aa_user_split_rarely_differs(tmp_path: Path) -> None:
 def test_aa_common_random_numbers_never_differ(tmp_path: Path) -> None:
     check = aa_check(small_config(ads=False), tmp_path, seeds=list(range(20)), mode="crn")
     assert all(v == 0 for v in check.significant.values())
+
+
+@pytest.mark.slow
+def test_full_feed_beats_popularity_only_on_watch_time(tmp_path: Path) -> None:
+    """The documented A/B (examples/sim): full pipeline vs the feed's popularity source only."""
+    from laotie.sim.config import load_config
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "sim"
+    a = load_config(examples / "popular.toml", users=300, days=4)
+    b = load_config(examples / "full.toml", users=300, days=4)
+    result = run_ab(a, b, tmp_path)
+    watch = next(d for d in result.deltas if d.kpi == "watch_minutes_per_user")
+    assert watch.significant and watch.delta > 0, watch

@@ -79,3 +79,13 @@ def test_feed_policy_without_a_feed_service_says_so(clean_env: Path) -> None:
     finally:
         services.close()
     assert err.value.field == "run.policy"
+
+
+@pytest.mark.slow
+def test_feed_runs_are_reproducible(clean_env: Path) -> None:
+    """Through the real feed (nightly training included) the same seed gives the same run."""
+    config = small_config(policy="feed", days=3, users=80)
+    a = run_arm(config, clean_env / "a")
+    b = run_arm(config, clean_env / "b")
+    assert [d.as_row() for d in a.days] == [d.as_row() for d in b.days]
+    assert a.days[-1].nightly.get("feed_version")

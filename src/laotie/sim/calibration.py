@@ -70,3 +70,11 @@ def activity_shares(path: Path) -> tuple[float, float, float, float]:
         counts[ACTIVITY_GROUPS.get(str(level), 3)] += 1
     shares = counts / max(counts.sum(), 1)
     return (float(shares[0]), float(shares[1]), float(shares[2]), float(shares[3]))
+
+
+def stationary_dau_mau(shares: tuple[float, ...], base_return: tuple[float, ...]) -> float:
+    """Long-run DAU/MAU at neutral satisfaction and full trust: E[daily actives] over
+    E[users active at least once in 30 days], with independent daily returns per level."""
+    p = np.asarray(base_return, dtype=np.float64)
+    s = np.asarray(shares, dtype=np.float64)
+    return float((s * p).sum() / (s * (1 - (1 - p) ** 30)).sum())

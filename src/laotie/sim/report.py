@@ -14,28 +14,20 @@ from typing import Any
 
 import polars as pl
 
-from laotie.core.clock import MS_PER_DAY
 from laotie.insights.charts import Chart
 from laotie.insights.kpis import day_of_ms
-from laotie.insights.report import KpiReport, build_report, render_html, write_png_charts
+from laotie.insights.report import KpiReport, render_html, write_png_charts
 from laotie.sim.runner import RunResult
-from laotie.store.repos import catalog as catalog_repo
 
 
 def kpi_report(result: RunResult, services: Any, *, title: str) -> KpiReport:
     """The insights report over the run's days, with the simulator's own charts added."""
     tz = result.config.run.timezone
-    events = services.lake.read(start_ms=result.start_ms - 31 * MS_PER_DAY, end_ms=result.end_ms)
-    with services.db.session() as session:
-        items = catalog_repo.items_frame(session)
-    report = build_report(
-        events,
-        items,
-        tz=tz,
+    # the insights service reads the lake, the catalog and the ads ledger's spend itself
+    report = services.insights.kpi_report(
         first_day=day_of_ms(result.start_ms, tz=tz),
         last_day=day_of_ms(result.end_ms - 1, tz=tz),
         title=title,
-        max_offset_days=min(7, result.config.run.days - 1),
     )
     labels = [d.label[5:] for d in result.days]
     truth = [
@@ -52,13 +44,12 @@ def kpi_report(result: RunResult, services: Any, *, title: str) -> KpiReport:
             title="模拟器真值 Simulator truth: trust and true AIGC share",
             x_labels=labels,
             series={
-                "mean trust 信任": [d.mean_trust for d in result.days],
-                "true AIGC watch share 真实AIGC时长占比": [
-                    d.aigc_watch_ms / max(d.watch_ms, 1) for d in result.days
-                ],
+                "trust 信任": [d.mean_trust for d in result.days],
+                "true AIGC 真实AIGC": [d.aigc_watch_ms / max(d.watch_ms, 1) for d in result.days],
             },
             percent=True,
-            subtitle="includes unlabelled AIGC, which the platform's KPIs cannot see",
+            subtitle="mean user trust; AIGC share of watch time including unlabelled AIGC, "
+            "which the platform's KPIs cannot see",
         ),
     ]
     return dataclasses.replace(report, extra_charts=[*report.extra_charts, *truth])
