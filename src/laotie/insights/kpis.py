@@ -707,7 +707,7 @@ def kpi_table(
         .join(spend, on="period", how="left")
         .with_columns(
             pl.col(c).fill_null(0)
-            for c in (*COUNT_COLUMNS, "active_users", "paying_users")
+            for c in (*COUNT_COLUMNS, "active_users", "paying_users", "ads_revenue_fen")
             if ad_spend is not None or c not in spend.columns
         )
         .with_columns(

@@ -219,7 +219,9 @@ def report_charts(report: KpiReport) -> list[Chart]:
                 "付费 purchases": [v / 100 for v in table["gmv_fen"].to_list()],
             },
             y_label="元 yuan",
-            subtitle="广告来自广告账本 ads: ledger; 付费来自购买事件 purchases: events",
+            subtitle="广告来自广告账本 ads: ledger; 付费来自购买事件 purchases: events"
+            if table["ads_revenue_fen"].drop_nulls().len()
+            else "未接入广告账本 no ads ledger in this report; 付费来自购买事件 purchases: events",
         )
     )
     if table["ads_revenue_fen"].drop_nulls().len():
