@@ -408,3 +408,51 @@ def test_unknown_impressions_are_not_charged(ads, services, clock):
     )
     assert ads.report(group_by=()) == []
     assert ads.get_advertiser("adv").balance_fen == 100_000
+
+
+def test_training_from_ad_events_reports_calibration_and_is_used(ads, services, clock):
+    from laotie.ads import ResponseModel
+
+    _campaign(ads, "food", targeting=Targeting(categories=["美食"]), frequency_cap=1000)
+    _campaign(ads, "any", frequency_cap=1000)
+    rng = __import__("numpy").random.default_rng(0)
+    batch = []
+    for u in range(500):
+        interests = ["美食/家常菜"] if u % 2 else []
+        for p in _fill(ads, clock, user=u, interests=interests, region=None, segment=None):
+            batch.append(
+                {
+                    "id": f"i{u}",
+                    "type": "ad_impression",
+                    "user_id": f"u{u}",
+                    "ts_ms": clock.now_ms(),
+                    "ref": p.impression_id,
+                }
+            )
+            if rng.random() < (0.3 if p.campaign_id == "food" else 0.05):
+                batch.append(
+                    {
+                        "id": f"c{u}",
+                        "type": "ad_click",
+                        "user_id": f"u{u}",
+                        "ts_ms": clock.now_ms(),
+                        "ref": p.impression_id,
+                    }
+                )
+        clock.advance(1000)
+    services.events.ingest(batch)
+    result = ads.train()
+    assert result["pctr"]["trained"] and result["pctr"]["rows"] == 500
+    holdout = result["pctr"]["holdout"]
+    assert {"ece", "log_loss", "auc"} <= holdout.keys()
+    assert holdout["log_loss"] < result["pctr"]["baseline"]["log_loss"]
+    assert result["pcvr"] == {
+        "trained": False,
+        "rows": result["pcvr"]["rows"],
+        "reason": "needs >= 200 click rows",
+    }
+    ads.refresh()
+    assert isinstance(ads.server.pctr_model, ResponseModel)
+    position = {c.external_id: j for j, c in enumerate(ads.server.index.campaigns)}
+    # the learned model ranks the food campaign, shown to food lovers, far above the other
+    assert ads.server.pctr[1][position["food"]] > 2 * ads.server.pctr[0][position["any"]]
