@@ -13,7 +13,7 @@ from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
-from laotie.studio import JobRunner, register_writer_jobs
+from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
 from laotie.trust import TrustPolicy, TrustService
 
 
@@ -65,6 +65,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
     register_writer_jobs(studio_jobs, settings)
+    register_media_jobs(studio_jobs, settings, ads=ads)
     insights = InsightsService(
         db,
         lake,

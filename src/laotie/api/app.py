@@ -14,6 +14,7 @@ from laotie.api.routes import (
     health,
     insights,
     studio,
+    studio_media,
     teams,
     trust,
 )
@@ -29,6 +30,7 @@ ROUTERS = [
     insights.router,
     teams.router,
     studio.router,
+    studio_media.router,
 ]
 
 

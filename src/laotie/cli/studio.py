@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from laotie.cli import studio_media
 from laotie.cli._common import console, emit_json, services, settings
 from laotie.core.errors import InvalidInput
 from laotie.studio import JobRunner, JobView, OpenAICompatibleClient, load_adaptation, review
@@ -18,6 +19,7 @@ from laotie.studio.writer.parse import read_novel
 app = typer.Typer(help="AI studio: novel -> micro-drama adaptation, review, jobs.")
 jobs_app = typer.Typer(help="Studio jobs: list, show, cancel, retry.")
 app.add_typer(jobs_app, name="jobs")
+studio_media.register(app)
 ENGINES = ("offline", "llm")
 
 

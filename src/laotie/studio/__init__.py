@@ -11,6 +11,15 @@ from laotie.studio.aigc_label import (
     with_propagator,
 )
 from laotie.studio.jobs import JobCancelled, JobContext, JobRunner, JobView
+from laotie.studio.media_jobs import (
+    AdRequest,
+    MediaContext,
+    NarrateRequest,
+    PresenterRequest,
+    publish_video,
+    register_media_jobs,
+)
+from laotie.studio.media_labels import FileLabel, label_picture, read_label, write_image_label
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.export import export_all, load_adaptation
 from laotie.studio.writer.job import register_writer_jobs
@@ -22,22 +31,32 @@ from laotie.studio.writer.review import ReviewReport, review
 __all__ = [
     "EXPLICIT_NOTICE",
     "EXPLICIT_NOTICE_SHORT",
+    "AdRequest",
     "Adaptation",
     "AigcLabel",
+    "FileLabel",
     "JobCancelled",
     "JobContext",
     "JobRunner",
     "JobView",
     "LLMProvider",
+    "MediaContext",
+    "NarrateRequest",
     "OpenAICompatibleClient",
+    "PresenterRequest",
     "ReviewReport",
     "adapt",
     "export_all",
+    "label_picture",
     "load_adaptation",
     "new_label",
     "parse_novel",
+    "publish_video",
+    "read_label",
     "read_novel",
+    "register_media_jobs",
     "register_writer_jobs",
     "review",
     "with_propagator",
+    "write_image_label",
 ]

@@ -98,3 +98,31 @@ def test_cli_narrate_and_presenter(tmp_path: Path, settings) -> None:
     result = cli.invoke(app, ["narrate", str(empty)])
     assert result.exit_code != 0
     assert isinstance(result.exception, InvalidInput)
+
+
+def test_api_queues_media_jobs_and_guards_files(
+    client, services, admin_headers, make_headers
+) -> None:
+    answer = client.post(
+        "/v1/studio/narrate",
+        headers=admin_headers,
+        json={"text": "你好。", "size": "240x426", "publish": False},
+    )
+    assert answer.status_code == 202, answer.text
+    done = services.studio_jobs.wait(answer.json()["id"], timeout_s=120)
+    assert done.status == "succeeded", done.error
+    assert read_label(Path(done.result["path"])).has_label
+    outside = client.post(
+        "/v1/studio/narrate",
+        headers=admin_headers,
+        json={"text": "你好。", "images": ["/etc/hostname"]},
+    )
+    assert outside.status_code == 422
+    assert outside.json()["type"].endswith("invalid-input")
+    creator = make_headers("creator", "c1")
+    other = client.post(
+        "/v1/studio/presenter", headers=creator, json={"text": "你好。", "creator_id": "c2"}
+    )
+    assert other.status_code == 403
+    app_key = make_headers("app")
+    assert client.post("/v1/studio/ad", headers=app_key, json={"brief": {}}).status_code == 403
