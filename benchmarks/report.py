@@ -405,6 +405,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         f"answers agree; hardware: {result['hardware']}; "
         f"load average {result['load_average_1m_at_end']}"
     )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    target = RESULTS.with_name("report_quick.json") if quick else RESULTS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
