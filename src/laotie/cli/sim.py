@@ -156,15 +156,16 @@ def ab(
     table = Table(
         title=f"A/B: B ({b.run.policy}) vs A ({a.run.policy}), 95% bootstrap CI over users"
     )
-    for header in ("KPI", "A", "B", "B - A", "95% CI", "rel.", "sig."):
-        table.add_column(header, justify="right")
+    table.add_column("KPI")
+    for header in ("A", "B", "B - A", "95% CI", "rel.", "sig."):
+        table.add_column(header, justify="right", no_wrap=True)
     for d in result.deltas:
         table.add_row(
             d.kpi,
-            f"{d.a:.4f}",
-            f"{d.b:.4f}",
-            f"{d.delta:+.4f}",
-            f"[{d.low:+.4f}, {d.high:+.4f}]",
+            f"{d.a:.3g}",
+            f"{d.b:.3g}",
+            f"{d.delta:+.3g}",
+            f"[{d.low:+.3g}, {d.high:+.3g}]",
             f"{d.relative:+.1%}",
             "[bold]yes[/]" if d.significant else "no",
         )
