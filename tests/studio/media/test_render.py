@@ -169,3 +169,20 @@ def test_formats_and_frame_split() -> None:
             parse_format(bad)
     assert shot_frames([1, 1, 2], 100) == [25, 25, 50]
     assert sum(shot_frames([0.3, 0.3, 0.4], 91)) == 91
+
+
+def test_only_upright_jpeg_and_png_skip_the_pillow_step(tmp_path: Path, media) -> None:
+    from PIL import Image
+
+    from laotie.studio.render.visuals import needs_preparing, prepare_still
+
+    assert not needs_preparing(media.solid_image(tmp_path / "a.png", GREEN))
+    assert not needs_preparing(media.solid_image(tmp_path / "a.jpg", GREEN))
+    assert needs_preparing(media.solid_image(tmp_path / "a.webp", GREEN))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shot with the camera turned: must be rotated upright first
+    rotated = tmp_path / "r.jpg"
+    Image.new("RGB", (400, 300), GREEN).save(rotated, exif=exif.tobytes())
+    assert needs_preparing(rotated)
+    out = prepare_still(rotated, parse_format("240x426"), out=tmp_path / "r.png", margin=0.0)
+    assert Image.open(out).size == (240, 426)

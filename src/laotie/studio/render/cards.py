@@ -36,7 +36,7 @@ def _gradient(width: int, height: int, palette: Palette) -> Image.Image:
     ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
     top, bottom = np.array(palette.top, np.float32), np.array(palette.bottom, np.float32)
     rows = (top[None, :] * (1 - ramp) + bottom[None, :] * ramp).astype(np.uint8)
-    return Image.fromarray(np.repeat(rows[:, None, :], width, axis=1), "RGB")
+    return Image.fromarray(np.repeat(rows[:, None, :], width, axis=1))
 
 
 def _wrap(text: str, *, font_size: int, width_px: int) -> list[str]:

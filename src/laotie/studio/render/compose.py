@@ -22,7 +22,14 @@ from laotie.studio.media_labels import FONT_PATH, mp4_label_args, render_badge
 from laotie.studio.probe import probe
 from laotie.studio.render.formats import VideoFormat
 from laotie.studio.render.subtitles import write_ass, write_srt
-from laotie.studio.render.visuals import MOTION_MARGIN, check_visual, is_clip, prepare_still
+from laotie.studio.render.visuals import (
+    MOTION_MARGIN,
+    canvas_size,
+    check_visual,
+    is_clip,
+    needs_preparing,
+    prepare_still,
+)
 from laotie.studio.tts.base import Narration
 
 #: camera moves a still can get; "zoom-in" costs a scale per frame, the pans are free crops
@@ -130,8 +137,12 @@ def _shot_chain(
         )
         return inputs, chain
     inputs = ["-i", str(shot.source)]
+    width, height = canvas_size(video)
+    # scale and convert the single decoded still once; ``loop`` then repeats it in memory
     chain = (
-        f"[{index}:v]format=yuv420p,loop=loop={frames - 1}:size=1:start=0,"
+        f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=increase:flags=lanczos,"
+        f"crop={width}:{height},setsar=1,format=yuv420p,"
+        f"loop=loop={frames - 1}:size=1:start=0,trim=end_frame={frames},"
         f"setpts=N/{video.fps}/TB,{_motion_filter(motion, video, frames)},setsar=1[s{index}]"
     )
     return inputs, chain
@@ -223,7 +234,7 @@ def render(
     prepared: list[Shot] = []
     for index, shot in enumerate(comp.shots):
         source = check_visual(shot.source)
-        if not is_clip(source):
+        if needs_preparing(source):
             source = prepare_still(
                 source, comp.video, out=workdir / f"still_{index:03d}.png", margin=MOTION_MARGIN
             )

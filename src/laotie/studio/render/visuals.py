@@ -15,6 +15,8 @@ IMAGE_FORMATS = ("BMP", "GIF", "JPEG", "MPO", "PNG", "TIFF", "WEBP")
 CLIP_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
 #: how much larger than the frame a still is prepared, room for the slow pan/zoom
 MOTION_MARGIN = 0.08
+#: EXIF tag of the camera orientation (1 = upright)
+_ORIENTATION = 0x0112
 #: largest image accepted (pixels), against decompression bombs
 MAX_IMAGE_PIXELS = 80_000_000
 
@@ -53,10 +55,27 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
+def canvas_size(video: VideoFormat, *, margin: float = MOTION_MARGIN) -> tuple[int, int]:
+    """Even width and height of the frame enlarged by ``margin`` (room to pan or zoom)."""
+    return _even(video.width * (1 + margin)), _even(video.height * (1 + margin))
+
+
+def needs_preparing(path: Path) -> bool:
+    """True unless ffmpeg can scale the still itself: a single-frame PNG or an upright JPEG."""
+    if is_clip(path):
+        return False
+    with Image.open(path) as image:
+        if image.format == "PNG" and not getattr(image, "is_animated", False):
+            return False
+        if image.format == "JPEG":
+            return image.getexif().get(_ORIENTATION, 1) != 1
+    return True
+
+
 def prepare_still(source: Path, video: VideoFormat, *, out: Path, margin: float) -> Path:
     """Cover-fit ``source`` to the frame enlarged by ``margin`` and save it as a PNG."""
     check_visual(source)
-    width, height = _even(video.width * (1 + margin)), _even(video.height * (1 + margin))
+    width, height = canvas_size(video, margin=margin)
     try:
         with Image.open(source) as image:
             image.load()
