@@ -57,17 +57,31 @@ class EventIn(BaseModel):
 
     id: str = Field(pattern=_ID, description="client event id, unique per event")
     type: str = Field(description="event type from the vocabulary")
-    user_id: str = Field(pattern=_ID)
-    item_id: str | None = Field(default=None, pattern=_ID)
+    user_id: str = Field(pattern=_ID, description="external user id; new users are created")
+    item_id: str | None = Field(
+        default=None, pattern=_ID, description="external item id; the item must exist"
+    )
     ts_ms: int = Field(ge=MIN_TS_MS, le=MAX_TS_MS, description="when it happened, epoch ms UTC")
-    watch_ms: int | None = Field(default=None, ge=0, le=MAX_WATCH_MS)
-    duration_ms: int | None = Field(default=None, gt=0, le=MAX_DURATION_MS)
-    value: float | None = Field(default=None, allow_inf_nan=False)
-    amount_fen: int | None = Field(default=None, ge=0, le=MAX_AMOUNT_FEN)
-    ref: str | None = Field(default=None, max_length=128)
-    request_id: str | None = Field(default=None, max_length=64)
-    device_id: str | None = Field(default=None, max_length=128)
-    extra: dict[str, Any] | None = None
+    watch_ms: int | None = Field(
+        default=None, ge=0, le=MAX_WATCH_MS, description="time watched, ms (watch)"
+    )
+    duration_ms: int | None = Field(
+        default=None, gt=0, le=MAX_DURATION_MS, description="the item's length, ms (watch)"
+    )
+    value: float | None = Field(
+        default=None, allow_inf_nan=False, description="rating 0..10 (rate) or a type's number"
+    )
+    amount_fen: int | None = Field(
+        default=None, ge=0, le=MAX_AMOUNT_FEN, description="money in fen (purchase)"
+    )
+    ref: str | None = Field(
+        default=None, max_length=128, description="related id, e.g. the ad impression"
+    )
+    request_id: str | None = Field(
+        default=None, max_length=64, description="the feed request that showed the item"
+    )
+    device_id: str | None = Field(default=None, max_length=128, description="client device")
+    extra: dict[str, Any] | None = Field(default=None, description="free-form JSON object")
 
     @model_validator(mode="after")
     def _fits_vocabulary(self) -> EventIn:
