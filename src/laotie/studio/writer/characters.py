@@ -135,8 +135,41 @@ _STOP = {
     "因此",
     "此时",
 }
+_STOP |= {
+    "徒弟",
+    "师徒",
+    "妖魔",
+    "铁棒",
+    "云头",
+    "听得",
+    "商议",
+    "二人",
+    "一人",
+    "三人",
+    "弟子",
+    "兵器",
+    "模样",
+    "怪物",
+    "金箍棒",
+    "方才",
+    "毫毛",
+    "战兢兢",
+    "战战兢兢",
+    "不题",
+    "只听",
+}
 #: people named by their role; they may speak in scripts but are not bible characters
 GENERIC_ROLES = {
+    "姨妈",
+    "姐姐",
+    "妹妹",
+    "老太太",
+    "二爷",
+    "大爷",
+    "三爷",
+    "宝二爷",
+    "魔王",
+    "妖魔",
     "众人",
     "众僧",
     "众将",
@@ -205,9 +238,21 @@ GENERIC_ROLES = {
     "老儿",
 }
 #: a word ending in one of these is an action (前奏, 来报, 罗拜), not a speaker
-_VERB_END = "奏报拜闻言叫喊说问答请告禀排酒声口上下来去了着过得毕罢完见里内中外前后边时象相"
+_VERB_END = "奏报拜闻言叫喊说问答请告禀排酒声口上下来去了着过得毕罢完见里内中外前后边时象相出入众"
 _COURTESY = re.compile(r"姓(.)，?名(.{1,2})，字(..)")
 MIN_SPEECHES = 3
+#: a dictionary common noun must introduce at least this share of its mentions as speech
+MIN_NOUN_SPEECH_SHARE = 0.12
+#: common Chinese surnames: "孙行者"/"孙大圣" make 行者 and 大圣 one person
+_SURNAMES = set(
+    "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜谢邹喻柏水窦章云苏潘葛范彭"
+    "郎鲁韦昌马苗凤花方俞任袁柳鲍史唐费薛雷贺倪汤滕殷罗毕郝安常乐于傅齐康伍余顾孟黄穆萧尹姚邵"
+    "汪祁毛狄米贝明臧计伏成戴宋庞熊纪舒屈项祝董梁杜阮蓝闵季贾江童颜郭梅盛林钟徐邱骆高夏蔡田"
+    "胡凌霍虞万柯卢莫房解应宗丁宣邓单杭洪包左石崔吉龚程邢裴陆荣翁荀惠甄曲封储靳焦牧山谷车侯"
+    "伊宁仇甘武符刘景詹龙叶黎白蒲邰从鄂索咸赖卓蔺屠蒙池乔阳胥能苍双闻党翟谭贡劳姬申扶堵冉宰"
+    "雍桑桂濮牛寿边燕冀浦尚农温别庄晏柴瞿阎慕连茹习宦艾鱼容向古易廖庾终步都耿满弘匡国文寇广"
+    "禄东欧沃利蔚越夔隆师巩聂晁勾敖融冷訾辛阚那简饶空曾沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖"
+)
 
 
 @lru_cache(maxsize=1)
@@ -235,7 +280,14 @@ def speaker_token(clause: str) -> str | None:
     word = words[-1]
     while len(word) > 2 and word[-1] in _TRAILING:
         word = word[:-1]
-    if len(word) < 2 or len(word) > 4 or word in _STOP or word[0] in "向对与和同问叫":
+    if tags.get(word, "") in _NOT_NAME_TAGS:
+        return None
+    if (
+        len(word) < 2
+        or len(word) > 4
+        or word in _STOP
+        or word[0] in "向对与和同问叫一两"
+    ):
         return None
     if word[-1] in _VERB_END and word not in GENERIC_ROLES:
         return None
@@ -270,11 +322,27 @@ def _merge_aliases(counts: Counter[str], text: str) -> list[_Group]:
         for alias in (courtesy, surname + courtesy):
             if full in counts and alias in counts:
                 union(full, alias)
+    by_surname: dict[str, list[str]] = defaultdict(list)
+    for name in counts:
+        given = name[1:]
+        if (
+            len(given) >= 2
+            and name[0] in _SURNAMES
+            and given in counts
+            and given not in GENERIC_ROLES
+        ):
+            by_surname[name[0]].append(name)
+    for names in by_surname.values():
+        # 孙悟空, 孙行者, 孙大圣 all spoken of: one person under several given names
+        if len(names) >= 2:
+            for other in names[1:]:
+                union(names[0], other)
     for short in counts:
         longer = [n for n in counts if n != short and (n.endswith(short) or n == short + "儿")]
         if len(longer) == 1 and short not in GENERIC_ROLES:
             long_name = longer[0]
-            if long_name == short + "儿" or len(long_name) == len(short) + 1:
+            surname_prefix = len(long_name) == len(short) + 1 and long_name[0] in _SURNAMES
+            if long_name == short + "儿" or surname_prefix:
                 union(short, long_name)
     groups: dict[str, _Group] = {}
     for name in counts:
@@ -326,7 +394,15 @@ def extract_characters(
                 for b in present:
                     if a < b:
                         pairs[(a, b)] += 1
-    ranked = sorted(groups, key=lambda g: (-mentions[g.name], g.name))[:limit]
+    _, tags = _jieba()
+
+    def plausible(group: _Group) -> bool:
+        if tags.get(group.name) in ("n", "vn", "nz") and group.name not in GENERIC_ROLES:
+            return group.speeches >= MIN_NOUN_SPEECH_SHARE * max(1, mentions[group.name])
+        return True
+
+    kept_groups = [g for g in groups if plausible(g)]
+    ranked = sorted(kept_groups, key=lambda g: (-mentions[g.name], g.name))[:limit]
     kept = {g.name for g in ranked}
     related: dict[str, list[Relation]] = defaultdict(list)
     for (a, b), weight in pairs.most_common():

@@ -46,6 +46,8 @@ _ADDRESS = (
     "吩咐",
     "嘱",
 )
+#: a "narration" sentence in the first or second person is unquoted speech, not an action
+_FIRST_PERSON = re.compile(r"我|你|俺|吾|汝|老孙|咱|尔等|小的")
 _CLAUSE_BREAK = re.compile(r"[，、；：]")
 
 
@@ -117,6 +119,11 @@ def trim_speech(text: str) -> str | None:
         if not breaks or breaks[-1] < 8:
             return None
         kept = first[: breaks[-1] - 1] + "……"
+    kept = kept.lstrip("-—－·、，。；： ")
+    if kept.endswith(("；", "：", "，", "、")):
+        kept = kept[:-1] + "……"
+    if kept.count("“") > kept.count("”"):
+        kept += "”"
     return kept if len(kept) >= MIN_LINE_CHARS else None
 
 
@@ -124,7 +131,9 @@ def clean_action(sentence: str) -> str | None:
     """A stage direction from a narration sentence, or None if it is verse or narrator talk."""
     if _SKIP.search(sentence) or "“" in sentence or "”" in sentence:
         return None
-    text = _LEAD.sub("", sentence.strip()).strip("，、 ")
+    if _FIRST_PERSON.search(sentence):
+        return None
+    text = _LEAD.sub("", sentence.replace('"', "").strip()).strip("，、-—－ ")
     if not text or len(text) < 6 or len(text) > MAX_LINE_CHARS:
         return None
     if not text.endswith(("。", "！", "？", "……")):

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from laotie.studio.writer.characters import _jieba
+from laotie.studio.writer.characters import GENERIC_ROLES, _jieba
 from laotie.studio.writer.lines import Candidate, Cast, clean_action, score, trim_speech
 from laotie.studio.writer.model import (
     Chapter,
@@ -48,7 +48,9 @@ CLIMAX_TARGET_S = 120.0
 _PLACE_SUFFIX = re.compile(
     r"^[\u4e00-\u9fff]{1,4}(?:山|洞|宫|殿|寺|庄|城|府|营|寨|关|国|院|园|楼|堂|亭|村|店|州|县|岭|桥|阁|庙|观|厅|房|江|河|湖|海)$"
 )
-_NOT_PLACE_START = "这那此其本该一各每两三四五六七八九十上下前后左右东西南北里外中内"
+_NOT_PLACE_START = (
+    "这那此其本该一各每两三四五六七八九十上下前后左右东西南北里外中内过到往在离出进回高大深"
+)
 _INTERIOR = "宫殿寺府院楼堂阁庙观厅房店洞庄室"
 _NIGHT = (
     "夜",
@@ -185,17 +187,25 @@ def _to_line(c: Candidate) -> Line:
     )
 
 
-def _place(text: str, cast: Cast, fallback: str) -> str:
+def _place(text: str, cast: Cast, fallback: str, *, avoid: str) -> str:
+    """The scene's place: named places (3+ characters or dictionary ns) before 2-character ones."""
     jieba, tags = _jieba()
-    counts: Counter[str] = Counter()
+    named: Counter[str] = Counter()
+    common: Counter[str] = Counter()
     for word in jieba.cut(text):
-        if len(word) < 2 or word[0] in _NOT_PLACE_START or cast.names_in(word):
+        if len(word) < 2 or word[0] in _NOT_PLACE_START or word in GENERIC_ROLES:
             continue
-        if _PLACE_SUFFIX.match(word):
-            counts[word] += 3
-        elif tags.get(word) == "ns":
-            counts[word] += 1
-    return counts.most_common(1)[0][0] if counts else fallback
+        if word == avoid or cast.names_in(word):
+            continue
+        suffix = bool(_PLACE_SUFFIX.match(word))
+        if (suffix and len(word) >= 3) or tags.get(word) == "ns":
+            named[word] += 1
+        elif suffix:
+            common[word] += 1
+    for counts in (named, common):
+        if counts:
+            return counts.most_common(1)[0][0]
+    return fallback
 
 
 def _time_of_day(text: str) -> str:
@@ -307,11 +317,11 @@ def build_episode(
     closing_s = line_seconds(closing, kind="dialogue") if closing else 0.0
     windows = _choose_windows(cands, closing_s=closing_s, climax=climax)
     scenes: list[Scene] = []
-    place = novel.title
+    place = "外景"
     for number, window in enumerate(windows, start=1):
         first, last = window[0].paragraph, window[-1].paragraph
         text = "".join(p.text for p in segment.passages[first : last + 1])
-        place = _place(text, cast, place)
+        place = _place(text, cast, place, avoid=novel.title)
         interior = "内" if place[-1] in _INTERIOR else "外"
         lines = [_to_line(c) for c in window]
         scenes.append(
