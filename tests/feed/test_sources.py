@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
@@ -32,7 +33,7 @@ class SourceContract:
     """Shared checks: shapes, padding, order, validity, batch == single, save/load."""
 
     source_type: type[Source]
-    params: dict[str, object] = {}
+    params: ClassVar[dict[str, object]] = {}
 
     @pytest.fixture
     def fitted(self, training: TrainingSet, catalog: Catalog, clock: ManualClock) -> Source:
@@ -125,7 +126,7 @@ def _fit(source: Source, data: FeedData) -> tuple[Source, TrainingSet, Catalog]:
 
 class TestAls(SourceContract):
     source_type = AlsSource
-    params = {"factors": 8, "iterations": 5}
+    params: ClassVar[dict[str, object]] = {"factors": 8, "iterations": 5}
 
     def test_recommends_the_users_cluster(self) -> None:
         source, _, _ = _fit(AlsSource(factors=4, iterations=10), _two_cluster_world())
@@ -237,7 +238,7 @@ class TestContent(SourceContract):
     source_type = ContentSource
 
     def test_similar_text_for_a_user_with_few_positives(self) -> None:
-        source, training, catalog = _fit(ContentSource(), _two_cluster_world())
+        source, training, _ = _fit(ContentSource(), _two_cluster_world())
         training.state.recent[77] = [25]
         ids = source.recommend_one(77, 10)[0]
         assert (ids >= 0).any() and np.all(ids[ids >= 0] > 20)

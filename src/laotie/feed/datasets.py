@@ -225,13 +225,39 @@ READERS: dict[
 }
 
 
-def _events_reader(name: str) -> Callable[[Path], Iterator[pl.DataFrame]]:
+def _readers(
+    name: str,
+) -> tuple[Callable[[Path], Iterator[pl.DataFrame]], Callable[[Path], pl.DataFrame | None]]:
+    """The foundation importer's readers when it exists, else the ones here."""
     try:
         module = importlib.import_module(f"laotie.store.importers.{name}")
     except ImportError:
-        return READERS[name][0]
-    reader = getattr(module, "read_events", None)
-    return reader if callable(reader) else READERS[name][0]
+        return READERS[name]
+    events = getattr(module, "read_events", None)
+    items = getattr(module, "read_items", None)
+    if not callable(events) or not callable(items):
+        return READERS[name]
+
+    def read_items(directory: Path) -> pl.DataFrame | None:
+        frames = list(items(directory))
+        if not frames:
+            return None
+        frame = pl.concat(frames).unique("item", keep="first")
+        creator = frame["creator"].fill_null("")
+        codes = {c: k + 1 for k, c in enumerate(creator.unique().sort().to_list()) if c}
+        if len(codes) < 2:  # one placeholder creator for everything says nothing about authors
+            codes = {}
+        return (
+            frame.drop("tags", "creator_name", strict=False)
+            .with_columns(
+                creator.replace_strict(codes, default=None, return_dtype=pl.Int64).alias(
+                    "creator_id"
+                )
+            )
+            .drop("creator")
+        )
+
+    return events, read_items
 
 
 def read_dataset(name: str, directory: Path) -> FeedData:
@@ -242,9 +268,10 @@ def read_dataset(name: str, directory: Path) -> FeedData:
         )
     if not directory.is_dir():
         raise NotFound(f"dataset directory {directory} does not exist", field="dataset")
-    events = pl.concat([_contract(f) for f in _events_reader(name)(directory)])
+    read_events, read_items = _readers(name)
+    events = pl.concat([_contract(f) for f in read_events(directory)])
     events = events.filter(pl.col("user").is_not_null() & pl.col("item").is_not_null())
-    meta = READERS[name][1](directory)
+    meta = read_items(directory)
     items = pl.DataFrame({"item": events["item"].unique().sort()})
     if meta is not None:
         items = items.join(meta.unique("item"), on="item", how="left")

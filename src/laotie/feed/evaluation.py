@@ -110,6 +110,10 @@ def evaluate(
     started = time.perf_counter()
     train_events, test_events = split(data, protocol=protocol, test_share=test_share, seed=seed)
     now = int(train_events["ts_ms"].max() or 0) + 1
+    span_days = (now - int(train_events["ts_ms"].min() or 0)) // 86_400_000 + 1
+    if span_days > config.training.window_days:  # evaluation trains on the whole training part
+        training = config.training.model_copy(update={"window_days": int(span_days)})
+        config = config.model_copy(update={"training": training})
     bundle, report = train(
         FeedData(items=data.items, events=train_events, follows=data.follows, now_ms=now),
         config,
