@@ -84,7 +84,7 @@ def simulate_regret(
         lost[:] = best - rates[arms]
     elif policy == "thompson":
         sampler = ThompsonSampler(
-            rates.size, prior_mean=float(rates.mean()), random_state=rng.integers(1 << 31)
+            rates.size, prior_mean=float(rates.mean()), random_state=int(rng.integers(1 << 31))
         )
         clicks = rng.random(rounds)
         for t in range(rounds):

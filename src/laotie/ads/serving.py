@@ -254,7 +254,7 @@ class Server:
                 sampler = ThompsonSampler(
                     max(1, len(campaign.creatives)),
                     prior_mean=float(self.pctr[0][j]),
-                    random_state=self._rng.integers(1 << 31),
+                    random_state=int(self._rng.integers(1 << 31)),
                 )
                 for arm, creative in enumerate(campaign.creatives):
                     imps, clicks = creative_counts.get(creative.pk, (0, 0))
@@ -262,8 +262,8 @@ class Server:
                 self.samplers.append(sampler)
             if frequency is not None:
                 self._frequency = defaultdict(dict)
-                for (user, campaign), n in frequency.items():
-                    self._frequency[user][campaign] = n
+                for (user, campaign_pk), n in frequency.items():
+                    self._frequency[user][campaign_pk] = n
             self._minute = None
 
     def _precompute(self) -> None:

@@ -21,6 +21,7 @@ from laotie.ads import (
 )
 from laotie.cli._common import console, emit_json, services
 from laotie.core.errors import InvalidInput
+from laotie.core.kinds import ItemKind
 from laotie.core.money import format_fen, yuan_to_fen
 
 app = typer.Typer(help="Ads: advertisers, campaigns, creatives, reports (money in fen / yuan).")
@@ -103,7 +104,7 @@ def create_campaign(
     budget_fen: Annotated[int, typer.Option(help="daily budget in fen")],
     name: Annotated[str, typer.Option(help="display name (default: the id)")] = "",
     category: Annotated[list[str], typer.Option(help="interest category path (repeat)")] = [],  # noqa: B006
-    kind: Annotated[list[str], typer.Option(help="item kind around the ad (repeat)")] = [],  # noqa: B006
+    kind: Annotated[list[ItemKind], typer.Option(help="item kind around the ad (repeat)")] = [],  # noqa: B006
     segment: Annotated[list[str], typer.Option(help="user segment (repeat)")] = [],  # noqa: B006
     region: Annotated[list[str], typer.Option(help="user region (repeat)")] = [],  # noqa: B006
     hour: Annotated[list[int], typer.Option(help="local hour 0-23 to serve in (repeat)")] = [],  # noqa: B006
@@ -179,13 +180,15 @@ def add_creative(
     rows = services().ads.add_creatives(
         campaign_id,
         [
-            CreativeCreate(
-                id=creative_id,
-                title=title,
-                landing_url=landing,
-                assets=_pairs(asset, field="asset"),
-                aigc=aigc,
-                aigc_labels=_pairs(label, field="label"),
+            CreativeCreate.model_validate(
+                {
+                    "id": creative_id,
+                    "title": title,
+                    "landing_url": landing,
+                    "assets": _pairs(asset, field="asset"),
+                    "aigc": aigc,
+                    "aigc_labels": _pairs(label, field="label"),
+                }
             )
         ],
     )
@@ -207,13 +210,15 @@ def programmatic(
     --prefix p --title 新品 --title 特价 --cover a.png --template t1 --landing https://e.com"""
     rows = services().ads.add_programmatic(
         campaign_id,
-        ProgrammaticCreate(
-            id_prefix=prefix,
-            titles=title,
-            covers=cover,
-            templates=template,
-            landing_url=landing,
-            aigc=aigc,
+        ProgrammaticCreate.model_validate(
+            {
+                "id_prefix": prefix,
+                "titles": title,
+                "covers": cover,
+                "templates": template,
+                "landing_url": landing,
+                "aigc": aigc,
+            }
         ),
     )
     _show(rows, ["id", "title", "assets"], as_json=as_json)

@@ -173,7 +173,7 @@ def charge(
         .values(balance_fen=AdAdvertiser.balance_fen - amount_fen)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:
+    if getattr(moved, "rowcount", 0) != 1:
         return None
     return _journal(
         session,
@@ -218,7 +218,7 @@ def charged_by_day(
     if advertiser_id is not None:
         query = query.where(AdJournal.advertiser_id == advertiser_id)
     rows = session.execute(query.group_by(AdJournal.day, AdJournal.campaign_id))
-    return {(day, campaign): int(total) for day, campaign, total in rows}
+    return {(day, campaign or 0): int(total) for day, campaign, total in rows}
 
 
 # --- campaigns and creatives -----------------------------------------------------------------
