@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 AD_EVENT_KINDS = {"ad_impression": "impression", "ad_click": "click", "ad_conversion": "conversion"}
 #: how far over its daily budget a campaign may be billed, as a fraction of the budget
 OVERSPEND_TOLERANCE = 0.01
+_SPENT_CACHE = 100_000
 
 
 @dataclass
@@ -50,6 +51,10 @@ class Charger:
         self.server = server
         self.timezone = timezone
         self._lock = threading.Lock()
+        # fen billed per (campaign, local day): read from the database once, then kept here,
+        # since this charger is the only writer of charges in the process
+        self._spent: dict[tuple[int, str], int] = {}
+        self._pending: dict[tuple[int, str], int] = {}
 
     def handle(self, events: Sequence[Any]) -> ChargeSummary:
         """Record the ad events among ``events`` (objects with type, ref, ts_ms, user_id,
@@ -60,9 +65,17 @@ class Charger:
             return summary
         feedback: list[tuple[int, int, int]] = []
         with self._lock:
-            with self.db.session() as session:
-                for event in ad_events:
-                    self._one(session, event, summary, feedback)
+            self._pending = {}
+            if len(self._spent) > _SPENT_CACHE:
+                self._spent.clear()
+            try:
+                with self.db.session() as session:
+                    for event in ad_events:
+                        self._one(session, event, summary, feedback)
+            except BaseException:
+                for key in self._pending:  # rolled back: read the truth again next time
+                    self._spent.pop(key, None)
+                raise
             for campaign_pk, advertiser_pk, amount in summary.charges:
                 self.server.record_charge(
                     campaign_pk=campaign_pk, advertiser_pk=advertiser_pk, amount_fen=amount
@@ -176,7 +189,10 @@ class Charger:
             return 0, None, None
         campaign = repo.campaign_by_pk(session, campaign_id=placement.campaign_pk)
         ceiling = campaign.daily_budget_fen + int(campaign.daily_budget_fen * OVERSPEND_TOLERANCE)
-        if repo.spent_on_day(session, campaign_id=campaign.id, day=day) + due > ceiling:
+        key = (campaign.id, day)
+        if key not in self._spent:
+            self._spent[key] = repo.spent_on_day(session, campaign_id=campaign.id, day=day)
+        if self._spent[key] + due > ceiling:
             return 0, "over_budget", None
         journal = repo.charge(
             session,
@@ -190,4 +206,6 @@ class Charger:
         )
         if journal is None:
             return 0, "insufficient_balance", None
+        self._spent[key] += due
+        self._pending[key] = self._pending.get(key, 0) + due
         return due, None, journal.id
