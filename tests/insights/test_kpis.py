@@ -201,3 +201,10 @@ def test_docs_carry_the_generated_definitions() -> None:
     assert kpis.kpi_reference_markdown() in text, "regenerate the KPI reference in docs/kpis.md"
     for definition in PRODUCTIVITY_DEFINITIONS.values():
         assert definition in text
+
+
+def test_range_limits_kind_mix_and_cohorts_but_not_who_is_new(events, items) -> None:
+    mix = kind_mix(events, items, by="week", first_day=D2, last_day=D2)
+    assert mix["impressions"].sum() == 2  # day-1 impressions are outside the range
+    cohorts = cohort_retention(events, max_offset_days=0, first_day=D2, last_day=D2)
+    assert cohorts.rows() == [(D2, 1, 1.0)]  # only user 3 is new on day 2

@@ -784,14 +784,18 @@ def kind_mix(
     *,
     tz: str = DEFAULT_TIMEZONE,
     by: Period = "day",
+    first_day: date | None = None,
+    last_day: date | None = None,
 ) -> pl.DataFrame:
     """Consumption mix by item kind per period: impressions, plays, watch_ms and each one's
     share of the period's total (columns period, kind, impressions, plays, watch_ms,
-    impression_share, watch_share). Events on unknown items have kind ``unknown``."""
+    impression_share, watch_share), counting events of days in [first_day, last_day] when
+    given. Events on unknown items have kind ``unknown``."""
     enriched = (
         prepare_events(events, items, tz=tz)
         .frame.lazy()
         .filter(pl.col("type").is_in(("impression", "play", "watch")))
+        .filter(_day_filter(first_day, last_day))
         .with_columns(period_start(pl.col("day"), by).alias("period"))
     )
     mix = enriched.group_by("period", "kind").agg(
@@ -812,12 +816,27 @@ def kind_mix(
     )
 
 
+def _day_filter(first_day: date | None, last_day: date | None, column: str = "day") -> pl.Expr:
+    condition = pl.lit(True)
+    if first_day is not None:
+        condition &= pl.col(column) >= first_day
+    if last_day is not None:
+        condition &= pl.col(column) <= last_day
+    return condition
+
+
 def cohort_retention(
-    events: EventsLike, *, tz: str = DEFAULT_TIMEZONE, max_offset_days: int = 7
+    events: EventsLike,
+    *,
+    tz: str = DEFAULT_TIMEZONE,
+    max_offset_days: int = 7,
+    first_day: date | None = None,
+    last_day: date | None = None,
 ) -> pl.DataFrame:
     """Cohort retention table: users by first active day in the data (``cohort``), its
     ``size``, and ``d0``..``dN`` = share of the cohort active N local days later (null when
-    that day is beyond the data)."""
+    that day is beyond the data). Only cohorts in [first_day, last_day] are listed; earlier
+    data still decides who is new."""
     if max_offset_days < 0:
         raise InvalidInput("max_offset_days must be >= 0", field="max_offset_days", limit=0)
     user_days = active_user_days(events, tz=tz)
@@ -831,7 +850,11 @@ def cohort_retention(
     joined = user_days.join(firsts, on="user_id").with_columns(
         (pl.col("day") - pl.col("cohort")).dt.total_days().alias("offset")
     )
-    sizes = firsts.group_by("cohort").agg(pl.len().alias("size"))
+    sizes = (
+        firsts.group_by("cohort")
+        .agg(pl.len().alias("size"))
+        .filter(_day_filter(first_day, last_day, "cohort"))
+    )
     active = (
         joined.filter(pl.col("offset") <= max_offset_days)
         .group_by("cohort", "offset")

@@ -86,10 +86,9 @@ def build_report(
         last_day=last_day,
         ad_spend=ad_spend,
     )
-    mix = kind_mix(prepared, items, tz=tz, by=by).filter(
-        pl.col("period").is_in(table["period"].implode())
-    )
-    cohorts = cohort_retention(prepared, tz=tz, max_offset_days=max_offset_days)
+    span = {"first_day": first_day, "last_day": last_day}
+    mix = kind_mix(prepared, items, tz=tz, by=by, **span)
+    cohorts = cohort_retention(prepared, tz=tz, max_offset_days=max_offset_days, **span)
     return KpiReport(
         table=table,
         mix=mix,
