@@ -170,6 +170,7 @@ class Simulation:
         self.totals = UserTotals.zeros(self.population.n_users)
         self._pending: list[dict[str, Any]] = []
         self._pending_users: set[int] = set()
+        self._horizon_ms = self.start_ms + config.run.days * MS_PER_DAY
         self._policy_factory = policy_factory
         self.policy: Policy | None = None
         self.catalog_writer: Callable[[World, int, SimView], None] | None = None
@@ -318,8 +319,13 @@ class Simulation:
             event.update({k2: v for k2, v in fields.items() if v is not None})
             events.append(event)
 
-        def record(outcome: PageOutcome, request_id: str | None, logged: bool) -> None:
+        def record(outcome: PageOutcome, request_id: str | None, logged: bool) -> PageOutcome:
             nonlocal ts, satisfaction, impressions
+            # the run ends at its last midnight: the user stops at whatever they reach then
+            ends = ts + np.cumsum(outcome.watch_ms + GAP_MS)
+            reached = int(np.searchsorted(ends, self._horizon_ms))
+            if reached < outcome.seen:
+                outcome = _truncate(outcome, reached)
             durations = world.duration_ms[outcome.items]
             plays = outcome.valid_play(durations)
             longs = outcome.long_view(durations)
@@ -364,6 +370,7 @@ class Simulation:
             t.watch_ms[user] += int(outcome.watch_ms.sum())
             satisfaction += float(outcome.satisfaction.sum())
             impressions += n
+            return outcome
 
         def binge(outcome: PageOutcome) -> bool:
             """Open next episodes/chapters after completions; False if the user left."""
@@ -378,8 +385,8 @@ class Simulation:
                         behaviour, pop, world, user=user, items=np.array([nxt]),
                         seen_before=seen, rng=rng,
                     )  # fmt: skip
-                    record(single, None, False)
-                    if single.left or not single.completed[0]:
+                    single = record(single, None, False)
+                    if single.left or single.seen == 0 or not single.completed[0]:
                         return not single.left
                     item = nxt
                     chance *= behaviour.continue_decay
@@ -387,6 +394,8 @@ class Simulation:
 
         self.totals.sessions[user] += 1
         for page in range(cfg.run.max_pages):
+            if ts >= self._horizon_ms:
+                break
             self.services.clock.set(max(self.services.clock.now_ms(), ts))
             served: Served = self.policy.serve(user, n=cfg.run.page_size, page=page, now_ms=ts)
             summary.requests += 1
@@ -401,7 +410,7 @@ class Simulation:
             ad_exit = self._ads(served, outcome, user, rng, summary, emit, ts)
             if ad_exit is not None:
                 outcome = _truncate(outcome, min(ad_exit, outcome.seen))
-            record(outcome, served.request_id, served.impressions_logged)
+            outcome = record(outcome, served.request_id, served.impressions_logged)
             seen += outcome.seen
             left = ad_exit is not None or outcome.left
             if left or not binge(outcome):
@@ -442,6 +451,8 @@ class Simulation:
                 self.config.behaviour, sensitivity=sens, aigc=ad.aigc, rng=rng
             )
             at = ts + ad.position * 10_000
+            if at >= self._horizon_ms:
+                continue
             emit("ad_impression", None, at, ref=ad.impression_id, request_id=served.request_id)
             summary.ad_impressions += 1
             if click:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from laotie.core.catalog import ContainerCreate, CreatorCreate, ItemCreate
-from laotie.core.clock import MS_PER_DAY, MS_PER_HOUR
+from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
 from laotie.core.errors import InvalidInput
 from laotie.core.kinds import AigcStatus, ItemKind
 from laotie.sim import titles
@@ -347,7 +347,9 @@ def generate_world(
     ]
     publish = np.asarray(cols["publish_day"], dtype=np.int64)
     offset = rng.integers(0, BACK_CATALOG_DAYS * MS_PER_DAY, n_items)
-    hour = rng.integers(6 * MS_PER_HOUR, 8 * MS_PER_HOUR, n_items)
+    # uploads during the run enter the catalog at the start of their day (the runner inserts
+    # them then), a few seconds apart
+    hour = rng.integers(0, MS_PER_MINUTE, n_items)
     created = np.where(
         publish == 0, start_ms - MS_PER_DAY - offset, start_ms + publish * MS_PER_DAY + hour
     )
