@@ -208,3 +208,19 @@ def test_range_limits_kind_mix_and_cohorts_but_not_who_is_new(events, items) -> 
     assert mix["impressions"].sum() == 2  # day-1 impressions are outside the range
     cohorts = cohort_retention(events, max_offset_days=0, first_day=D2, last_day=D2)
     assert cohorts.rows() == [(D2, 1, 1.0)]  # only user 3 is new on day 2
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "America/New_York", "Europe/London", "UTC"])
+def test_local_day_matches_a_time_zone_conversion_across_dst(tz) -> None:
+    from laotie.insights.kpis import with_local_day
+
+    start = 1_772_000_000_000  # 2026-02-25, before the March DST changes
+    ts = pl.DataFrame({"ts_ms": list(range(start, start + 40 * 86_400_000, 3_600_000 + 7))})
+    ours = with_local_day(ts, tz=tz).collect()["day"]
+    expected = ts.select(
+        pl.from_epoch("ts_ms", time_unit="ms")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(tz)
+        .dt.date()
+    ).to_series()
+    assert ours.to_list() == expected.to_list()
