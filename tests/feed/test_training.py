@@ -1,0 +1,91 @@
+"""Training internals: D2Q targets, ranker save/load, bundle checksums, public surface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import laotie.feed
+from laotie.core.errors import ArtefactError
+from laotie.feed.bundle import Bundle, load_bundle, save_bundle
+from laotie.feed.config import FeedConfig
+from laotie.feed.fusion import fuse
+from laotie.feed.ranker import Ranker, duration_buckets, watch_quantiles
+
+
+def test_public_surface_is_sorted_and_complete() -> None:
+    names = laotie.feed.__all__
+    assert names == sorted(names)
+    assert all(hasattr(laotie.feed, name) for name in names)
+
+
+def test_d2q_target_is_a_within_bucket_quantile() -> None:
+    durations = np.array([10_000] * 4 + [100_000] * 4)
+    watch = np.array([1_000, 2_000, 3_000, 4_000, 10_000, 20_000, 30_000, 40_000])
+    edges = duration_buckets(durations, buckets=2)
+    target, table = watch_quantiles(watch, durations, edges)
+    # the same rank inside each bucket gets the same target, whatever the duration
+    np.testing.assert_allclose(target[:4], target[4:])
+    assert np.all(np.diff(target[:4]) > 0)
+    ranker = Ranker()
+    ranker.edges_, ranker.watch_table_ = edges, table
+    back = ranker.expected_watch_ms(np.array([0.0, 1.0]), np.array([10_000, 100_000]))
+    assert back[0] == pytest.approx(1_000) and back[1] == pytest.approx(40_000)
+
+
+def test_ranker_save_load_predicts_the_same(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    features = rng.random((600, 25)).astype(np.float32)
+    labels = {
+        k: (features[:, 0] + rng.random(600) > 1.0) for k in ("play", "long_view", "like", "hate")
+    }
+    labels["follow"] = np.zeros(600, bool)
+    ranker = Ranker(n_estimators=10).fit(
+        features, labels, watch_ms=rng.random(600) * 1e4, durations=np.full(600, 20_000)
+    )
+    assert "follow" in ranker.constants_ and "play" in ranker.models_
+    ranker.save(tmp_path / "r.npz")
+    loaded = Ranker.load(tmp_path / "r.npz")
+    for name, values in ranker.predict(features[:50]).items():
+        np.testing.assert_allclose(values, loaded.predict(features[:50])[name], rtol=1e-6)
+
+
+def test_fusion_is_monotone_in_each_objective() -> None:
+    config = FeedConfig().fusion
+    base = {
+        k: np.array([0.2, 0.2])
+        for k in ("play", "long_view", "like", "follow", "hate", "watch_quantile")
+    }
+    for objective in base:
+        higher = {**base, objective: np.array([0.2, 0.4])}
+        scores = fuse(higher, config)
+        assert (scores[1] > scores[0]) == (objective != "hate")
+
+
+def test_bundle_checksums_and_current(trained: Bundle, tmp_path: Path) -> None:
+    path = save_bundle(trained, tmp_path)
+    assert (tmp_path / "CURRENT").read_text() == "vtest"
+    loaded = load_bundle(path)
+    assert loaded.manifest["window"]["end_ms"] > loaded.manifest["window"]["start_ms"]
+    assert set(loaded.sources) == set(trained.sources)
+    with pytest.raises(ArtefactError):
+        save_bundle(trained, tmp_path)  # versions are immutable
+    (path / "sources" / "als.npz").write_bytes(b"junk")
+    with pytest.raises(ArtefactError):
+        load_bundle(path)
+
+
+def test_training_is_deterministic(world: laotie.feed.FeedData) -> None:
+    from laotie.feed.training import train
+
+    config = FeedConfig(ranker={"n_estimators": 10})
+    first, _ = train(world, config, version="a")
+    second, _ = train(world, config, version="b")
+    features = np.random.default_rng(1).random((20, 25)).astype(np.float32)
+    for name, values in first.ranker.predict(features).items():
+        np.testing.assert_array_equal(values, second.ranker.predict(features)[name])
+    np.testing.assert_array_equal(
+        first.sources["als"].item_factors_, second.sources["als"].item_factors_
+    )
