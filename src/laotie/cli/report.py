@@ -100,7 +100,7 @@ def kpi(
         first_day=_day(first, "from"), last_day=_day(last, "to"), by=by.value
     )
     table = report.table
-    span = f"{table['period'].min()}_{table['period'].max()}"
+    span = f"{table['period'].min()!s}_{table['period'].max()!s}"
     if output_format is Format.TABLE:
         view = Table(title=f"KPIs by {by.value} ({report.tz})")
         view.add_column("period", no_wrap=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
 import typer
@@ -78,7 +78,9 @@ def worker(
             "next due (local)",
         )
         for r in rows:
-            r["next_due"] = to_datetime(int(r["next_due_ms"]), zone).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+            r["next_due"] = to_datetime(cast(int, r["next_due_ms"]), zone).strftime(
+                "%Y-%m-%d %H:%M"
+            )
             view.add_row(
                 *(
                     str(r[k])
@@ -99,8 +101,8 @@ def worker(
         if as_json:
             emit_json([r.__dict__ for r in results])
             return
-        for r in results:
-            console.print(f"{r.name}: {r.status} — {r.summary}")
+        for result in results:
+            console.print(f"{result.name}: {result.status} — {result.summary}")
         if not results:
             console.print("nothing due")
         return

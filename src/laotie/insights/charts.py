@@ -165,11 +165,11 @@ def _bars(chart: Chart, layout: _Layout) -> list[tuple[float, float, float, floa
         else:
             each = width / len(names)
             for s, name in enumerate(names):
-                v = chart.series[name][i]
-                if v is None:
+                value = chart.series[name][i]
+                if value is None:
                     continue
                 x0 = cx - width / 2 + s * each
-                rects.append((x0, layout.y(v), x0 + each, layout.y(0), _c(chart, s)))
+                rects.append((x0, layout.y(value), x0 + each, layout.y(0), _c(chart, s)))
     return rects
 
 
@@ -214,15 +214,15 @@ def render_png(chart: Chart, path: Path | str, *, scale: int = 2) -> Path:
         if i % stride == 0:
             text((layout.x_center(i, n), layout.bottom + 8), label, 12, AXIS, "ma")
     if chart.y_label:
-        label = Image.new("RGBA", ((layout.bottom - layout.top) * s, 24 * s), (255, 255, 255, 0))
-        ImageDraw.Draw(label).text(
-            (label.width / 2, label.height / 2),
+        y_title = Image.new("RGBA", ((layout.bottom - layout.top) * s, 24 * s), (255, 255, 255, 0))
+        ImageDraw.Draw(y_title).text(
+            (y_title.width / 2, y_title.height / 2),
             chart.y_label,
             font=_font(13 * s),
             fill=AXIS,
             anchor="mm",
         )
-        rotated = label.rotate(90, expand=True)
+        rotated = y_title.rotate(90, expand=True)
         image.paste(rotated, (14 * s, layout.top * s), rotated)
 
     if chart.kind == "line":

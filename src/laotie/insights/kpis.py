@@ -581,14 +581,20 @@ def creator_exposure_gini(exposures: pl.LazyFrame, eligible: pl.DataFrame) -> pl
     )
 
 
+def _day_value(value: object) -> date:
+    if not isinstance(value, date):
+        raise InvalidInput("expected a day", field="day")
+    return value
+
+
 def _resolve_range(
     user_days: pl.DataFrame, first: date | None, last: date | None
 ) -> tuple[date, date]:
     if first is None or last is None:
         if user_days.is_empty():
             raise InvalidInput("no events in range and no --from/--to given", field="events")
-        first = first or user_days["day"].min()
-        last = last or user_days["day"].max()
+        first = first or _day_value(user_days["day"].min())
+        last = last or _day_value(user_days["day"].max())
     if last < first:
         raise InvalidInput("the last day is before the first", field="to", limit=str(first))
     return first, last
@@ -617,7 +623,7 @@ def kpi_table(
     prepared = prepare_events(events, items, tz=tz)
     user_days = prepared.user_days
     first, last = _resolve_range(user_days, first_day, last_day)
-    last_data_day = user_days["day"].max() if not user_days.is_empty() else last
+    last_data_day = _day_value(user_days["day"].max()) if not user_days.is_empty() else last
 
     enriched = (
         prepared.frame.lazy()

@@ -111,8 +111,9 @@ def retention_curve(cohorts: pl.DataFrame) -> list[float | None]:
     curve: list[float | None] = []
     for column in [c for c in cohorts.columns if c.startswith("d") and c[1:].isdigit()]:
         seen = cohorts.filter(pl.col(column).is_not_null())
-        size = seen["size"].sum() if seen.height else 0
-        curve.append(float((seen[column] * seen["size"]).sum() / size) if size else None)
+        size = float(seen["size"].sum()) if seen.height else 0.0
+        weighted = float((seen[column] * seen["size"]).sum()) if seen.height else 0.0
+        curve.append(weighted / size if size else None)
     return curve
 
 
@@ -325,7 +326,7 @@ def render_html(report: KpiReport, *, generated_at_ms: int | None = None) -> str
     """The whole report as one self-contained HTML page (inline CSS and SVG only)."""
     table = report.table
     periods = table["period"]
-    span = f"{periods.min()} — {periods.max()}" if table.height else "no data"
+    span = f"{periods.min()!s} — {periods.max()!s}" if table.height else "no data"
     stamp = (
         datetime.fromtimestamp(generated_at_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
         if generated_at_ms is not None
