@@ -456,3 +456,65 @@ def test_training_from_ad_events_reports_calibration_and_is_used(ads, services, 
     position = {c.external_id: j for j, c in enumerate(ads.server.index.campaigns)}
     # the learned model ranks the food campaign, shown to food lovers, far above the other
     assert ads.server.pctr[1][position["food"]] > 2 * ads.server.pctr[0][position["any"]]
+
+
+def test_programmatic_traffic_converges_to_the_best_variant(ads, services, clock):
+    import numpy as np
+
+    ads.create_campaign(
+        CampaignCreate(
+            id="prog",
+            advertiser_id="adv",
+            name="p",
+            objective="clicks",
+            bid_fen=50,
+            daily_budget_fen=90_000,
+            frequency_cap=1000,
+        )
+    )
+    made = ads.add_programmatic(
+        "prog",
+        ProgrammaticCreate(
+            id_prefix="v",
+            titles=["a", "b"],
+            covers=["1.png", "2.png"],
+            templates=["t"],
+            landing_url="https://e.com/p",
+        ),
+    )
+    rates = {c.id: 0.02 for c in made} | {made[3].id: 0.4}
+    rng = np.random.default_rng(1)
+    shown = []
+    for round_ in range(8):
+        batch = []
+        for u in range(60):
+            for p in _fill(ads, clock, user=round_ * 100 + u, region=None, segment=None):
+                if p.campaign_id != "prog":
+                    continue
+                shown.append(p.creative_id)
+                batch.append(
+                    {
+                        "id": f"i{p.impression_id}",
+                        "type": "ad_impression",
+                        "user_id": "u1",
+                        "ts_ms": clock.now_ms(),
+                        "ref": p.impression_id,
+                    }
+                )
+                if rng.random() < rates[p.creative_id]:
+                    batch.append(
+                        {
+                            "id": f"c{p.impression_id}",
+                            "type": "ad_click",
+                            "user_id": "u1",
+                            "ts_ms": clock.now_ms(),
+                            "ref": p.impression_id,
+                        }
+                    )
+        services.events.ingest(batch)  # charging feeds each variant's posterior
+        clock.advance(60_000)
+    late = shown[len(shown) // 2 :]
+    assert late.count(made[3].id) / len(late) > 0.6
+    allocation = ads.creative_allocation("prog")
+    best = max(allocation["variants"], key=lambda v: v["posterior_mean"])
+    assert best["creative_id"] == made[3].id
