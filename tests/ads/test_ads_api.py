@@ -162,6 +162,8 @@ def test_serve_click_report_and_reconcile_over_http(
     share = client.get("/v1/ads/reports/aigc-share", headers=mine).json()
     assert share[0]["aigc_share"] == 1.0
     assert client.get("/v1/ads/reconcile", headers=admin_headers).json()["ok"] is True
+    settled = client.post("/v1/ads/settle?since_ms=0", headers=admin_headers).json()
+    assert settled["recorded"] == 0 and settled["duplicate"] == 16  # already charged once
     kpis = client.get("/v1/ads/kpis", headers=admin_headers).json()
     assert kpis["clicks"] == 8
     alloc = client.get("/v1/ads/campaigns/c1/allocation", headers=mine).json()

@@ -121,3 +121,4 @@ def test_ads_cli_end_to_end(tmp_path, monkeypatch):
     trained = json.loads(_run(home, "train").output)
     assert trained["pctr"]["trained"] is False  # no events yet: says so instead of guessing
     assert _run(home, "allocation", "c1").exit_code == 0
+    assert json.loads(_run(home, "settle", "--since-hours", "1").output)["recorded"] == 0

@@ -518,3 +518,30 @@ def test_programmatic_traffic_converges_to_the_best_variant(ads, services, clock
     allocation = ads.creative_allocation("prog")
     best = max(allocation["variants"], key=lambda v: v["posterior_mean"])
     assert best["creative_id"] == made[3].id
+
+
+def test_settle_charges_logged_events_a_hook_missed_and_is_idempotent(ads, services, clock):
+    from laotie.store.eventlog import EventLog
+
+    _campaign(ads)
+    placements = [p for u in range(6) for p in _fill(ads, clock, user=u, region=None, segment=None)]
+    bare = EventLog(services.db, clock=clock)  # no subscribers: as if the hook had failed
+    bare.ingest(
+        [
+            {
+                "id": f"{k}-{p.impression_id}",
+                "type": k,
+                "user_id": "u1",
+                "ts_ms": clock.now_ms(),
+                "ref": p.impression_id,
+            }
+            for p in placements
+            for k in ("ad_impression", "ad_click")
+        ]
+    )
+    assert ads.report(group_by=()) == []
+    first = ads.settle(since_ms=clock.now_ms() - 60_000)
+    assert first.recorded == 12 and first.charged_fen == sum(p.price_fen for p in placements)
+    again = ads.settle(since_ms=0)
+    assert again.recorded == 0 and again.duplicate == 12 and again.charged_fen == 0
+    assert ads.reconcile()["ok"]

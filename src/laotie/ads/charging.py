@@ -31,6 +31,17 @@ OVERSPEND_TOLERANCE = 0.01
 _SPENT_CACHE = 100_000
 
 
+@dataclass(frozen=True)
+class AdEvent:
+    """The fields of a logged event that charging reads."""
+
+    client_event_id: str
+    type: str
+    ref: str | None
+    ts_ms: int
+    user_id: int
+
+
 @dataclass
 class ChargeSummary:
     """What a batch of ad events did."""
@@ -41,6 +52,15 @@ class ChargeSummary:
     charged_fen: int = 0
     free: int = 0
     charges: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def add(self, other: ChargeSummary) -> None:
+        """Fold another batch's counts into this one."""
+        self.recorded += other.recorded
+        self.duplicate += other.duplicate
+        self.unmatched += other.unmatched
+        self.charged_fen += other.charged_fen
+        self.free += other.free
+        self.charges += other.charges
 
 
 class Charger:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from laotie.ads import reports
-from laotie.ads.charging import Charger, ChargeSummary
+from laotie.ads.charging import AD_EVENT_KINDS, AdEvent, Charger, ChargeSummary
 from laotie.ads.prediction import PriorModel, ResponseModel, calibration_report
 from laotie.ads.schemas import (
     AdvertiserCreate,
@@ -38,6 +38,7 @@ from laotie.ads.serving import CampaignSpec, CreativeSpec, Server, ServingIndex
 from laotie.core.clock import Clock, SystemClock, day_label
 from laotie.core.contracts import AdPlacement, AdRequest
 from laotie.core.errors import InvalidInput, NotFound, PermissionDenied
+from laotie.core.events import EVENT_CODES
 from laotie.core.settings import Settings
 from laotie.store.db import Database
 from laotie.store.repos import ads as repo
@@ -106,6 +107,22 @@ class AdsService:
     def on_events(self, events: Sequence[Any]) -> ChargeSummary:
         """Record and charge the ad events in a committed batch."""
         return self.charger.handle(events)
+
+    def settle(self, *, since_ms: int, batch: int = 5_000) -> ChargeSummary:
+        """Charge ad events in the hot log at or after ``since_ms`` that were not charged yet
+        (e.g. the process stopped between an ingest commit and its hook). Safe to repeat:
+        what was recorded before counts as a duplicate."""
+        codes = {EVENT_CODES[name]: name for name in AD_EVENT_KINDS}
+        with self.db.session() as session:
+            rows = repo.ad_events_since(session, since_ms=since_ms, type_codes=list(codes))
+        total = ChargeSummary()
+        for start in range(0, len(rows), batch):
+            events = [
+                AdEvent(client_event_id=c, type=codes[t], ref=ref, ts_ms=ts, user_id=user)
+                for c, t, ref, ts, user in rows[start : start + batch]
+            ]
+            total.add(self.charger.handle(events))
+        return total
 
     def _day(self, ms: int | None = None) -> str:
         return day_label(self.clock.now_ms() if ms is None else ms, self.timezone)

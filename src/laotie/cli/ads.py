@@ -305,3 +305,23 @@ def allocation(campaign_id: Annotated[str, typer.Argument(help="campaign id")]) 
     """Thompson-sampling state of a campaign's creative variants and the estimated regret.
     Example: laotie ads allocation c1"""
     emit_json(services().ads.creative_allocation(campaign_id))
+
+
+@app.command("settle")
+def settle(
+    since_hours: Annotated[float, typer.Option(help="look back this many hours", min=0)] = 48.0,
+) -> None:
+    """Charge ad events in the log that were not charged yet (safe to repeat).
+    Example: laotie ads settle --since-hours 24"""
+    svc = services()
+    since_ms = svc.clock.now_ms() - int(since_hours * 3_600_000)
+    summary = svc.ads.settle(since_ms=since_ms)
+    emit_json(
+        {
+            "recorded": summary.recorded,
+            "duplicate": summary.duplicate,
+            "unmatched": summary.unmatched,
+            "charged_fen": summary.charged_fen,
+            "free": summary.free,
+        }
+    )

@@ -191,3 +191,20 @@ def reconcile(services: ServicesDep, _: AdminKey) -> dict[str, Any]:
 async def train(services: ServicesDep, _: AdminKey) -> dict[str, Any]:
     """Fit pCTR/pCVR on recorded ad outcomes; returns ECE, log loss and AUC on a holdout."""
     return await run_in_threadpool(services.ads.train)
+
+
+@router.post("/settle")
+async def settle(
+    services: ServicesDep,
+    _: AdminKey,
+    since_ms: Annotated[int, Query(ge=0, description="charge logged ad events from here on")],
+) -> dict[str, int]:
+    """Charge logged ad events that were not charged yet (idempotent)."""
+    summary = await run_in_threadpool(lambda: services.ads.settle(since_ms=since_ms))
+    return {
+        "recorded": summary.recorded,
+        "duplicate": summary.duplicate,
+        "unmatched": summary.unmatched,
+        "charged_fen": summary.charged_fen,
+        "free": summary.free,
+    }

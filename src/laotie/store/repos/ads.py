@@ -24,6 +24,7 @@ from laotie.store.tables import (
     AdJournal,
     AdOutcome,
     AdPosting,
+    Event,
     Item,
     Novel,
     Series,
@@ -485,3 +486,16 @@ def user_attrs(session: Session, *, user_id: int) -> tuple[str | None, str | Non
     """(region, segment) of a user by internal id; (None, None) for an unknown user."""
     row = session.execute(select(User.region, User.segment).where(User.id == user_id)).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+def ad_events_since(
+    session: Session, *, since_ms: int, type_codes: Sequence[int]
+) -> list[tuple[str, int, str | None, int, int]]:
+    """(client event id, type code, ref, ts_ms, user id) of hot-log events of the given types
+    at or after ``since_ms``, oldest first."""
+    rows = session.execute(
+        select(Event.client_event_id, Event.type, Event.ref, Event.ts_ms, Event.user_id)
+        .where(Event.type.in_(list(type_codes)), Event.ts_ms >= since_ms)
+        .order_by(Event.id)
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
