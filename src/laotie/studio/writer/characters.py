@@ -282,12 +282,7 @@ def speaker_token(clause: str) -> str | None:
         word = word[:-1]
     if tags.get(word, "") in _NOT_NAME_TAGS:
         return None
-    if (
-        len(word) < 2
-        or len(word) > 4
-        or word in _STOP
-        or word[0] in "向对与和同问叫一两"
-    ):
+    if len(word) < 2 or len(word) > 4 or word in _STOP or word[0] in "向对与和同问叫一两":
         return None
     if word[-1] in _VERB_END and word not in GENERIC_ROLES:
         return None

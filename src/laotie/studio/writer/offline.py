@@ -96,16 +96,44 @@ def is_verse(paragraph: str) -> bool:
     return count / len(clauses) >= (0.75 if len(clauses) >= 4 else 1.0) and length >= 5
 
 
-def _couplet_lines(pieces: list[Unit]) -> set[int]:
-    """Narration sentences that are verse: neighbours of one even length (6-14 characters)."""
+def _is_lyric(paragraph: str, cast: Cast) -> bool:
+    """A nameless run of short clauses: a song, a rhymed commentary or a scenic set piece."""
+    if "“" in paragraph or cast.names_in(paragraph):
+        return False
+    clauses = [c for c in re.split(r"[，。！？；、：\s]+", paragraph) if c]
+    return len(clauses) >= 6 and sum(map(len, clauses)) / len(clauses) <= 7.0
+
+
+def _couplet_lines(pieces: list[Unit], cast: Cast) -> set[int]:
+    """Narration sentences that are verse: couplets, runs of one even length, and their tails."""
     sizes = [len(re.sub(r"\W", "", u.text)) if u.kind == "narration" else -1 for u in pieces]
+    clauses = [
+        [c for c in re.split(r"[，、；：！？。]", u.text) if c] if u.kind == "narration" else []
+        for u in pieces
+    ]
+    nameless = [u.kind == "narration" and not cast.names_in(u.text) for u in pieces]
     found = set()
     for index, size in enumerate(sizes):
-        if size in (6, 8, 10, 12, 14) and (
+        parts = clauses[index]
+        couplet = (
+            nameless[index]
+            and len(parts) >= 2
+            and len({len(p) for p in parts}) == 1
+            and len(parts[0]) >= 5
+        )
+        ditty = nameless[index] and len(parts) >= 3 and len(parts[0]) == len(parts[1]) <= 4
+        run = size in (6, 8, 10, 12, 14) and (
             (index > 0 and sizes[index - 1] == size)
             or (index + 1 < len(sizes) and sizes[index + 1] == size)
-        ):
+        )
+        if couplet or ditty or run:
             found.add(index)
+    for _ in range(3):
+        # a nameless sentence opening on a short clause next to verse is more of the song
+        for index, parts in enumerate(clauses):
+            near = index - 1 in found or index + 1 in found
+            if near and nameless[index] and parts and len(parts[0]) <= 4 and index not in found:
+                found.add(index)
     return found
 
 
@@ -113,9 +141,9 @@ def _candidates(segment: Segment, cast: Cast, *, max_chars: int | None = None) -
     found: list[Candidate] = []
     seen: set[str] = set()
     for paragraph_index, passage in enumerate(segment.passages):
-        verse = is_verse(passage.text)
+        verse = is_verse(passage.text) or _is_lyric(passage.text, cast)
         pieces = units(passage.text)
-        couplets = _couplet_lines(pieces)
+        couplets = _couplet_lines(pieces, cast)
         for position, unit in enumerate(pieces):
             if (verse or position in couplets) and unit.kind != "dialogue":
                 continue
@@ -190,19 +218,21 @@ def _to_line(c: Candidate) -> Line:
 def _place(text: str, cast: Cast, fallback: str, *, avoid: str) -> str:
     """The scene's place: named places (3+ characters or dictionary ns) before 2-character ones."""
     jieba, tags = _jieba()
-    named: Counter[str] = Counter()
-    common: Counter[str] = Counter()
+    # named places (花果山, 大观园) before dictionary places (长安) before 2-character ones (宝殿)
+    tiers: list[Counter[str]] = [Counter(), Counter(), Counter()]
     for word in jieba.cut(text):
         if len(word) < 2 or word[0] in _NOT_PLACE_START or word in GENERIC_ROLES:
             continue
         if word == avoid or cast.names_in(word):
             continue
         suffix = bool(_PLACE_SUFFIX.match(word))
-        if (suffix and len(word) >= 3) or tags.get(word) == "ns":
-            named[word] += 1
+        if suffix and len(word) >= 3:
+            tiers[0][word] += 1
+        elif tags.get(word) == "ns":
+            tiers[1][word] += 1
         elif suffix:
-            common[word] += 1
-    for counts in (named, common):
+            tiers[2][word] += 1
+    for counts in tiers:
         if counts:
             return counts.most_common(1)[0][0]
     return fallback
