@@ -545,3 +545,15 @@ def test_settle_charges_logged_events_a_hook_missed_and_is_idempotent(ads, servi
     again = ads.settle(since_ms=0)
     assert again.recorded == 0 and again.duplicate == 12 and again.charged_fen == 0
     assert ads.reconcile()["ok"]
+
+
+def test_a_failing_auction_costs_the_page_its_ads_not_the_page(ads, clock, monkeypatch, caplog):
+    _campaign(ads)
+    assert len(_fill(ads, clock, user=1, region=None, segment=None)) == 1
+
+    def broken(request):
+        raise RuntimeError("index corrupted")
+
+    monkeypatch.setattr(ads.server, "fill", broken)
+    assert _fill(ads, clock, user=2, region=None, segment=None) == []
+    assert "ad fill failed" in caplog.text

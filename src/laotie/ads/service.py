@@ -396,6 +396,13 @@ class AdsService:
         content), ``segment`` and ``region`` (looked up from the user when absent),
         ``items_since_last_ad`` (organic items since the previous page's last ad).
         """
+        try:
+            return self._fill(request)
+        except Exception:  # an ad failure must cost the page its ads, never the page itself
+            log.exception("ad fill failed for request %s", request.request_id)
+            return []
+
+    def _fill(self, request: AdRequest) -> list[AdPlacement]:
         if self._dirty:
             self.refresh()
         context = dict(request.context)
