@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_start_ms, from_datetime
+from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_label, day_start_ms, from_datetime
 from laotie.sim.behaviour import PageOutcome, ad_response, ndcg, simulate_page
 from laotie.sim.config import SimConfig
 from laotie.sim.policies import Policy, ReferencePolicy, Served, SimView
@@ -123,9 +124,6 @@ class RunResult:
 def start_ms_of(config: SimConfig) -> int:
     """Epoch ms of local midnight of ``run.start`` in ``run.timezone``."""
     first = date.fromisoformat(config.run.start)
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     midnight = datetime(first.year, first.month, first.day, tzinfo=ZoneInfo(config.run.timezone))
     return day_start_ms(from_datetime(midnight), config.run.timezone)
 
@@ -173,8 +171,6 @@ class Simulation:
         self._horizon_ms = self.start_ms + config.run.days * MS_PER_DAY
         self._policy_factory = policy_factory
         self.policy: Policy | None = None
-        self.catalog_writer: Callable[[World, int, SimView], None] | None = None
-        self.ad_seeder: Callable[[World, int], None] | None = None
 
     def _make_policy(self) -> Policy:
         run = self.config.run
@@ -241,7 +237,7 @@ class Simulation:
     def _play_day(self, day: int, day_ms: int) -> DaySummary:
         cfg = self.config
         pop = self.population
-        summary = DaySummary(day=day, label=_label(day_ms, cfg.run.timezone))
+        summary = DaySummary(day=day, label=day_label(day_ms, cfg.run.timezone))
         p_return = return_probability(cfg.users, pop)
         sessions: list[tuple[int, int, int]] = []
         for user in range(pop.n_users):
@@ -478,9 +474,3 @@ def _truncate(outcome: PageOutcome, stop: int) -> PageOutcome:
         )
     }  # fmt: skip
     return PageOutcome(**fields, left=True)
-
-
-def _label(ms: int, tz: str) -> str:
-    from laotie.core.clock import day_label
-
-    return day_label(ms, tz)
