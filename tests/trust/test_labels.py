@@ -58,6 +58,7 @@ def test_notice_detector_separates_badge_from_other_text(tmp_path: Path):
         assert marked.found and marked.x < width // 5 and marked.y < height // 5
 
 
+@pytest.mark.slow
 def test_video_round_trip_confirmed_then_suspected(tmp_path: Path):
     labelled = video(tmp_path / "v.mp4", badge=True, label=True)
     verdict = _verify(labelled)
@@ -69,6 +70,7 @@ def test_video_round_trip_confirmed_then_suspected(tmp_path: Path):
     assert _verify(bare).status == AigcStatus.NONE
 
 
+@pytest.mark.slow
 def test_propagator_written_into_video_keeps_producer(tmp_path: Path):
     labelled = video(tmp_path / "v.mp4", badge=True, label=True)
     verdict = _verify(labelled)
