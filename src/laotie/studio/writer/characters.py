@@ -238,7 +238,7 @@ GENERIC_ROLES = {
     "老儿",
 }
 #: a word ending in one of these is an action (前奏, 来报, 罗拜), not a speaker
-_VERB_END = "奏报拜闻言叫喊说问答请告禀排酒声口上下来去了着过得毕罢完见里内中外前后边时象相出入众"
+_VERB_END = "奏报拜闻言叫喊说问答请告禀排酒声口上下来去了着过得毕罢完见里内中外前后边时象相出入众大"
 _COURTESY = re.compile(r"姓(.)，?名(.{1,2})，字(..)")
 MIN_SPEECHES = 3
 #: a dictionary common noun must introduce at least this share of its mentions as speech

@@ -45,6 +45,8 @@ _ADDRESS = (
     "令",
     "吩咐",
     "嘱",
+    "报",
+    "禀",
 )
 #: a "narration" sentence in the first or second person is unquoted speech, not an action
 _FIRST_PERSON = re.compile(r"我|你|俺|吾|汝|老孙|咱|尔等|小的")

@@ -223,7 +223,7 @@ def _place(text: str, cast: Cast, fallback: str, *, avoid: str) -> str:
     for word in jieba.cut(text):
         if len(word) < 2 or word[0] in _NOT_PLACE_START or word in GENERIC_ROLES:
             continue
-        if word == avoid or cast.names_in(word):
+        if word == avoid or cast.names_in(word) or word[-1] == word[-2]:
             continue
         suffix = bool(_PLACE_SUFFIX.match(word))
         if suffix and len(word) >= 3:
