@@ -26,7 +26,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from laotie.core.events import EVENT_CODES, EVENT_NAMES, EVENT_TYPES
+from laotie.core.events import EVENT_CODES
 from laotie.insights.kpis import LONG_VIEW_THRESHOLD_MS, NEW_ITEM_AGE_MS
 from laotie.insights.report import build_report
 
@@ -178,10 +178,8 @@ def write_lake(events: pl.DataFrame, root: Path) -> int:
 
 
 def scan_lake(root: Path) -> pl.LazyFrame:
-    """The lake's Parquet parts as a lazy frame with ``type`` decoded to names."""
-    return pl.scan_parquet(root / "day=*" / "*.parquet").with_columns(
-        pl.col("type").replace_strict(EVENT_NAMES, return_dtype=pl.Enum(list(EVENT_TYPES)))
-    )
+    """The lake's Parquet parts as a lazy frame (``type`` as stored: its integer code)."""
+    return pl.scan_parquet(root / "day=*" / "*.parquet")
 
 
 def laotie_report(root: Path, items: pl.DataFrame) -> dict[str, pl.DataFrame]:

@@ -224,3 +224,10 @@ def test_local_day_matches_a_time_zone_conversion_across_dst(tz) -> None:
         .dt.date()
     ).to_series()
     assert ours.to_list() == expected.to_list()
+
+
+def test_lake_type_codes_are_understood(events, items) -> None:
+    from laotie.core.events import EVENT_CODES
+
+    coded = events.with_columns(pl.col("type").replace_strict(EVENT_CODES, return_dtype=pl.Int16))
+    assert kpi_table(coded, items).equals(kpi_table(events, items))

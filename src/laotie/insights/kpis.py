@@ -20,6 +20,7 @@ import polars as pl
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
 from laotie.core.errors import InvalidInput
+from laotie.core.events import EVENT_NAMES, EVENT_TYPES
 
 FrameLike = pl.DataFrame | pl.LazyFrame
 Period = Literal["day", "week", "month"]
@@ -407,10 +408,17 @@ def period_start(day: pl.Expr, by: Period) -> pl.Expr:
 
 def _events(events: FrameLike) -> pl.LazyFrame:
     lazy = events.lazy()
-    missing = [c for c in _EVENT_COLUMNS if c not in lazy.collect_schema().names()]
+    schema = lazy.collect_schema()
+    missing = [c for c in _EVENT_COLUMNS if c not in schema.names()]
     if missing:
         raise InvalidInput(f"events frame lacks columns {missing}", field="events")
-    return lazy.select(_EVENT_COLUMNS)
+    lazy = lazy.select(_EVENT_COLUMNS)
+    if schema["type"].is_integer():
+        # the lake's Parquet parts store the type as its code (core.events.EVENT_CODES)
+        lazy = lazy.with_columns(
+            pl.col("type").replace_strict(EVENT_NAMES, return_dtype=pl.Enum(list(EVENT_TYPES)))
+        )
+    return lazy
 
 
 def _items(items: FrameLike) -> pl.LazyFrame:
