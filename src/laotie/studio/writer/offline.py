@@ -11,6 +11,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
+from typing import Literal
 
 from laotie.studio.writer.characters import GENERIC_ROLES, _jieba
 from laotie.studio.writer.lines import Candidate, Cast, clean_action, score, trim_speech
@@ -238,7 +239,7 @@ def _place(text: str, cast: Cast, fallback: str, *, avoid: str) -> str:
     return fallback
 
 
-def _time_of_day(text: str) -> str:
+def _time_of_day(text: str) -> Literal["日", "夜"]:
     night = sum(text.count(w) for w in _NIGHT)
     day = sum(text.count(w) for w in _DAY)
     return "夜" if night > day else "日"
@@ -352,7 +353,7 @@ def build_episode(
         first, last = window[0].paragraph, window[-1].paragraph
         text = "".join(p.text for p in segment.passages[first : last + 1])
         place = _place(text, cast, place, avoid=novel.title)
-        interior = "内" if place[-1] in _INTERIOR else "外"
+        interior: Literal["内", "外"] = "内" if place[-1] in _INTERIOR else "外"
         lines = [_to_line(c) for c in window]
         scenes.append(
             Scene(
