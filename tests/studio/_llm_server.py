@@ -91,6 +91,14 @@ class FakeLLM:
                 schema = (body.get("response_format") or {}).get("json_schema", {}).get("name")
                 if fault == "malformed":
                     content = '{"title": "半截'
+                elif schema == "bible":
+                    arc = [
+                        {"act": a, "summary": f"{a}概要"} for a in ("开端", "发展", "高潮", "结局")
+                    ]
+                    content = json.dumps(
+                        {"logline": "测试一句话", "world": "测试世界", "main_arc": arc},
+                        ensure_ascii=False,
+                    )
                 elif schema == "condensed":
                     content = json.dumps(
                         {"summary": "梗概", "key_lines": [user[-60:-20]]}, ensure_ascii=False

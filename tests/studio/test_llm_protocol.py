@@ -114,12 +114,15 @@ def test_llm_engine_end_to_end_with_faults(small_novel_text: str) -> None:
     with FakeLLM(stall_s=1.0) as fake:
         client = _client(fake)
         cost = estimate_cost(novel, episodes=10, provider=client, context_tokens=32_000)
-        assert cost.calls == 10 and cost.cost_fen > 0
+        assert cost.calls == 11 and cost.cost_fen > 0  # ten episodes and the bible
         fake.faults = ["429", "malformed", "timeout"]
         adaptation = adapt_llm(novel, episodes=10, provider=client, context_tokens=32_000)
     assert adaptation.engine == "llm"
     assert review(adaptation).passed, review(adaptation).to_dict()
-    assert adaptation.usage["calls"] == 11  # ten episodes plus one repair of the malformed answer
+    # ten episodes, one repair of the malformed answer, the bible
+    assert adaptation.usage["calls"] == 12
+    assert adaptation.bible.logline == "测试一句话"
+    assert adaptation.bible.main_arc[0].summary == "开端概要"
     repairs = [r for r in fake.requests if any(m["role"] == "assistant" for m in r["messages"])]
     # the repair request hit the stalled answer once and was sent again
     assert len(repairs) == 2 and repairs[0] == repairs[1]

@@ -26,6 +26,7 @@ from laotie.studio.writer.bible import build_bible
 from laotie.studio.writer.characters import count_speakers, extract_characters
 from laotie.studio.writer.model import (
     Adaptation,
+    Bible,
     EndHook,
     EndHookType,
     EpisodeOutline,
@@ -100,6 +101,23 @@ class EpisodeOut(BaseModel):
     end_hook: EndHookOut
     hook_strength: float = Field(ge=0, le=10)
     scenes: list[SceneOut] = Field(min_length=1, max_length=MAX_SCENES)
+
+
+class ArcOut(BaseModel):
+    """One act's summary as the model writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    act: str = Field(pattern="^(开端|发展|高潮|结局)$")
+    summary: str = Field(min_length=1, max_length=300)
+
+
+class BibleOut(BaseModel):
+    """The bible's prose as the model writes it (structure comes from the rules)."""
+
+    model_config = ConfigDict(extra="forbid")
+    logline: str = Field(min_length=1, max_length=200)
+    world: str = Field(min_length=1, max_length=500)
+    main_arc: list[ArcOut] = Field(min_length=4, max_length=4)
 
 
 class CondensedOut(BaseModel):
@@ -216,6 +234,54 @@ class LLMWriter:
                 raise ProviderResponseError("LLM failed to condense a source chunk")
         return "\n".join(pieces)
 
+    def bible(self, bible: Bible, outline: list[EpisodeOutline]) -> Bible:
+        """The structural bible with logline, world and act summaries written by the model."""
+        material = "\n".join(
+            [
+                f"书名：{bible.title}",
+                "人物：" + "、".join(f"{c.name}（{c.role}）" for c in bible.characters[:12]),
+            ]
+            + [
+                f"{beat.act}：第{beat.episodes[0]}-{beat.episodes[-1]}集，{beat.summary}"
+                for beat in bible.main_arc
+            ]
+            + [f"第{e.number}集《{e.title}》结尾：{e.end_hook.text}" for e in outline]
+        )
+        messages: list[Message] = [
+            {"role": "system", "content": SYSTEM},
+            {
+                "role": "user",
+                "content": "根据下列改编素材写故事圣经：一句话故事（logline）、世界观（world）、"
+                "开端/发展/高潮/结局四幕各一段概要（main_arc）。\n" + _delimited(material),
+            },
+        ]
+        errors: list[str] = []
+        for _ in range(MAX_REPAIRS + 1):
+            content = self._ask(
+                messages, BibleOut.model_json_schema(), "bible", CONDENSE_OUTPUT_TOKENS
+            )
+            try:
+                answer = BibleOut.model_validate_json(content)
+            except ValidationError as exc:
+                errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:6]]
+                messages += [
+                    {"role": "assistant", "content": content[:4000]},
+                    {
+                        "role": "user",
+                        "content": "输出不合格：" + "；".join(errors) + "。请只输出完整JSON。",
+                    },
+                ]
+                continue
+            summaries = {arc.act: arc.summary for arc in answer.main_arc}
+            beats = [
+                beat.model_copy(update={"summary": summaries.get(beat.act, beat.summary)})
+                for beat in bible.main_arc
+            ]
+            return bible.model_copy(
+                update={"logline": answer.logline, "world": answer.world, "main_arc": beats}
+            )
+        raise ProviderResponseError("LLM gave no valid bible: " + "; ".join(errors[:3]))
+
     def episode(self, segment: Segment, *, total: int, climax: bool, cast: str) -> EpisodeOut:
         """One episode, validated and repaired; raises ProviderResponseError when hopeless."""
         source = self.condense("\n".join(p.text for p in segment.passages))
@@ -262,7 +328,7 @@ def estimate_cost(
     """Upper estimate of calls, tokens and fen for an llm adaptation (nothing is sent)."""
     writer = LLMWriter(provider, context_tokens=context_tokens)
     segments = plan_segments(novel, episodes)
-    calls = prompt = completion = 0
+    calls, prompt, completion = 1, PROMPT_OVERHEAD_TOKENS + 60 * episodes, CONDENSE_OUTPUT_TOKENS
     for segment in segments:
         tokens = estimate_tokens("".join(p.text for p in segment.passages))
         if tokens > writer.source_budget_tokens:
@@ -347,8 +413,10 @@ def adapt_llm(
         answer = writer.episode(segment, total=episodes, climax=climax, cast=cast)
         outline.append(_to_outline(segment.episode, answer, segment.chapters, climax))
         scripts.append(_to_script(segment.episode, answer))
-        report(0.05 + 0.95 * segment.episode / episodes, f"第{segment.episode}集")
+        report(0.05 + 0.9 * segment.episode / episodes, f"第{segment.episode}集")
     link_episodes(outline)
+    report(0.97, "故事圣经")
+    bible = writer.bible(build_bible(novel, characters, segments, scripts), outline)
     label = label or new_label(producer="laotie-studio-writer")
     return Adaptation(
         title=novel.title,
@@ -358,7 +426,7 @@ def adapt_llm(
         draft_notice=LLM_NOTICE,
         aigc_notice=EXPLICIT_NOTICE,
         AIGC=label.to_dict(),
-        bible=build_bible(novel, characters, segments, scripts),
+        bible=bible,
         outline=outline,
         scripts=scripts,
         usage=writer.usage.as_dict(),
