@@ -350,14 +350,16 @@ class EventLog:
     def _store(
         self, valid: list[tuple[int, dict[str, Any]]], result: IngestResult
     ) -> list[StoredEvent]:
-        seen: set[str] = set()
-        unique: list[tuple[int, dict[str, Any]]] = []
-        for index, event in valid:
-            if event["id"] in seen:
-                result.duplicate += 1
-            else:
-                seen.add(event["id"])
-                unique.append((index, event))
+        unique = valid
+        if len({event["id"] for _, event in valid}) < len(valid):
+            seen: set[str] = set()
+            unique = []
+            for index, event in valid:
+                if event["id"] in seen:
+                    result.duplicate += 1
+                else:
+                    seen.add(event["id"])
+                    unique.append((index, event))
         if not unique:
             return []
         now = self.clock.now_ms()
