@@ -101,7 +101,7 @@ class RankerConfig(_Section):
     """Multi-task LightGBM ranker and how its training rows are made."""
 
     enabled: bool = Field(default=True, description="rank with the models (else source order)")
-    n_estimators: int = Field(default=80, ge=1, le=2000, description="boosting rounds")
+    n_estimators: int = Field(default=50, ge=1, le=2000, description="boosting rounds")
     num_leaves: int = Field(default=31, ge=2, le=1024, description="leaves per tree")
     learning_rate: float = Field(default=0.1, gt=0, le=1, description="shrinkage")
     min_data_in_leaf: int = Field(default=40, ge=1, description="rows per leaf")
@@ -111,6 +111,9 @@ class RankerConfig(_Section):
     )
     negatives_per_positive: int = Field(default=4, ge=0, le=50, description="sampled negatives")
     max_training_rows: int = Field(default=400_000, ge=100, description="training rows cap")
+    rank_depth: int = Field(
+        default=100, ge=1, le=5000, description="candidates every objective scores (pre-rank)"
+    )
     min_training_rows: int = Field(
         default=1000, ge=0, description="fewer labelled rows: no ranker, rank by retrieval"
     )

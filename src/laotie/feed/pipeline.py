@@ -80,25 +80,43 @@ class Pipeline:
         popular = bundle.sources.get("popular")
         self.top_up = popular.top_ if isinstance(popular, PopularSource) else np.empty(0, np.int64)
 
-    def retrieve(
-        self, user_id: int, seen: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Union of every source's candidates: ids, source bitmask, reciprocal-rank score.
+    def allowed(
+        self, user_id: int, *, exclude: np.ndarray | None = None, kinds: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per catalog id: may it be a candidate (valid, unseen or the next episode/chapter,
+        not on an earlier page, of a wanted kind); and the user's next items."""
+        catalog, state = self.catalog, self.bundle.state
+        allowed = catalog.valid.copy()
+        if kinds is not None:
+            allowed &= np.isin(catalog.kind, kinds)
+        seen = state.seen_items(user_id)
+        next_items, _ = state.next_items(catalog, user_id)
+        allowed[seen[seen < catalog.size]] = False
+        allowed[next_items] = catalog.valid[next_items]
+        if exclude is not None and len(exclude):
+            allowed[exclude[exclude < catalog.size]] = False
+        return allowed, next_items
 
-        Each source is asked for more than its quota when the user has seen items, so that
-        its quota is filled with unseen ones."""
-        seen = np.empty(0, np.int64) if seen is None else seen
+    def retrieve(
+        self, user_id: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Union of every source's allowed candidates: ids, source bitmask, reciprocal-rank score.
+
+        Each source is asked for up to twice its quota (more for users who have seen more), so
+        that its quota is filled with allowed items."""
+        allowed = self.allowed(user_id)[0] if allowed is None else allowed
+        size = len(allowed)
+        seen = len(self.bundle.state.seen.get(user_id, ()))
         ids, bits, rrf = [], [], []
         for k, name in enumerate(self.names):
             quota = self.quotas[name]
             if quota <= 0:
                 continue
-            asked = quota + min(len(seen), quota)
-            found, _ = self.bundle.sources[name].recommend_one(user_id, asked)
-            found = found[found >= 0]
-            if len(seen):
-                found = found[~np.isin(found, seen)]
-            found = found[:quota]
+            found, _ = self.bundle.sources[name].recommend_one(
+                user_id, quota + min(quota, seen + 10)
+            )
+            found = found[(found >= 0) & (found < size)]
+            found = found[allowed[found]][:quota]
             ids.append(found)
             bits.append(np.full(len(found), 1 << k, np.int64))
             rrf.append(1.0 / (_RRF_K + np.arange(len(found))))
@@ -121,32 +139,24 @@ class Pipeline:
         explain: bool = False,
     ) -> Result:
         """The best ``n`` items for ``user_id`` (internal id; unknown ids get a cold-start page)."""
-        catalog, config, state = self.catalog, self.config, self.bundle.state
-        seen = state.seen_items(user_id)
-        next_items, _ = state.next_items(catalog, user_id)
-        ids, mask, rrf = self.retrieve(user_id, np.setdiff1d(seen, next_items))
+        catalog, config = self.catalog, self.config
+        allowed, next_items = self.allowed(user_id, exclude=exclude, kinds=kinds)
+        ids, mask, rrf = self.retrieve(user_id, allowed)
         minimum = config.serving.min_candidates
         if len(ids) < minimum and len(self.top_up):
-            head = self.top_up[: minimum * 2]
+            head = self.top_up[self.top_up < catalog.size]
+            head = head[allowed[head]]
             extra = head[~np.isin(head, ids)][: minimum - len(ids)]
             ids = np.concatenate([ids, extra])
             mask = np.concatenate([mask, np.zeros(len(extra), np.int64)])
             rrf = np.concatenate([rrf, np.zeros(len(extra))])
             order = np.argsort(ids)
             ids, mask, rrf = ids[order], mask[order], rrf[order]
-        inside = ids < catalog.size
-        ids, mask, rrf = ids[inside], mask[inside], rrf[inside]
-        keep = catalog.valid[ids]
-        if exclude is not None and len(exclude):
-            keep &= ~np.isin(ids, exclude)
-        if kinds is not None:
-            keep &= np.isin(catalog.kind[ids], kinds)
-        ids, mask, rrf = ids[keep], mask[keep], rrf[keep]
         decisions = self.gate.decisions(ids.tolist()) if self.gate is not None and len(ids) else {}
         filtered = filter_candidates(
             ids,
             catalog=catalog,
-            seen=seen,
+            seen=np.empty(0, np.int64),
             next_items=next_items,
             decisions=decisions,
             config=config.rerank,
@@ -155,6 +165,8 @@ class Pipeline:
         ids, mask, rrf = filtered.ids, mask[position], rrf[position]
         predictions: dict[str, np.ndarray] = {}
         ranked_by = "sources"
+        candidates = len(ids)
+        factor = filtered.factor
         if (
             self.bundle.ranker is not None
             and self.bundle.stats is not None
@@ -162,14 +174,21 @@ class Pipeline:
             and len(ids)
         ):
             features = self.features(user_id, ids, next_items)
-            predictions = self.bundle.ranker.predict(features)
+            ranker = self.bundle.ranker
+            depth = config.ranker.rank_depth
+            if len(ids) > depth:  # pre-rank: p(play) alone picks who meets the full ranker
+                play = ranker.predict(features, objectives=("play",))["play"]
+                keep = np.sort(np.argpartition(-play, depth - 1)[:depth])
+                ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
+                features = features[keep]
+            predictions = ranker.predict(features)
             fused = fuse(predictions, config.fusion)
             ranked_by = "model"
             if len(rrf) and rrf.max() > 0:  # retrieval consensus breaks (near-)ties
                 fused = fused * (1.0 + _TIE_BREAK * rrf / rrf.max()).astype(np.float32)
         else:
             fused = rrf.astype(np.float32)
-        page = select_page(ids, fused * filtered.factor, catalog=catalog, n=n, config=config.rerank)
+        page = select_page(ids, fused * factor, catalog=catalog, n=n, config=config.rerank)
         items = []
         for row, final in zip(page.rows.tolist(), page.scores.tolist(), strict=True):
             item = int(ids[row])
@@ -192,7 +211,7 @@ class Pipeline:
                 )
             )
         return Result(
-            items=items, candidates=len(ids), dropped=filtered.dropped, ranked_by=ranked_by
+            items=items, candidates=candidates, dropped=filtered.dropped, ranked_by=ranked_by
         )
 
     def features(self, user_id: int, ids: np.ndarray, next_items: np.ndarray) -> np.ndarray:

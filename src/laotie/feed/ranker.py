@@ -131,10 +131,12 @@ class Ranker:
             self.models_[objective] = lgb.train(params, dataset, num_boost_round=self.n_estimators)
         return self
 
-    def predict(self, features: np.ndarray) -> dict[str, np.ndarray]:
-        """Each objective's prediction for the rows of ``features``."""
+    def predict(
+        self, features: np.ndarray, *, objectives: tuple[str, ...] = OBJECTIVES
+    ) -> dict[str, np.ndarray]:
+        """Each objective's prediction (of ``objectives``) for the rows of ``features``."""
         out: dict[str, np.ndarray] = {}
-        for objective in OBJECTIVES:
+        for objective in objectives:
             model = self.models_.get(objective)
             if model is None:
                 out[objective] = np.full(

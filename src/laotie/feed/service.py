@@ -67,6 +67,7 @@ class FeedService:
         self._recent: deque[Observation] = deque(maxlen=200_000)
         self._pending: list[dict[str, Any]] = []
         self._pending_lock = threading.Lock()
+        self._flushing = False
         self._swap_lock = threading.Lock()
         self._checked_model = 0.0
         self._checked_catalog = 0.0
@@ -358,9 +359,17 @@ class FeedService:
         ]
         with self._pending_lock:
             self._pending.extend(events)
-            due = len(self._pending) >= 2000
-        if due:
+            due = len(self._pending) >= 2000 and not self._flushing
+            if due:
+                self._flushing = True
+        if due:  # written off the request path; ``flush()`` writes synchronously
+            threading.Thread(target=self._flush_in_background, daemon=True).start()
+
+    def _flush_in_background(self) -> None:
+        try:
             self.flush()
+        finally:
+            self._flushing = False
 
     def flush(self) -> int:
         """Write buffered impressions to the event log; returns how many were written."""
@@ -408,7 +417,7 @@ class FeedService:
                     covisit.observe(o.user_id, o.item_id, state.recent.get(o.user_id, []))
         state.observe(serving.catalog, observations)
 
-    def train(self, *, now_ms: int | None = None) -> TrainReport:
+    def train(self, *, now_ms: int | None = None, keep_inputs: bool = False) -> TrainReport:
         """Train a new version from the store's events, save it, make it CURRENT and serve it."""
         self.flush()
         now = now_ms if now_ms is not None else self.clock.now_ms()
@@ -416,7 +425,7 @@ class FeedService:
         data = self.store.data(start_ms=start, end_ms=now)
         data.now_ms = now
         version = self._next_version(now)
-        bundle, report = train(data, self.config, version=version)
+        bundle, report = train(data, self.config, version=version, keep_inputs=keep_inputs)
         save_bundle(bundle, self.models_dir, keep=self.config.training.keep_versions)
         self.swap(bundle)
         return report

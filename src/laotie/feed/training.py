@@ -163,11 +163,17 @@ class TrainReport:
     counts: dict[str, int]
     metrics: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    #: the ALS matrix and ranker rows, kept on request (benchmarks time bare fits on them)
+    inputs: dict[str, Any] | None = field(default=None, repr=False)
 
 
-def train(data: FeedData, config: FeedConfig, *, version: str) -> tuple[Bundle, TrainReport]:
-    """Train every artefact on ``data`` (window ending at ``data.now_ms``)."""
+def train(
+    data: FeedData, config: FeedConfig, *, version: str, keep_inputs: bool = False
+) -> tuple[Bundle, TrainReport]:
+    """Train every artefact on ``data`` (window ending at ``data.now_ms``); ``keep_inputs``
+    returns the ALS matrix and ranker rows in ``TrainReport.inputs``."""
     timings: dict[str, float] = {}
+    inputs: dict[str, Any] = {}
     clock = time.perf_counter()
 
     def lap(stage: str) -> None:
@@ -199,6 +205,8 @@ def train(data: FeedData, config: FeedConfig, *, version: str) -> tuple[Bundle, 
     als = sources.get("als")
     if isinstance(als, AlsSource):
         als.factorise(early.matrix())
+        if keep_inputs:
+            inputs["als_matrix"] = early.matrix()
     lap("als_fit")
     covisit_early = CovisitSource(**config.covisit.model_dump(exclude={"enabled", "quota"})).fit(
         early
@@ -252,6 +260,12 @@ def train(data: FeedData, config: FeedConfig, *, version: str) -> tuple[Bundle, 
             durations=rows["duration_ms"].to_numpy()[~holdout],
         )
         lap("ranker_fit")
+        if keep_inputs:
+            inputs["ranker"] = {
+                "features": features[~holdout],
+                "labels": {k: v[~holdout] for k, v in labels.items()},
+                "ranker": ranker,
+            }
         predictions = ranker.predict(features[holdout])
         for name in LABELS:
             metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
@@ -286,6 +300,7 @@ def train(data: FeedData, config: FeedConfig, *, version: str) -> tuple[Bundle, 
         counts=counts,
         metrics=metrics,
         timings=timings,
+        inputs=inputs if keep_inputs else None,
     )
     bundle = Bundle(
         version=version,

@@ -1,0 +1,12 @@
+"""The app factory ``uvicorn --factory _feed_app:app --workers N`` serves for ``bench feed``."""
+
+from fastapi import FastAPI
+
+from laotie.api import create_app
+from laotie.core.settings import load_settings
+from laotie.wiring import build_services
+
+
+def app() -> FastAPI:
+    """The laotie API on the home named by ``LAOTIE_HOME``."""
+    return create_app(build_services(load_settings()))
