@@ -35,7 +35,7 @@ from laotie.ads.bandit import ThompsonSampler
 from laotie.ads.pacing import PacingController, TrafficProfile
 from laotie.ads.schemas import Objective
 from laotie.ads.targeting import TargetingIndex
-from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
+from laotie.core.clock import MS_PER_HOUR, MS_PER_MINUTE
 from laotie.core.contracts import AdPlacement, AdRequest
 from laotie.core.kinds import AigcStatus
 
@@ -92,7 +92,7 @@ class CampaignSpec:
     hours: Sequence[int] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Placement:
     """A served ad awaiting its events: what each billable event will cost."""
 
@@ -184,8 +184,8 @@ class Server:
         min_gap: int,
         timezone: str = "UTC",
         pacing_interval_ms: int = MS_PER_MINUTE,
-        placement_ttl_ms: int = MS_PER_DAY,
-        max_placements: int = 2_000_000,
+        placement_ttl_ms: int = MS_PER_HOUR,
+        max_placements: int = 500_000,
         random_state: int | None = None,
     ) -> None:
         self.reserve_ecpm_fen = reserve_ecpm_fen

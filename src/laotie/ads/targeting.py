@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 _CONTEXT_CACHE = 4096
 
 
-def category_prefixes(path: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def category_prefixes(path: str) -> tuple[str, ...]:
     """Every ancestor path of a category path, itself included (``a/b`` -> ``a``, ``a/b``)."""
     parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return tuple("/".join(parts[: i + 1]) for i in range(len(parts)))
 
 
 @dataclass
