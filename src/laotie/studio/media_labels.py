@@ -103,7 +103,7 @@ def render_badge(
     )
     draw.text((pad_x - left, pad_y - top), text, font=font, fill=(255, 255, 255, 255))
     image.save(out)
-    margin = max(4, round(0.03 * min(width, height)))
+    margin = max(4, round(0.03 * min(width, height))) // 2 * 2  # even: 4:2:0 chroma grid
     return LabelBadge(out, margin, margin, badge_w, badge_h, bottom - top)
 
 

@@ -36,10 +36,10 @@ class PresenterOptions:
 
 def placement(video: VideoFormat, sprites: SpriteSet) -> tuple[int, int]:
     """Top-left corner of the presenter: bottom centre when vertical, bottom right otherwise."""
-    y = video.height - sprites.height
+    y = (video.height - sprites.height) // 2 * 2  # even offsets: the 4:2:0 chroma grid
     if video.height > video.width:
-        return (video.width - sprites.width) // 2, y
-    return video.width - sprites.width - round(video.width * 0.04), y
+        return (video.width - sprites.width) // 4 * 2, y
+    return (video.width - sprites.width - round(video.width * 0.04)) // 2 * 2, y
 
 
 def presenter_height(video: VideoFormat) -> int:

@@ -169,17 +169,22 @@ def build_command(
     next_input = n
     if comp.overlay is not None:
         args += ["-f", "concat", "-safe", "0", "-i", str(comp.overlay.concat_list)]
-        chains.append(
-            f"[{current}][{next_input}:v]overlay={comp.overlay.x}:{comp.overlay.y}:"
-            f"eof_action=repeat:format=auto[presented]"
-        )
+        chains += [
+            f"[{next_input}:v]format=yuva420p[presenter]",
+            f"[{current}][presenter]overlay={comp.overlay.x}:{comp.overlay.y}:"
+            f"eof_action=repeat:format=yuv420[presented]",
+        ]
         current, next_input = "presented", next_input + 1
     if comp.burn_subtitles:
         chains.append(f"[{current}]ass=subs.ass:fontsdir={FONT_PATH.parent}[subbed]")
         current = "subbed"
     badge = render_badge(video.width, video.height, out=workdir / "badge.png")
     args += ["-i", badge.path.name]
-    chains.append(f"[{current}][{next_input}:v]overlay={badge.x}:{badge.y}:format=auto[vout]")
+    # converting the RGBA badge to YUVA once keeps overlay from converting every frame
+    chains += [
+        f"[{next_input}:v]format=yuva420p[badge]",
+        f"[{current}][badge]overlay={badge.x}:{badge.y}:format=yuv420[vout]",
+    ]
     next_input += 1
     voice = next_input
     args += ["-i", str(comp.narration.path)]
