@@ -89,7 +89,7 @@ def adapt(
         raise InvalidInput(f"novel file {novel} does not exist", field="novel")
     if engine == "llm":
         _show_llm_estimate(novel, episodes, yes)
-    out_dir = out or novel.with_name(f"{novel.stem}-adaptation")
+    out_dir = out or Path.cwd() / f"{novel.stem}-adaptation"
     svc = services()
     try:
         job = svc.studio_jobs.submit(
