@@ -50,6 +50,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     trust = TrustService(
         db,
         media_dir=settings.home / "media" / "uploads",
+        media_root=settings.home,
         clock=clock,
         events=events,
         policy=TrustPolicy(

@@ -137,3 +137,16 @@ def test_declared_text_and_bad_upload(tmp_path: Path, trust: TrustService):
 def test_policy_validation():
     with pytest.raises(InvalidInput):
         TrustPolicy(copy_action=TrustDecision.ALLOW)
+
+
+def test_client_named_paths_are_never_read_or_written(
+    tmp_path: Path, services: Services, trust: TrustService
+):
+    outside = labelled_image(tmp_path / "outside.png")
+    before = outside.read_bytes()
+    item, screening = trust.upload(_item("p1", "alice", "路径", media_path=str(outside)))
+    assert item.media_path is None and screening.label.status == AigcStatus.NONE
+    with services.db.session() as session:
+        catalog.create_item(session, item=_item("p2", "alice", "路径", media_path=str(outside)))
+    assert trust.screen("p2").label.status == AigcStatus.NONE
+    assert outside.read_bytes() == before

@@ -133,6 +133,7 @@ class TrustService:
         db: Database,
         *,
         media_dir: Path,
+        media_root: Path | None = None,
         clock: Clock | None = None,
         events: EventSink | None = None,
         policy: TrustPolicy | None = None,
@@ -140,6 +141,8 @@ class TrustService:
     ) -> None:
         self.db = db
         self.media_dir = media_dir
+        #: only media under this folder (the data dir) is read and labelled
+        self.media_root = media_root or media_dir
         self.clock = clock or SystemClock()
         self.events = events
         self.policy = policy or TrustPolicy()
@@ -148,6 +151,9 @@ class TrustService:
         self._text_index: TextIndex | None = None
         self._media_index = MediaIndex()
         self._creators: dict[int, int] = {}
+
+    def _inside_home(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self.media_root.resolve())
 
     # --- the feed's gate ----------------------------------------------------------------------
 
@@ -249,6 +255,8 @@ class TrustService:
     ) -> tuple[ItemPublic, Screening]:
         """Create a catalog item from an upload, then screen it (labels are written back)."""
         media_path = None
+        # a client never names a server path: only a file stored here becomes the media
+        item = item.model_copy(update={"media_path": None})
         if media_source is not None:
             suffix = media_source.suffix.lower()
             if suffix not in MEDIA_SUFFIXES:
@@ -257,12 +265,17 @@ class TrustService:
                     field="file",
                     limit=sorted(MEDIA_SUFFIXES),
                 )
-            media_path = self.media_dir / f"{item.id}{suffix}"
+            media_path = self.media_dir / f"{new_id('media_')}{suffix}"
             media_path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media_source, media_path)
             item = item.model_copy(update={"media_path": str(media_path)})
-        with self.db.session() as session:
-            catalog.create_item(session, item=item)
+        try:
+            with self.db.session() as session:
+                catalog.create_item(session, item=item)
+        except Exception:
+            if media_path is not None:
+                media_path.unlink(missing_ok=True)
+            raise
         try:
             screening = self.screen(item.id, declared=declared)
         except Exception:
@@ -284,7 +297,8 @@ class TrustService:
             media = Path(row.media_path) if row.media_path else None
             supplied = dict(row.aigc_label or {}) or None
             declared = declared or row.aigc_status == AigcStatus.DECLARED
-        if media is not None and not media.is_file():
+        if media is not None and not (media.is_file() and self._inside_home(media)):
+            # media outside the data dir (a path a client typed) is never read or written
             media = None
         text = f"{title}\n{caption}".strip()
         label = verify(
