@@ -78,7 +78,7 @@ class InsightsService:
             last_day + timedelta(days=LOOKAHEAD_DAYS),
             tz=self.tz,
         )
-        events = self.lake.read(start_ms=start_ms, end_ms=end_ms)
+        events = self.lake.scan(start_ms=start_ms, end_ms=end_ms)
         with self.db.session() as session:
             items = catalog.items_frame(session)
         return build_report(

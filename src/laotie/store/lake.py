@@ -171,6 +171,27 @@ class Lake:
             if (low is None or day >= low) and (high is None or day <= high)
         ]
 
+    def scan(
+        self,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        types: Sequence[str] | None = None,
+    ) -> pl.LazyFrame:
+        """Events in [start_ms, end_ms) from lake + hot log as a lazy frame (unordered).
+
+        Parquet parts are scanned lazily, so callers that project or aggregate read only the
+        columns and row groups they need; the hot log (recent events) is read eagerly.
+        """
+        frames = []
+        paths = self.parts(start_ms=start_ms, end_ms=end_ms)
+        if paths:
+            frames.append(pl.scan_parquet(paths).filter(_window(start_ms, end_ms, types)))
+        frames.append(self._hot(start_ms, end_ms, types).lazy())
+        return pl.concat(frames, how="vertical").with_columns(
+            pl.col("type").replace_strict(EVENT_NAMES, return_dtype=EVENT_TYPE_DTYPE)
+        )
+
     def read(
         self,
         *,
@@ -179,15 +200,7 @@ class Lake:
         types: Sequence[str] | None = None,
     ) -> pl.DataFrame:
         """Events in [start_ms, end_ms) from lake + hot log by event id; ``type`` as an Enum."""
-        frames = []
-        paths = self.parts(start_ms=start_ms, end_ms=end_ms)
-        if paths:
-            frames.append(pl.scan_parquet(paths).filter(_window(start_ms, end_ms, types)).collect())
-        frames.append(self._hot(start_ms, end_ms, types))
-        events = pl.concat(frames, how="vertical").sort("event_id")
-        return events.with_columns(
-            pl.col("type").replace_strict(EVENT_NAMES, return_dtype=EVENT_TYPE_DTYPE)
-        )
+        return self.scan(start_ms=start_ms, end_ms=end_ms, types=types).sort("event_id").collect()
 
     def _hot(
         self, start_ms: int | None, end_ms: int | None, types: Sequence[str] | None
