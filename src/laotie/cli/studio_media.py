@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
@@ -33,7 +33,7 @@ Json = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
 
 @contextmanager
-def _progress(quiet: bool) -> Iterator[object]:
+def _progress(quiet: bool) -> Iterator[Callable[[float, str], None]]:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -71,6 +71,7 @@ def narrate_command(
         script, episode=episode, max_chars=config.studio_max_script_chars, title=title
     )
     engine = engine_from_settings(config)
+    result: dict[str, object]
     if audio_only:
         path = narrate_audio(parsed, out=out, engine=engine)
         result = {"path": str(path), "srt_path": str(path.with_suffix(".srt"))}
@@ -80,7 +81,7 @@ def narrate_command(
                 parsed,
                 out=out,
                 engine=engine,
-                progress=progress,  # type: ignore[arg-type]
+                progress=progress,
                 options=NarrateOptions(
                     video=parse_format(size), images=tuple(image or ()), music=music
                 ),
@@ -131,7 +132,7 @@ def ad_command(
             video=parse_format(size),
             engine_for=engine_for,
             progress=progress,
-        )  # type: ignore[arg-type]
+        )
     rows = []
     for ad in ads:
         row = {
@@ -185,7 +186,7 @@ def presenter_command(
                 provider=mode,
             ),
             kling=_kling(config) if mode == "kling" else None,
-            progress=progress,  # type: ignore[arg-type]
+            progress=progress,
         )
     result = {
         "path": str(rendered.path),

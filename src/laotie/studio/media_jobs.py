@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.errors import InvalidInput, NotFound
@@ -285,7 +285,7 @@ def register_creatives(
     _check_creative_target(services, request)
     from laotie.ads import CreativeCreate
 
-    landing = request.landing_url or request.brief.get("landing_url")
+    landing = HttpUrl(str(request.landing_url or request.brief.get("landing_url")))
     creatives = [
         CreativeCreate(
             id=f"{Path(v['path']).parent.name}-{Path(v['path']).stem}".replace("_", "-"),

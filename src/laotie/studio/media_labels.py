@@ -14,6 +14,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
@@ -88,12 +89,12 @@ def render_badge(
     font = load_font(size)
     # grow the font until the drawn glyphs (not the em box) reach the target height
     for _ in range(40):
-        left, top, right, bottom = font.getbbox(text)
-        if bottom - top >= target:
+        _, top_edge, _, bottom_edge = font.getbbox(text)
+        if bottom_edge - top_edge >= target:
             break
         size += 1
         font = load_font(size)
-    left, top, right, bottom = font.getbbox(text)
+    left, top, right, bottom = (round(v) for v in font.getbbox(text))
     pad_x, pad_y = max(4, target // 2), max(3, target // 3)
     badge_w, badge_h = right - left + 2 * pad_x, bottom - top + 2 * pad_y
     image = Image.new("RGBA", (badge_w, badge_h), (0, 0, 0, 0))
@@ -138,7 +139,7 @@ def mp4_label_args(label: AigcLabel, *, faststart: bool = True) -> list[str]:
     return ["-metadata", f"{METADATA_FIELD}={value}", "-movflags", flags]
 
 
-def _replace_atomically(path: Path, image: Image.Image, **save_args: object) -> None:
+def _replace_atomically(path: Path, image: Image.Image, **save_args: Any) -> None:
     temp = path.with_name(f".{path.stem}.{new_id('tmp_')}{path.suffix}")
     try:
         image.save(temp, **save_args)

@@ -298,11 +298,11 @@ class KlingClient:
         """Submit a ``kind`` task with ``params``, wait for it and download its first video."""
         if kind not in KINDS:
             raise InvalidInput(f"unknown Kling task kind {kind!r}", field="kind", limit=list(KINDS))
-        submit = {
+        submits: dict[str, Callable[..., str]] = {
             "text2video": self.text2video,
             "image2video": self.image2video,
             "avatar": self.avatar,
-        }[kind]
-        task_id = submit(**params)
+        }
+        task_id = submits[kind](**params)
         state = self.wait(kind, task_id)
         return self.download(state.videos[0].url, out=out, label=label)
