@@ -13,6 +13,8 @@ from laotie.studio.writer.rules import intensity
 
 MAX_LINE_CHARS = 32
 MIN_LINE_CHARS = 4
+#: a speaker named in a clause must stand within this many characters of the speech verb
+SPEAKER_WINDOW = 12
 #: story-teller's connectives that do not belong in a stage direction
 _LEAD = re.compile(r"^(?:却说|话说|且说|话表|却表|再说|且表|只见|但见|忽见|又见)+")
 #: narrator formulas and verse markers: never a script line
@@ -94,10 +96,12 @@ class Cast:
             return self.canonical.get(token, token)
         if self._pattern is None:
             return None
+        # a name far from the speech verb is usually someone else's business in a long clause
+        near = len(clause) - SPEAKER_WINDOW
         subjects = [
             self.canonical[m.group(0)]
             for m in self._pattern.finditer(clause)
-            if not _is_addressee(clause, m.start())
+            if m.start() >= near and not _is_addressee(clause, m.start())
         ]
         return subjects[-1] if subjects else None
 
@@ -133,7 +137,9 @@ def clean_action(sentence: str) -> str | None:
     """A stage direction from a narration sentence, or None if it is verse or narrator talk."""
     if _SKIP.search(sentence) or "“" in sentence or "”" in sentence:
         return None
-    if _FIRST_PERSON.search(sentence):
+    if _FIRST_PERSON.search(sentence) or "：" in sentence:
+        return None
+    if re.search(r"(?:道|曰|说|问)[。！？]?$", sentence):
         return None
     text = _LEAD.sub("", sentence.replace('"', "").strip()).strip("，、-—－ ")
     if not text or len(text) < 6 or len(text) > MAX_LINE_CHARS:
