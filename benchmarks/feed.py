@@ -39,7 +39,7 @@ from rich.console import Console
 from rich.table import Table
 
 from laotie.core.catalog import ContainerCreate, CreatorCreate, ItemCreate
-from laotie.core.clock import MS_PER_DAY
+from laotie.core.clock import MS_PER_DAY, now_ms
 from laotie.core.kinds import ItemKind
 from laotie.core.settings import load_settings
 from laotie.feed.signals import FeedData
@@ -330,6 +330,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     """Run the benchmark; prints a table and writes ``benchmarks/results/feed.json``."""
     n_items, n_users, n_events = SIZES[quick]
     world = generate_world(
+        now_ms=(now_ms() // 3_600_000) * 3_600_000,  # the world is current for the system clock
         n_items=n_items,
         n_users=n_users,
         n_events=n_events,

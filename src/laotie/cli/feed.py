@@ -112,13 +112,7 @@ def evaluate(
     if name == "home":
         svc = services()
         try:
-            from laotie.feed import load_feed_config
-
-            now = svc.clock.now_ms()
-            config = load_feed_config(svc.settings.home)
-            data = svc.feed.store.data(
-                start_ms=now - config.training.window_days * 86_400_000, end_ms=now
-            )
+            data = svc.feed.store.data(start_ms=0, end_ms=svc.clock.now_ms() + 1)
         finally:
             svc.close()
     else:
