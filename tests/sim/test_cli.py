@@ -10,14 +10,18 @@ from typer.testing import CliRunner
 from laotie.cli import app
 
 runner = CliRunner()
+SMALL_WORLD = "[world]\ncreators = 20\nvideos = 200\nseries = 1\nnovels = 1\ngames = 5\n"
 
 
 def test_sim_run_writes_a_report(clean_env: Path) -> None:
     out = clean_env / "run"
+    small = clean_env / "small.toml"
+    small.write_text(SMALL_WORLD, encoding="utf-8")
     result = runner.invoke(
         app,
-        ["sim", "run", "--days", "2", "--users", "40", "--policy", "random", "--out", str(out)],
-    )
+        ["sim", "run", "--days", "2", "--users", "40", "--policy", "random", "--out", str(out),
+         "--config", str(small)],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!")
     days = json.loads((out / "days.json").read_text(encoding="utf-8"))
@@ -27,9 +31,9 @@ def test_sim_run_writes_a_report(clean_env: Path) -> None:
 
 def test_sim_ab_prints_deltas(clean_env: Path) -> None:
     a = clean_env / "a.toml"
-    a.write_text('[run]\npolicy = "random"\nads = false\n', encoding="utf-8")
+    a.write_text(SMALL_WORLD + '[run]\npolicy = "random"\nads = false\n', encoding="utf-8")
     b = clean_env / "b.toml"
-    b.write_text('[run]\npolicy = "oracle"\nads = false\n', encoding="utf-8")
+    b.write_text(SMALL_WORLD + '[run]\npolicy = "oracle"\nads = false\n', encoding="utf-8")
     result = runner.invoke(
         app,
         ["sim", "ab", str(a), str(b), "--days", "1", "--users", "40", "--resamples", "200",
