@@ -24,10 +24,10 @@ from laotie.core.errors import MediaError
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 NOTICE_TEXT = "AI生成"
 #: correlation at or above which the notice counts as present
-MATCH_THRESHOLD = 0.62
+MATCH_THRESHOLD = 0.72
 #: frames are scaled so their shortest side has this many pixels before matching
 _WORK_SIDE = 360
-_HEIGHT_RATIOS = (0.035, 0.045, 0.055, 0.065, 0.08, 0.1, 0.12)
+_HEIGHT_RATIOS = (0.035, 0.04, 0.045, 0.05, 0.055, 0.06, 0.065, 0.07, 0.08, 0.09, 0.1, 0.12)
 
 
 @dataclass(frozen=True)
