@@ -557,3 +557,44 @@ def test_a_failing_auction_costs_the_page_its_ads_not_the_page(ads, clock, monke
     monkeypatch.setattr(ads.server, "fill", broken)
     assert _fill(ads, clock, user=2, region=None, segment=None) == []
     assert "ad fill failed" in caplog.text
+
+
+def test_interests_are_learned_from_the_event_log_when_the_feed_does_not_send_them(
+    ads, services, clock
+):
+    _campaign(ads, "food", targeting=Targeting(categories=["美食"]), frequency_cap=1000)
+    ads.create_campaign(
+        CampaignCreate(
+            id="games",
+            advertiser_id="adv",
+            name="g",
+            objective="clicks",
+            bid_fen=50,
+            daily_budget_fen=9_000,
+            targeting=Targeting(kinds=["game"]),
+        )
+    )
+    ads.add_creatives("games", [CreativeCreate(id="g-x", title="g", landing_url="https://e.com")])
+    assert _fill(ads, clock, user=1) == []  # nothing known about the user yet
+    services.events.ingest(
+        [
+            {
+                "id": f"p{n}",
+                "type": "play",
+                "user_id": "fan",
+                "item_id": "i1",
+                "ts_ms": clock.now_ms(),
+            }
+            for n in range(3)
+        ]
+    )
+    with services.db.session() as session:
+        user_id = catalog.get_user(session, external_id="fan").id
+    assert ads.interests.interests(user_id) == ["美食/家常菜"]
+    # two slots: the game campaign does not serve next to the video the user last played
+    served = _fill(ads, clock, user=user_id, slots=(1, 5))
+    assert [p.campaign_id for p in served] == ["food"]
+    assert {p.campaign_id for p in _fill(ads, clock, user=user_id, slots=(1, 5), kind="game")} == {
+        "food",
+        "games",
+    }

@@ -16,6 +16,7 @@ import numpy as np
 
 from laotie.ads import reports
 from laotie.ads.charging import AD_EVENT_KINDS, AdEvent, Charger, ChargeSummary
+from laotie.ads.interests import InterestProfile
 from laotie.ads.prediction import PriorModel, ResponseModel, calibration_report
 from laotie.ads.schemas import (
     AdvertiserCreate,
@@ -49,6 +50,7 @@ MAX_VARIANTS = 200
 DEFAULT_CTR = 0.02
 DEFAULT_CVR = 0.05
 MIN_TRAINING_ROWS = 200
+MAX_ITEM_CACHE = 2_000_000
 
 
 def _check_range(value: int, *, field: str, high: int) -> None:
@@ -97,6 +99,8 @@ class AdsService:
         self._dirty = True
         self._refresh_lock = threading.Lock()
         self._users: dict[int, tuple[str | None, str | None]] = {}
+        self._items: dict[int, tuple[str, str]] = {}
+        self.interests = InterestProfile()
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -105,8 +109,23 @@ class AdsService:
         events.subscribe(self.on_events)
 
     def on_events(self, events: Sequence[Any]) -> ChargeSummary:
-        """Record and charge the ad events in a committed batch."""
+        """Record and charge the ad events in a committed batch; learn users' interests from
+        the others."""
+        try:
+            self._learn_interests(events)
+        except Exception:  # interests only sharpen targeting; charging must still happen
+            log.exception("learning ad interests from events failed")
         return self.charger.handle(events)
+
+    def _learn_interests(self, events: Sequence[Any]) -> None:
+        needed = self.interests.items_needed(events, self._items)
+        if needed:
+            with self.db.session() as session:
+                found = repo.item_categories(session, item_ids=needed)
+            if len(self._items) + len(found) > MAX_ITEM_CACHE:
+                self._items.clear()
+            self._items.update(found)
+        self.interests.observe(events, self._items)
 
     def settle(self, *, since_ms: int, batch: int = 5_000) -> ChargeSummary:
         """Charge ad events in the hot log at or after ``since_ms`` that were not charged yet
@@ -392,9 +411,11 @@ class AdsService:
     def fill(self, request: AdRequest) -> list[AdPlacement]:
         """Run the auctions for a feed page's ad slots (``core.contracts.AdSlotFiller``).
 
-        Context keys used: ``interests`` (category paths), ``kind`` (of the surrounding
-        content), ``segment`` and ``region`` (looked up from the user when absent),
-        ``items_since_last_ad`` (organic items since the previous page's last ad).
+        Context keys used: ``interests`` (category paths; when absent, the categories the
+        user engaged with most in the event log), ``kind`` (of the surrounding content; when
+        absent, of the user's last engaged item), ``segment`` and ``region`` (looked up from
+        the user when absent), ``items_since_last_ad`` (organic items since the previous
+        page's last ad).
         """
         try:
             return self._fill(request)
@@ -406,10 +427,14 @@ class AdsService:
         if self._dirty:
             self.refresh()
         context = dict(request.context)
-        if "region" not in context or "segment" not in context:
-            region, segment = self._user_attrs(request.user_id)
-            context.setdefault("region", region)
-            context.setdefault("segment", segment)
+        missing = {"region", "segment", "interests", "kind"} - context.keys()
+        if missing:
+            if "region" in missing or "segment" in missing:
+                region, segment = self._user_attrs(request.user_id)
+                context.setdefault("region", region)
+                context.setdefault("segment", segment)
+            context.setdefault("interests", self.interests.interests(request.user_id))
+            context.setdefault("kind", self.interests.last_kind(request.user_id))
             request = AdRequest(
                 user_id=request.user_id,
                 user_external_id=request.user_external_id,

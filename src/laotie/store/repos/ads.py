@@ -499,3 +499,20 @@ def ad_events_since(
         .order_by(Event.id)
     )
     return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def item_categories(session: Session, *, item_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(category path, kind) of items by internal id; an episode/chapter without a category
+    of its own takes its series'/novel's."""
+    ids = list(item_ids)
+    out: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 900):
+        rows = session.execute(
+            select(Item.id, Item.category, Item.kind, Series.category, Novel.category)
+            .outerjoin(Series, Series.id == Item.series_id)
+            .outerjoin(Novel, Novel.id == Item.novel_id)
+            .where(Item.id.in_(ids[start : start + 900]))
+        )
+        for item, category, kind, series, novel in rows:
+            out[item] = ((category or series or novel or "").strip("/"), kind)
+    return out
