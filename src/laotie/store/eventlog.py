@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Annotated, Any, NamedTuple, NotRequired
 
@@ -233,25 +234,8 @@ def _remember(cache: dict[str, int], fresh: dict[str, int]) -> None:
     cache.update(fresh)
 
 
-def _stored(event: dict[str, Any], users: dict[str, int], items: dict[str, int]) -> StoredEvent:
-    (ident, kind, user, item, ts_ms, watch_ms, duration_ms, value, amount_fen, ref, request_id,
-     device_id, _) = _FIELDS(event)  # fmt: skip
-    return StoredEvent(
-        ident,
-        kind,
-        users[user],
-        user,
-        items[item] if item is not None else None,
-        item,
-        ts_ms,
-        watch_ms,
-        duration_ms,
-        value,
-        amount_fen,
-        ref,
-        request_id,
-        device_id,
-    )
+#: builds a StoredEvent from a tuple without the Python-level NamedTuple constructor
+_new_stored = partial(tuple.__new__, StoredEvent)
 
 
 def _sqlite_ids(session: Session, table: str, external: Collection[str]) -> dict[str, int]:
@@ -369,7 +353,8 @@ class EventLog:
             items = self._item_ids(session, {e["item_id"] for _, e in unique} - {None})
             unique = self._drop_compacted_duplicates(session, unique, result)
             rows: list[tuple[Any, ...]] = []
-            kept: list[dict[str, Any]] = []
+            stored: list[StoredEvent] = []
+            hooks = bool(self._subscribers)
             for index, event in unique:
                 (ident, kind, user, item_external, ts_ms, watch_ms, duration_ms, value,
                  amount_fen, ref, request_id, device_id, extra) = _FIELDS(event)  # fmt: skip
@@ -381,12 +366,12 @@ class EventLog:
                             EventError(index, ident, "item_id", f"unknown item {item_external!r}")
                         )
                         continue
-                kept.append(event)
+                user_pk = users[user]
                 rows.append(
                     (
                         ident,
                         codes[kind],
-                        users[user],
+                        user_pk,
                         item,
                         ts_ms,
                         watch_ms,
@@ -400,16 +385,20 @@ class EventLog:
                         now,
                     )
                 )
+                if hooks:
+                    fields = (ident, kind, user_pk, user, item, item_external, ts_ms, watch_ms,
+                            duration_ms, value, amount_fen, ref, request_id, device_id)  # fmt: skip
+                    stored.append(_new_stored(fields))
             inserted = self._insert(session, rows)
         # only now, after the commit, may the caches remember new users
         _remember(self._users, users)
         _remember(self._items, items)
-        fresh = kept if inserted is None else [e for e in kept if e["id"] in inserted]
-        result.accepted += len(fresh)
-        result.duplicate += len(kept) - len(fresh)
-        if not self._subscribers:
-            return []
-        return [_stored(e, users, items) for e in fresh]
+        accepted = len(rows) if inserted is None else len(inserted)
+        result.accepted += accepted
+        result.duplicate += len(rows) - accepted
+        if inserted is None:
+            return stored
+        return [e for e in stored if e.client_event_id in inserted]
 
     def _insert(self, session: Session, rows: list[tuple[Any, ...]]) -> set[str] | None:
         """Insert rows, skipping known ids; returns the inserted ids, or None when all were new."""
