@@ -126,3 +126,44 @@ def test_api_queues_media_jobs_and_guards_files(
     assert other.status_code == 403
     app_key = make_headers("app")
     assert client.post("/v1/studio/ad", headers=app_key, json={"brief": {}}).status_code == 403
+
+
+def test_ad_job_registers_aigc_creatives_in_a_campaign(services) -> None:
+    from laotie.ads import AdvertiserCreate, CampaignCreate, Objective
+
+    services.ads.create_advertiser(AdvertiserCreate(id="shop1", name="果园"))
+    services.ads.create_campaign(
+        CampaignCreate(
+            id="camp1",
+            advertiser_id="shop1",
+            name="苹果",
+            objective=Objective.CLICKS,
+            bid_fen=50,
+            daily_budget_fen=10_000,
+        )
+    )
+    job = services.studio_jobs.submit(
+        "ad",
+        {
+            "brief": {
+                "name": "苹果",
+                "selling_points": ["脆"],
+                "price_fen": 990,
+                "call_to_action": "快买",
+            },
+            "variants": 1,
+            "size": "240x426",
+            "campaign_id": "camp1",
+            "landing_url": "https://shop.example/apple",
+        },
+    )
+    done = services.studio_jobs.wait(job.id, timeout_s=180)
+    assert done.status == "succeeded", done.error
+    [creative_id] = done.result["creatives"]
+    [creative] = services.ads.list_creatives("camp1")
+    assert creative.id == creative_id and creative.aigc
+    assert (
+        creative.aigc_labels["AIGC"]
+        == read_label(Path(done.result["videos"][0]["path"])).label.to_dict()
+    )
+    assert done.result["videos"][0]["item_id"]
