@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from laotie.cli._common import console, emit_json, services
 from laotie.store.importers import ImportReport, import_dataset
@@ -30,7 +37,7 @@ def _run(name: str, directory: Path, as_json: bool) -> None:
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, disable=as_json) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:

@@ -144,7 +144,7 @@ _FIELDS = itemgetter(
     "device_id",
     "extra",
 )
-_BATCH = TypeAdapter(list[_RawEvent])
+_BATCH: TypeAdapter[Any] = TypeAdapter(list[_RawEvent])
 #: per event type: (must name an item, the fields it requires)
 _RULES = {name: (spec.needs_item, spec.required) for name, spec in EVENT_SPECS.items()}
 #: entries kept in each id cache before it is cleared (bounds memory on huge imports)

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.clock import now_ms
 from laotie.core.errors import InvalidInput, NotFound
+from laotie.core.kinds import ItemKind
 from laotie.store.eventlog import EventLog
 from laotie.store.importers import _csv, kuairand, kuairec, movielens
 from laotie.store.repos.catalog import (
@@ -141,7 +142,7 @@ def _write_items(
 def _item(row: dict[str, Any]) -> ItemCreate:
     return ItemCreate(
         id=row["item"],
-        kind="video",
+        kind=ItemKind.VIDEO,
         creator_id=row["creator"],
         title=(row["title"] or row["item"])[:200],
         caption=row["caption"] or "",
@@ -203,7 +204,7 @@ def _ensure_items(
                 )
                 report.creators += 1
             placeholders = [
-                ItemCreate(id=i, kind="video", creator_id=creator, title=i) for i in missing
+                ItemCreate(id=i, kind=ItemKind.VIDEO, creator_id=creator, title=i) for i in missing
             ]
             bulk_create_items(session, items=placeholders)
     report.placeholder_items += len(missing)
