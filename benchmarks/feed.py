@@ -172,10 +172,12 @@ def bare_fits(inputs: dict[str, Any], *, als_params: dict[str, Any]) -> dict[str
     leaf = min(ranker.min_data_in_leaf, max(2, len(features) // 10))
     for objective in ranker.models_:
         label = inputs["ranker"]["labels"].get(objective)
-        if label is None:  # watch_quantile: a continuous target of the same size
-            label = np.random.default_rng(0).random(len(features))
+        rows = features
+        if label is None:  # watch_quantile: a continuous target over the played rows
+            rows = features[inputs["ranker"]["labels"]["play"].astype(bool)]
+            label = np.random.default_rng(0).random(len(rows))
         dataset = lgb.Dataset(
-            features, label=label.astype(float), params={"verbosity": -1, "min_data_in_leaf": leaf}
+            rows, label=label.astype(float), params={"verbosity": -1, "min_data_in_leaf": leaf}
         )
         lgb.train(
             {**ranker.params(objective), "min_data_in_leaf": leaf},

@@ -178,3 +178,13 @@ def test_kuairec_format(tmp_path: Path) -> None:
     assert {"impression", "watch", "play"} <= set(data.events["type"].unique().to_list())
     result = evaluate(data, protocol="stratified")
     assert result["methods"]["pipeline"]["ndcg@10"] > result["methods"]["popular"]["ndcg@10"]
+
+
+def test_generated_world_beats_popular_and_orders_watch_time() -> None:
+    from laotie.feed.world import generate_world
+
+    world = generate_world(n_items=1000, n_users=200, n_events=25_000, seed=5)
+    result = evaluate(world, max_users=60)
+    assert result["beats_popular_ndcg"], result["methods"]
+    assert result["watch_time"]["xauc"] > 0.65
+    assert result["objectives"]["play"]["gauc"] > 0.6

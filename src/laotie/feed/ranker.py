@@ -91,9 +91,14 @@ class Ranker:
     def training_targets(
         self, labels: dict[str, np.ndarray], watch_ms: np.ndarray, durations: np.ndarray
     ) -> dict[str, np.ndarray]:
-        """Binary labels plus the D2Q target; sets the duration buckets and quantile tables."""
-        self.edges_ = duration_buckets(durations, buckets=self.duration_buckets)
-        target, self.watch_table_ = watch_quantiles(watch_ms, durations, self.edges_)
+        """Binary labels plus the D2Q target over played rows with a duration (NaN elsewhere);
+        sets the duration buckets and their watch-time quantile tables from those rows."""
+        played = labels["play"].astype(bool) & (durations > 0)
+        self.edges_ = duration_buckets(durations[played], buckets=self.duration_buckets)
+        target = np.full(len(durations), np.nan)
+        target[played], self.watch_table_ = watch_quantiles(
+            watch_ms[played], durations[played], self.edges_
+        )
         return {
             **{k: labels[k].astype(np.float64) for k in BINARY_OBJECTIVES},
             "watch_quantile": target,
@@ -123,12 +128,25 @@ class Ranker:
             params={"verbosity": -1, "min_data_in_leaf": leaf},
         ).construct()
         for objective, target in targets.items():
-            if len(target) < 2 * leaf or np.ptp(target) == 0:
-                self.constants_[objective] = float(target.mean()) if len(target) else 0.0
+            rows = ~np.isnan(target)
+            if rows.sum() < 2 * leaf or np.ptp(target[rows]) == 0:
+                self.constants_[objective] = float(target[rows].mean()) if rows.any() else 0.0
                 continue
-            dataset.set_label(target)
             params = {**self.params(objective), "min_data_in_leaf": leaf}
-            self.models_[objective] = lgb.train(params, dataset, num_boost_round=self.n_estimators)
+            if rows.all():
+                dataset.set_label(target)
+                train_set = dataset
+            else:  # D2Q learns from played rows only
+                train_set = lgb.Dataset(
+                    features[rows],
+                    label=target[rows],
+                    categorical_feature=categorical,
+                    feature_name=list(FEATURES),
+                    params={"verbosity": -1, "min_data_in_leaf": leaf},
+                )
+            self.models_[objective] = lgb.train(
+                params, train_set, num_boost_round=self.n_estimators
+            )
         return self
 
     def predict(
