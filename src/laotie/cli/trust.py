@@ -126,10 +126,17 @@ def evaluate_detectors(
     ),
     split: Annotated[str, typer.Option(help="dev or test")] = "test",
     chapters: Annotated[int, typer.Option(help="chapters per novel")] = 200,
+    frames: Annotated[int, typer.Option(help="synthetic frame pairs for the notice detector")] = 40,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Precision/recall of each text check on the labelled set. Example: laotie trust eval"""
-    from laotie.trust.evalset import caption_samples, evaluate, novel_samples
+    """Precision/recall of each detector on the labelled sets. Example: laotie trust eval"""
+    from laotie.trust.evalset import (
+        caption_samples,
+        evaluate,
+        neardup_score,
+        notice_score,
+        novel_samples,
+    )
 
     novels = sorted((data / "novels").glob("*.txt"))
     if not novels:
@@ -141,6 +148,9 @@ def evaluate_detectors(
     if captions.is_file():
         samples += caption_samples(captions, limit=2000)
     scores = evaluate(samples, split=split)
+    scores.append(neardup_score(samples, split=split))
+    if frames:
+        scores.append(notice_score(count=frames))
     rows: list[dict[str, Any]] = [
         {
             "check": s.check,

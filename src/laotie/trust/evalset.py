@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from laotie.trust import spin
 from laotie.trust.spam import CHECKS, CheckResult
@@ -119,3 +123,85 @@ def score_table(samples: Sequence[Sample]) -> dict[str, dict[str, list[float]]]:
             result: CheckResult = check(sample.text)
             table[name].setdefault(sample.kind, []).append(result.score)
     return table
+
+
+def neardup_score(samples: Sequence[Sample], *, split: str) -> DetectorScore:
+    """Near-duplicate text detection: each clean excerpt is indexed; its spun copy must find
+    it (positive) and every other excerpt's clean text must find nothing (negative)."""
+    from laotie.trust.neardup import TextIndex
+
+    rows = [s for s in samples if s.split == split and s.source.count("#")]
+    clean = {s.source: s.text for s in rows if s.kind == "clean"}
+    spun = {s.source: s.text for s in rows if s.kind == "spun" and s.source in clean}
+    keys = sorted(clean)
+    half = len(keys) // 2
+    indexed, unseen = keys[:half], keys[half:]
+    index = TextIndex()
+    signatures = index.hasher.signatures([_hashes(clean[k]) for k in indexed])
+    index.add_many(list(range(len(indexed))), signatures)
+    counts = [0, 0, 0, 0]
+    for row, key in enumerate(indexed):
+        found = {m.key for m in index.query(index.signature(spun[key]))}
+        counts[0 if row in found else 2] += 1
+        counts[1] += len(found - {row})
+    for key in unseen:
+        found = index.query(index.signature(clean[key]))
+        counts[1 if found else 3] += 1
+    return DetectorScore("near_duplicate_text", split, *counts)
+
+
+def _hashes(text: str) -> np.ndarray:
+    from laotie.trust.textfeat import feature_hashes
+
+    return feature_hashes(text)
+
+
+def notice_score(*, count: int = 40, seed: int = 0) -> DetectorScore:
+    """The visible-notice detector on synthetic frames: Studio's badge (JPEG re-encoded) vs
+    the same frames without it, with near-miss captions (AI生活, 生成式, AI技术)."""
+    import io
+
+    from PIL import Image
+
+    from laotie.studio.media_labels import render_badge
+    from laotie.trust.notice import find_notice
+
+    rng = np.random.default_rng(seed)
+    sizes = [(720, 1280), (1080, 1920), (1080, 1080), (1920, 1080), (360, 640)]
+    captions = ["AI生活 技术成长", "生成式内容", "AI技术分享", "青山不改", "今天吃什么"]
+    counts = [0, 0, 0, 0]
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(count):
+            width, height = sizes[i % len(sizes)]
+            frame = _scene(width, height, rng, captions[int(rng.integers(len(captions)))])
+            badge = render_badge(width, height, out=Path(tmp) / "badge.png")
+            with Image.open(badge.path) as overlay:
+                marked = frame.convert("RGBA")
+                marked.alpha_composite(overlay.convert("RGBA"), (badge.x, badge.y))
+            for image, positive in ((marked.convert("RGB"), True), (frame, False)):
+                buffer = io.BytesIO()
+                image.save(buffer, format="JPEG", quality=int(rng.integers(60, 95)))
+                buffer.seek(0)
+                with Image.open(buffer) as decoded:
+                    found = find_notice(decoded).found
+                slot = (0 if found else 2) if positive else (1 if found else 3)
+                counts[slot] += 1
+    return DetectorScore("visible_notice", "synthetic", *counts)
+
+
+def _scene(width: int, height: int, rng: np.random.Generator, caption: str) -> Any:
+    from PIL import Image, ImageDraw
+
+    from laotie.studio.media_labels import load_font
+
+    yy, xx = np.mgrid[0:height, 0:width]
+    frame = np.zeros((height, width, 3), np.uint8)
+    for channel in range(3):
+        phase = rng.uniform(0, 6)
+        wave = np.sin(xx / rng.uniform(20, 120) + phase) * np.cos(yy / rng.uniform(20, 120))
+        frame[..., channel] = (127 + 110 * wave).astype(np.uint8)
+    image = Image.fromarray(frame)
+    size = max(10, int(rng.uniform(0.04, 0.09) * min(width, height)))
+    spot = (int(rng.uniform(0.05, 0.5) * width), int(rng.uniform(0.2, 0.8) * height))
+    ImageDraw.Draw(image).text(spot, caption, font=load_font(size), fill=(255, 255, 255))
+    return image
