@@ -17,6 +17,7 @@ import json
 import math
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -144,9 +145,9 @@ def end_to_end(policy: str, users: int, days: int) -> dict[str, Any]:
         try:
             if policy == "feed" and getattr(services, "feed", None) is None:
                 return {"policy": policy, "skipped": "no feed service wired"}
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = Simulation(config, services).run()
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         finally:
             services.close()
     shown = sum(d.impressions for d in result.days)
@@ -157,13 +158,16 @@ def end_to_end(policy: str, users: int, days: int) -> dict[str, Any]:
         "impressions": shown,
         "requests": sum(d.requests for d in result.days),
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "impressions_per_s": shown / elapsed,
+        "impressions_per_cpu_s": shown / cpu,
     }
 
 
 def demo_time() -> dict[str, Any]:
     """Wall time of the default ``laotie demo --no-serve`` in a fresh home."""
     with tempfile.TemporaryDirectory() as tmp:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(
             [str(Path(sys.executable).parent / "laotie"), "--home", str(Path(tmp) / "h"), "demo",
@@ -171,7 +175,15 @@ def demo_time() -> dict[str, Any]:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         elapsed = time.perf_counter() - t0
-    return {"seconds": elapsed, "exit_code": done.returncode, "floor_s": DEMO_FLOOR_S}
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "load_average_1m": os.getloadavg()[0],
+        "exit_code": done.returncode,
+        "floor_s": DEMO_FLOOR_S,
+    }
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -208,12 +220,13 @@ def run(quick: bool = False) -> dict[str, Any]:
             f"end to end ({r['policy']}), impressions/s",
             f"{r['impressions_per_s']:,.0f}",
             f"{r['users']} users x {r['days']} days, {r['requests']:,} requests, "
-            f"{r['seconds']:.0f} s",
+            f"{r['seconds']:.0f} s ({r['cpu_seconds']:.0f} s CPU)",
         )
     if demo is not None:
         table.add_row(
             "laotie demo --no-serve, s",
             f"{demo['seconds']:.0f}",
+            f"{demo['cpu_seconds']:.0f} s CPU, load {demo['load_average_1m']:.1f}; "
             f"floor {DEMO_FLOOR_S:.0f} s, exit {demo['exit_code']}",
         )
     console.print(table)
