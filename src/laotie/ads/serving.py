@@ -454,22 +454,23 @@ class Server:
         """
         upper = self.upper_score
         probability = self.pacing.probability_
+        score0, score1 = self.score
         size = eligible.size
-        found = np.empty(0, dtype=np.int64)
+        found: np.ndarray | None = None
         found_score = np.empty(0)
         start, chunk = 0, _FIRST_CHUNK
-        while start < size:
+        while True:
             end = min(size, start + chunk)
             ok = eligible[start:end]
             if self._any_throttled:
                 ok = ok & (self._rng.random(end - start) < probability[start:end])
-            if ok.any():
-                sc = np.where(
-                    ok,
-                    np.where(match[start:end], self.score[1][start:end], self.score[0][start:end]),
-                    -np.inf,
-                )
-                best = rank(sc, need)
+            sc = np.where(
+                ok, np.where(match[start:end], score1[start:end], score0[start:end]), -np.inf
+            )
+            best = rank(sc, need)
+            if found is None:
+                found, found_score = best + start, sc[best]
+            elif best.size:
                 found = np.concatenate([found, best + start])
                 found_score = np.concatenate([found_score, sc[best]])
                 order = rank(found_score, need)
