@@ -96,3 +96,41 @@ def test_full_novel_into_80_episodes_passes_review(home: Path, name: str) -> Non
     assert reviewed.exit_code == 0
     report = json.loads((out / "review.json").read_text(encoding="utf-8"))
     assert report["passed"] and len(report["episodes"]) == 80
+
+
+def test_llm_engine_through_the_cli_shows_cost_first(
+    home: Path, small_novel_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ._llm_server import FakeLLM
+
+    novel = home / "small.txt"
+    novel.write_text(small_novel_text, encoding="utf-8")
+    with FakeLLM() as fake:
+        monkeypatch.setenv("LAOTIE_LLM_BASE_URL", fake.base_url)
+        monkeypatch.setenv("LAOTIE_LLM_MODEL", "deepseek-test")
+        monkeypatch.setenv("LAOTIE_LLM_API_KEY", "sk-cli-secret")
+        declined = runner.invoke(
+            app, ["studio", "adapt", str(novel), "--episodes", "10", "--engine", "llm"], input="n\n"
+        )
+        assert declined.exit_code == 1 and "calls" in flat(declined.output)
+        assert fake.requests == []
+        out = home / "llm"
+        result = runner.invoke(
+            app,
+            [
+                "studio",
+                "adapt",
+                str(novel),
+                "--episodes",
+                "10",
+                "--engine",
+                "llm",
+                "--yes",
+                "--out",
+                str(out),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert "sk-cli-secret" not in result.output
+    data = json.loads((out / "adaptation.json").read_text(encoding="utf-8"))
+    assert data["engine"] == "llm" and data["usage"]["calls"] == 11
