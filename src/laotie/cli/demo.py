@@ -161,6 +161,11 @@ def demo(
 
     from laotie.api import create_app
 
+    if getattr(svc, "feed", None) is not None:
+        # the API's own feed learns from the simulated days, as the nightly worker would
+        svc.feed.train()
+        svc.feed.refresh_catalog()
+
     base = f"http://{config_settings.host}:{config_settings.port}"
     console.print(f"API: {base}/v1/health  docs: {base}/docs  report: file://{html.resolve()}")
     uvicorn.run(
