@@ -6,7 +6,8 @@ items) into the same schema (``Database.migrate()``) on the same machine in the 
 - raw SQLite: ``sqlite3.executemany`` of the final rows, one commit a batch, the same pragmas
   (WAL, synchronous=FULL) -- the peer, doing no validation, no id lookups, no idempotency work;
 - service: ``EventLog.ingest`` (validation, users created on first sight, item lookups,
-  idempotency, commit) on a fresh home;
+  idempotency, commit) on a fresh home, with the post-commit hooks ``build_services`` wires
+  (feed signals, ads charging), and a bare ``EventLog`` without hooks;
 - HTTP: a real ``laotie serve`` subprocess on 127.0.0.1, several httpx clients posting
   pre-encoded 10,000-event JSON batches concurrently.
 
@@ -27,7 +28,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.events import EVENT_CODES
 from laotie.core.settings import load_settings
 from laotie.store.db import Database
+from laotie.store.eventlog import EventLog
 from laotie.store.repos import access, catalog
 from laotie.wiring import Services, build_services
 
@@ -130,8 +134,10 @@ def _raw_rows(batches: list[list[dict[str, Any]]]) -> list[list[tuple[Any, ...]]
 def bench_service_and_raw(root: Path, batches: list[list[dict[str, Any]]]) -> dict[str, float]:
     """Events/s (wall and CPU) of raw executemany and of ``EventLog.ingest``, batch by batch.
 
-    The two alternate batch by batch so that load from other processes on a shared machine
-    falls on both alike.
+    ``service`` is the event log as ``build_services`` wires it, with the other areas'
+    post-commit hooks (feed signals, ads charging); ``eventlog`` is a bare ``EventLog`` with no
+    subscribers. The paths alternate batch by batch so that load from other processes on a
+    shared machine falls on all of them alike.
     """
     path = root / "raw.db"
     Database(f"sqlite:///{path}").migrate()
@@ -140,34 +146,47 @@ def bench_service_and_raw(root: Path, batches: list[list[dict[str, Any]]]) -> di
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "cache_size=-65536"):
         raw.execute(f"PRAGMA {pragma}")
     services = _home(root, "service")
-    wall = {"raw": 0.0, "service": 0.0}
-    cpu = {"raw": 0.0, "service": 0.0}
-    accepted = 0
+    bare_home = _home(root, "eventlog")
+    bare = EventLog(bare_home.db, clock=bare_home.clock)
+    paths = ("raw_sqlite", "service", "eventlog")
+    wall = dict.fromkeys(paths, 0.0)
+    cpu = dict.fromkeys(paths, 0.0)
+    accepted = {"service": 0, "eventlog": 0}
+
+    def insert_raw(batch_rows: list[tuple[Any, ...]]) -> int | None:
+        raw.execute("BEGIN")
+        raw.executemany(_INSERT, batch_rows)
+        raw.execute("COMMIT")
+        return None
+
     try:
         for batch, batch_rows in zip(batches, rows, strict=True):
-            w0, c0 = time.perf_counter(), time.thread_time()
-            raw.execute("BEGIN")
-            raw.executemany(_INSERT, batch_rows)
-            raw.execute("COMMIT")
-            w1, c1 = time.perf_counter(), time.thread_time()
-            accepted += services.events.ingest(batch).accepted
-            w2, c2 = time.perf_counter(), time.thread_time()
-            wall["raw"] += w1 - w0
-            wall["service"] += w2 - w1
-            cpu["raw"] += c1 - c0
-            cpu["service"] += c2 - c1
+            steps: tuple[tuple[str, Callable[[], int | None]], ...] = (
+                ("raw_sqlite", partial(insert_raw, batch_rows)),
+                ("service", partial(_accepted, services.events, batch)),
+                ("eventlog", partial(_accepted, bare, batch)),
+            )
+            for name, step in steps:
+                w0, c0 = time.perf_counter(), time.thread_time()
+                count = step()
+                wall[name] += time.perf_counter() - w0
+                cpu[name] += time.thread_time() - c0
+                if name in accepted:
+                    accepted[name] += int(count or 0)
     finally:
         raw.close()
         services.close()
+        bare_home.close()
     total = sum(len(b) for b in batches)
-    if accepted != total:
-        raise RuntimeError(f"service accepted {accepted} events, expected {total}")
-    return {
-        "raw_sqlite": total / wall["raw"],
-        "service": total / wall["service"],
-        "raw_sqlite_cpu": total / cpu["raw"],
-        "service_cpu": total / cpu["service"],
+    if set(accepted.values()) != {total}:
+        raise RuntimeError(f"accepted {accepted} events, expected {total} each")
+    return {name: total / wall[name] for name in paths} | {
+        f"{name}_cpu": total / cpu[name] for name in paths
     }
+
+
+def _accepted(log: EventLog, batch: list[dict[str, Any]]) -> int:
+    return log.ingest(batch).accepted
 
 
 def _free_port() -> int:
@@ -297,6 +316,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         "events_per_s": {k: round(v) for k, v in best.items()},
         "service_vs_raw": round(best["service"] / best["raw_sqlite"], 3),
         "service_vs_raw_cpu": round(best["service_cpu"] / best["raw_sqlite_cpu"], 3),
+        "eventlog_vs_raw": round(best["eventlog"] / best["raw_sqlite"], 3),
+        "eventlog_vs_raw_cpu": round(best["eventlog_cpu"] / best["raw_sqlite_cpu"], 3),
         "http_vs_raw": round(best["http"] / best["raw_sqlite"], 3),
         "floors": {
             "service_vs_raw": FLOOR_SERVICE_RATIO,
@@ -328,11 +349,18 @@ def _print(result: dict[str, Any]) -> None:
         f"{rates['raw_sqlite_cpu']:,}",
     )
     table.add_row(
-        "service (EventLog.ingest)",
+        "service (EventLog.ingest, hooks wired)",
         f"{rates['service']:,}",
         f"{result['service_vs_raw']:.2f}",
         f">= {FLOOR_SERVICE_RATIO:.2f}",
         f"{rates['service_cpu']:,} ({result['service_vs_raw_cpu']:.2f})",
+    )
+    table.add_row(
+        "bare EventLog (no hooks)",
+        f"{rates['eventlog']:,}",
+        f"{result['eventlog_vs_raw']:.2f}",
+        "",
+        f"{rates['eventlog_cpu']:,} ({result['eventlog_vs_raw_cpu']:.2f})",
     )
     table.add_row(
         f"HTTP loopback ({result['http_clients']} clients)",
