@@ -8,7 +8,7 @@ Queries are indexed texts with 15% of their shingles replaced (edited re-uploads
 unrelated texts. Build time is reported in its two parts (vectorised signatures, LSH inserts).
 The brute-force peer compares a query signature with all N stored signatures (numpy), on a
 sample of the queries; LSH answers on that sample are checked against the brute-force ones.
-``--quick`` indexes 20,000 texts.
+``--quick`` indexes 20,000 texts (and writes ``results/trust-quick.json``, not the full result).
 """
 
 from __future__ import annotations
@@ -166,8 +166,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         "lsh_matches_brute_force_share": round(agree / len(sample), 4),
         "speedup_vs_brute_force": round(lsh_qps / brute_qps, 1),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    target = RESULTS.with_name("trust-quick.json") if quick else RESULTS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _print(result)
     return result
 
