@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from laotie.studio.writer.model import ArcBeat, Bible, Character, Novel, Script
+from laotie.studio.writer.offline import FALLBACK_PLACE
 from laotie.studio.writer.segments import Segment
 
 #: the four acts and the share of episodes each takes
@@ -35,7 +36,8 @@ def build_bible(
         last = novel.chapters[chapters[-1] - 1].title
         summary = f"从「{first}」到「{last}」" if first != last else f"「{first}」"
         beats.append(ArcBeat(act=act, chapters=chapters, episodes=episodes, summary=summary))
-    places = [p for p, _ in Counter(s.place for sc in scripts for s in sc.scenes).most_common(12)]
+    counts = Counter(s.place for sc in scripts for s in sc.scenes if s.place != FALLBACK_PLACE)
+    places = [p for p, _ in counts.most_common(12)]
     leads = [c.name for c in characters[:3]]
     if leads:
         partners = "、".join(leads[1:])

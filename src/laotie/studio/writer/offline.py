@@ -44,6 +44,8 @@ DRAFT_NOTICE = (
     "未经改写润色，供编剧在此基础上创作。"
 )
 NARRATOR = "旁白"
+#: the scene place when the source names none
+FALLBACK_PLACE = "外景"
 TARGET_S = 105.0
 CLIMAX_TARGET_S = 120.0
 _PLACE_SUFFIX = re.compile(
@@ -52,6 +54,8 @@ _PLACE_SUFFIX = re.compile(
 _NOT_PLACE_START = (
     "这那此其本该一各每两三四五六七八九十上下前后左右东西南北里外中内过到往在离出进回高大深"
 )
+_GOING = "到往在至回入进离奔投赴上下出"
+_NOT_PLACE_END = re.compile(r"[佛恩嘴莫鲜]$")
 _INTERIOR = "宫殿寺府院楼堂阁庙观厅房店洞庄室"
 _NIGHT = (
     "夜",
@@ -229,8 +233,10 @@ def _place(text: str, cast: Cast, fallback: str, *, avoid: str) -> str:
         suffix = bool(_PLACE_SUFFIX.match(word))
         if suffix and len(word) >= 3:
             tiers[0][word] += 1
-        elif tags.get(word) == "ns":
-            tiers[1][word] += 1
+        elif tags.get(word) == "ns" and _NOT_PLACE_END.search(word) is None:
+            # jieba tags many words ns; keep one only where the text goes to or stays at it
+            if re.search(f"[{_GOING}]{re.escape(word)}", text):
+                tiers[1][word] += 1
         elif suffix:
             tiers[2][word] += 1
     for counts in tiers:
@@ -348,7 +354,7 @@ def build_episode(
     closing_s = line_seconds(closing, kind="dialogue") if closing else 0.0
     windows = _choose_windows(cands, closing_s=closing_s, climax=climax)
     scenes: list[Scene] = []
-    place = "外景"
+    place = FALLBACK_PLACE
     for number, window in enumerate(windows, start=1):
         first, last = window[0].paragraph, window[-1].paragraph
         text = "".join(p.text for p in segment.passages[first : last + 1])
