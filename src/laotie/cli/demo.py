@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -79,7 +80,10 @@ def _fresh_home(home: Path) -> None:
 
 
 def _config(users: int, items: int, days: int, seed: int, policy: str) -> SimConfig:
-    config = load_config(users=users, days=days, seed=seed, policy=policy)
+    # the simulated days end today, so that `laotie serve` on the demo home later sees fresh
+    # data (time-decayed popularity and recency read the data as current)
+    start = date.today() - timedelta(days=days)
+    config = load_config(users=users, days=days, seed=seed, policy=policy, start=start.isoformat())
     data = config.model_dump()
     data["world"]["videos"] = items
     data["world"]["creators"] = max(20, items // 16)
