@@ -45,6 +45,8 @@ STREAM_DAY, STREAM_SESSION = 1, 2
 #: events buffered before one ingest call; a user's own events are always flushed before the
 #: feed serves that user again, so only other users see them with this small lag
 FLUSH_EVENTS = 2_000
+#: ... and never held longer than this much simulated time
+FLUSH_AFTER_MS = 5 * MS_PER_MINUTE
 
 
 @dataclass
@@ -168,6 +170,7 @@ class Simulation:
         self.totals = UserTotals.zeros(self.population.n_users)
         self._pending: list[dict[str, Any]] = []
         self._pending_users: set[int] = set()
+        self._pending_since_ms = 0
         self._horizon_ms = self.start_ms + config.run.days * MS_PER_DAY
         self._policy_factory = policy_factory
         self.policy: Policy | None = None
@@ -292,8 +295,9 @@ class Simulation:
         behaviour = cfg.behaviour
         world, pop, view = self.world, self.population, self.view
         assert self.policy is not None
-        if user in self._pending_users:
-            # this user's earlier session must be in the log before the feed serves them again
+        if user in self._pending_users or start - self._pending_since_ms > FLUSH_AFTER_MS:
+            # this user's earlier session must be in the log before the feed serves them again,
+            # and ad events must reach the ads service while their placements are still held
             self._flush(summary)
         rng = self._user_rng(STREAM_SESSION, day, user, k)
         events: list[dict[str, Any]] = []
@@ -411,6 +415,8 @@ class Simulation:
             left = ad_exit is not None or outcome.left
             if left or not binge(outcome):
                 break
+        if not self._pending:
+            self._pending_since_ms = start
         self._pending.extend(events)
         self._pending_users.add(user)
         if len(self._pending) >= FLUSH_EVENTS:
