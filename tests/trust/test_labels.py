@@ -93,3 +93,31 @@ def test_text_labels():
     with pytest.raises(InvalidInput) as err:
         verify(supplied_label={"Label": "9"}, propagator="p", propagate_id="x")
     assert err.value.field == "aigc_label"
+
+
+def test_labels_embedded_in_exported_text_files(tmp_path: Path, services):
+    import json
+
+    import docx
+
+    label = new_label(producer="laotie-writer")
+    markdown = tmp_path / "a.md"
+    markdown.write_text(
+        "---\nAIGC: " + json.dumps(label.to_dict(), ensure_ascii=False) + "\ntitle: x\n---\n\n"
+        "> 【本内容由AI生成】\n# 剧本\n猴王出世。",
+        encoding="utf-8",
+    )
+    as_json = tmp_path / "a.json"
+    as_json.write_text(json.dumps({"title": "x", "AIGC": label.to_dict()}), encoding="utf-8")
+    document = docx.Document()
+    document.add_paragraph("第一集 花果山")
+    document.core_properties.comments = label.to_json()
+    as_docx = tmp_path / "a.docx"
+    document.save(str(as_docx))
+    for path in (markdown, as_json, as_docx):
+        screening = services.trust.check_file(path)
+        assert screening.label.status == AigcStatus.CONFIRMED, path
+        assert screening.label.found["ContentProducer"] == "laotie-writer"
+    broken = tmp_path / "b.md"
+    broken.write_text('---\nAIGC: {"Label": "7"}\n---\n【本内容由AI生成】正文', encoding="utf-8")
+    assert services.trust.check_file(broken).label.status == AigcStatus.SUSPECTED

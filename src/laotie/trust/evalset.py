@@ -145,8 +145,8 @@ def neardup_score(samples: Sequence[Sample], *, split: str) -> DetectorScore:
         counts[0 if row in found else 2] += 1
         counts[1] += len(found - {row})
     for key in unseen:
-        found = index.query(index.signature(clean[key]))
-        counts[1 if found else 3] += 1
+        matches = index.query(index.signature(clean[key]))
+        counts[1 if matches else 3] += 1
     return DetectorScore("near_duplicate_text", split, *counts)
 
 

@@ -88,6 +88,58 @@ def read_file_label(path: Path) -> AigcLabel | None:
     return read_label(path).label
 
 
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def embedded_text_label(text: str) -> dict[str, Any] | None:
+    """An implicit label a text document carries: a JSON document's top-level ``AIGC`` field,
+    or an ``AIGC: {...}`` line in Markdown front matter (as Studio's exports write them).
+    A malformed label counts as none."""
+    found = _embedded(text)
+    if found is None:
+        return None
+    try:
+        return AigcLabel.from_dict(found).to_dict()
+    except InvalidInput:
+        return None
+
+
+def _embedded(text: str) -> dict[str, Any] | None:
+    stripped = text.lstrip("\ufeff")
+    if stripped.lstrip().startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("AIGC"), dict):
+            return dict(data["AIGC"])
+    front = _FRONT_MATTER.match(stripped)
+    if front:
+        for line in front.group(1).splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "AIGC":
+                try:
+                    found = json.loads(value.strip())
+                except ValueError:
+                    return None
+                return dict(found) if isinstance(found, dict) else None
+    return None
+
+
+def read_docx(path: Path) -> tuple[str, dict[str, Any] | None]:
+    """A DOCX's paragraph text and the implicit label in its core properties' comments."""
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several unrelated types for bad files
+        raise InvalidInput(f"{path} is not a readable DOCX: {exc}", field="file") from exc
+    text = "\n".join(p.text for p in document.paragraphs)
+    comments = document.core_properties.comments or ""
+    label = embedded_text_label(comments) if comments.strip().startswith("{") else None
+    return text, label
+
+
 def _metadata_traces(path: Path) -> list[str]:
     suffix = path.suffix.lower()
     traces = []

@@ -28,7 +28,13 @@ from laotie.store.db import Database
 from laotie.store.repos import catalog
 from laotie.store.repos import trust as repo
 from laotie.store.tables import Item
-from laotie.trust.labels import LabelVerdict, verify, write_label
+from laotie.trust.labels import (
+    LabelVerdict,
+    embedded_text_label,
+    read_docx,
+    verify,
+    write_label,
+)
 from laotie.trust.neardup import DEFAULT_THRESHOLD, TextIndex
 from laotie.trust.phash import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaIndex, media_phashes
 from laotie.trust.spam import CheckResult, check_text
@@ -211,12 +217,22 @@ class TrustService:
 
     # --- checks without side effects ----------------------------------------------------------
 
-    def check_text(self, text: str, *, declared: bool = False) -> Screening:
+    def check_text(
+        self,
+        text: str,
+        *,
+        declared: bool = False,
+        supplied_label: dict[str, Any] | None = None,
+    ) -> Screening:
         """Screen a text (spam checks, AIGC traces, near-duplicates) without storing anything."""
         if not text.strip():
             raise InvalidInput("text must not be empty", field="text")
         label = verify(
-            texts=(text,), declared=declared, propagator=self.propagator, propagate_id=""
+            texts=(text,),
+            supplied_label=supplied_label,
+            declared=declared,
+            propagator=self.propagator,
+            propagate_id="",
         )
         return self._decide(text, None, label, creator_id=None, exclude=None)[0]
 
@@ -234,15 +250,19 @@ class TrustService:
                 propagate_id="",
             )
             return self._decide("", path, label, creator_id=None, exclude=None)[0]
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(
-                f"{path} is neither UTF-8 text nor a supported image/video "
-                f"({', '.join(sorted(MEDIA_SUFFIXES))})",
-                field="file",
-            ) from exc
-        return self.check_text(text, declared=declared)
+        if suffix == ".docx":
+            text, embedded = read_docx(path)
+        else:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(
+                    f"{path} is neither UTF-8 text, DOCX nor a supported image/video "
+                    f"({', '.join(sorted(MEDIA_SUFFIXES))})",
+                    field="file",
+                ) from exc
+            embedded = embedded_text_label(text)
+        return self.check_text(text, declared=declared, supplied_label=embedded)
 
     # --- screening stored items ---------------------------------------------------------------
 
