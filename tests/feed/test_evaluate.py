@@ -118,7 +118,9 @@ def test_reader_errors(tmp_path: Path) -> None:
         read_dataset("netflix", tmp_path)
 
 
-@pytest.mark.parametrize("protocol", ["temporal", "stratified"])
+@pytest.mark.parametrize(
+    "protocol", ["temporal", pytest.param("stratified", marks=pytest.mark.slow)]
+)
 def test_pipeline_beats_popular_on_movielens_fixture(movielens: Path, protocol: str) -> None:
     result = evaluate(read_dataset("movielens", movielens), protocol=protocol, max_users=100)
     methods = result["methods"]

@@ -124,11 +124,11 @@ class FusionWeights(_Section):
     """Exponent of each objective's factor (1 + scale * p) in the fused score."""
 
     play: float = Field(default=1.0, description="p(play)")
-    long_view: float = Field(default=1.0, description="p(long view)")
-    watch_quantile: float = Field(default=1.0, description="D2Q watch-time quantile")
-    like: float = Field(default=1.0, description="p(like)")
-    follow: float = Field(default=1.0, description="p(follow)")
-    hate: float = Field(default=-2.0, description="p(hate); negative demotes")
+    long_view: float = Field(default=0.5, description="p(long view)")
+    watch_quantile: float = Field(default=0.5, description="D2Q watch-time quantile")
+    like: float = Field(default=0.5, description="p(like)")
+    follow: float = Field(default=0.5, description="p(follow)")
+    hate: float = Field(default=-1.0, description="p(hate); negative demotes")
 
 
 class FusionScales(_Section):
@@ -137,9 +137,9 @@ class FusionScales(_Section):
     play: float = Field(default=1.0, ge=0, description="p(play)")
     long_view: float = Field(default=1.0, ge=0, description="p(long view)")
     watch_quantile: float = Field(default=1.0, ge=0, description="D2Q watch-time quantile")
-    like: float = Field(default=10.0, ge=0, description="p(like), ~10x rarer than a play")
-    follow: float = Field(default=50.0, ge=0, description="p(follow), ~50x rarer than a play")
-    hate: float = Field(default=50.0, ge=0, description="p(hate)")
+    like: float = Field(default=3.0, ge=0, description="p(like), rarer than a play")
+    follow: float = Field(default=10.0, ge=0, description="p(follow), much rarer than a play")
+    hate: float = Field(default=10.0, ge=0, description="p(hate)")
 
 
 class FusionConfig(_Section):
@@ -161,7 +161,7 @@ class KindCaps(_Section):
 class RerankConfig(_Section):
     """Re-ranking constraints."""
 
-    mmr_lambda: float = Field(default=0.3, ge=0, le=1, description="diversity vs relevance")
+    mmr_lambda: float = Field(default=0.15, ge=0, le=1, description="diversity vs relevance")
     category_similarity: float = Field(default=0.7, ge=0, le=1, description="same category")
     creator_similarity: float = Field(default=0.3, ge=0, le=1, description="same creator")
     creator_cap: int = Field(default=2, ge=1, le=100, description="items per creator per page")
