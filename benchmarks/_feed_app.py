@@ -8,5 +8,7 @@ from laotie.wiring import build_services
 
 
 def app() -> FastAPI:
-    """The laotie API on the home named by ``LAOTIE_HOME``."""
-    return create_app(build_services(load_settings()))
+    """The laotie API on the home named by ``LAOTIE_HOME``, its feed model loaded up front."""
+    services = build_services(load_settings())
+    services.feed.model_version  # noqa: B018 - loads the serving state before the first request
+    return create_app(services)

@@ -49,8 +49,11 @@ class UserState:
         self.follows: dict[int, set[int]] = {}
         self._lock = threading.Lock()
 
-    def load(self, catalog: Catalog, pairs: pl.DataFrame, follows: pl.DataFrame) -> UserState:
-        """Fill from ``signals.interactions`` rows and a follows frame (user_id, creator_id)."""
+    def load(
+        self, catalog: Catalog, pairs: pl.DataFrame, follows: pl.DataFrame, *, seen: bool = True
+    ) -> UserState:
+        """Fill from ``signals.interactions`` rows and a follows frame (user_id, creator_id);
+        ``seen=False`` skips the seen sets (training features do not read them)."""
         ordered = pairs.sort("last_ts_ms")
         recent = (
             ordered.filter(pl.col("positive"))
@@ -60,11 +63,14 @@ class UserState:
         self.recent = dict(
             zip(recent["user_id"].to_list(), recent["item_id"].to_list(), strict=True)
         )
-        seen = ordered.group_by("user_id").agg(pl.col("item_id").tail(self.seen_max))
-        self.seen = {
-            u: set(items)
-            for u, items in zip(seen["user_id"].to_list(), seen["item_id"].to_list(), strict=True)
-        }
+        if seen:
+            shown = ordered.group_by("user_id").agg(pl.col("item_id").tail(self.seen_max))
+            self.seen = {
+                u: set(items)
+                for u, items in zip(
+                    shown["user_id"].to_list(), shown["item_id"].to_list(), strict=True
+                )
+            }
         items = ordered["item_id"].to_numpy()
         inside = (items < catalog.size) & (ordered["play"].to_numpy())
         inside[inside] &= catalog.container[items[inside]] >= 0

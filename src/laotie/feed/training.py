@@ -74,10 +74,11 @@ def training_set(
     now_ms: int,
     n_users: int,
     long_view_ms: int,
+    seen: bool = True,
 ) -> TrainingSet:
     """Interactions and user state of ``events`` as a ``TrainingSet``."""
     pairs = interactions(events, long_view_ms=long_view_ms).filter(pl.col("item_id") < catalog.size)
-    state = UserState().load(catalog, pairs, follows)
+    state = UserState().load(catalog, pairs, follows, seen=seen)
     return TrainingSet(
         catalog=catalog, events=events, pairs=pairs, state=state, now_ms=now_ms, n_users=n_users
     )
@@ -199,6 +200,7 @@ def train(
         now_ms=split,
         n_users=n_users,
         long_view_ms=rc.long_view_ms,
+        seen=False,
     )
     lap("features_window")
     sources = make_sources(config)
