@@ -24,7 +24,8 @@ lint: setup
 	$(BIN)/ruff format --check src tests benchmarks
 
 bench: setup
-	$(BIN)/pip install -q -e '.[bench]'
+	# moviepy (the render benchmark's peer) caps Pillow below the version laotie uses: keep ours
+	$(BIN)/pip install -q -e '.[bench]' && $(BIN)/pip install -q --no-deps moviepy
 	@echo "run: $(BIN)/laotie bench <area>   (areas: ls benchmarks/*.py)"
 
 setup: system-packages $(DEPS_STAMP)
