@@ -153,6 +153,15 @@ class FeatureStats:
             n_creators=np.int64(max(n_creators, 1)),
         )
 
+    def item_means(self) -> np.ndarray:
+        """Column means of the item table (for items the statistics have not seen), cached."""
+        means = self.__dict__.get("_item_means")
+        if means is None:
+            table = self.item_table[:, 1:]
+            means = table.mean(axis=0) if len(table) else np.zeros(table.shape[1], np.float32)
+            self.__dict__["_item_means"] = means
+        return means
+
     def save(self, path: Path) -> None:
         """Write every table to ``path`` (.npz)."""
         with Path(path).open("wb") as handle:
@@ -197,9 +206,8 @@ def build_features(
     item_known = items < len(stats.item_table)
     item_part = np.zeros((rows, stats.item_table.shape[1]), np.float32)
     item_part[item_known] = stats.item_table[items[item_known]]
-    item_part[~item_known, 1:] = (
-        stats.item_table[:, 1:].mean(axis=0) if len(stats.item_table) else 0
-    )
+    if not item_known.all():
+        item_part[~item_known, 1:] = stats.item_means()
     out[:, 0:8] = item_part
     out[:, 8] = np.log1p(catalog.duration_ms[items] / 1000.0)
     out[:, 9] = catalog.kind[items]

@@ -93,6 +93,7 @@ class FeedService:
         return Catalog.from_frame(self.store.items(), categories=categories)
 
     def _initial(self) -> _Serving:
+        self._users.update(self.store.user_map())
         version = current_version(self.models_dir)
         if version is not None:
             try:

@@ -32,6 +32,10 @@ class FeedStore(Protocol):
         """Items, events in [start_ms, end_ms) and follows for training."""
         ...
 
+    def user_map(self) -> dict[str, int]:
+        """External -> internal id of every known user (loaded once per serving state)."""
+        ...
+
     def log(self, events: list[dict[str, Any]]) -> None:
         """Append events (server-side impressions) to the event log."""
         ...
@@ -61,6 +65,10 @@ class MemoryFeedStore:
     def user_ids(self, external_ids: list[str]) -> dict[str, int]:
         """Known users by external id."""
         return {e: self._users[e] for e in external_ids if e in self._users}
+
+    def user_map(self) -> dict[str, int]:
+        """Every held user."""
+        return dict(self._users)
 
     def data(self, *, start_ms: int, end_ms: int) -> FeedData:
         """The held data restricted to the window."""
@@ -107,6 +115,14 @@ class DatabaseFeedStore:
 
         with self.db.session() as session:
             return user_ids(session, external_ids=external_ids)
+
+    def user_map(self) -> dict[str, int]:
+        """``repos.catalog.users_frame`` as a dict."""
+        from laotie.store.repos.catalog import users_frame
+
+        with self.db.session() as session:
+            frame = users_frame(session)
+        return dict(zip(frame["external_id"].to_list(), frame["id"].to_list(), strict=True))
 
     def data(self, *, start_ms: int, end_ms: int) -> FeedData:
         """Items, follows and lake events of the window."""

@@ -100,12 +100,12 @@ class ContentSource(Source):
         cache = self.__dict__.setdefault("_item_cache", {})
         found = cache.get(item_id)
         if found is None:
-            row = self.vectorize([self.catalog.text[item_id]]) if self.catalog is not None else None
-            found = (
-                (row.indices, row.data)
-                if row is not None
-                else (np.empty(0, np.int32), np.empty(0, np.float32))
-            )
+            text = self.catalog.text[item_id] if self.catalog is not None else ""
+            cols = [c for c in (self._terms.get(t) for t in tokenize(text)) if c is not None]
+            columns, counts = np.unique(np.asarray(cols, np.int64), return_counts=True)
+            weights = counts * self.idf_[columns]
+            norm = float(np.sqrt((weights**2).sum()))
+            found = (columns, (weights / norm if norm else weights).astype(np.float32))
             if len(cache) > 200_000:
                 cache.clear()
             cache[item_id] = found
