@@ -80,7 +80,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     feed = FeedService(
         DatabaseFeedStore(db, lake, events),
         config=load_feed_config(settings.home),
-        models_dir=settings.home / "models",
+        models_dir=settings.home / "models" / "feed",
         clock=clock,
         gate=trust,
         ad_filler=ads,
