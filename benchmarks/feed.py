@@ -170,20 +170,22 @@ def bare_fits(inputs: dict[str, Any], *, als_params: dict[str, Any]) -> dict[str
     features = inputs["ranker"]["features"]
     started = time.perf_counter()
     leaf = min(ranker.min_data_in_leaf, max(2, len(features) // 10))
+    labels = inputs["ranker"]["labels"]
+    shared = lgb.Dataset(  # one binned dataset for the binary objectives, as the ranker does
+        features, params={"verbosity": -1, "min_data_in_leaf": leaf}, free_raw_data=False
+    ).construct()
     for objective in ranker.models_:
-        label = inputs["ranker"]["labels"].get(objective)
-        rows = features
-        if label is None:  # watch_quantile: a continuous target over the played rows
-            rows = features[inputs["ranker"]["labels"]["play"].astype(bool)]
-            label = np.random.default_rng(0).random(len(rows))
-        dataset = lgb.Dataset(
-            rows, label=label.astype(float), params={"verbosity": -1, "min_data_in_leaf": leaf}
-        )
-        lgb.train(
-            {**ranker.params(objective), "min_data_in_leaf": leaf},
-            dataset,
-            num_boost_round=ranker.n_estimators,
-        )
+        params = {**ranker.params(objective), "min_data_in_leaf": leaf}
+        if objective in labels:
+            shared.set_label(labels[objective].astype(float))
+            lgb.train(params, shared, num_boost_round=ranker.n_estimators)
+        else:  # watch_quantile: a continuous target over the played rows
+            played = features[labels["play"].astype(bool)]
+            target = np.random.default_rng(0).random(len(played))
+            dataset = lgb.Dataset(
+                played, label=target, params={"verbosity": -1, "min_data_in_leaf": leaf}
+            )
+            lgb.train(params, dataset, num_boost_round=ranker.n_estimators)
     lgb_s = time.perf_counter() - started
     return {"als_s": als_s, "lightgbm_s": lgb_s}
 

@@ -123,7 +123,7 @@ class RankerConfig(_Section):
 class FusionWeights(_Section):
     """Exponent of each objective's factor (1 + scale * p) in the fused score."""
 
-    play: float = Field(default=1.0, description="p(play)")
+    play: float = Field(default=2.0, description="p(play)")
     long_view: float = Field(default=0.5, description="p(long view)")
     watch_quantile: float = Field(default=0.5, description="D2Q watch-time quantile")
     like: float = Field(default=0.5, description="p(like)")
@@ -161,7 +161,7 @@ class KindCaps(_Section):
 class RerankConfig(_Section):
     """Re-ranking constraints."""
 
-    mmr_lambda: float = Field(default=0.15, ge=0, le=1, description="diversity vs relevance")
+    mmr_lambda: float = Field(default=0.05, ge=0, le=1, description="diversity vs relevance")
     category_similarity: float = Field(default=0.7, ge=0, le=1, description="same category")
     creator_similarity: float = Field(default=0.3, ge=0, le=1, description="same creator")
     creator_cap: int = Field(default=2, ge=1, le=100, description="items per creator per page")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate, aigc_notice
@@ -157,10 +158,16 @@ class FeedService:
         serving = self._serving
         return serving.bundle.version if serving.trained else None
 
-    def swap(self, bundle: Bundle) -> None:
-        """Serve ``bundle`` from the next request on (atomic reference swap)."""
+    def swap(self, bundle: Bundle, *, items: pl.DataFrame | None = None) -> None:
+        """Serve ``bundle`` from the next request on (atomic reference swap); ``items`` is a
+        just-read items frame to build the catalog from instead of reading it again."""
+        catalog = None
+        if items is not None:
+            ids = items["id"]
+            self._watermark = (len(ids), int(ids.max() or 0))
+            catalog = Catalog.from_frame(items, categories=bundle.categories)
         with self._swap_lock:
-            self._state = self._serve(bundle, trained=True)
+            self._state = self._serve(bundle, trained=True, catalog=catalog)
 
     def reload(self) -> bool:
         """Load the CURRENT version if it is not the one served; keep the last good on failure."""
@@ -428,7 +435,7 @@ class FeedService:
         version = self._next_version(now)
         bundle, report = train(data, self.config, version=version, keep_inputs=keep_inputs)
         save_bundle(bundle, self.models_dir, keep=self.config.training.keep_versions)
-        self.swap(bundle)
+        self.swap(bundle, items=data.items)
         return report
 
     def _next_version(self, now: int) -> str:
