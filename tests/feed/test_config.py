@@ -76,3 +76,9 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path:
     with pytest.raises(InvalidInput) as error:
         load_feed_config(tmp_path)
     assert error.value.field == "LAOTIE_FEED_RERANK__CREATOR_CAP"
+
+
+def test_docs_list_every_setting() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "feed.md").read_text(encoding="utf-8")
+    missing = [env for env in env_names().values() if env not in docs]
+    assert not missing, f"docs/feed.md lacks {missing}"

@@ -89,3 +89,16 @@ def test_training_is_deterministic(world: laotie.feed.FeedData) -> None:
     np.testing.assert_array_equal(
         first.sources["als"].item_factors_, second.sources["als"].item_factors_
     )
+
+
+def test_old_versions_are_pruned_oldest_first(trained: Bundle, tmp_path: Path) -> None:
+    import copy
+
+    (tmp_path / "not-a-model").mkdir()
+    for k in range(1, 12):
+        version = copy.copy(trained)
+        version.version = f"v1-{k}"
+        save_bundle(version, tmp_path, keep=3)
+    kept = sorted(p.name for p in tmp_path.iterdir() if (p / "manifest.json").is_file())
+    assert kept == ["v1-10", "v1-11", "v1-9"]
+    assert (tmp_path / "not-a-model").is_dir()

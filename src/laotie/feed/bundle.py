@@ -1,10 +1,11 @@
 """A trained model version: sources, feature tables, ranker, user state, manifest.
 
-On disk: ``<home>/models/<version>/`` holds ``manifest.json`` (data window, counts, offline
-metrics, sha256 of every file) and one ``.npz`` per part; ``<home>/models/CURRENT`` names the
-version to serve. A version is written to a temporary directory and renamed into place, and
-``CURRENT`` is replaced atomically, so a reader never sees half a version. Loading verifies
-every checksum and raises ``ArtefactError`` on any mismatch.
+On disk: ``<models_dir>/<version>/`` (``<home>/models/feed``) holds ``manifest.json`` (data
+window, counts, offline metrics, sha256 of every file) and one ``.npz`` per part;
+``<models_dir>/CURRENT`` names the version to serve. A version is written to a temporary
+directory and renamed into place, and ``CURRENT`` is replaced atomically, so a reader never
+sees half a version. Loading verifies every checksum and raises ``ArtefactError`` on any
+mismatch.
 """
 
 from __future__ import annotations
@@ -130,7 +131,10 @@ def save_bundle(bundle: Bundle, models_dir: Path, *, keep: int = 5) -> Path:
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     os.replace(tmp, final)
     set_current(models_dir, bundle.version)
-    versions = sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    versions = sorted(  # oldest first, by when each version was written
+        (p for p in models_dir.iterdir() if p.is_dir() and (p / "manifest.json").is_file()),
+        key=lambda p: (p / "manifest.json").stat().st_mtime_ns,
+    )
     for old in versions[:-keep]:
         if old.name != bundle.version:
             shutil.rmtree(old, ignore_errors=True)
