@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from laotie.core.errors import ArtefactError
@@ -27,7 +29,7 @@ class HnswIndex:
         self._attach(index, ids)
         return self
 
-    def _attach(self, index: object, ids: np.ndarray) -> None:
+    def _attach(self, index: Any, ids: np.ndarray) -> None:
         index.hnsw.efSearch = self.ef_search  # type: ignore[attr-defined]
         self.index_ = index
         self.ids_ = np.asarray(ids, dtype=np.int64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -112,7 +113,7 @@ class Catalog:
                 codes[name] = len(vocab)
                 vocab.append(name)
 
-        def full(fill: object, dtype: object) -> np.ndarray:
+        def full(fill: Any, dtype: Any) -> np.ndarray:
             return np.full(size, fill, dtype=dtype)
 
         valid = full(False, bool)

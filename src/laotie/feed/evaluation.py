@@ -32,7 +32,7 @@ from laotie.feed.metrics import (
     xauc,
 )
 from laotie.feed.pipeline import Pipeline
-from laotie.feed.signals import FeedData, interactions
+from laotie.feed.signals import FeedData, column_max, column_min, interactions
 from laotie.feed.sources import AlsSource, CovisitSource
 from laotie.feed.training import LABELS, row_features, sample_negatives, train
 
@@ -109,8 +109,8 @@ def evaluate(
     config = config or FeedConfig()
     started = time.perf_counter()
     train_events, test_events = split(data, protocol=protocol, test_share=test_share, seed=seed)
-    now = int(train_events["ts_ms"].max() or 0) + 1
-    span_days = (now - int(train_events["ts_ms"].min() or 0)) // 86_400_000 + 1
+    now = column_max(train_events["ts_ms"]) + 1
+    span_days = (now - column_min(train_events["ts_ms"])) // 86_400_000 + 1
     if span_days > config.training.window_days:  # evaluation trains on the whole training part
         training = config.training.model_copy(update={"window_days": int(span_days)})
         config = config.model_copy(update={"training": training})

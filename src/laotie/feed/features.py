@@ -149,8 +149,8 @@ class FeatureStats:
             uc_values=uc_values,
             ucr_keys=ucr["k"].to_numpy().astype(np.int64),
             ucr_values=np.log1p(ucr["len"].to_numpy()).astype(np.float32),
-            n_categories=np.int64(n_categories),
-            n_creators=np.int64(max(n_creators, 1)),
+            n_categories=np.array(n_categories, dtype=np.int64),
+            n_creators=np.array(max(n_creators, 1), dtype=np.int64),
         )
 
     def item_means(self) -> np.ndarray:

@@ -231,8 +231,10 @@ class Pipeline:
             if self.als is not None
             else np.zeros(len(ids), np.float32)
         )
+        stats = self.bundle.stats
+        assert stats is not None  # run() only asks for features when the bundle has a ranker
         return build_features(
-            self.bundle.stats,
+            stats,
             catalog,
             users=np.full(len(ids), user_id, np.int64),
             items=ids,  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -118,7 +119,7 @@ class Ranker:
         targets = self.training_targets(labels, watch_ms, durations)
         leaf = min(self.min_data_in_leaf, max(2, len(features) // 10))
         categorical = [FEATURES.index(name) for name in CATEGORICAL]
-        self.models_: dict[str, object] = {}
+        self.models_: dict[str, Any] = {}
         self.constants_: dict[str, float] = {}
         dataset = lgb.Dataset(
             features,
@@ -199,14 +200,13 @@ class Ranker:
             },
             "constants": self.constants_,
         }
+        arrays |= {
+            "meta": np.array(json.dumps(meta)),
+            "edges": self.edges_,
+            "watch_table": self.watch_table_,
+        }
         with Path(path).open("wb") as handle:
-            np.savez(
-                handle,
-                meta=np.array(json.dumps(meta)),
-                edges=self.edges_,
-                watch_table=self.watch_table_,
-                **arrays,
-            )
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> Ranker:

@@ -27,7 +27,7 @@ from laotie.feed.config import FeedConfig
 from laotie.feed.cursor import Cursor, decode_cursor
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
-from laotie.feed.signals import interactions
+from laotie.feed.signals import column_max, interactions
 from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
 from laotie.feed.state import Observation, UserState
 from laotie.feed.store import FeedStore
@@ -120,7 +120,7 @@ class FeedService:
         self._watermark = self.store.item_watermark()
         pairs = interactions(data.events)
         pairs = pairs.filter(pairs["item_id"] < catalog.size)
-        n_users = int(pairs["user_id"].max() or 0) + 1 if pairs.height else 1
+        n_users = column_max(pairs["user_id"]) + 1
         state = UserState().load(catalog, pairs, data.follows)
         training = TrainingSet(
             catalog=catalog,
@@ -164,7 +164,7 @@ class FeedService:
         catalog = None
         if items is not None:
             ids = items["id"]
-            self._watermark = (len(ids), int(ids.max() or 0))
+            self._watermark = (len(ids), column_max(ids))
             catalog = Catalog.from_frame(items, categories=bundle.categories)
         with self._swap_lock:
             self._state = self._serve(bundle, trained=True, catalog=catalog)

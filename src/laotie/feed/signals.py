@@ -48,7 +48,7 @@ class FeedData:
     def __post_init__(self) -> None:
         self.events = normalize_events(self.events)
         if not self.now_ms:
-            self.now_ms = int(self.events["ts_ms"].max() or 0) + 1
+            self.now_ms = column_max(self.events["ts_ms"]) + 1
 
 
 def normalize_events(events: pl.DataFrame) -> pl.DataFrame:
@@ -62,10 +62,22 @@ def normalize_events(events: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def column_max(series: pl.Series, default: int = 0) -> int:
+    """The largest value of an integer column as an int (``default`` when empty)."""
+    value = series.max()
+    return int(value) if isinstance(value, int | float) else default
+
+
+def column_min(series: pl.Series, default: int = 0) -> int:
+    """The smallest value of an integer column as an int (``default`` when empty)."""
+    value = series.min()
+    return int(value) if isinstance(value, int | float) else default
+
+
 def rate_scale(events: pl.DataFrame) -> float:
     """The top of the rating scale in ``events`` (5 or 10)."""
     top = events.filter(pl.col("type") == "rate")["value"].max()
-    return 10.0 if top is not None and float(top) > 5.0 else 5.0
+    return 10.0 if isinstance(top, int | float) and top > 5.0 else 5.0
 
 
 def weight_expr(*, rate_max: float) -> pl.Expr:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from laotie.feed.signals import FeedData
+from laotie.feed.signals import FeedData, column_max
 
 
 class FeedStore(Protocol):
@@ -60,7 +60,7 @@ class MemoryFeedStore:
     def item_watermark(self) -> tuple[int, int]:
         """Count and largest id of the held items."""
         ids = self._data.items["id"]
-        return len(ids), int(ids.max() or 0)
+        return len(ids), column_max(ids)
 
     def user_ids(self, external_ids: list[str]) -> dict[str, int]:
         """Known users by external id."""

@@ -23,7 +23,7 @@ from laotie.feed.config import FeedConfig
 from laotie.feed.features import FeatureStats, build_features
 from laotie.feed.metrics import auc, logloss
 from laotie.feed.ranker import BINARY_OBJECTIVES, Ranker
-from laotie.feed.signals import FeedData, interactions
+from laotie.feed.signals import FeedData, column_max, interactions
 from laotie.feed.sources import (
     AlsSource,
     ContentSource,
@@ -190,7 +190,7 @@ def train(
     events = data.events.filter((pl.col("ts_ms") >= start) & (pl.col("ts_ms") < now))
     events = events.filter(pl.col("item_id") < catalog.size)
     follows = data.follows
-    n_users = int(max(events["user_id"].max() or 0, follows["user_id"].max() or 0)) + 1
+    n_users = max(column_max(events["user_id"]), column_max(follows["user_id"])) + 1
     split = int(events["ts_ms"].quantile(1 - rc.label_share) or now) if events.height else now
     lap("prepare")
     early = training_set(
@@ -219,7 +219,9 @@ def train(
         early.pairs, catalog, n_users=n_users, popularity=popular_early.popularity_
     )
     lap("early_stats")
-    ranker, metrics, counts = None, {}, {}
+    ranker: Ranker | None = None
+    metrics: dict[str, Any] = {}
+    counts: dict[str, int] = {}
     labelled = interactions(events.filter(pl.col("ts_ms") >= split), long_view_ms=rc.long_view_ms)
     labelled = labelled.filter(pl.col("item_id") < catalog.size).rename({"first_ts_ms": "ts_ms"})
     labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
@@ -287,11 +289,10 @@ def train(
         else:
             source.fit(full)
         lap(f"fit_{name}")
-    popularity = (
-        sources["popular"].popularity_
-        if isinstance(sources.get("popular"), PopularSource)
-        else PopularSource(half_life_ms=config.popular.half_life_ms).fit(full).popularity_
-    )
+    popular = sources.get("popular")
+    if not isinstance(popular, PopularSource):
+        popular = PopularSource(half_life_ms=config.popular.half_life_ms).fit(full)
+    popularity = popular.popularity_
     stats = FeatureStats.fit(full.pairs, catalog, n_users=n_users, popularity=popularity)
     lap("stats")
     counts.update(

@@ -109,7 +109,8 @@ class Source:
         """Write params and learned arrays to ``path`` (.npz, no pickles)."""
         arrays = {name: np.asarray(getattr(self, name)) for name in self.learned}
         with Path(path).open("wb") as handle:
-            np.savez(handle, __params__=np.array(json.dumps(self.get_params())), **arrays)
+            arrays["__params__"] = np.array(json.dumps(self.get_params()))
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> Self:

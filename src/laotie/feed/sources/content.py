@@ -113,7 +113,9 @@ class ContentSource(Source):
 
     def recommend_one(self, user_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Indexed items by cosine similarity to the user's profile."""
-        recent = self.state.recent_positives(user_id) if self.state is not None else []
+        recent: np.ndarray | list[int] = (
+            self.state.recent_positives(user_id) if self.state is not None else []
+        )
         recent = np.asarray(recent, dtype=np.int64)[-self.profile_items :]
         if not len(recent) or self.catalog is None or not len(self.items_):
             return top_n(np.empty(0, np.int64), np.empty(0, np.float32), n)

@@ -122,7 +122,7 @@ class CovisitSource(Source):
 
     def seed_items(self, user_id: int) -> tuple[np.ndarray, np.ndarray]:
         """The user's most recent positives and their seed weights (newest = 1)."""
-        recent = (
+        recent: np.ndarray | list[int] = (
             self.state.recent_positives(user_id)[-self.seeds :] if self.state is not None else []
         )
         seeds = np.asarray(recent, dtype=np.int64)[::-1]
