@@ -120,5 +120,7 @@ def test_store_and_event_log_on_postgres(postgres_url, tmp_path):
         assert frame.height == 4
         with services.db.session() as s:
             assert catalog.list_items(s, limit=2).next_cursor is not None
+            items = catalog.items_frame(s)
+        assert items.height == 3 and items["tags"].to_list() == [[], [], []]
     finally:
         services.close()

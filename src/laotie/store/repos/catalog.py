@@ -483,58 +483,54 @@ def unfollow(session: Session, *, user_id: int, creator_id: int) -> None:
 # --- frames for models and analytics ---------------------------------------------------------
 
 
+_ITEMS_FRAME_SQL = """
+SELECT i.id, i.external_id, i.kind, i.creator_id, c.external_id, i.series_id, i.novel_id,
+       s.external_id, n.external_id, i.position, i.title, i.caption, i.category,
+       CAST(i.tags AS TEXT),
+       i.duration_ms, i.created_at_ms, i.status, i.aigc_status
+FROM items i
+JOIN creators c ON c.id = i.creator_id
+LEFT JOIN series s ON s.id = i.series_id
+LEFT JOIN novels n ON n.id = i.novel_id
+ORDER BY i.id
+"""
+_ITEMS_SCHEMA: dict[str, Any] = {
+    "id": pl.Int64,
+    "external_id": pl.Utf8,
+    "kind": pl.Utf8,
+    "creator_id": pl.Int64,
+    "creator_external_id": pl.Utf8,
+    "series_id": pl.Int64,
+    "novel_id": pl.Int64,
+    "series_external_id": pl.Utf8,
+    "novel_external_id": pl.Utf8,
+    "position": pl.Int64,
+    "title": pl.Utf8,
+    "caption": pl.Utf8,
+    "category": pl.Utf8,
+    "tags": pl.Utf8,
+    "duration_ms": pl.Int64,
+    "created_at_ms": pl.Int64,
+    "status": pl.Utf8,
+    "aigc_status": pl.Utf8,
+}
+
+
 def items_frame(session: Session) -> pl.DataFrame:
-    """Every item as a Polars frame (internal ids; tags as a list column)."""
-    series = aliased(Series)
-    novel = aliased(Novel)
-    query = (
-        select(
-            Item.id,
-            Item.external_id,
-            Item.kind,
-            Item.creator_id,
-            Creator.external_id.label("creator_external_id"),
-            Item.series_id,
-            Item.novel_id,
-            series.external_id.label("series_external_id"),
-            novel.external_id.label("novel_external_id"),
-            Item.position,
-            Item.title,
-            Item.caption,
-            Item.category,
-            Item.tags,
-            Item.duration_ms,
-            Item.created_at_ms,
-            Item.status,
-            Item.aigc_status,
-        )
-        .join(Creator, Creator.id == Item.creator_id)
-        .outerjoin(series, series.id == Item.series_id)
-        .outerjoin(novel, novel.id == Item.novel_id)
-        .order_by(Item.id)
+    """Every item as a Polars frame (internal ids; tags as a list column).
+
+    Read at the driver level and decoded column-wise: the ORM path cost seconds per
+    200,000 items, and training and catalog refreshes read this often.
+    """
+    rows = session.connection().exec_driver_sql(_ITEMS_FRAME_SQL).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _ITEMS_SCHEMA]
+    frame = pl.DataFrame(
+        {name: list(col) for name, col in zip(_ITEMS_SCHEMA, columns, strict=True)},
+        schema=_ITEMS_SCHEMA,
     )
-    rows = session.execute(query).all()
-    schema = {
-        "id": pl.Int64,
-        "external_id": pl.Utf8,
-        "kind": pl.Utf8,
-        "creator_id": pl.Int64,
-        "creator_external_id": pl.Utf8,
-        "series_id": pl.Int64,
-        "novel_id": pl.Int64,
-        "series_external_id": pl.Utf8,
-        "novel_external_id": pl.Utf8,
-        "position": pl.Int64,
-        "title": pl.Utf8,
-        "caption": pl.Utf8,
-        "category": pl.Utf8,
-        "tags": pl.List(pl.Utf8),
-        "duration_ms": pl.Int64,
-        "created_at_ms": pl.Int64,
-        "status": pl.Utf8,
-        "aigc_status": pl.Utf8,
-    }
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    return frame.with_columns(
+        pl.col("tags").fill_null("[]").str.json_decode(pl.List(pl.Utf8)).fill_null([])
+    )
 
 
 def users_frame(session: Session) -> pl.DataFrame:
