@@ -93,7 +93,10 @@ def serve(
     from laotie.api import create_app
 
     config = settings()
-    app_ = create_app(services())
+    svc = services()
+    # load the served feed model now, so the first request does not pay for it
+    svc.feed.model_version  # noqa: B018
+    app_ = create_app(svc)
     # Everything built so far lives as long as the process: freezing it keeps the collector's
     # full passes short under ingest's allocation rate (~10% less CPU per event, bench ingest).
     gc.collect()
