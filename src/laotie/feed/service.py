@@ -397,13 +397,13 @@ class FeedService:
         """Event-log subscriber: update user state and live co-visitation from new events."""
         observations = [
             Observation(
-                user_id=e.user_id,
-                item_id=e.item_id,
-                type=e.type,
-                ts_ms=e.ts_ms,
-                watch_ms=e.watch_ms or 0,
-                duration_ms=e.duration_ms or 0,
-                value=e.value or 0.0,
+                e.user_id,
+                e.item_id,
+                e.type,
+                e.ts_ms,
+                e.watch_ms or 0,
+                e.duration_ms or 0,
+                e.value or 0.0,
             )
             for e in events
             if e.item_id is not None
