@@ -102,22 +102,32 @@ class UserState:
 
     def observe(self, catalog: Catalog, events: Iterable[Observation]) -> None:
         """Apply events in arrival order: positives, progress, follows and seen items."""
+        # called once per ingested batch on the ingest path: locals and plain lists keep the
+        # per-event cost down (numpy scalar indexing is ~10x a list lookup)
+        size, seen_map, recent_map = catalog.size, self.seen, self.recent
+        creators, containers = catalog.creator, catalog.container
+        limit, recent_max = self.seen_max * 2, self.recent_max
         with self._lock:
             for event in events:
-                user, item = event.user_id, event.item_id
-                if item < 0 or item >= catalog.size:
+                user, item, kind = event.user_id, event.item_id, event.type
+                if item < 0 or item >= size:
                     continue
-                self._add_seen(user, [item])
-                if event.type == "follow" and catalog.creator[item] >= 0:
-                    self.follows.setdefault(user, set()).add(int(catalog.creator[item]))
-                elif event.type == "unfollow":
-                    self.follows.get(user, set()).discard(int(catalog.creator[item]))
-                weight = event.weight()
-                if weight >= POSITIVE_MIN:
-                    recent = [i for i in self.recent.get(user, []) if i != item]
+                seen = seen_map.get(user)
+                if seen is None:
+                    seen_map[user] = {item}
+                else:
+                    seen.add(item)
+                    if len(seen) > limit:
+                        seen_map[user] = set(list(seen)[-self.seen_max :])
+                if kind == "follow" and creators[item] >= 0:
+                    self.follows.setdefault(user, set()).add(int(creators[item]))
+                elif kind == "unfollow":
+                    self.follows.get(user, set()).discard(int(creators[item]))
+                if event.weight() >= POSITIVE_MIN:
+                    recent = [i for i in recent_map.get(user, ()) if i != item]
                     recent.append(item)
-                    self.recent[user] = recent[-self.recent_max :]
-                    container = int(catalog.container[item])
+                    recent_map[user] = recent[-recent_max:]
+                    container = int(containers[item])
                     if container >= 0:
                         progress = self.progress.setdefault(user, {})
                         known = progress.get(container)

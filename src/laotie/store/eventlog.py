@@ -153,6 +153,12 @@ CACHE_LIMIT = 1_000_000
 _LOOKUP_CHUNK = 30_000
 
 
+#: types whose only rule is naming an item (no required fields, no value range)
+_PLAIN_TYPES = frozenset(
+    name for name, spec in EVENT_SPECS.items() if spec.needs_item and not spec.required
+) - {"rate"}
+
+
 def _vocabulary_error(event: dict[str, Any]) -> tuple[str, str] | None:
     """(field, message) when ``event`` breaks the vocabulary rules, else None."""
     kind = event["type"]
@@ -307,7 +313,12 @@ class EventLog:
             keep = [i for i in range(len(raw)) if i not in bad]
             checked = list(zip(keep, _BATCH.validate_python([raw[i] for i in keep]), strict=True))
         valid: list[tuple[int, dict[str, Any]]] = []
+        plain = _PLAIN_TYPES
         for index, event in checked:
+            # fast path: a type that only needs an item, and has one (most of the log)
+            if event["type"] in plain and event["item_id"] is not None:
+                valid.append((index, event))
+                continue
             problem = _vocabulary_error(event)
             if problem is None:
                 valid.append((index, event))
