@@ -419,11 +419,12 @@ class FeedService:
             return
         covisit = serving.bundle.sources.get("covisit")
         state = serving.bundle.state
+        weights = [o.weight() for o in observations]
         if isinstance(covisit, CovisitSource):
-            for o in observations:
-                if o.weight() >= 1.0:
+            for o, weight in zip(observations, weights, strict=True):
+                if weight >= 1.0:
                     covisit.observe(o.user_id, o.item_id, state.recent.get(o.user_id, []))
-        state.observe(serving.catalog, observations)
+        state.observe(serving.catalog, observations, weights=weights)
 
     def train(self, *, now_ms: int | None = None, keep_inputs: bool = False) -> TrainReport:
         """Train a new version from the store's events, save it, make it CURRENT and serve it."""

@@ -100,15 +100,27 @@ class UserState:
         }
         return self
 
-    def observe(self, catalog: Catalog, events: Iterable[Observation]) -> None:
-        """Apply events in arrival order: positives, progress, follows and seen items."""
+    def observe(
+        self,
+        catalog: Catalog,
+        events: Iterable[Observation],
+        *,
+        weights: Iterable[float] | None = None,
+    ) -> None:
+        """Apply events in arrival order: positives, progress, follows and seen items.
+
+        ``weights`` are the events' preference weights when the caller already has them.
+        """
+        events = list(events)
+        if weights is None:
+            weights = [event.weight() for event in events]
         # called once per ingested batch on the ingest path: locals and plain lists keep the
         # per-event cost down (numpy scalar indexing is ~10x a list lookup)
         size, seen_map, recent_map = catalog.size, self.seen, self.recent
         creators, containers = catalog.creator, catalog.container
         limit, recent_max = self.seen_max * 2, self.recent_max
         with self._lock:
-            for event in events:
+            for event, weight in zip(events, weights, strict=True):
                 user, item, kind = event.user_id, event.item_id, event.type
                 if item < 0 or item >= size:
                     continue
@@ -123,7 +135,7 @@ class UserState:
                     self.follows.setdefault(user, set()).add(int(creators[item]))
                 elif kind == "unfollow":
                     self.follows.get(user, set()).discard(int(creators[item]))
-                if event.weight() >= POSITIVE_MIN:
+                if weight >= POSITIVE_MIN:
                     recent = [i for i in recent_map.get(user, ()) if i != item]
                     recent.append(item)
                     recent_map[user] = recent[-recent_max:]
