@@ -101,3 +101,16 @@ def test_failing_subscriber_does_not_lose_events(services, items):
     services.events.subscribe(broken)
     assert services.events.ingest([watch(1)]).accepted == 1
     assert services.events.count() == 1
+
+
+def test_json_fast_path_matches_ingest_and_declines_what_it_cannot_judge(services, items):
+    import json
+
+    body = json.dumps([watch(n) for n in range(4)] + [watch(9, item_id="missing")]).encode()
+    result = services.events.ingest_json(body)
+    assert (result.accepted, result.rejected) == (4, 1)
+    assert result.errors[0].index == 4 and result.errors[0].field == "item_id"
+    assert services.events.ingest_json(body).duplicate == 4
+    assert services.events.ingest_json(b'{"events": []}') is None
+    assert services.events.ingest_json(b"[{broken") is None
+    assert services.events.ingest_json(json.dumps([watch(1, watch_ms=-1)]).encode()) is None

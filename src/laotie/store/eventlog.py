@@ -312,6 +312,11 @@ class EventLog:
                 bad[index] = EventError(index, _raw_id(raw, index), name, message)
             keep = [i for i in range(len(raw)) if i not in bad]
             checked = list(zip(keep, _BATCH.validate_python([raw[i] for i in keep]), strict=True))
+        return self._check_vocabulary(checked, bad)
+
+    def _check_vocabulary(
+        self, checked: list[tuple[int, dict[str, Any]]], bad: dict[int, EventError]
+    ) -> tuple[list[tuple[int, dict[str, Any]]], list[EventError]]:
         valid: list[tuple[int, dict[str, Any]]] = []
         plain = _PLAIN_TYPES
         for index, event in checked:
@@ -328,7 +333,29 @@ class EventLog:
 
     def ingest(self, raw: Sequence[Any]) -> IngestResult:
         """Validate and store a batch; commit, then notify subscribers. Never half-writes."""
-        valid, errors = self.validate(raw)
+        return self._ingest_valid(*self.validate(raw))
+
+    def ingest_json(self, body: bytes) -> IngestResult | None:
+        """``ingest`` for a JSON array of events, parsed and validated in one pass.
+
+        Returns None when the body is not an array of well-formed events; the caller then
+        parses it and calls ``ingest``, which reports every bad event by index.
+        """
+        try:
+            events = _BATCH.validate_json(body)
+        except (ValidationError, ValueError):
+            return None
+        if len(events) > self.max_batch:
+            raise InvalidInput(
+                f"a batch holds at most {self.max_batch} events, got {len(events)}",
+                field="events",
+                limit=self.max_batch,
+            )
+        return self._ingest_valid(*self._check_vocabulary(list(enumerate(events)), {}))
+
+    def _ingest_valid(
+        self, valid: list[tuple[int, dict[str, Any]]], errors: list[EventError]
+    ) -> IngestResult:
         result = IngestResult(errors=errors)
         with self._lock:
             stored = self._store(valid, result)

@@ -48,8 +48,11 @@ async def ingest(request: Request, services: ServicesDep, _: AppKey) -> IngestRe
     body = await request.body()
     if len(body) > limit:
         raise InvalidInput(f"a batch is at most {limit} bytes", field="body", limit=limit)
-    # parsing a full batch takes milliseconds: do it off the event loop, like the ingest
-    result = await run_in_threadpool(lambda: services.events.ingest(_parse(body)))
+    # parsing a full batch takes milliseconds: do it off the event loop, like the ingest;
+    # a well-formed array is parsed and validated in one pass, anything else event by event
+    result = await run_in_threadpool(
+        lambda: services.events.ingest_json(body) or services.events.ingest(_parse(body))
+    )
     return IngestResponse(
         accepted=result.accepted,
         duplicate=result.duplicate,
