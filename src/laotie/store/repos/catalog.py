@@ -83,13 +83,7 @@ def update_user(session: Session, *, external_id: str, update: UserUpdate) -> Us
 
 def user_ids(session: Session, *, external_ids: Iterable[str]) -> dict[str, int]:
     """Internal ids of the users that exist among ``external_ids``."""
-    wanted = list(set(external_ids))
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start : start + 900]
-        rows = session.execute(select(User.external_id, User.id).where(User.external_id.in_(chunk)))
-        found.update({ext: uid for ext, uid in rows})
-    return found
+    return _ids(session, User, list(external_ids))
 
 
 def ensure_users(
