@@ -290,16 +290,19 @@ class EventLog:
         """Call ``callback`` with every batch of accepted events, after it is committed."""
         self._subscribers.append(callback)
 
+    def _check_size(self, count: int) -> None:
+        if count > self.max_batch:
+            raise InvalidInput(
+                f"a batch holds at most {self.max_batch} events, got {count}",
+                field="events",
+                limit=self.max_batch,
+            )
+
     def validate(
         self, raw: Sequence[Any]
     ) -> tuple[list[tuple[int, dict[str, Any]]], list[EventError]]:
         """Split a raw batch into valid events (dicts, with their batch index) and errors."""
-        if len(raw) > self.max_batch:
-            raise InvalidInput(
-                f"a batch holds at most {self.max_batch} events, got {len(raw)}",
-                field="events",
-                limit=self.max_batch,
-            )
+        self._check_size(len(raw))
         bad: dict[int, EventError] = {}
         try:
             checked = list(enumerate(_BATCH.validate_python(raw)))
@@ -345,12 +348,7 @@ class EventLog:
             events = _BATCH.validate_json(body)
         except (ValidationError, ValueError):
             return None
-        if len(events) > self.max_batch:
-            raise InvalidInput(
-                f"a batch holds at most {self.max_batch} events, got {len(events)}",
-                field="events",
-                limit=self.max_batch,
-            )
+        self._check_size(len(events))
         return self._ingest_valid(*self._check_vocabulary(list(enumerate(events)), {}))
 
     def _ingest_valid(

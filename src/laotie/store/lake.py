@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import delete, insert, select, text
 
-from laotie.core.clock import MS_PER_DAY, day_label, day_start_ms
+from laotie.core.clock import MS_PER_DAY, day_label, day_start_ms, now_ms
 from laotie.core.events import EVENT_NAMES, EVENT_TYPES
 from laotie.core.ids import new_id
 from laotie.store.db import Database
@@ -126,7 +126,7 @@ class Lake:
                     rows=frame.height,
                     min_event_id=first,
                     max_event_id=last,
-                    created_at_ms=int(frame["ts_ms"].max()),  # type: ignore[arg-type]
+                    created_at_ms=now_ms(),
                 )
             )
             for start in range(0, len(ids), 10_000):
