@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import numpy as np
 import polars as pl
+from _loadgen import run_load
 from rich.console import Console
 from rich.table import Table
 
@@ -296,42 +297,24 @@ def http(
 async def _load(
     base: str, key: str, users: list[str], *, seconds: float, concurrency: int
 ) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    headers = {"Authorization": f"Bearer {key}"}
     rng = np.random.default_rng(2)
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=60, limits=httpx.Limits(max_connections=concurrency)
-    ) as client:
-        stop = time.perf_counter() + seconds
-
-        async def worker(seed: int) -> None:
-            nonlocal errors
-            local = np.random.default_rng(seed)
-            while time.perf_counter() < stop:
-                user = users[int(local.integers(0, len(users)))]
-                started = time.perf_counter()
-                try:
-                    response = await client.get(f"/v1/feed/{user}", params={"n": 20})
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                latencies.append(time.perf_counter() - started)
-                errors += not ok
-
-        for user in users[: 4 * concurrency]:  # warm-up, not timed: every worker serving
-            await client.get(f"/v1/feed/{user}", params={"n": 20})
-        latencies.clear()
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(int(rng.integers(1 << 30))) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    ms = np.array(latencies) * 1000
+    picks = [users[i] for i in rng.integers(0, len(users), 1 << 16)]
+    result = await run_load(
+        base,
+        lambda i: f"/v1/feed/{picks[i % len(picks)]}?n=20",
+        headers={"Authorization": f"Bearer {key}"},
+        seconds=seconds,
+        concurrency=concurrency,
+        check=lambda page: len(page.get("entries", ())) > 0,
+        warmup=4,  # not timed: every worker process has served before the clock starts
+    )
+    ms = np.array(result.latencies) * 1000
     return {
-        "feeds_per_s": len(latencies) / elapsed,
+        "feeds_per_s": len(result.latencies) / result.elapsed_s,
         "p50_ms": float(np.percentile(ms, 50)),
         "p99_ms": float(np.percentile(ms, 99)),
-        "requests": len(latencies),
-        "errors": errors,
+        "requests": len(result.latencies),
+        "errors": result.errors,
         "concurrency": concurrency,
     }
 

@@ -17,6 +17,7 @@ from laotie.store.repos import catalog
 from laotie.store.tables import Event
 from laotie.studio.media_labels import read_label
 from laotie.trust import TrustPolicy, TrustService
+from laotie.trust import service as trust_service
 from laotie.trust.spin import spin, stuff
 from laotie.wiring import Services
 
@@ -83,6 +84,26 @@ def test_index_survives_a_restart(services: Services, trust: TrustService):
     trust.upload(_item("orig", "alice", CLASSICAL))
     fresh = TrustService(services.db, media_dir=trust.media_dir, clock=services.clock)
     assert fresh.check_text(CLASSICAL).original.item_external_id == "orig"
+
+
+def test_gate_sees_decisions_at_once_here_and_within_a_refresh_from_elsewhere(
+    services: Services, trust: TrustService, monkeypatch: pytest.MonkeyPatch
+):
+    trust.upload(_item("orig", "alice", CLASSICAL))
+    with services.db.session() as session:
+        orig = catalog.item_ids(session, external_ids=["orig"])["orig"]
+    assert trust.decisions([orig]) == {}
+    monkeypatch.setattr(trust_service, "GATE_REFRESH_S", 3600.0)
+    trust.decide("orig", "block", reviewer="mod-1")
+    assert trust.decisions([orig]) == {orig: TrustDecision.BLOCK}  # this process: at once
+    # another process (a second service on the same database) reviews the item again
+    other = TrustService(services.db, media_dir=trust.media_dir, clock=services.clock)
+    other.decide("orig", "demote", reviewer="mod-2")
+    assert trust.decisions([orig]) == {orig: TrustDecision.BLOCK}  # until the next refresh
+    monkeypatch.setattr(trust_service, "GATE_REFRESH_S", 0.0)
+    assert trust.decisions([orig]) == {orig: TrustDecision.DEMOTE}
+    other.decide("orig", "allow", reviewer="mod-2")
+    assert trust.decisions([orig]) == {}
 
 
 def test_spam_goes_to_review_and_reviewer_decides(services: Services, trust: TrustService):

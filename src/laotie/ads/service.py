@@ -428,7 +428,7 @@ class AdsService:
             self.refresh()
         context = dict(request.context)
         missing = {"region", "segment", "interests", "kind"} - context.keys()
-        if missing:
+        if missing and self.server.index.size:  # no campaign, no auction: skip the lookups
             if "region" in missing or "segment" in missing:
                 region, segment = self._user_attrs(request.user_id)
                 context.setdefault("region", region)

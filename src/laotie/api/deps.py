@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from laotie.core.errors import PermissionDenied, Unauthenticated
 from laotie.core.kinds import Role
@@ -18,8 +19,12 @@ KEY_CACHE_SECONDS = 10.0
 _key_cache: dict[str, tuple[float, Principal]] = {}
 
 
-def get_services(request: Request) -> Services:
-    """The process's services, attached to the app at creation."""
+async def get_services(request: Request) -> Services:
+    """The process's services, attached to the app at creation.
+
+    The dependencies here that need no I/O are ``async``, so FastAPI runs them on the event
+    loop instead of handing each to the thread pool (a thread hop per dependency per request).
+    """
     services: Services = request.app.state.services
     return services
 
@@ -27,7 +32,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_key(
+async def current_key(
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
@@ -45,25 +50,34 @@ def current_key(
     now = time.monotonic()
     if cached and now - cached[0] < KEY_CACHE_SECONDS:
         return cached[1]
-    with services.db.session() as session:
-        principal = authenticate(session, key=key)
+    principal = await run_in_threadpool(_authenticate, services, key)
     _key_cache[key] = (now, principal)
     return principal
+
+
+def _authenticate(services: Services, key: str) -> Principal:
+    with services.db.session() as session:
+        return authenticate(session, key=key)
 
 
 CurrentKey = Annotated[Principal, Depends(current_key)]
 
 
-def require_role(*roles: Role | str) -> Callable[[Principal], Principal]:
-    """A dependency that admits only keys whose role is one of ``roles``."""
+def ensure_role(principal: Principal, *roles: Role | str) -> None:
+    """Refuse a key whose role is not one of ``roles``."""
     allowed = {Role(r) for r in roles}
+    if principal.role not in allowed:
+        names = ", ".join(sorted(allowed))
+        raise PermissionDenied(
+            f"role {principal.role} may not do this; needs one of: {names}", field="role"
+        )
 
-    def check(principal: CurrentKey) -> Principal:
-        if principal.role not in allowed:
-            names = ", ".join(sorted(allowed))
-            raise PermissionDenied(
-                f"role {principal.role} may not do this; needs one of: {names}", field="role"
-            )
+
+def require_role(*roles: Role | str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that admits only keys whose role is one of ``roles``."""
+
+    async def check(principal: CurrentKey) -> Principal:
+        ensure_role(principal, *roles)
         return principal
 
     return check

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,8 @@ def bench(
             f"(benchmarks ship with the source checkout in {BENCH_DIR})",
             field="area",
         )
+    if str(BENCH_DIR) not in sys.path:  # the benchmarks share helpers (``_loadgen``)
+        sys.path.insert(0, str(BENCH_DIR))
     spec = importlib.util.spec_from_file_location(f"laotie_bench_{area}", script)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

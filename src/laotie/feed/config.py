@@ -25,7 +25,7 @@ class _Section(BaseModel):
 
 
 class AlsConfig(_Section):
-    """Source ``als``: implicit ALS + HNSW ANN."""
+    """Source ``als``: implicit ALS + IVF ANN (faiss)."""
 
     enabled: bool = Field(default=True, description="use this source")
     quota: int = Field(default=200, ge=0, le=2000, description="candidates it contributes")
@@ -33,9 +33,12 @@ class AlsConfig(_Section):
     regularization: float = Field(default=0.05, ge=0, description="L2 penalty")
     alpha: float = Field(default=2.0, gt=0, description="confidence per unit of weight")
     iterations: int = Field(default=12, ge=1, le=100, description="ALS sweeps")
-    hnsw_m: int = Field(default=16, ge=4, le=128, description="HNSW links per node")
-    ef_construction: int = Field(default=40, ge=8, description="HNSW build beam width")
-    ef_search: int = Field(default=64, ge=8, description="HNSW query beam width")
+    ann_lists: int = Field(
+        default=0, ge=0, le=65_536, description="IVF k-means lists; 0: about sqrt(items) / 2"
+    )
+    ann_probes: int = Field(
+        default=48, ge=1, le=65_536, description="IVF lists scanned per query (recall vs time)"
+    )
 
 
 class CovisitConfig(_Section):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,55 @@ def sample_negatives(
     )
 
 
+class Laps:
+    """Seconds per stage: each call records the time since the previous one."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        """Record ``stage`` as ending now."""
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self._clock, 3)
+        self._clock = now
+
+
+def fit_serving_sources(
+    catalog: Catalog,
+    events: pl.DataFrame,
+    follows: pl.DataFrame,
+    sources: dict[str, Source],
+    config: FeedConfig,
+    *,
+    now_ms: int,
+    n_users: int,
+) -> tuple[TrainingSet, FeatureStats, dict[str, float]]:
+    """The whole window's training set, every source but ``als`` fitted on it, and the
+    serving feature statistics; returns them with each stage's seconds."""
+    lap = Laps()
+    full = training_set(
+        catalog,
+        events,
+        follows,
+        now_ms=now_ms,
+        n_users=n_users,
+        long_view_ms=config.ranker.long_view_ms,
+    )
+    full.matrix()  # built here, off the critical path, for the ALS re-solve
+    lap("full_window")
+    for name, source in sources.items():
+        if name != "als":
+            source.fit(full)
+            lap(f"fit_{name}")
+    popular = sources.get("popular")
+    if not isinstance(popular, PopularSource):
+        popular = PopularSource(half_life_ms=config.popular.half_life_ms).fit(full)
+    stats = FeatureStats.fit(full.pairs, catalog, n_users=n_users, popularity=popular.popularity_)
+    lap("stats")
+    return full, stats, lap.timings
+
+
 @dataclass
 class TrainReport:
     """What a training run produced: window, counts, offline metrics and stage timings (s)."""
@@ -173,16 +223,9 @@ def train(
 ) -> tuple[Bundle, TrainReport]:
     """Train every artefact on ``data`` (window ending at ``data.now_ms``); ``keep_inputs``
     returns the ALS matrix and ranker rows in ``TrainReport.inputs``."""
-    timings: dict[str, float] = {}
+    lap = Laps()
+    timings = lap.timings
     inputs: dict[str, Any] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(now - clock, 3)
-        clock = now
-
     rc = config.ranker
     now = data.now_ms
     start = now - config.training.window_days * MS_PER_DAY
@@ -204,6 +247,14 @@ def train(
     )
     lap("features_window")
     sources = make_sources(config)
+    # The whole-window sources need neither the early ALS nor the ranker: they are fitted in
+    # a second thread while ALS and LightGBM (native code that releases the GIL) run here, so
+    # the mostly single-threaded Python work uses the core those fits leave idle.
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-train")
+    serving = background.submit(
+        fit_serving_sources, catalog, events, follows, sources, config, now_ms=now, n_users=n_users
+    )
+    background.shutdown(wait=False)
     als = sources.get("als")
     if isinstance(als, AlsSource):
         als.factorise(early.matrix())
@@ -279,22 +330,12 @@ def train(
             holdout_rows=int(holdout.sum()),
             sampled_negatives=negatives.height,
         )
-    full = training_set(
-        catalog, events, follows, now_ms=now, n_users=n_users, long_view_ms=rc.long_view_ms
-    )
-    lap("full_window")
-    for name, source in sources.items():
-        if name == "als" and isinstance(source, AlsSource):
-            source.extend(full.matrix(), early.matrix()).build_index(full.matrix())
-        else:
-            source.fit(full)
-        lap(f"fit_{name}")
-    popular = sources.get("popular")
-    if not isinstance(popular, PopularSource):
-        popular = PopularSource(half_life_ms=config.popular.half_life_ms).fit(full)
-    popularity = popular.popularity_
-    stats = FeatureStats.fit(full.pairs, catalog, n_users=n_users, popularity=popularity)
-    lap("stats")
+    full, stats, serving_timings = serving.result()
+    lap("wait_serving_sources")
+    if isinstance(als, AlsSource):
+        als.extend(full.matrix(), early.matrix()).build_index(full.matrix())
+    lap("fit_als")
+    timings.update({f"background_{k}": v for k, v in serving_timings.items()})
     counts.update(
         events=events.height, pairs=full.pairs.height, users=n_users, items=int(catalog.valid.sum())
     )

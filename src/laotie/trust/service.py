@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ DECISION_CODES = {
 }
 _SEVERITY = DECISION_CODES
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+#: how often, in seconds, the gate looks for decisions another process saved
+GATE_REFRESH_S = 1.0
 
 
 class EventSink(Protocol):
@@ -157,6 +160,10 @@ class TrustService:
         self._text_index: TextIndex | None = None
         self._media_index = MediaIndex()
         self._creators: dict[int, int] = {}
+        self._gate: dict[int, TrustDecision] | None = None
+        self._gate_stamp: tuple[int, int] | None = None
+        self._gate_checked = 0.0
+        self._gate_lock = threading.Lock()
 
     def _inside_home(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.media_root.resolve())
@@ -164,10 +171,33 @@ class TrustService:
     # --- the feed's gate ----------------------------------------------------------------------
 
     def decisions(self, item_ids: Sequence[int]) -> Mapping[int, TrustDecision]:
-        """Decisions other than allow for the given internal item ids (absent: allow)."""
-        with self.db.session() as session:
-            found = repo.decisions(session, item_ids=list(item_ids))
-        return {item_id: TrustDecision(value) for item_id, value in found.items()}
+        """Decisions other than allow for the given internal item ids (absent: allow).
+
+        Answered from memory: every non-allow decision, reloaded at once after this process
+        saves one, and within ``GATE_REFRESH_S`` after another process does."""
+        gate = self._gate_view()
+        if not gate:
+            return {}
+        return {item_id: gate[item_id] for item_id in item_ids if item_id in gate}
+
+    def _gate_view(self) -> dict[int, TrustDecision]:
+        gate, now = self._gate, time.monotonic()
+        if gate is not None and now - self._gate_checked < GATE_REFRESH_S:
+            return gate
+        with self._gate_lock:
+            with self.db.session() as session:
+                stamp = repo.decision_stamp(session)
+                if self._gate is None or stamp != self._gate_stamp:
+                    found = repo.gated(session)
+                    self._gate = {item: TrustDecision(value) for item, value in found.items()}
+                    self._gate_stamp = stamp
+            self._gate_checked = now
+            return self._gate
+
+    def _decisions_changed(self) -> None:
+        """Called after a decision is committed: the next gate call reloads them."""
+        with self._gate_lock:
+            self._gate = None
 
     # --- indexes ------------------------------------------------------------------------------
 
@@ -451,6 +481,7 @@ class TrustService:
                 external_id=external,
                 update=ItemUpdate(aigc_status=label.status, aigc_label=label.label or {}),
             )
+        self._decisions_changed()
         text_index, media_index = self._indexes()
         with self._lock:
             self._creators[item_id] = creator_id
@@ -532,6 +563,7 @@ class TrustService:
                 note=note,
                 now_ms=self.clock.now_ms(),
             )
+        self._decisions_changed()
         reasons = [f"reviewed by {reviewer}"] + ([note] if note else [])
         self._emit(item_external_id, verdict, reasons, actor=_actor(reviewer))
         return self.record(item_external_id)

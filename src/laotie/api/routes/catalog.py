@@ -11,7 +11,7 @@ from laotie.api.deps import (
     CurrentKey,
     ReaderKey,
     ServicesDep,
-    require_role,
+    ensure_role,
     require_scope,
 )
 from laotie.core.catalog import (
@@ -34,7 +34,6 @@ from laotie.store.repos import catalog
 router = APIRouter(prefix="/v1", tags=["catalog"])
 Limit = Annotated[int, Query(ge=1, le=catalog.MAX_PAGE, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-_creator_or_admin = require_role(Role.ADMIN, Role.CREATOR)
 
 
 @router.post("/users", status_code=201)
@@ -99,7 +98,7 @@ def update_creator(
     creator_id: str, body: CreatorUpdate, services: ServicesDep, principal: CurrentKey
 ) -> CreatorPublic:
     """Change a creator's fields (the creator's own key, or admin)."""
-    _creator_or_admin(principal)
+    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, creator_id)
     with services.db.session() as session:
         row = catalog.update_creator(session, external_id=creator_id, update=body)
@@ -111,7 +110,7 @@ def create_series(
     body: ContainerCreate, services: ServicesDep, principal: CurrentKey
 ) -> ContainerPublic:
     """Create a micro-drama series (the creator's own key, or admin)."""
-    _creator_or_admin(principal)
+    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, body.creator_id)
     with services.db.session() as session:
         return catalog.container_public(session, catalog.create_series(session, series=body))
@@ -122,7 +121,7 @@ def create_novel(
     body: ContainerCreate, services: ServicesDep, principal: CurrentKey
 ) -> ContainerPublic:
     """Create a novel (the creator's own key, or admin)."""
-    _creator_or_admin(principal)
+    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, body.creator_id)
     with services.db.session() as session:
         return catalog.container_public(session, catalog.create_novel(session, novel=body))
@@ -131,7 +130,7 @@ def create_novel(
 @router.post("/items", status_code=201)
 def create_item(body: ItemCreate, services: ServicesDep, principal: CurrentKey) -> ItemPublic:
     """Create an item (the creator's own key, or admin)."""
-    _creator_or_admin(principal)
+    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, body.creator_id)
     with services.db.session() as session:
         return catalog.item_public(session, catalog.create_item(session, item=body))
@@ -175,7 +174,7 @@ def update_item(
     item_id: str, body: ItemUpdate, services: ServicesDep, principal: CurrentKey
 ) -> ItemPublic:
     """Change an item's fields (its creator's key, or admin)."""
-    _creator_or_admin(principal)
+    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     with services.db.session() as session:
         row = catalog.get_item(session, external_id=item_id)
         owner = catalog.item_public(session, row).creator_id
@@ -187,7 +186,7 @@ def update_item(
 @router.delete("/items/{item_id}", status_code=204)
 def delete_item(item_id: str, services: ServicesDep, principal: CurrentKey) -> Response:
     """Remove an item from distribution (its creator's key, or admin)."""
-    _creator_or_admin(principal)
+    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     with services.db.session() as session:
         owner = catalog.item_public(
             session, catalog.get_item(session, external_id=item_id)

@@ -1,4 +1,4 @@
-"""``als``: implicit ALS on weighted implicit feedback; user vector -> HNSW ANN over items."""
+"""``als``: implicit ALS on weighted implicit feedback; user vector -> IVF ANN over items."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from laotie.feed.ann import HnswIndex
+from laotie.feed.ann import AnnIndex
 from laotie.feed.sources.base import Source, TrainingSet, empty_result
 
 
@@ -30,9 +30,8 @@ class AlsSource(Source):
         regularization: float = 0.05,
         alpha: float = 2.0,
         iterations: int = 12,
-        hnsw_m: int = 16,
-        ef_construction: int = 40,
-        ef_search: int = 64,
+        ann_lists: int = 0,
+        ann_probes: int = 48,
         num_threads: int = 0,
         random_state: int = 0,
     ) -> None:
@@ -40,9 +39,8 @@ class AlsSource(Source):
         self.regularization = regularization
         self.alpha = alpha
         self.iterations = iterations
-        self.hnsw_m = hnsw_m
-        self.ef_construction = ef_construction
-        self.ef_search = ef_search
+        self.ann_lists = ann_lists
+        self.ann_probes = ann_probes
         self.num_threads = num_threads
         self.random_state = random_state
 
@@ -92,17 +90,15 @@ class AlsSource(Source):
     def build_index(self, matrix: sparse.csr_matrix) -> Self:
         """Index the vectors of the items that have data in ``matrix``."""
         self.index_items_ = np.flatnonzero(np.diff(matrix.tocsc().indptr) > 0).astype(np.int64)
-        index = HnswIndex(
-            m=self.hnsw_m, ef_construction=self.ef_construction, ef_search=self.ef_search
-        )
+        index = AnnIndex(lists=self.ann_lists, probes=self.ann_probes, seed=self.random_state)
         self._index = index.build(self.item_factors_[self.index_items_], self.index_items_)
         self.index_blob_ = self._index.to_bytes()
         return self
 
     def loaded(self) -> None:
         """Deserialise the ANN index."""
-        self._index = HnswIndex.from_bytes(
-            self.index_blob_, self.index_items_, ef_search=self.ef_search
+        self._index = AnnIndex.from_bytes(
+            self.index_blob_, self.index_items_, probes=self.ann_probes
         )
 
     def user_vectors(self, user_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

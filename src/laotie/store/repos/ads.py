@@ -484,7 +484,8 @@ def campaign_by_pk(session: Session, *, campaign_id: int) -> AdCampaign:
 
 def user_attrs(session: Session, *, user_id: int) -> tuple[str | None, str | None]:
     """(region, segment) of a user by internal id; (None, None) for an unknown user."""
-    row = session.execute(select(User.region, User.segment).where(User.id == user_id)).first()
+    query = select(User.region, User.segment).where(User.id == user_id)
+    row = session.connection().execute(query).first()  # Core: no ORM overhead on the hot path
     return (row[0], row[1]) if row is not None else (None, None)
 
 

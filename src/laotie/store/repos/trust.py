@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from laotie.core.errors import InvalidInput, NotFound
@@ -73,19 +73,18 @@ def get_record(session: Session, *, item_id: int) -> TrustRecord:
     return row
 
 
-def decisions(session: Session, *, item_ids: Sequence[int]) -> dict[int, str]:
-    """Decisions other than ``allow`` for the given items (absent items are allowed)."""
-    if not item_ids:
-        return {}
-    found: dict[int, str] = {}
-    unique = sorted(set(item_ids))
-    for start in range(0, len(unique), 900):
-        chunk = unique[start : start + 900]
-        query = select(TrustRecord.item_id, TrustRecord.decision).where(
-            TrustRecord.item_id.in_(chunk), TrustRecord.decision != "allow"
-        )
-        found.update({item_id: decision for item_id, decision in session.execute(query)})
-    return found
+def gated(session: Session) -> dict[int, str]:
+    """Every item whose decision is not ``allow``, with that decision (absent items are allowed)."""
+    query = select(TrustRecord.item_id, TrustRecord.decision).where(TrustRecord.decision != "allow")
+    return {item_id: decision for item_id, decision in session.execute(query)}
+
+
+def decision_stamp(session: Session) -> tuple[int, int]:
+    """(records, latest update in ms) of the trust records: it changes whenever one is saved."""
+    count, latest = session.execute(
+        select(func.count(), func.coalesce(func.max(TrustRecord.updated_at_ms), 0))
+    ).one()
+    return int(count), int(latest)
 
 
 @dataclass(frozen=True)
