@@ -20,6 +20,7 @@ from laotie.feed.metrics import (
     logloss,
     map_at_k,
     ndcg_at_k,
+    paired_bootstrap,
     precision_at_k,
     recall_at_k,
     xauc,
@@ -90,6 +91,9 @@ def test_metrics_on_known_answers() -> None:
     ) == pytest.approx(0.5)
     assert logloss(np.array([1.0]), np.array([0.5])) == pytest.approx(np.log(2))
     assert xauc(np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0])) == pytest.approx(1.0)
+    assert paired_bootstrap(np.full(5, 0.7), np.full(5, 0.5)) == pytest.approx((0.2, 0.2, 0.2))
+    mean, low, high = paired_bootstrap(np.array([1.0, 0.0] * 50), np.full(100, 0.5))
+    assert mean == pytest.approx(0.0) and low < 0 < high
 
 
 def test_protocols_hold_out_a_share_of_each_user(movielens: Path) -> None:
@@ -131,6 +135,7 @@ def test_pipeline_beats_popular_on_movielens_fixture(movielens: Path, protocol: 
     )
     assert result["objectives"]["play"]["auc"] > 0.6
     assert result["users_evaluated"] == 100
+    assert result["vs_popular"]["significant"] and result["vs_popular"]["ci95"][0] > 0
 
 
 def test_cli_evaluate_json(
@@ -153,7 +158,10 @@ def test_kuairand_sample(shared_data: Path) -> None:
     assert data.events.filter(pl.col("type") == "impression").height == 200
     for protocol in ("temporal", "stratified"):
         result = evaluate(data, protocol=protocol)
-        assert result["beats_popular_ndcg"], result["methods"]
+        # two users hold out a positive: no comparison of methods can be significant, and
+        # over serving seeds the pipeline wins 2-3 times in 10 (the ordering is noise)
+        assert result["users_evaluated"] == 2
+        assert result["vs_popular"]["significant"] is False, result["vs_popular"]
 
 
 def test_kuairec_format(tmp_path: Path) -> None:

@@ -156,4 +156,14 @@ def evaluate(
             f"over {w['rows']} plays"
         )
     verdict = "beats" if result["beats_popular_ndcg"] else "does NOT beat"
-    console.print(f"pipeline {verdict} popular on NDCG@{k}")
+    gap = result["vs_popular"]
+    low, high = gap["ci95"]
+    certainty = (
+        "significant"
+        if gap["significant"]
+        else f"NOT significant: too few users ({gap['users']}) or too small a gap"
+    )
+    console.print(
+        f"pipeline {verdict} popular on NDCG@{k}: {gap[f'ndcg@{k}_diff']:+.4f}, "
+        f"95% CI [{low:+.4f}, {high:+.4f}] over {gap['users']} users ({certainty})"
+    )

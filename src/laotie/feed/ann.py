@@ -44,6 +44,7 @@ class AnnIndex:
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, lists, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = self.seed
+        index.cp.min_points_per_centroid = 1  # small catalogs: no warning, fewer points a list
         if count:
             rng = np.random.default_rng(self.seed)
             sample = vectors[rng.permutation(count)[: lists * _POINTS_PER_LIST]]

@@ -26,7 +26,9 @@ from laotie.feed.metrics import (
     mae,
     map_at_k,
     ndcg_at_k,
+    ndcg_per_user,
     novelty,
+    paired_bootstrap,
     precision_at_k,
     recall_at_k,
     xauc,
@@ -93,6 +95,10 @@ def _topk(
         }
         for name, recs in methods.items()
     }
+
+
+#: fewer evaluated users than this and no difference between methods is called significant
+MIN_USERS_TO_COMPARE = 20
 
 
 def evaluate(
@@ -185,6 +191,18 @@ def evaluate(
     result["beats_popular_ndcg"] = (
         result["methods"]["pipeline"][f"ndcg@{k}"] > result["methods"]["popular"][f"ndcg@{k}"]
     )
+    diff, low, high = paired_bootstrap(
+        ndcg_per_user(recs["pipeline"], relevant, k),
+        ndcg_per_user(recs["popular"], relevant, k),
+        seed=seed,
+    )
+    # the same users answer both: a paired bootstrap over users says whether the gap is real
+    result["vs_popular"] = {
+        f"ndcg@{k}_diff": round(diff, 4),
+        "ci95": [round(low, 4), round(high, 4)],
+        "users": len(users),
+        "significant": len(users) >= MIN_USERS_TO_COMPARE and (low > 0 or high < 0),
+    }
     return result
 
 

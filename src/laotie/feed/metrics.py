@@ -33,8 +33,10 @@ def precision_at_k(
     return float(np.mean(values)) if values else 0.0
 
 
-def ndcg_at_k(recommended: Sequence[np.ndarray], relevant: Sequence[set[int]], k: int) -> float:
-    """Mean binary-relevance NDCG@k."""
+def ndcg_per_user(
+    recommended: Sequence[np.ndarray], relevant: Sequence[set[int]], k: int
+) -> np.ndarray:
+    """Binary-relevance NDCG@k of each user with at least one relevant item, in order."""
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     values = []
     for r, rel in zip(recommended, relevant, strict=True):
@@ -44,7 +46,26 @@ def ndcg_at_k(recommended: Sequence[np.ndarray], relevant: Sequence[set[int]], k
         dcg = float((gains * discounts[: len(gains)]).sum())
         ideal = float(discounts[: min(len(rel), k)].sum())
         values.append(dcg / ideal)
-    return float(np.mean(values)) if values else 0.0
+    return np.asarray(values, dtype=np.float64)
+
+
+def ndcg_at_k(recommended: Sequence[np.ndarray], relevant: Sequence[set[int]], k: int) -> float:
+    """Mean binary-relevance NDCG@k."""
+    values = ndcg_per_user(recommended, relevant, k)
+    return float(values.mean()) if len(values) else 0.0
+
+
+def paired_bootstrap(
+    a: np.ndarray, b: np.ndarray, *, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """Mean of ``a - b`` over paired units and its 95% bootstrap interval (resampling units)."""
+    diff = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    if not len(diff):
+        return 0.0, 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), (resamples, len(diff)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(diff.mean()), float(low), float(high)
 
 
 def map_at_k(recommended: Sequence[np.ndarray], relevant: Sequence[set[int]], k: int) -> float:

@@ -73,22 +73,32 @@ class FreshSource(Source):
         return pool
 
     def recommend_one(self, user_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """A seeded sample of the pool; newer items are likelier (score = sampled key)."""
+        """A seeded weighted sample of the pool, newer items likelier (score = sampled key).
+
+        Weighted sampling without replacement (Efraimidis-Spirakis): with E ~ Exp(1) per item,
+        the ``n`` smallest ``E / w`` are the sample, ``w = 1 / (1 + age in days)``."""
         pool = self._pool()
         if not len(pool):
             return top_n(pool, np.empty(0, dtype=np.float32), n)
         now = self.clock.now_ms()
-        digest = hashlib.blake2b(
-            f"{self.random_state}:{user_id}:{now // 60_000}".encode(), digest_size=8
-        )
+        minute = now // 60_000
+        digest = hashlib.blake2b(f"{self.random_state}:{user_id}:{minute}".encode(), digest_size=8)
         rng = np.random.default_rng(int.from_bytes(digest.digest(), "little"))
+        keys = rng.standard_exponential(len(pool), dtype=np.float32)
+        keys *= self._inverse_weights(pool, minute)
+        return top_n(pool, -keys, n)
+
+    def _inverse_weights(self, pool: np.ndarray, minute: int) -> np.ndarray:
+        """``1 + age in days`` of each pool item, computed once a minute."""
+        cached = getattr(self, "_ages", None)
+        if cached is not None and cached[0] is pool and cached[1] == minute:
+            return cached[2]
         created = (
             self.catalog.created_at_ms[pool] if self.catalog is not None else np.zeros(len(pool))
         )
-        age_days = np.maximum(now - created, 0) / MS_PER_DAY
-        weight = 1.0 / (1.0 + age_days)
-        keys = (rng.random(len(pool)) ** (1.0 / weight)).astype(np.float32)
-        return top_n(pool, keys, n)
+        inverse = (1.0 + np.maximum(minute * 60_000 - created, 0) / MS_PER_DAY).astype(np.float32)
+        self._ages = (pool, minute, inverse)
+        return inverse
 
 
 def exposure_counts(pairs: pl.DataFrame, size: int) -> np.ndarray:
