@@ -23,6 +23,7 @@ from laotie.feed.sources import (
     Source,
     TrainingSet,
 )
+from laotie.feed.sources.content import match_terms
 from laotie.feed.state import Observation, UserState
 from laotie.feed.training import training_set
 
@@ -242,6 +243,23 @@ class TestContent(SourceContract):
         training.state.recent[77] = [25]
         ids = source.recommend_one(77, 10)[0]
         assert (ids >= 0).any() and np.all(ids[ids >= 0] > 20)
+
+    def test_seed_matching_finds_the_terms_jieba_finds(self, fitted: Source) -> None:
+        assert isinstance(fitted, ContentSource) and fitted.catalog is not None
+        similarities = []
+        for row, item in enumerate(fitted.items_[:200].tolist()):
+            cols, weights = fitted.item_vector(int(item))
+            jieba_row = fitted._matrix.getrow(row).toarray().ravel()
+            matched = np.zeros_like(jieba_row)
+            matched[cols] = weights
+            similarities.append(float(jieba_row @ matched))
+        assert np.mean(similarities) > 0.95
+
+    def test_forward_maximum_matching(self) -> None:
+        terms = {"红烧": 0, "红烧肉": 1, "做法": 2, "肉": 3}
+        assert match_terms("红烧肉的家常做法", terms, 3) == [1, 2]
+        assert match_terms("红烧的肉", terms, 3) == [0, 3]
+        assert match_terms("", terms, 3) == [] and match_terms("无关", terms, 3) == []
 
 
 def test_every_source_has_a_contract_test() -> None:

@@ -117,6 +117,9 @@ class RankerConfig(_Section):
     rank_depth: int = Field(
         default=100, ge=1, le=5000, description="candidates every objective scores (pre-rank)"
     )
+    prerank_rounds: int = Field(
+        default=20, ge=0, le=2000, description="p(play) rounds the pre-rank uses; 0: all"
+    )
     min_training_rows: int = Field(
         default=1000, ge=0, description="fewer labelled rows: no ranker, rank by retrieval"
     )

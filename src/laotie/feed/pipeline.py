@@ -176,8 +176,9 @@ class Pipeline:
             features = self.features(user_id, ids, next_items)
             ranker = self.bundle.ranker
             depth = config.ranker.rank_depth
-            if len(ids) > depth:  # pre-rank: p(play) alone picks who meets the full ranker
-                play = ranker.predict(features, objectives=("play",))["play"]
+            if len(ids) > depth:  # pre-rank: early p(play) rounds pick who meets the ranker
+                rounds = config.ranker.prerank_rounds
+                play = ranker.predict(features, objectives=("play",), rounds=rounds)["play"]
                 keep = np.sort(np.argpartition(-play, depth - 1)[:depth])
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]

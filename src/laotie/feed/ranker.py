@@ -151,9 +151,14 @@ class Ranker:
         return self
 
     def predict(
-        self, features: np.ndarray, *, objectives: tuple[str, ...] = OBJECTIVES
+        self,
+        features: np.ndarray,
+        *,
+        objectives: tuple[str, ...] = OBJECTIVES,
+        rounds: int = 0,
     ) -> dict[str, np.ndarray]:
-        """Each objective's prediction (of ``objectives``) for the rows of ``features``."""
+        """Each objective's prediction (of ``objectives``) for the rows of ``features``, from
+        the first ``rounds`` boosting rounds (0: all of them)."""
         out: dict[str, np.ndarray] = {}
         for objective in objectives:
             model = self.models_.get(objective)
@@ -163,7 +168,7 @@ class Ranker:
                 )
             else:
                 out[objective] = np.asarray(
-                    model.predict(features, num_threads=1),
+                    model.predict(features, num_threads=1, num_iteration=rounds or None),
                     dtype=np.float32,  # type: ignore[attr-defined]
                 )
         return out

@@ -17,6 +17,8 @@ from scipy import sparse
 from laotie.feed.sources.base import Source, TrainingSet, top_n
 from laotie.feed.sources.fresh import exposure_counts
 
+#: the longest term the seed matcher tries (jieba terms rarely exceed it)
+_LONGEST_TERM = 8
 _STOP = frozenset(" \t\r\n，。！？、：；“”‘’（）()[]【】《》,.!?:;'\"-_/#@|·…~")
 
 
@@ -34,6 +36,22 @@ def tokenize(text: str) -> tuple[str, ...]:
     return tuple(
         token.lower() for token in _jieba().lcut(text) if token.strip() and token not in _STOP
     )
+
+
+def match_terms(text: str, terms: dict[str, int], longest: int) -> list[int]:
+    """Columns of ``terms`` found in ``text`` by forward maximum matching (longest first)."""
+    out: list[int] = []
+    i, end = 0, len(text)
+    while i < end:
+        for size in range(min(longest, end - i), 0, -1):
+            column = terms.get(text[i : i + size])
+            if column is not None:
+                out.append(column)
+                i += size
+                break
+        else:
+            i += 1
+    return out
 
 
 class ContentSource(Source):
@@ -76,32 +94,22 @@ class ContentSource(Source):
     def loaded(self) -> None:
         """Rebuild the term lookup and the sparse matrix."""
         self._terms = {term: i for i, term in enumerate(self.vocab_.tolist())}
+        self._longest = min(max(map(len, self._terms), default=1), _LONGEST_TERM)
         self._matrix = sparse.csr_matrix(
             (self.data_, self.indices_, self.indptr_), shape=(len(self.items_), len(self.vocab_))
         )
 
-    def vectorize(self, texts: list[str]) -> sparse.csr_matrix:
-        """L2-normalised TF-IDF rows for ``texts`` (unknown terms ignored)."""
-        rows, cols = [], []
-        for row, text in enumerate(texts):
-            for token in tokenize(text):
-                col = self._terms.get(token)
-                if col is not None:
-                    rows.append(row)
-                    cols.append(col)
-        counts = sparse.csr_matrix(
-            (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(texts), len(self.vocab_))
-        )
-        counts.sum_duplicates()
-        return _normalize(counts.multiply(self.idf_[None, :]).tocsr())
-
     def item_vector(self, item_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """Term columns and L2-normalised TF-IDF weights of one catalog item (cached)."""
+        """Term columns and L2-normalised TF-IDF weights of one catalog item (cached).
+
+        The item's text is matched against the index's own jieba terms by forward maximum
+        matching: a profile only counts indexed terms, and this finds them about ten times
+        faster than segmenting the text again (seed items are mostly not in the index)."""
         cache = self.__dict__.setdefault("_item_cache", {})
         found = cache.get(item_id)
         if found is None:
             text = self.catalog.text[item_id] if self.catalog is not None else ""
-            cols = [c for c in (self._terms.get(t) for t in tokenize(text)) if c is not None]
+            cols = match_terms(str(text).lower(), self._terms, self._longest)
             columns, counts = np.unique(np.asarray(cols, np.int64), return_counts=True)
             weights = counts * self.idf_[columns]
             norm = float(np.sqrt((weights**2).sum()))
