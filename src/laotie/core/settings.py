@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     )
     max_batch_events: int = Field(default=10_000, ge=1, description="events per ingest batch")
     max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1, description="bytes per batch")
+    feed_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="feeds a server process computes at once (2 lets one rank in native code "
+        "while another runs Python; more only contend for the GIL)",
+    )
     llm_base_url: str = Field(default="", description="OpenAI-compatible LLM base URL")
     llm_api_key: str = Field(default="", repr=False, description="LLM API key (never logged)")
     llm_model: str = Field(default="", description="LLM model name")

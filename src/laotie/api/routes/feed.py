@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+import anyio.to_thread
+from fastapi import APIRouter, Path, Query, Request
 
 from laotie.api.deps import AppKey, ServicesDep
 from laotie.feed import FeedPage
+from laotie.wiring import Services
 
 router = APIRouter(prefix="/v1/feed", tags=["feed"])
 
 
 @router.get("/{user_id}", response_model=FeedPage, response_model_exclude_none=True)
-def get_feed(
+async def get_feed(
+    request: Request,
     user_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,128}$", description="user id")],
     services: ServicesDep,
     _: AppKey,
@@ -22,5 +26,17 @@ def get_feed(
     kind: Annotated[list[str] | None, Query(description="only these kinds (repeatable)")] = None,
     explain: Annotated[bool, Query(description="show sources, predictions, adjustments")] = False,
 ) -> FeedPage:
-    """A page of the feed; impressions are logged server-side; unknown users get a cold start."""
-    return services.feed.feed(user_id, n=n, cursor=cursor, kinds=kind, explain=explain)
+    """A page of the feed; impressions are logged server-side; unknown users get a cold start.
+
+    A feed is CPU-bound Python: ``feed_concurrency`` of them run at once in this process (in
+    worker threads, off the event loop); more threads would only take turns at the GIL."""
+    compute = partial(services.feed.feed, user_id, n=n, cursor=cursor, kinds=kind, explain=explain)
+    return await anyio.to_thread.run_sync(compute, limiter=_feed_limiter(request, services))
+
+
+def _feed_limiter(request: Request, services: Services) -> anyio.CapacityLimiter:
+    state = request.app.state
+    limiter = getattr(state, "feed_limiter", None)
+    if limiter is None:  # created on the event loop, where anyio needs it
+        limiter = state.feed_limiter = anyio.CapacityLimiter(services.settings.feed_concurrency)
+    return limiter
