@@ -6,6 +6,7 @@ a ``FeedData`` held in memory (evaluation on external datasets and in-process ex
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import polars as pl
@@ -128,11 +129,12 @@ class DatabaseFeedStore:
         """Items, follows and lake events of the window."""
         from laotie.store.repos.catalog import follows_frame, items_frame
 
-        with self.db.session() as session:
-            items = items_frame(session)
-            follows = follows_frame(session)
-        events = self.lake.read(start_ms=start_ms, end_ms=end_ms)
-        return FeedData(items=items, events=events, follows=follows, now_ms=end_ms)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the lake is read beside the catalog
+            events = pool.submit(self.lake.read, start_ms=start_ms, end_ms=end_ms)
+            with self.db.session() as session:
+                items = items_frame(session)
+                follows = follows_frame(session)
+            return FeedData(items=items, events=events.result(), follows=follows, now_ms=end_ms)
 
     def log(self, events: list[dict[str, Any]]) -> None:
         """Ingest through the event log (so subscribers see the impressions too)."""

@@ -9,8 +9,9 @@ brought up to the whole window (ALS users and new items re-solved, not refitted)
 from __future__ import annotations
 
 import logging
+import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from laotie.core.clock import MS_PER_DAY
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
-from laotie.feed.features import FeatureStats, build_features
+from laotie.feed.features import FEATURES, FeatureStats, build_features
 from laotie.feed.metrics import auc, logloss
 from laotie.feed.ranker import BINARY_OBJECTIVES, Ranker
 from laotie.feed.signals import FeedData, column_max, interactions
@@ -40,6 +41,8 @@ from laotie.feed.state import UserState
 
 log = logging.getLogger(__name__)
 LABELS: tuple[str, ...] = BINARY_OBJECTIVES
+#: the interpreter's switch interval while the fits and their side work share the GIL
+_TRAINING_SWITCH_S = 0.0005
 
 
 def make_sources(config: FeedConfig) -> dict[str, Source]:
@@ -207,6 +210,75 @@ def fit_serving_sources(
 
 
 @dataclass
+class RankerRows:
+    """The ranker's labelled rows, their features (ALS affinity still zero) and labels."""
+
+    rows: pl.DataFrame
+    features: np.ndarray
+    labels: dict[str, np.ndarray]
+    holdout: np.ndarray
+    negatives: int
+    timings: dict[str, float]
+
+
+def ranker_rows(
+    catalog: Catalog, events: pl.DataFrame, early: TrainingSet, config: FeedConfig, *, split: int
+) -> RankerRows | None:
+    """Rows (user, item, time) of the window after ``split`` with their outcomes as labels,
+    plus sampled negatives, described by the early window's statistics; None when the ranker
+    is off or has too few rows. Everything but the ALS affinity, which needs the early fit."""
+    rc = config.ranker
+    lap = Laps()
+    covisit = CovisitSource(**config.covisit.model_dump(exclude={"enabled", "quota"})).fit(early)
+    covisit.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
+    popular = PopularSource(half_life_ms=config.popular.half_life_ms).fit(early)
+    stats = FeatureStats.fit(
+        early.pairs, catalog, n_users=early.n_users, popularity=popular.popularity_
+    )
+    lap("early_stats")
+    labelled = interactions(events.filter(pl.col("ts_ms") >= split), long_view_ms=rc.long_view_ms)
+    labelled = labelled.filter(pl.col("item_id") < catalog.size).rename({"first_ts_ms": "ts_ms"})
+    labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
+    if not rc.enabled or labelled.height < rc.min_training_rows:
+        return None
+    positives = labelled.filter(pl.col("play"))
+    negatives = sample_negatives(
+        positives,
+        catalog=catalog,
+        count=rc.negatives_per_positive * positives.height,
+        seed=config.serving.seed,
+    )
+    rows = pl.concat([labelled, negatives])
+    if rows.height > rc.max_training_rows:
+        rows = rows.sample(rc.max_training_rows, seed=config.serving.seed)
+    features = row_features(
+        stats,
+        catalog,
+        early.state,
+        als=None,
+        covisit=covisit,
+        users=rows["user_id"].to_numpy(),
+        items=rows["item_id"].to_numpy(),
+        ts_ms=rows["ts_ms"].to_numpy(),
+    )
+    labels = {name: rows[name].to_numpy() for name in LABELS}
+    holdout = (rows["user_id"].to_numpy() * 2654435761 % 10) == 0
+    lap("ranker_rows")
+    return RankerRows(rows, features, labels, holdout, negatives.height, lap.timings)
+
+
+def _serving_als(als: Source | None, serving: Future[Any], early: TrainingSet) -> dict[str, float]:
+    """Bring the early ALS up to the whole window and index it (once the window is built)."""
+    if not isinstance(als, AlsSource):
+        return {}
+    full = serving.result()[0]
+    lap = Laps()
+    als.extend(full.matrix(), early.matrix()).build_index(full.matrix())
+    lap("fit_als")
+    return lap.timings
+
+
+@dataclass
 class TrainReport:
     """What a training run produced: window, counts, offline metrics and stage timings (s)."""
 
@@ -236,106 +308,103 @@ def train(
     n_users = max(column_max(events["user_id"]), column_max(follows["user_id"])) + 1
     split = int(events["ts_ms"].quantile(1 - rc.label_share) or now) if events.height else now
     lap("prepare")
-    early = training_set(
-        catalog,
-        events.filter(pl.col("ts_ms") < split),
-        follows.filter(pl.col("created_at_ms") < split),
-        now_ms=split,
-        n_users=n_users,
-        long_view_ms=rc.long_view_ms,
-        seen=False,
-    )
-    lap("features_window")
+    # The ALS and LightGBM fits are native code that releases the GIL (one thread each by
+    # default), so everything that does not need their output runs beside them in two more
+    # threads: the whole-window sources at once, the ranker's rows once the early window is
+    # known, the ALS re-solve for serving while LightGBM fits.
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feed-train")
     sources = make_sources(config)
-    # The whole-window sources need neither the early ALS nor the ranker: they are fitted in
-    # a second thread while ALS and LightGBM (native code that releases the GIL) run here, so
-    # the mostly single-threaded Python work uses the core those fits leave idle.
-    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-train")
-    serving = background.submit(
-        fit_serving_sources, catalog, events, follows, sources, config, now_ms=now, n_users=n_users
-    )
-    background.shutdown(wait=False)
-    als = sources.get("als")
-    if isinstance(als, AlsSource):
-        als.factorise(early.matrix())
-        if keep_inputs:
-            inputs["als_matrix"] = early.matrix()
-    lap("als_fit")
-    covisit_early = CovisitSource(**config.covisit.model_dump(exclude={"enabled", "quota"})).fit(
-        early
-    )
-    covisit_early.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
-    popular_early = PopularSource(half_life_ms=config.popular.half_life_ms).fit(early)
-    stats_early = FeatureStats.fit(
-        early.pairs, catalog, n_users=n_users, popularity=popular_early.popularity_
-    )
-    lap("early_stats")
-    ranker: Ranker | None = None
-    metrics: dict[str, Any] = {}
-    counts: dict[str, int] = {}
-    labelled = interactions(events.filter(pl.col("ts_ms") >= split), long_view_ms=rc.long_view_ms)
-    labelled = labelled.filter(pl.col("item_id") < catalog.size).rename({"first_ts_ms": "ts_ms"})
-    labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
-    if rc.enabled and labelled.height >= rc.min_training_rows:
-        positives = labelled.filter(pl.col("play"))
-        negatives = sample_negatives(
-            positives,
-            catalog=catalog,
-            count=rc.negatives_per_positive * positives.height,
-            seed=config.serving.seed,
-        )
-        rows = pl.concat([labelled, negatives])
-        if rows.height > rc.max_training_rows:
-            rows = rows.sample(rc.max_training_rows, seed=config.serving.seed)
-        features = row_features(
-            stats_early,
+    # A thread back from native code waits for the GIL up to the switch interval (5 ms): a
+    # LightGBM fit returns to Python 300 times, so the fits would lose seconds to the threads
+    # beside them. Handing the GIL over every 0.5 ms instead costs those threads little.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(_TRAINING_SWITCH_S)
+    try:
+        early = training_set(
             catalog,
-            early.state,
-            als=als if isinstance(als, AlsSource) else None,
-            covisit=covisit_early,
-            users=rows["user_id"].to_numpy(),
-            items=rows["item_id"].to_numpy(),
-            ts_ms=rows["ts_ms"].to_numpy(),
+            events.filter(pl.col("ts_ms") < split),
+            follows.filter(pl.col("created_at_ms") < split),
+            now_ms=split,
+            n_users=n_users,
+            long_view_ms=rc.long_view_ms,
+            seen=False,
         )
-        labels = {name: rows[name].to_numpy() for name in LABELS}
-        holdout = (rows["user_id"].to_numpy() * 2654435761 % 10) == 0
-        lap("ranker_rows")
-        ranker = Ranker(
-            n_estimators=rc.n_estimators,
-            num_leaves=rc.num_leaves,
-            learning_rate=rc.learning_rate,
-            min_data_in_leaf=rc.min_data_in_leaf,
-            duration_buckets=rc.duration_buckets,
-            num_threads=config.training.num_threads,
-            random_state=config.serving.seed,
-        ).fit(
-            features[~holdout],
-            {k: v[~holdout] for k, v in labels.items()},
-            watch_ms=rows["watch_ms"].to_numpy()[~holdout],
-            durations=rows["duration_ms"].to_numpy()[~holdout],
+        early.matrix()
+        lap("features_window")
+        serving = pool.submit(
+            fit_serving_sources,
+            catalog,
+            events,
+            follows,
+            sources,
+            config,
+            now_ms=now,
+            n_users=n_users,
         )
-        lap("ranker_fit")
-        if keep_inputs:
-            inputs["ranker"] = {
-                "features": features[~holdout],
-                "labels": {k: v[~holdout] for k, v in labels.items()},
-                "ranker": ranker,
-            }
-        predictions = ranker.predict(features[holdout])
-        for name in LABELS:
-            metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
-            metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])
-        counts.update(
-            training_rows=int((~holdout).sum()),
-            holdout_rows=int(holdout.sum()),
-            sampled_negatives=negatives.height,
-        )
-    full, stats, serving_timings = serving.result()
-    lap("wait_serving_sources")
-    if isinstance(als, AlsSource):
-        als.extend(full.matrix(), early.matrix()).build_index(full.matrix())
-    lap("fit_als")
+        rows_job = pool.submit(ranker_rows, catalog, events, early, config, split=split)
+        als = sources.get("als")
+        if isinstance(als, AlsSource):
+            als.factorise(early.matrix())
+            if keep_inputs:
+                inputs["als_matrix"] = early.matrix()
+        lap("als_fit")
+        training_rows = rows_job.result()
+        lap("wait_ranker_rows")
+        serving_als = pool.submit(_serving_als, als, serving, early)
+        ranker: Ranker | None = None
+        metrics: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        if training_rows is not None:
+            rows, features, labels, holdout = (
+                training_rows.rows,
+                training_rows.features,
+                training_rows.labels,
+                training_rows.holdout,
+            )
+            if isinstance(als, AlsSource):
+                features[:, FEATURES.index("als_affinity")] = als.pair_affinity(
+                    rows["user_id"].to_numpy(), rows["item_id"].to_numpy()
+                )
+            lap("ranker_affinity")
+            ranker = Ranker(
+                n_estimators=rc.n_estimators,
+                num_leaves=rc.num_leaves,
+                learning_rate=rc.learning_rate,
+                min_data_in_leaf=rc.min_data_in_leaf,
+                duration_buckets=rc.duration_buckets,
+                num_threads=config.training.num_threads,
+                random_state=config.serving.seed,
+            ).fit(
+                features[~holdout],
+                {k: v[~holdout] for k, v in labels.items()},
+                watch_ms=rows["watch_ms"].to_numpy()[~holdout],
+                durations=rows["duration_ms"].to_numpy()[~holdout],
+            )
+            lap("ranker_fit")
+            if keep_inputs:
+                inputs["ranker"] = {
+                    "features": features[~holdout],
+                    "labels": {k: v[~holdout] for k, v in labels.items()},
+                    "ranker": ranker,
+                }
+            predictions = ranker.predict(features[holdout])
+            for name in LABELS:
+                metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
+                metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])
+            counts.update(
+                training_rows=int((~holdout).sum()),
+                holdout_rows=int(holdout.sum()),
+                sampled_negatives=training_rows.negatives,
+            )
+        full, stats, serving_timings = serving.result()
+        serving_timings.update(serving_als.result())
+        lap("wait_background")
+    finally:
+        sys.setswitchinterval(switch)
+        pool.shutdown(wait=False, cancel_futures=True)
     timings.update({f"background_{k}": v for k, v in serving_timings.items()})
+    if training_rows is not None:
+        timings.update({f"background_{k}": v for k, v in training_rows.timings.items()})
     counts.update(
         events=events.height, pairs=full.pairs.height, users=n_users, items=int(catalog.valid.sum())
     )

@@ -137,9 +137,11 @@ class AlsSource(Source):
     def pair_affinity(self, user_ids: np.ndarray, item_ids: np.ndarray) -> np.ndarray:
         """Row-wise inner products for (user, item) pairs (0 where either is unknown)."""
         users, items = np.asarray(user_ids), np.asarray(item_ids)
-        ok = (users < len(self.user_factors_)) & (items < len(self.item_factors_))
+        ok = np.flatnonzero((users < len(self.user_factors_)) & (items < len(self.item_factors_)))
         out = np.zeros(len(users), np.float32)
-        out[ok] = np.einsum(
-            "ij,ij->i", self.user_factors_[users[ok]], self.item_factors_[items[ok]]
-        )
+        for start in range(0, len(ok), 32_768):  # chunks that stay in cache
+            rows = ok[start : start + 32_768]
+            out[rows] = np.einsum(
+                "ij,ij->i", self.user_factors_[users[rows]], self.item_factors_[items[rows]]
+            )
         return out

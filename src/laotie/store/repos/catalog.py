@@ -517,11 +517,7 @@ def items_frame(session: Session) -> pl.DataFrame:
     200,000 items, and training and catalog refreshes read this often.
     """
     rows = session.connection().exec_driver_sql(_ITEMS_FRAME_SQL).fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _ITEMS_SCHEMA]
-    frame = pl.DataFrame(
-        {name: list(col) for name, col in zip(_ITEMS_SCHEMA, columns, strict=True)},
-        schema=_ITEMS_SCHEMA,
-    )
+    frame = pl.DataFrame(rows, schema=_ITEMS_SCHEMA, orient="row")
     return frame.with_columns(
         pl.col("tags").fill_null("[]").str.json_decode(pl.List(pl.Utf8)).fill_null([])
     )
