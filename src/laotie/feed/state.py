@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import polars as pl
@@ -17,12 +17,33 @@ from laotie.feed.catalog import Catalog
 from laotie.feed.signals import EVENT_WEIGHTS, POSITIVE_MIN
 
 
-class Observation(NamedTuple):
-    """One item event as the feed sees it (internal ids).
+class ItemEvent(Protocol):
+    """What the state reads of an event: the event log's ``StoredEvent`` is one."""
 
-    A named tuple, not a frozen dataclass: one is built per ingested event on the ingest
-    hot path, and tuple construction costs a fraction of a frozen dataclass's ``__init__``.
-    """
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def item_id(self) -> int | None: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def ts_ms(self) -> int: ...
+    @property
+    def watch_ms(self) -> int | None: ...
+    @property
+    def duration_ms(self) -> int | None: ...
+
+
+def event_weight(kind: str, watch_ms: int | None, duration_ms: int | None) -> float:
+    """The preference weight of a single event (see ``signals.EVENT_WEIGHTS``)."""
+    if kind == "watch":
+        ratio = min(max((watch_ms or 0) / max(duration_ms or 0, 1), 0.0), 1.5)
+        return 2.0 * ratio - 0.5
+    return EVENT_WEIGHTS.get(kind, 0.0)
+
+
+class Observation(NamedTuple):
+    """One item event built by hand (internal ids), e.g. in tests and the simulator."""
 
     user_id: int
     item_id: int
@@ -34,10 +55,7 @@ class Observation(NamedTuple):
 
     def weight(self) -> float:
         """The preference weight of this single event (see ``signals.EVENT_WEIGHTS``)."""
-        if self.type == "watch":
-            ratio = min(max(self.watch_ms / max(self.duration_ms, 1), 0.0), 1.5)
-            return 2.0 * ratio - 0.5
-        return EVENT_WEIGHTS.get(self.type, 0.0)
+        return event_weight(self.type, self.watch_ms, self.duration_ms)
 
 
 class UserState:
@@ -103,7 +121,7 @@ class UserState:
     def observe(
         self,
         catalog: Catalog,
-        events: Iterable[Observation],
+        events: Iterable[ItemEvent],
         *,
         weights: Iterable[float] | None = None,
     ) -> None:
@@ -113,7 +131,7 @@ class UserState:
         """
         events = list(events)
         if weights is None:
-            weights = [event.weight() for event in events]
+            weights = [event_weight(e.type, e.watch_ms, e.duration_ms) for e in events]
         # called once per ingested batch on the ingest path: locals and plain lists keep the
         # per-event cost down (numpy scalar indexing is ~10x a list lookup)
         size, seen_map, recent_map = catalog.size, self.seen, self.recent

@@ -144,6 +144,8 @@ _FIELDS = itemgetter(
     "device_id",
     "extra",
 )
+_SECOND = itemgetter(1)
+_GET_ID, _GET_USER, _GET_ITEM = itemgetter("id"), itemgetter("user_id"), itemgetter("item_id")
 _BATCH: TypeAdapter[Any] = TypeAdapter(list[_RawEvent])
 #: per event type: (must name an item, the fields it requires)
 _RULES = {name: (spec.needs_item, spec.required) for name, spec in EVENT_SPECS.items()}
@@ -320,18 +322,19 @@ class EventLog:
     def _check_vocabulary(
         self, checked: list[tuple[int, dict[str, Any]]], bad: dict[int, EventError]
     ) -> tuple[list[tuple[int, dict[str, Any]]], list[EventError]]:
-        valid: list[tuple[int, dict[str, Any]]] = []
         plain = _PLAIN_TYPES
-        for index, event in checked:
-            # fast path: a type that only needs an item, and has one (most of the log)
-            if event["type"] in plain and event["item_id"] is not None:
-                valid.append((index, event))
-                continue
-            problem = _vocabulary_error(event)
-            if problem is None:
-                valid.append((index, event))
-            else:
-                bad[index] = EventError(index, event["id"], *problem)
+        # fast path: types that only need an item, and have one (most of the log)
+        valid = [(i, e) for i, e in checked if e["type"] in plain and e["item_id"] is not None]
+        if len(valid) < len(checked):
+            for index, event in checked:
+                if event["type"] in plain and event["item_id"] is not None:
+                    continue
+                problem = _vocabulary_error(event)
+                if problem is None:
+                    valid.append((index, event))
+                else:
+                    bad[index] = EventError(index, event["id"], *problem)
+            valid.sort(key=itemgetter(0))  # batch order, which the log keeps
         return valid, sorted(bad.values(), key=lambda e: e.index)
 
     def ingest(self, raw: Sequence[Any]) -> IngestResult:
@@ -371,7 +374,8 @@ class EventLog:
         self, valid: list[tuple[int, dict[str, Any]]], result: IngestResult
     ) -> list[StoredEvent]:
         unique = valid
-        if len({event["id"] for _, event in valid}) < len(valid):
+        events = list(map(_SECOND, valid))  # C-level passes (map, itemgetter) from here on
+        if len(set(map(_GET_ID, events))) < len(valid):
             seen: set[str] = set()
             unique = []
             for index, event in valid:
@@ -384,9 +388,13 @@ class EventLog:
             return []
         now = self.clock.now_ms()
         codes = EVENT_CODES
+        user_cache, item_cache = self._users, self._items
         with self.db.session() as session:
-            users = self._user_ids(session, {e["user_id"] for _, e in unique}, now)
-            items = self._item_ids(session, {e["item_id"] for _, e in unique} - {None})
+            # ids not in the caches yet; the row loop reads the caches first (ids are >= 1)
+            if unique is not valid:
+                events = list(map(_SECOND, unique))
+            users = self._user_ids(session, set(map(_GET_USER, events)), now)
+            items = self._item_ids(session, set(map(_GET_ITEM, events)) - {None})
             unique = self._drop_compacted_duplicates(session, unique, result)
             rows: list[tuple[Any, ...]] = []
             stored: list[StoredEvent] = []
@@ -396,13 +404,13 @@ class EventLog:
                  amount_fen, ref, request_id, device_id, extra) = _FIELDS(event)  # fmt: skip
                 item = None
                 if item_external is not None:
-                    item = items.get(item_external)
+                    item = item_cache.get(item_external) or items.get(item_external)
                     if item is None:
                         result.errors.append(
                             EventError(index, ident, "item_id", f"unknown item {item_external!r}")
                         )
                         continue
-                user_pk = users[user]
+                user_pk = user_cache.get(user) or users[user]
                 rows.append(
                     (
                         ident,
@@ -488,24 +496,22 @@ class EventLog:
         return [(i, e) for i, e in events if e["id"] not in known]
 
     def _user_ids(self, session: Session, external: set[str], now: int) -> dict[str, int]:
-        cache = self._users
-        found = {u: cache[u] for u in external if u in cache}
-        missing = external - found.keys()
-        if missing and self.db.is_sqlite:
-            found.update(_sqlite_ensure_users(session, missing, now))
-        elif missing:
-            found.update(ensure_users(session, external_ids=missing, created_at_ms=now))
-        return found
+        """Ids of the users among ``external`` that the cache lacks (created when new)."""
+        missing = external - self._users.keys()
+        if not missing:
+            return {}
+        if self.db.is_sqlite:
+            return _sqlite_ensure_users(session, missing, now)
+        return ensure_users(session, external_ids=missing, created_at_ms=now)
 
     def _item_ids(self, session: Session, external: set[str]) -> dict[str, int]:
-        cache = self._items
-        found = {i: cache[i] for i in external if i in cache}
-        missing = external - found.keys()
-        if missing and self.db.is_sqlite:
-            found.update(_sqlite_ids(session, "items", missing))
-        elif missing:
-            found.update(item_ids(session, external_ids=missing))
-        return found
+        """Ids of the known items among ``external`` that the cache lacks."""
+        missing = external - self._items.keys()
+        if not missing:
+            return {}
+        if self.db.is_sqlite:
+            return _sqlite_ids(session, "items", missing)
+        return item_ids(session, external_ids=missing)
 
     def count(self) -> int:
         """Number of events in the hot log (not yet compacted)."""

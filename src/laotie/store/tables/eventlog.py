@@ -12,10 +12,7 @@ class Event(Base):
     """One acknowledged event. ``type`` is the code from ``core.events.EVENT_CODES``."""
 
     __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_ts", "ts_ms"),
-        Index("ix_events_user_ts", "user_id", "ts_ms"),
-    )
+    __table_args__ = (Index("ix_events_ts", "ts_ms"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client_event_id: Mapped[str] = mapped_column(String(128), unique=True)
     type: Mapped[int] = mapped_column(SmallInteger)
