@@ -79,12 +79,21 @@ def training_set(
     n_users: int,
     long_view_ms: int,
     seen: bool = True,
+    state: bool = True,
 ) -> TrainingSet:
-    """Interactions and user state of ``events`` as a ``TrainingSet``."""
+    """Interactions and user state of ``events`` as a ``TrainingSet``; ``state=False`` leaves
+    the state empty for the caller to ``load`` later."""
     pairs = interactions(events, long_view_ms=long_view_ms).filter(pl.col("item_id") < catalog.size)
-    state = UserState().load(catalog, pairs, follows, seen=seen)
+    user_state = UserState()
+    if state:
+        user_state.load(catalog, pairs, follows, seen=seen)
     return TrainingSet(
-        catalog=catalog, events=events, pairs=pairs, state=state, now_ms=now_ms, n_users=n_users
+        catalog=catalog,
+        events=events,
+        pairs=pairs,
+        state=user_state,
+        now_ms=now_ms,
+        n_users=n_users,
     )
 
 
@@ -222,13 +231,21 @@ class RankerRows:
 
 
 def ranker_rows(
-    catalog: Catalog, events: pl.DataFrame, early: TrainingSet, config: FeedConfig, *, split: int
+    catalog: Catalog,
+    events: pl.DataFrame,
+    early: TrainingSet,
+    early_follows: pl.DataFrame,
+    config: FeedConfig,
+    *,
+    split: int,
 ) -> RankerRows | None:
     """Rows (user, item, time) of the window after ``split`` with their outcomes as labels,
-    plus sampled negatives, described by the early window's statistics; None when the ranker
-    is off or has too few rows. Everything but the ALS affinity, which needs the early fit."""
+    plus sampled negatives, described by the early window's statistics (its user state is
+    loaded here); None when the ranker is off or has too few rows. Everything but the ALS
+    affinity, which needs the early fit."""
     rc = config.ranker
     lap = Laps()
+    early.state.load(catalog, early.pairs, early_follows, seen=False)
     covisit = CovisitSource(**config.covisit.model_dump(exclude={"enabled", "quota"})).fit(early)
     covisit.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
     popular = PopularSource(half_life_ms=config.popular.half_life_ms).fit(early)
@@ -320,14 +337,15 @@ def train(
     switch = sys.getswitchinterval()
     sys.setswitchinterval(_TRAINING_SWITCH_S)
     try:
-        early = training_set(
+        early_follows = follows.filter(pl.col("created_at_ms") < split)
+        early = training_set(  # the ALS fit needs its matrix; its user state loads beside it
             catalog,
             events.filter(pl.col("ts_ms") < split),
-            follows.filter(pl.col("created_at_ms") < split),
+            early_follows,
             now_ms=split,
             n_users=n_users,
             long_view_ms=rc.long_view_ms,
-            seen=False,
+            state=False,
         )
         early.matrix()
         lap("features_window")
@@ -341,7 +359,9 @@ def train(
             now_ms=now,
             n_users=n_users,
         )
-        rows_job = pool.submit(ranker_rows, catalog, events, early, config, split=split)
+        rows_job = pool.submit(
+            ranker_rows, catalog, events, early, early_follows, config, split=split
+        )
         als = sources.get("als")
         if isinstance(als, AlsSource):
             als.factorise(early.matrix())

@@ -8,6 +8,7 @@ similar items that collaborative sources cannot reach yet.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from functools import lru_cache
 from typing import Self
 
@@ -94,6 +95,7 @@ class ContentSource(Source):
     def loaded(self) -> None:
         """Rebuild the term lookup and the sparse matrix."""
         self._terms = {term: i for i, term in enumerate(self.vocab_.tolist())}
+        self._rows = {item: row for row, item in enumerate(self.items_.tolist())}
         self._longest = min(max(map(len, self._terms), default=1), _LONGEST_TERM)
         self._matrix = sparse.csr_matrix(
             (self.data_, self.indices_, self.indptr_), shape=(len(self.items_), len(self.vocab_))
@@ -109,8 +111,9 @@ class ContentSource(Source):
         found = cache.get(item_id)
         if found is None:
             text = self.catalog.text[item_id] if self.catalog is not None else ""
-            cols = match_terms(str(text).lower(), self._terms, self._longest)
-            columns, counts = np.unique(np.asarray(cols, np.int64), return_counts=True)
+            found_terms = Counter(match_terms(str(text).lower(), self._terms, self._longest))
+            columns = np.fromiter(found_terms.keys(), np.int64, len(found_terms))
+            counts = np.fromiter(found_terms.values(), np.float32, len(found_terms))
             weights = counts * self.idf_[columns]
             norm = float(np.sqrt((weights**2).sum()))
             found = (columns, (weights / norm if norm else weights).astype(np.float32))
@@ -128,13 +131,18 @@ class ContentSource(Source):
         if not len(recent) or self.catalog is None or not len(self.items_):
             return top_n(np.empty(0, np.int64), np.empty(0, np.float32), n)
         recent = recent[recent < self.catalog.size]
-        parts = [self.item_vector(int(item)) for item in recent]
-        profile = np.zeros(len(self.vocab_), np.float32)
-        for cols, weights in parts:
-            np.add.at(profile, cols, weights)
-        scores = self._matrix @ profile
-        keep = (scores > 0) & ~np.isin(self.items_, recent)
-        return top_n(self.items_[keep], scores[keep].astype(np.float32), n)
+        parts = [self.item_vector(item) for item in recent.tolist()]
+        columns = np.concatenate([cols for cols, _ in parts])
+        weights = np.concatenate([w for _, w in parts])
+        profile = np.bincount(columns, weights=weights, minlength=len(self.vocab_))
+        scores = (self._matrix @ profile.astype(np.float32)).astype(np.float32)
+        rows = self._rows.get
+        for item in recent.tolist():  # the user's own positives are not recommended back
+            row = rows(item)
+            if row is not None:
+                scores[row] = 0.0
+        keep = np.flatnonzero(scores > 0)
+        return top_n(self.items_[keep], scores[keep], n)
 
 
 def _normalize(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
