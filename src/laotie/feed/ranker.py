@@ -156,9 +156,11 @@ class Ranker:
         *,
         objectives: tuple[str, ...] = OBJECTIVES,
         rounds: int = 0,
+        threads: int = 1,
     ) -> dict[str, np.ndarray]:
         """Each objective's prediction (of ``objectives``) for the rows of ``features``, from
-        the first ``rounds`` boosting rounds (0: all of them)."""
+        the first ``rounds`` boosting rounds (0: all of them), on ``threads`` threads (0: all
+        cores; serving uses one, a request's few hundred rows do not pay for more)."""
         out: dict[str, np.ndarray] = {}
         for objective in objectives:
             model = self.models_.get(objective)
@@ -168,7 +170,7 @@ class Ranker:
                 )
             else:
                 out[objective] = np.asarray(
-                    model.predict(features, num_threads=1, num_iteration=rounds or None),
+                    model.predict(features, num_threads=threads, num_iteration=rounds or None),
                     dtype=np.float32,  # type: ignore[attr-defined]
                 )
         return out

@@ -327,8 +327,8 @@ def train(
     lap("prepare")
     # The ALS and LightGBM fits are native code that releases the GIL (one thread each by
     # default), so everything that does not need their output runs beside them in two more
-    # threads: the whole-window sources at once, the ranker's rows once the early window is
-    # known, the ALS re-solve for serving while LightGBM fits.
+    # threads: the ranker's rows beside ALS, the whole-window sources and the ALS re-solve
+    # for serving beside LightGBM.
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feed-train")
     sources = make_sources(config)
     # A thread back from native code waits for the GIL up to the switch interval (5 ms): a
@@ -349,16 +349,6 @@ def train(
         )
         early.matrix()
         lap("features_window")
-        serving = pool.submit(
-            fit_serving_sources,
-            catalog,
-            events,
-            follows,
-            sources,
-            config,
-            now_ms=now,
-            n_users=n_users,
-        )
         rows_job = pool.submit(
             ranker_rows, catalog, events, early, early_follows, config, split=split
         )
@@ -370,6 +360,18 @@ def train(
         lap("als_fit")
         training_rows = rows_job.result()
         lap("wait_ranker_rows")
+        # the whole window is built beside LightGBM rather than ALS: ALS is the more
+        # memory-bound fit and slowed most when Python work ran beside it
+        serving = pool.submit(
+            fit_serving_sources,
+            catalog,
+            events,
+            follows,
+            sources,
+            config,
+            now_ms=now,
+            n_users=n_users,
+        )
         serving_als = pool.submit(_serving_als, als, serving, early)
         ranker: Ranker | None = None
         metrics: dict[str, Any] = {}
@@ -407,7 +409,7 @@ def train(
                     "labels": {k: v[~holdout] for k, v in labels.items()},
                     "ranker": ranker,
                 }
-            predictions = ranker.predict(features[holdout])
+            predictions = ranker.predict(features[holdout], threads=0)
             for name in LABELS:
                 metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
                 metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])

@@ -73,10 +73,13 @@ class AlsSource(Source):
 
     def extend(self, matrix: sparse.csr_matrix, fitted_on: sparse.csr_matrix) -> Self:
         """Bring vectors up to ``matrix`` (a later window than ``fitted_on``) without a refit:
-        re-solve all users, and solve items that had no data in ``fitted_on``."""
+        re-solve the users whose rows changed, and solve items that had no data in
+        ``fitted_on`` (a user with nothing new keeps the vector the fit left)."""
         model = self._model
         with threadpool_limits(1, "blas"):
-            model.partial_fit_users(np.arange(matrix.shape[0]), matrix)
+            changed = _changed_rows(matrix, fitted_on)
+            if len(changed):
+                model.partial_fit_users(changed, matrix[changed])
             had = np.diff(fitted_on.tocsc().indptr) > 0
             has = np.diff(matrix.tocsc().indptr) > 0
             new_items = np.flatnonzero(has & ~had[: len(has)] if len(had) >= len(has) else has)
@@ -145,3 +148,16 @@ class AlsSource(Source):
                 "ij,ij->i", self.user_factors_[users[rows]], self.item_factors_[items[rows]]
             )
         return out
+
+
+def _changed_rows(later: sparse.csr_matrix, earlier: sparse.csr_matrix) -> np.ndarray:
+    """Rows of ``later`` whose entries differ in count or sum from ``earlier``'s (or are new)."""
+    rows = later.shape[0]
+    count = np.zeros(rows, np.int64)
+    total = np.zeros(rows, np.float64)
+    shared = min(rows, earlier.shape[0])
+    count[:shared] = np.diff(earlier.indptr)[:shared]
+    total[:shared] = np.asarray(earlier.sum(axis=1)).ravel()[:shared]
+    later_total = np.asarray(later.sum(axis=1)).ravel()
+    differs = (np.diff(later.indptr) != count) | ~np.isclose(later_total, total)
+    return np.flatnonzero(differs).astype(np.int64)
