@@ -116,6 +116,11 @@ def evaluate(
         finally:
             svc.close()
     else:
+        from laotie.store.importers import DATASETS
+
+        if name not in DATASETS:
+            known = ", ".join(["home", *(f"{n}:DIR" for n in sorted(DATASETS))])
+            raise InvalidInput(f"unknown dataset {name!r}; known: {known}", field="dataset")
         if not directory:
             raise InvalidInput(f"dataset {name!r} needs a directory: {name}:DIR", field="dataset")
         data = read_dataset(name, Path(directory).expanduser())
