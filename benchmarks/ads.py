@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
@@ -180,18 +181,6 @@ def vector_auction(server: Server, request: AdRequest) -> tuple[int, float] | No
     if winners.size == 0:
         return None
     return int(server.index.pk[cand[winners[0]]]), float(prices[0])
-
-
-def hardware() -> str:
-    """CPU model and core count of this machine."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def _rate(fn: Any, server: Server, requests: list[AdRequest]) -> tuple[float, float]:

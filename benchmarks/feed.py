@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import httpx
 import numpy as np
 import polars as pl
 from _loadgen import run_load
+from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
@@ -56,19 +56,6 @@ FLOOR_HTTP_PER_S = 200.0
 FLOOR_TRAIN_RATIO = 1.3
 SIZES = {False: (200_000, 20_000, 2_000_000), True: (5_000, 1_000, 50_000)}
 console = Console()
-
-
-def hardware() -> str:
-    """CPU model and core count of this machine."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def load_home(services: Services, world: FeedData) -> dict[str, float]:

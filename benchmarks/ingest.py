@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
@@ -271,18 +272,6 @@ def _wait_ready(base: str, server: subprocess.Popen[bytes], log_path: Path) -> N
         except httpx.TransportError:
             time.sleep(0.2)
     raise RuntimeError("laotie serve did not become ready within 60 s")
-
-
-def hardware() -> str:
-    """CPU model and core count of this machine."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def run(quick: bool = False) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _machine import hardware
 from PIL import Image, ImageDraw
 from rich.console import Console
 from rich.table import Table
@@ -75,17 +76,6 @@ SENTENCES = (
     "现在下单还有满减优惠，数量有限，先到先得。",
     "喜欢的老铁记得点赞关注，我们下期再见。",
 )
-
-
-def _hardware() -> str:
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def _images(root: Path, count: int) -> list[Path]:
@@ -356,7 +346,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     result = {
         "area": "render",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "hardware": _hardware(),
+        "hardware": hardware(),
         "load_average_1m": round(load, 1),
         "python": platform.python_version(),
         "video": f"{video.size} @ {FPS} fps, {seconds:.0f} s, {count} images",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import tempfile
 import time
 from datetime import date, datetime, timedelta
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import numpy as np
 import polars as pl
+from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
@@ -350,18 +350,6 @@ def _timed(fn: Any, repeats: int) -> tuple[float, Any]:
     return best, result
 
 
-def _hardware() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
 def run(quick: bool = False) -> dict[str, Any]:
     """Generate the lake, time both reports (best of N), check they agree, write JSON."""
     n_events = 300_000 if quick else 10_000_000
@@ -380,7 +368,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     result = {
         "benchmark": "report",
         "date": date.today().isoformat(),
-        "hardware": _hardware(),
+        "hardware": hardware(),
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         "events": n_events,
         "days": 30,

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
@@ -46,19 +47,6 @@ from laotie.sim.runner import Simulation, start_ms_of
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sim.json"
 DEMO_FLOOR_S = 180.0
-
-
-def hardware() -> str:
-    """CPU model, core count and OS of this machine."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def _sig(x: float) -> float:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import itertools
 import json
-import os
 import platform
 import re
 import resource
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
@@ -37,23 +37,6 @@ RESULTS = Path(__file__).resolve().parent / "results" / "trust.json"
 NOVELS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "novels"
 SENTENCES_PER_TEXT = 3
 EDIT_SHARE = 0.15
-
-
-def hardware() -> str:
-    """CPU model, core count and memory of this machine."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.is_file():
-        kib = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
-        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    return f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
 
 
 def _novel_sentences(limit: int) -> tuple[list[np.ndarray], str]:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
@@ -33,17 +33,6 @@ NOVELS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "novel
 RESULTS = Path(__file__).resolve().parent / "results" / "writer.json"
 EPISODES = 80
 QUICK_CHAPTERS, QUICK_EPISODES = 20, 12
-
-
-def _hardware() -> str:
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def _head(text: str, chapters: int) -> str:
@@ -106,7 +95,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     result = {
         "area": "writer",
         "date": datetime.now(UTC).date().isoformat(),
-        "hardware": _hardware(),
+        "hardware": hardware(),
         "load_average": [round(x, 1) for x in os.getloadavg()],
         "quick": quick,
         "rows": rows,
