@@ -68,7 +68,7 @@ class AlsSource(Source):
         self._model = model
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
-        self.item_factors_[np.diff(matrix.tocsc().indptr) == 0] = 0.0
+        self.item_factors_[~_items_with_data(matrix)] = 0.0
         return self
 
     def extend(self, matrix: sparse.csr_matrix, fitted_on: sparse.csr_matrix) -> Self:
@@ -80,8 +80,7 @@ class AlsSource(Source):
             changed = _changed_rows(matrix, fitted_on)
             if len(changed):
                 model.partial_fit_users(changed, matrix[changed])
-            had = np.diff(fitted_on.tocsc().indptr) > 0
-            has = np.diff(matrix.tocsc().indptr) > 0
+            had, has = _items_with_data(fitted_on), _items_with_data(matrix)
             new_items = np.flatnonzero(has & ~had[: len(has)] if len(had) >= len(has) else has)
             if len(new_items):
                 model.partial_fit_items(new_items, matrix.T.tocsr()[new_items])
@@ -92,7 +91,7 @@ class AlsSource(Source):
 
     def build_index(self, matrix: sparse.csr_matrix) -> Self:
         """Index the vectors of the items that have data in ``matrix``."""
-        self.index_items_ = np.flatnonzero(np.diff(matrix.tocsc().indptr) > 0).astype(np.int64)
+        self.index_items_ = np.flatnonzero(_items_with_data(matrix)).astype(np.int64)
         index = AnnIndex(lists=self.ann_lists, probes=self.ann_probes, seed=self.random_state)
         self._index = index.build(self.item_factors_[self.index_items_], self.index_items_)
         self.index_blob_ = self._index.to_bytes()
@@ -161,3 +160,10 @@ def _changed_rows(later: sparse.csr_matrix, earlier: sparse.csr_matrix) -> np.nd
     later_total = np.asarray(later.sum(axis=1)).ravel()
     differs = (np.diff(later.indptr) != count) | ~np.isclose(later_total, total)
     return np.flatnonzero(differs).astype(np.int64)
+
+
+def _items_with_data(matrix: sparse.csr_matrix) -> np.ndarray:
+    """Per column (item) of a users x items matrix: whether any user has an entry there.
+
+    Counted from the CSR column indices: no CSC copy of the matrix."""
+    return np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0
