@@ -164,6 +164,7 @@ def demo(
     import uvicorn
 
     from laotie.api import create_app
+    from laotie.api.process import prepare_for_serving
 
     if getattr(svc, "feed", None) is not None:
         # the API's own feed learns from the simulated days, as the nightly worker would
@@ -172,6 +173,6 @@ def demo(
 
     base = f"http://{config_settings.host}:{config_settings.port}"
     console.print(f"API: {base}/v1/health  docs: {base}/docs  report: file://{html.resolve()}")
-    uvicorn.run(
-        create_app(svc), host=config_settings.host, port=config_settings.port, log_level="warning"
-    )
+    app_ = create_app(svc)
+    prepare_for_serving()  # as `laotie serve` does
+    uvicorn.run(app_, host=config_settings.host, port=config_settings.port, log_level="warning")
