@@ -27,6 +27,15 @@ def test_probing_every_list_is_exact() -> None:
     assert np.all(np.diff(scores, axis=1) <= 1e-5)  # best first
 
 
+def test_single_threaded_build_is_the_same_index_and_restores_threads() -> None:
+    vectors, queries = _vectors(5000), _vectors(10, seed=3)
+    before = faiss.omp_get_max_threads()
+    one = AnnIndex(lists=16, probes=4).build(vectors, np.arange(5000), threads=1)
+    assert faiss.omp_get_max_threads() == before
+    every = AnnIndex(lists=16, probes=4).build(vectors, np.arange(5000))
+    assert np.array_equal(one.search(queries, 20)[0], every.search(queries, 20)[0])
+
+
 def test_default_probes_keep_most_of_the_exact_top() -> None:
     vectors, queries = _vectors(40_000, d=32), _vectors(30, d=32, seed=2)
     index = AnnIndex().build(vectors, np.arange(40_000))

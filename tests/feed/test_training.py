@@ -1,18 +1,23 @@
-"""Training internals: D2Q targets, ranker save/load, bundle checksums, public surface."""
+"""Training internals: D2Q targets, ranker save/load, bundle checksums, the split window,
+the deferred catalog read, public surface."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 import laotie.feed
 from laotie.core.errors import ArtefactError
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
+from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.fusion import fuse
 from laotie.feed.ranker import Ranker, duration_buckets, watch_quantiles
+from laotie.feed.signals import interactions, merge_interactions, rate_scale
+from laotie.feed.training import TrainingInput, train
 
 
 def test_public_surface_is_sorted_and_complete() -> None:
@@ -78,8 +83,6 @@ def test_bundle_checksums_and_current(trained: Bundle, tmp_path: Path) -> None:
 
 
 def test_training_is_deterministic(world: laotie.feed.FeedData) -> None:
-    from laotie.feed.training import train
-
     config = FeedConfig(ranker={"n_estimators": 10})
     first, _ = train(world, config, version="a")
     second, _ = train(world, config, version="b")
@@ -102,3 +105,38 @@ def test_old_versions_are_pruned_oldest_first(trained: Bundle, tmp_path: Path) -
     kept = sorted(p.name for p in tmp_path.iterdir() if (p / "manifest.json").is_file())
     assert kept == ["v1-10", "v1-11", "v1-9"]
     assert (tmp_path / "not-a-model").is_dir()
+
+
+def test_merged_interactions_are_those_of_the_union(world: laotie.feed.FeedData) -> None:
+    events = world.events
+    split = int(events["ts_ms"].quantile(0.7))
+    scale = rate_scale(events)
+    parts = [
+        interactions(events.filter(pl.col("ts_ms") < split), rate_max=scale),
+        interactions(events.filter(pl.col("ts_ms") >= split), rate_max=scale),
+    ]
+    merged, whole = merge_interactions(*parts), interactions(events)
+    assert merged.columns == whole.columns and merged.height == whole.height
+    np.testing.assert_allclose(merged["weight"], whole["weight"], rtol=1e-9)
+    assert merged.drop("weight").equals(whole.drop("weight"))
+
+
+def test_training_reads_the_catalog_once_at_the_item_bound(world: laotie.feed.FeedData) -> None:
+    """Items made after the bound (the watermark read before the catalog) wait for the next
+    version; a reader that ignores the bound is refused."""
+    late = world.items.tail(1).with_columns(pl.col("id") + 1000, pl.col("external_id") + "-late")
+    bound = int(world.items["id"].max()) + 1
+    reads: list[int] = []
+
+    def read(size: int | None) -> Catalog:
+        reads.append(1)
+        return Catalog.from_frame(pl.concat([world.items, late]), size=size)
+
+    given = TrainingInput(world.events, world.follows, world.now_ms, bound, lambda: read(bound))
+    bundle, report = train(given, FeedConfig(), version="vbound")
+    assert reads == [1] and report.catalog is not None and report.catalog.size == bound
+    assert report.counts["items"] == int(world.items["status"].eq("published").sum())
+    assert bundle.sources["als"].item_factors_.shape[0] == bound
+    wrong = TrainingInput(world.events, world.follows, world.now_ms, bound, lambda: read(None))
+    with pytest.raises(ValueError, match="item bound"):
+        train(wrong, FeedConfig(), version="vwrong")

@@ -1,3 +1,4 @@
+import polars as pl
 import pytest
 
 from laotie.core.catalog import ContainerCreate, CreatorCreate, ItemCreate, ItemUpdate, UserCreate
@@ -58,6 +59,22 @@ def test_items_of_every_kind_round_trip(services):
     assert frame.height == 4
     assert set(frame["kind"]) == {"video", "episode", "chapter", "game"}
     assert frame.filter(frame["external_id"] == "v1")["tags"].to_list() == [["美食"]]
+
+
+def test_item_columns_frame_reads_plain_columns_in_id_order(services):
+    with services.db.session() as s:
+        _world(s)
+        catalog.create_item(
+            s, item=ItemCreate(id="g1", kind="game", creator_id="c1", title="消消乐")
+        )
+        schema = {"id": pl.Int64, "external_id": pl.Utf8, "kind": pl.Utf8, "title": pl.Utf8}
+        frame = catalog.item_columns_frame(s, schema)
+        full = catalog.items_frame(s)
+        with pytest.raises(ValueError, match="no column tagz"):
+            catalog.item_columns_frame(s, {"id": pl.Int64, "tagz": pl.Utf8})
+    assert frame.schema == pl.Schema(schema)
+    assert frame["id"].to_list() == sorted(frame["id"].to_list())
+    assert frame.equals(full.select(list(schema)))
 
 
 def test_episode_needs_parent_and_free_position(services):

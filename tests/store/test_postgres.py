@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from laotie.core.catalog import CreatorCreate, ItemCreate
@@ -121,6 +122,8 @@ def test_store_and_event_log_on_postgres(postgres_url, tmp_path):
         with services.db.session() as s:
             assert catalog.list_items(s, limit=2).next_cursor is not None
             items = catalog.items_frame(s)
+            columns = catalog.item_columns_frame(s, {"id": items["id"].dtype, "title": pl.Utf8})
         assert items.height == 3 and items["tags"].to_list() == [[], [], []]
+        assert columns.equals(items.select("id", "title"))
     finally:
         services.close()

@@ -34,8 +34,21 @@ class AnnIndex:
         self.probes = probes
         self.seed = seed
 
-    def build(self, vectors: np.ndarray, ids: np.ndarray) -> AnnIndex:
-        """Index ``vectors`` (n x d float32); ``ids`` maps rows to item ids."""
+    def build(self, vectors: np.ndarray, ids: np.ndarray, *, threads: int = 0) -> AnnIndex:
+        """Index ``vectors`` (n x d float32); ``ids`` maps rows to item ids; k-means runs on
+        ``threads`` OpenMP threads (0: faiss's default, every core)."""
+        import faiss
+
+        if not threads:
+            return self._build(vectors, ids)
+        previous = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(threads)  # this thread's setting only (an OpenMP ICV)
+        try:
+            return self._build(vectors, ids)
+        finally:
+            faiss.omp_set_num_threads(previous)
+
+    def _build(self, vectors: np.ndarray, ids: np.ndarray) -> AnnIndex:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)

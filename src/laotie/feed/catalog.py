@@ -99,13 +99,19 @@ class Catalog:
     creator_items: np.ndarray
 
     @classmethod
-    def from_frame(cls, items: pl.DataFrame, *, categories: list[str] | None = None) -> Catalog:
-        """Build from an items frame (see ``ITEM_COLUMNS``); ``categories`` seeds the vocabulary."""
+    def from_frame(
+        cls, items: pl.DataFrame, *, categories: list[str] | None = None, size: int | None = None
+    ) -> Catalog:
+        """Build from an items frame (see ``ITEM_COLUMNS``); ``categories`` seeds the vocabulary;
+        ``size`` fixes the id space (items at or beyond it are left out; default max id + 1)."""
         frame = normalize_items(items)
+        if size is not None:
+            frame = frame.filter(pl.col("id") < size)
         ids = frame["id"].to_numpy().astype(np.int64)
         if len(ids) and ids.min() < 0:
             raise ValueError("item ids must be non-negative")
-        size = int(ids.max()) + 1 if len(ids) else 0
+        if size is None:
+            size = int(ids.max()) + 1 if len(ids) else 0
         vocab = list(categories or [])
         codes = {name: code for code, name in enumerate(vocab)}
         for name in frame["category"].unique(maintain_order=True).to_list():

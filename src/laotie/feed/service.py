@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate, aigc_notice
@@ -32,7 +31,7 @@ from laotie.feed.signals import column_max, interactions
 from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
 from laotie.feed.state import ItemEvent, UserState, event_weight
 from laotie.feed.store import FeedStore
-from laotie.feed.training import TrainReport, make_sources, train
+from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
 
 log = logging.getLogger(__name__)
 _EXTERNAL_USER, _INTERNAL_USER = attrgetter("user_external_id"), attrgetter("user_id")
@@ -160,14 +159,17 @@ class FeedService:
         serving = self._serving
         return serving.bundle.version if serving.trained else None
 
-    def swap(self, bundle: Bundle, *, items: pl.DataFrame | None = None) -> None:
-        """Serve ``bundle`` from the next request on (atomic reference swap); ``items`` is a
-        just-read items frame to build the catalog from instead of reading it again."""
-        catalog = None
-        if items is not None:
-            ids = items["id"]
-            self._watermark = (len(ids), column_max(ids))
-            catalog = Catalog.from_frame(items, categories=bundle.categories)
+    def swap(
+        self,
+        bundle: Bundle,
+        *,
+        catalog: Catalog | None = None,
+        watermark: tuple[int, int] | None = None,
+    ) -> None:
+        """Serve ``bundle`` from the next request on (atomic reference swap); ``catalog`` is
+        one just read (with the ``watermark`` read before it) to use instead of reading again."""
+        if catalog is not None and watermark is not None:
+            self._watermark = watermark
         with self._swap_lock:
             self._state = self._serve(bundle, trained=True, catalog=catalog)
 
@@ -424,12 +426,17 @@ class FeedService:
         self.flush()
         now = now_ms if now_ms is not None else self.clock.now_ms()
         start = now - self.config.training.window_days * 86_400_000
-        data = self.store.data(start_ms=start, end_ms=now)
-        data.now_ms = now
         version = self._next_version(now)
-        bundle, report = train(data, self.config, version=version, keep_inputs=keep_inputs)
+        # the watermark is read first, so the catalog read after it holds every item it counts
+        watermark = self.store.item_watermark()
+        bound = watermark[1] + 1
+        events, follows = self.store.activity(start_ms=start, end_ms=now)
+        given = TrainingInput(
+            events, follows, now, bound, lambda: Catalog.from_frame(self.store.items(), size=bound)
+        )
+        bundle, report = train(given, self.config, version=version, keep_inputs=keep_inputs)
         save_bundle(bundle, self.models_dir, keep=self.config.training.keep_versions)
-        self.swap(bundle, items=data.items)
+        self.swap(bundle, catalog=report.catalog, watermark=watermark)
         return report
 
     def _next_version(self, now: int) -> str:

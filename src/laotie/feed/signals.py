@@ -96,13 +96,16 @@ def weight_expr(*, rate_max: float) -> pl.Expr:
     )
 
 
-def interactions(events: pl.DataFrame, *, long_view_ms: int = LONG_VIEW_MS) -> pl.DataFrame:
+def interactions(
+    events: pl.DataFrame, *, long_view_ms: int = LONG_VIEW_MS, rate_max: float | None = None
+) -> pl.DataFrame:
     """One row per (user, item): weight, first/last ts and the ranking labels.
 
     Labels: ``play`` (a valid play, rating or engagement), ``long_view``, ``like``,
     ``follow``, ``hate`` (hate/report), ``watch_ms`` and ``duration_ms`` (max seen).
+    ``rate_max`` is the top of the rating scale (default: ``rate_scale(events)``).
     """
-    rate_max = rate_scale(events)
+    rate_max = rate_scale(events) if rate_max is None else rate_max
     t = pl.col("type")
     watch_ms = pl.col("watch_ms").fill_null(0)
     duration = pl.col("duration_ms").fill_null(0)
@@ -134,6 +137,26 @@ def interactions(events: pl.DataFrame, *, long_view_ms: int = LONG_VIEW_MS) -> p
             (t == "impression").any().alias("impressed"),
             watch_ms.max().alias("watch_ms"),
             duration.max().alias("duration_ms"),
+        )
+        .with_columns((pl.col("weight") >= POSITIVE_MIN).alias("positive"))
+        .sort("user_id", "item_id")
+    )
+
+
+def merge_interactions(*parts: pl.DataFrame) -> pl.DataFrame:
+    """The ``interactions`` of the union of disjoint event sets, from each set's own
+    (computed with the same ``rate_max``): sums, extremes and any-of per (user, item)."""
+    flags = ("play", "long_view", "like", "follow", "hate", "impressed")
+    return (
+        pl.concat(parts)
+        .group_by("user_id", "item_id")
+        .agg(
+            pl.col("weight").sum(),
+            pl.col("first_ts_ms").min(),
+            pl.col("last_ts_ms").max(),
+            *[pl.col(flag).any() for flag in flags],
+            pl.col("watch_ms").max(),
+            pl.col("duration_ms").max(),
         )
         .with_columns((pl.col("weight") >= POSITIVE_MIN).alias("positive"))
         .sort("user_id", "item_id")

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from laotie.feed.catalog import ITEM_COLUMNS
 from laotie.feed.signals import FeedData, column_max
 
 
@@ -31,6 +32,10 @@ class FeedStore(Protocol):
 
     def data(self, *, start_ms: int, end_ms: int) -> FeedData:
         """Items, events in [start_ms, end_ms) and follows for training."""
+        ...
+
+    def activity(self, *, start_ms: int, end_ms: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Events in [start_ms, end_ms) and every follow: ``data`` without the items."""
         ...
 
     def user_map(self) -> dict[str, int]:
@@ -73,12 +78,15 @@ class MemoryFeedStore:
 
     def data(self, *, start_ms: int, end_ms: int) -> FeedData:
         """The held data restricted to the window."""
+        events, follows = self.activity(start_ms=start_ms, end_ms=end_ms)
+        return FeedData(items=self._data.items, events=events, follows=follows, now_ms=end_ms)
+
+    def activity(self, *, start_ms: int, end_ms: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The held events of the window and every held follow."""
         events = self._data.events.filter(
             (pl.col("ts_ms") >= start_ms) & (pl.col("ts_ms") < end_ms)
         )
-        return FeedData(
-            items=self._data.items, events=events, follows=self._data.follows, now_ms=end_ms
-        )
+        return events, self._data.follows
 
     def log(self, events: list[dict[str, Any]]) -> None:
         """Keep the events (tests read ``logged``)."""
@@ -94,11 +102,11 @@ class DatabaseFeedStore:
         self.events = events
 
     def items(self) -> pl.DataFrame:
-        """``repos.catalog.items_frame``."""
-        from laotie.store.repos.catalog import items_frame
+        """The catalog's columns of every item (``repos.catalog.item_columns_frame``)."""
+        from laotie.store.repos.catalog import item_columns_frame
 
         with self.db.session() as session:
-            return items_frame(session)
+            return item_columns_frame(session, ITEM_COLUMNS)
 
     def item_watermark(self) -> tuple[int, int]:
         """One aggregate query over the items table."""
@@ -127,14 +135,19 @@ class DatabaseFeedStore:
 
     def data(self, *, start_ms: int, end_ms: int) -> FeedData:
         """Items, follows and lake events of the window."""
-        from laotie.store.repos.catalog import follows_frame, items_frame
-
         with ThreadPoolExecutor(max_workers=1) as pool:  # the lake is read beside the catalog
-            events = pool.submit(self.lake.read, start_ms=start_ms, end_ms=end_ms)
-            with self.db.session() as session:
-                items = items_frame(session)
-                follows = follows_frame(session)
-            return FeedData(items=items, events=events.result(), follows=follows, now_ms=end_ms)
+            activity = pool.submit(self.activity, start_ms=start_ms, end_ms=end_ms)
+            items = self.items()
+            events, follows = activity.result()
+            return FeedData(items=items, events=events, follows=follows, now_ms=end_ms)
+
+    def activity(self, *, start_ms: int, end_ms: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Lake events of the window and every follow."""
+        from laotie.store.repos.catalog import follows_frame
+
+        with self.db.session() as session:
+            follows = follows_frame(session)
+        return self.lake.read(start_ms=start_ms, end_ms=end_ms), follows
 
     def log(self, events: list[dict[str, Any]]) -> None:
         """Ingest through the event log (so subscribers see the impressions too)."""

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY
 from laotie.feed.bundle import Bundle
@@ -25,7 +27,14 @@ from laotie.feed.config import FeedConfig
 from laotie.feed.features import FEATURES, FeatureStats, build_features
 from laotie.feed.metrics import auc, logloss
 from laotie.feed.ranker import BINARY_OBJECTIVES, Ranker
-from laotie.feed.signals import FeedData, column_max, interactions
+from laotie.feed.signals import (
+    FeedData,
+    column_max,
+    interactions,
+    merge_interactions,
+    normalize_events,
+    rate_scale,
+)
 from laotie.feed.sources import (
     AlsSource,
     ContentSource,
@@ -37,6 +46,7 @@ from laotie.feed.sources import (
     Source,
     TrainingSet,
 )
+from laotie.feed.sources.base import preference_matrix
 from laotie.feed.state import UserState
 
 log = logging.getLogger(__name__)
@@ -78,20 +88,18 @@ def training_set(
     now_ms: int,
     n_users: int,
     long_view_ms: int,
-    seen: bool = True,
-    state: bool = True,
+    pairs: pl.DataFrame | None = None,
 ) -> TrainingSet:
-    """Interactions and user state of ``events`` as a ``TrainingSet``; ``state=False`` leaves
-    the state empty for the caller to ``load`` later."""
-    pairs = interactions(events, long_view_ms=long_view_ms).filter(pl.col("item_id") < catalog.size)
-    user_state = UserState()
-    if state:
-        user_state.load(catalog, pairs, follows, seen=seen)
+    """Interactions and user state of ``events`` as a ``TrainingSet``; ``pairs`` are the
+    events' interactions when already aggregated."""
+    if pairs is None:
+        pairs = interactions(events, long_view_ms=long_view_ms)
+    pairs = pairs.filter(pl.col("item_id") < catalog.size)
     return TrainingSet(
         catalog=catalog,
         events=events,
         pairs=pairs,
-        state=user_state,
+        state=UserState().load(catalog, pairs, follows),
         now_ms=now_ms,
         n_users=n_users,
     )
@@ -187,14 +195,15 @@ def fit_serving_sources(
     catalog: Catalog,
     events: pl.DataFrame,
     follows: pl.DataFrame,
+    pairs: pl.DataFrame,
     sources: dict[str, Source],
     config: FeedConfig,
     *,
     now_ms: int,
     n_users: int,
 ) -> tuple[TrainingSet, FeatureStats, dict[str, float]]:
-    """The whole window's training set, every source but ``als`` fitted on it, and the
-    serving feature statistics; returns them with each stage's seconds."""
+    """The whole window's training set (``pairs`` its interactions), every source but ``als``
+    fitted on it, and the serving feature statistics; returns them with each stage's seconds."""
     lap = Laps()
     full = training_set(
         catalog,
@@ -203,6 +212,7 @@ def fit_serving_sources(
         now_ms=now_ms,
         n_users=n_users,
         long_view_ms=config.ranker.long_view_ms,
+        pairs=pairs,
     )
     full.matrix()  # built here, off the critical path, for the ALS re-solve
     lap("full_window")
@@ -230,22 +240,45 @@ class RankerRows:
     timings: dict[str, float]
 
 
-def ranker_rows(
-    catalog: Catalog,
-    events: pl.DataFrame,
-    early: TrainingSet,
-    early_follows: pl.DataFrame,
-    config: FeedConfig,
-    *,
-    split: int,
-) -> RankerRows | None:
-    """Rows (user, item, time) of the window after ``split`` with their outcomes as labels,
-    plus sampled negatives, described by the early window's statistics (its user state is
-    loaded here); None when the ranker is off or has too few rows. Everything but the ALS
-    affinity, which needs the early fit."""
+@dataclass
+class SplitWindow:
+    """The window split at ``split_ms``, as far as it is known before the catalog is read:
+    the early part's events, pairs, ALS matrix and follows (what features are learned from)
+    and the late part's pairs (the ranker's labels)."""
+
+    early_events: pl.DataFrame
+    early_pairs: pl.DataFrame
+    early_matrix: sparse.csr_matrix
+    early_follows: pl.DataFrame
+    late_pairs: pl.DataFrame
+    split_ms: int
+    n_users: int
+
+    def early(self, catalog: Catalog) -> TrainingSet:
+        """The early part over ``catalog``, its user state loaded (nothing marked seen)."""
+        state = UserState().load(catalog, self.early_pairs, self.early_follows, seen=False)
+        return TrainingSet(
+            catalog=catalog,
+            events=self.early_events,
+            pairs=self.early_pairs,
+            state=state,
+            now_ms=self.split_ms,
+            n_users=self.n_users,
+            _matrix=self.early_matrix,
+        )
+
+    def pairs(self) -> pl.DataFrame:
+        """The interactions of the whole window."""
+        return merge_interactions(self.early_pairs, self.late_pairs)
+
+
+def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> RankerRows | None:
+    """Rows (user, item, time) of the late part with their outcomes as labels, plus sampled
+    negatives, described by the early part's statistics; None when the ranker is off or has
+    too few rows. Everything but the ALS affinity, which needs the early fit."""
     rc = config.ranker
     lap = Laps()
-    early.state.load(catalog, early.pairs, early_follows, seen=False)
+    early = window.early(catalog)
     covisit = CovisitSource(**config.covisit.model_dump(exclude={"enabled", "quota"})).fit(early)
     covisit.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
     popular = PopularSource(half_life_ms=config.popular.half_life_ms).fit(early)
@@ -253,8 +286,7 @@ def ranker_rows(
         early.pairs, catalog, n_users=early.n_users, popularity=popular.popularity_
     )
     lap("early_stats")
-    labelled = interactions(events.filter(pl.col("ts_ms") >= split), long_view_ms=rc.long_view_ms)
-    labelled = labelled.filter(pl.col("item_id") < catalog.size).rename({"first_ts_ms": "ts_ms"})
+    labelled = window.late_pairs.rename({"first_ts_ms": "ts_ms"})
     labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
     if not rc.enabled or labelled.height < rc.min_training_rows:
         return None
@@ -284,13 +316,21 @@ def ranker_rows(
     return RankerRows(rows, features, labels, holdout, negatives.height, lap.timings)
 
 
-def _serving_als(als: Source | None, serving: Future[Any], early: TrainingSet) -> dict[str, float]:
+def _import_fit_libraries() -> None:
+    """Import LightGBM and faiss (half a second) beside ALS rather than in the fits' path."""
+    import faiss  # noqa: F401
+    import lightgbm  # noqa: F401
+
+
+def _serving_als(
+    als: Source | None, serving: Future[Any], early: sparse.csr_matrix
+) -> dict[str, float]:
     """Bring the early ALS up to the whole window and index it (once the window is built)."""
     if not isinstance(als, AlsSource):
         return {}
     full = serving.result()[0]
     lap = Laps()
-    als.extend(full.matrix(), early.matrix()).build_index(full.matrix())
+    als.extend(full.matrix(), early).build_index(full.matrix())
     lap("fit_als")
     return lap.timings
 
@@ -305,31 +345,63 @@ class TrainReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: the ALS matrix and ranker rows, kept on request (benchmarks time bare fits on them)
     inputs: dict[str, Any] | None = field(default=None, repr=False)
+    #: the catalog the version was trained on (a swap can serve with it instead of reading)
+    catalog: Catalog | None = field(default=None, repr=False)
+
+
+@dataclass
+class TrainingInput:
+    """What ``train`` reads: the window's events and follows, its end, and the catalog.
+
+    Before the ALS fit only ``item_bound`` (one past the largest item id) is needed, so the
+    catalog comes from ``read_catalog``, which ``train`` calls beside the fit; it must give a
+    catalog of ``size == item_bound`` so that every array of the version has the same width."""
+
+    events: pl.DataFrame
+    follows: pl.DataFrame
+    now_ms: int
+    item_bound: int
+    read_catalog: Callable[[], Catalog]
+
+    def __post_init__(self) -> None:
+        self.events = normalize_events(self.events)
+
+    @classmethod
+    def of(cls, data: FeedData) -> TrainingInput:
+        """The input of in-memory ``data`` (its catalog built at once)."""
+        catalog = Catalog.from_frame(data.items)
+        return cls(data.events, data.follows, data.now_ms, catalog.size, lambda: catalog)
 
 
 def train(
-    data: FeedData, config: FeedConfig, *, version: str, keep_inputs: bool = False
+    data: FeedData | TrainingInput,
+    config: FeedConfig,
+    *,
+    version: str,
+    keep_inputs: bool = False,
 ) -> tuple[Bundle, TrainReport]:
-    """Train every artefact on ``data`` (window ending at ``data.now_ms``); ``keep_inputs``
+    """Train every artefact on ``data`` (window ending at its ``now_ms``); ``keep_inputs``
     returns the ALS matrix and ranker rows in ``TrainReport.inputs``."""
+    given = data if isinstance(data, TrainingInput) else TrainingInput.of(data)
     lap = Laps()
     timings = lap.timings
     inputs: dict[str, Any] = {}
     rc = config.ranker
-    now = data.now_ms
+    now, bound = given.now_ms, given.item_bound
     start = now - config.training.window_days * MS_PER_DAY
-    catalog = Catalog.from_frame(data.items)
-    events = data.events.filter((pl.col("ts_ms") >= start) & (pl.col("ts_ms") < now))
-    events = events.filter(pl.col("item_id") < catalog.size)
-    follows = data.follows
+    events = given.events.filter(
+        (pl.col("ts_ms") >= start) & (pl.col("ts_ms") < now) & (pl.col("item_id") < bound)
+    )
+    follows = given.follows
     n_users = max(column_max(events["user_id"]), column_max(follows["user_id"])) + 1
     split = int(events["ts_ms"].quantile(1 - rc.label_share) or now) if events.height else now
     lap("prepare")
     # The ALS and LightGBM fits are native code that releases the GIL (one thread each by
-    # default), so everything that does not need their output runs beside them in two more
-    # threads: the ranker's rows beside ALS, the whole-window sources and the ALS re-solve
-    # for serving beside LightGBM.
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feed-train")
+    # default), so everything that does not need their output runs beside them, in order, on
+    # one more thread: the catalog's read, the ranker's rows, the whole window's sources and
+    # then the ALS re-solve for serving. One thread, because a third busy thread would take
+    # turns with a fit; most of it beside ALS, which slows less than LightGBM for company.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-train")
     sources = make_sources(config)
     # A thread back from native code waits for the GIL up to the switch interval (5 ms): a
     # LightGBM fit returns to Python 300 times, so the fits would lose seconds to the threads
@@ -337,42 +409,52 @@ def train(
     switch = sys.getswitchinterval()
     sys.setswitchinterval(_TRAINING_SWITCH_S)
     try:
-        early_follows = follows.filter(pl.col("created_at_ms") < split)
-        early = training_set(  # the ALS fit needs its matrix; its user state loads beside it
-            catalog,
-            events.filter(pl.col("ts_ms") < split),
-            early_follows,
-            now_ms=split,
+        # both parts' pairs are aggregated here, where Polars has both cores; later work
+        # beside the fits takes a core from them
+        rate_max = rate_scale(events)
+        early_events = events.filter(pl.col("ts_ms") < split)
+        early_pairs = interactions(early_events, long_view_ms=rc.long_view_ms, rate_max=rate_max)
+        window = SplitWindow(
+            early_events=early_events,
+            early_pairs=early_pairs,
+            early_matrix=preference_matrix(early_pairs, (n_users, bound)),
+            early_follows=follows.filter(pl.col("created_at_ms") < split),
+            late_pairs=interactions(
+                events.filter(pl.col("ts_ms") >= split),
+                long_view_ms=rc.long_view_ms,
+                rate_max=rate_max,
+            ),
+            split_ms=split,
             n_users=n_users,
-            long_view_ms=rc.long_view_ms,
-            state=False,
         )
-        early.matrix()
-        lap("features_window")
-        rows_job = pool.submit(
-            ranker_rows, catalog, events, early, early_follows, config, split=split
+        lap("split_window")
+        pool.submit(_import_fit_libraries)
+        catalog_job = pool.submit(given.read_catalog)
+        rows_job = pool.submit(lambda: ranker_rows(catalog_job.result(), window, config))
+        serving = pool.submit(
+            lambda: fit_serving_sources(
+                catalog_job.result(),
+                events,
+                follows,
+                window.pairs(),
+                sources,
+                config,
+                now_ms=now,
+                n_users=n_users,
+            )
         )
         als = sources.get("als")
         if isinstance(als, AlsSource):
-            als.factorise(early.matrix())
+            als.factorise(window.early_matrix)
             if keep_inputs:
-                inputs["als_matrix"] = early.matrix()
+                inputs["als_matrix"] = window.early_matrix
         lap("als_fit")
+        serving_als = pool.submit(_serving_als, als, serving, window.early_matrix)
+        catalog = catalog_job.result()
+        if catalog.size != bound:
+            raise ValueError(f"catalog size {catalog.size} differs from the item bound {bound}")
         training_rows = rows_job.result()
         lap("wait_ranker_rows")
-        # the whole window is built beside LightGBM rather than ALS: ALS is the more
-        # memory-bound fit and slowed most when Python work ran beside it
-        serving = pool.submit(
-            fit_serving_sources,
-            catalog,
-            events,
-            follows,
-            sources,
-            config,
-            now_ms=now,
-            n_users=n_users,
-        )
-        serving_als = pool.submit(_serving_als, als, serving, early)
         ranker: Ranker | None = None
         metrics: dict[str, Any] = {}
         counts: dict[str, int] = {}
@@ -436,6 +518,7 @@ def train(
         metrics=metrics,
         timings=timings,
         inputs=inputs if keep_inputs else None,
+        catalog=catalog,
     )
     bundle = Bundle(
         version=version,

@@ -93,7 +93,9 @@ class AlsSource(Source):
         """Index the vectors of the items that have data in ``matrix``."""
         self.index_items_ = np.flatnonzero(_items_with_data(matrix)).astype(np.int64)
         index = AnnIndex(lists=self.ann_lists, probes=self.ann_probes, seed=self.random_state)
-        self._index = index.build(self.item_factors_[self.index_items_], self.index_items_)
+        self._index = index.build(
+            self.item_factors_[self.index_items_], self.index_items_, threads=self.num_threads
+        )
         self.index_blob_ = self._index.to_bytes()
         return self
 

@@ -39,15 +39,20 @@ class TrainingSet:
     def matrix(self) -> sparse.csr_matrix:
         """Users x items preference weights (float32 CSR), net of negative feedback."""
         if self._matrix is None:
-            pairs = self.pairs.filter(pl.col("weight") != 0)
-            self._matrix = sparse.csr_matrix(
-                (
-                    pairs["weight"].to_numpy().astype(np.float32),
-                    (pairs["user_id"].to_numpy(), pairs["item_id"].to_numpy()),
-                ),
-                shape=(self.n_users, self.catalog.size),
-            )
+            self._matrix = preference_matrix(self.pairs, (self.n_users, self.catalog.size))
         return self._matrix
+
+
+def preference_matrix(pairs: pl.DataFrame, shape: tuple[int, int]) -> sparse.csr_matrix:
+    """The nonzero ``weight`` of each (user, item) pair as a users x items float32 CSR."""
+    pairs = pairs.filter(pl.col("weight") != 0)
+    return sparse.csr_matrix(
+        (
+            pairs["weight"].to_numpy().astype(np.float32),
+            (pairs["user_id"].to_numpy(), pairs["item_id"].to_numpy()),
+        ),
+        shape=shape,
+    )
 
 
 def empty_result(rows: int, n: int) -> tuple[np.ndarray, np.ndarray]:

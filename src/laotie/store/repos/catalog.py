@@ -6,7 +6,7 @@ integer ``id``s (the models' indices); the API speaks ``external_id`` strings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -521,6 +521,23 @@ def items_frame(session: Session) -> pl.DataFrame:
     return frame.with_columns(
         pl.col("tags").fill_null("[]").str.json_decode(pl.List(pl.Utf8)).fill_null([])
     )
+
+
+def item_columns_frame(session: Session, schema: Mapping[str, Any]) -> pl.DataFrame:
+    """Columns of the items table (``schema``: name -> Polars type), ordered by id.
+
+    No joins and the driver's own cursor: the feed reads its catalog this way for every
+    training, where ``items_frame`` cost half as much again."""
+    unknown = sorted(set(schema) - set(Item.__table__.columns.keys()))
+    if unknown:
+        raise ValueError(f"items has no column {', '.join(unknown)}")
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(schema)} FROM items ORDER BY id")
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return pl.DataFrame(rows, schema=dict(schema), orient="row")
 
 
 def users_frame(session: Session) -> pl.DataFrame:
