@@ -68,3 +68,15 @@ def test_empty_index_answers_padding() -> None:
     index = AnnIndex().build(np.empty((0, 8), np.float32), np.empty(0, np.int64))
     ids, scores = index.search(np.ones((2, 8), np.float32), 5)
     assert (ids == -1).all() and np.isneginf(scores).all()
+    assert index.vectors().shape == (0, 8)
+
+
+def test_vectors_come_back_exactly_in_id_order() -> None:
+    vectors = _vectors(2000)
+    index = AnnIndex(lists=10).build(vectors, np.arange(2000) + 7)
+    back = AnnIndex.from_bytes(index.to_bytes(), np.arange(2000) + 7)
+    assert np.array_equal(back.vectors(), vectors)
+    assert (
+        back.search(vectors[:3], 5)[0][:, 0].tolist()
+        == index.search(vectors[:3], 5)[0][:, 0].tolist()
+    )

@@ -135,6 +135,32 @@ class TestAls(SourceContract):
         assert np.all((ids[0] >= 1) & (ids[0] <= 20))
         assert np.all((ids[1] >= 21) & (ids[1] <= 40))
 
+    def test_item_vectors_are_saved_once_and_load_exactly(
+        self, fitted: Source, tmp_path: Path
+    ) -> None:
+        assert isinstance(fitted, AlsSource)
+        fitted.save(tmp_path / "als.npz")
+        with np.load(tmp_path / "als.npz", allow_pickle=False) as data:
+            assert "item_factors_" not in data.files  # the index holds them
+        loaded = AlsSource.load(tmp_path / "als.npz")
+        assert np.array_equal(loaded.item_factors_, fitted.item_factors_)
+        users, items = np.array([1, 2, 3]), np.array([5, 6, 10_000_000])
+        assert np.array_equal(
+            loaded.pair_affinity(users, items), fitted.pair_affinity(users, items)
+        )
+
+    def test_an_artefact_of_another_version_is_refused_by_name(
+        self, fitted: Source, tmp_path: Path
+    ) -> None:
+        from laotie.core.errors import ArtefactError
+
+        fitted.save(tmp_path / "new.npz")
+        with np.load(tmp_path / "new.npz", allow_pickle=False) as data:
+            older = {name: data[name] for name in data.files if name != "item_count_"}
+        np.savez(tmp_path / "old.npz", **older, item_factors_=fitted.item_factors_)  # type: ignore[attr-defined]
+        with pytest.raises(ArtefactError, match=r"lacks item_count_.*laotie train"):
+            AlsSource.load(tmp_path / "old.npz")
+
 
 class TestCovisit(SourceContract):
     source_type = CovisitSource

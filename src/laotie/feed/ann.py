@@ -87,6 +87,19 @@ class AnnIndex:
         ids = np.where(found, self.ids_[np.where(found, rows, 0)], -1)
         return ids.astype(np.int64), np.where(found, scores, -np.inf).astype(np.float32)
 
+    def vectors(self) -> np.ndarray:
+        """The indexed vectors in the order of ``ids`` (IVF-Flat stores them exactly)."""
+        import faiss
+
+        index = self.index_
+        if not index.ntotal:
+            return np.zeros((0, index.d), np.float32)
+        index.make_direct_map()
+        try:
+            return np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+        finally:
+            index.set_direct_map_type(faiss.DirectMap.NoMap)
+
     def to_bytes(self) -> np.ndarray:
         """The index serialised as a uint8 array (for .npz artefacts)."""
         import faiss

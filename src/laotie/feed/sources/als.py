@@ -21,7 +21,8 @@ class AlsSource(Source):
     """
 
     name = "als"
-    learned = ("user_factors_", "item_factors_", "index_items_", "index_blob_")
+    #: the item vectors are not saved: the IVF-Flat index holds them exactly (half the file)
+    learned = ("user_factors_", "item_count_", "index_items_", "index_blob_")
 
     def __init__(
         self,
@@ -97,13 +98,17 @@ class AlsSource(Source):
             self.item_factors_[self.index_items_], self.index_items_, threads=self.num_threads
         )
         self.index_blob_ = self._index.to_bytes()
+        self.item_count_ = np.array(len(self.item_factors_))
         return self
 
     def loaded(self) -> None:
-        """Deserialise the ANN index."""
+        """Deserialise the ANN index and take the item vectors back out of it."""
         self._index = AnnIndex.from_bytes(
             self.index_blob_, self.index_items_, probes=self.ann_probes
         )
+        vectors = self._index.vectors()
+        self.item_factors_ = np.zeros((int(self.item_count_), vectors.shape[1]), np.float32)
+        self.item_factors_[self.index_items_] = vectors
 
     def user_vectors(self, user_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of ``user_ids`` and a mask of users the model knows."""

@@ -123,6 +123,13 @@ class Source:
         try:
             with np.load(path, allow_pickle=False) as data:
                 source = cls(**json.loads(str(data["__params__"])))
+                missing = [name for name in cls.learned if name not in data.files]
+                if missing:
+                    raise ArtefactError(
+                        f"{path} lacks {', '.join(missing)}: written by another laotie version,"
+                        " run `laotie train`",
+                        path=str(path),
+                    )
                 for name in cls.learned:
                     setattr(source, name, data[name])
         except (OSError, ValueError, KeyError, TypeError) as exc:
