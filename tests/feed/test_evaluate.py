@@ -198,3 +198,17 @@ def test_generated_world_beats_popular_and_orders_watch_time() -> None:
     assert result["beats_popular_ndcg"], result["methods"]
     assert result["watch_time"]["xauc"] > 0.65
     assert result["objectives"]["play"]["gauc"] > 0.6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", ["temporal", "stratified"])
+def test_generated_world_gap_to_popular_is_significant_with_enough_users(protocol: str) -> None:
+    """At 1,000 users the gap's interval still includes zero; at 2,000 evaluated users of a
+    4,000-user world it does not (docs/feed.md)."""
+    from laotie.feed.world import generate_world
+
+    world = generate_world(n_items=5000, n_users=4000, n_events=200_000, seed=0)
+    result = evaluate(world, protocol=protocol)
+    gap = result["vs_popular"]
+    assert result["users_evaluated"] == 2000
+    assert gap["significant"] and gap["ci95"][0] > 0, gap
