@@ -26,7 +26,10 @@ def services() -> Services:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # libraries that narrate their start-up at INFO; faiss's reads like an error ("Could not
+    # load library with AVX2 support") on every CPU without its AVX2 build
+    for name in ("alembic", "faiss.loader"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return build_services(config)
 
 
