@@ -22,6 +22,7 @@ test-all: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 
 bench: setup
 	# moviepy (the render benchmark's peer) caps Pillow below the version laotie uses: keep ours

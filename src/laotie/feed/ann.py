@@ -81,7 +81,8 @@ class AnnIndex:
                 np.full((len(queries), n), -np.inf, np.float32),
             )
         # per-call parameters: concurrent requests never change a setting another one reads
-        params = faiss.SearchParametersIVF(nprobe=min(self.probes, self.index_.nlist))
+        params = faiss.SearchParametersIVF()
+        params.nprobe = min(self.probes, self.index_.nlist)
         scores, rows = self.index_.search(queries, n, params=params)
         found = rows >= 0
         ids = np.where(found, self.ids_[np.where(found, rows, 0)], -1)
@@ -89,8 +90,6 @@ class AnnIndex:
 
     def vectors(self) -> np.ndarray:
         """The indexed vectors in the order of ``ids`` (IVF-Flat stores them exactly)."""
-        import faiss
-
         index = self.index_
         if not index.ntotal:
             return np.zeros((0, index.d), np.float32)
@@ -98,7 +97,7 @@ class AnnIndex:
         try:
             return np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
         finally:
-            index.set_direct_map_type(faiss.DirectMap.NoMap)
+            index.make_direct_map(False)  # drop the map again
 
     def to_bytes(self) -> np.ndarray:
         """The index serialised as a uint8 array (for .npz artefacts)."""

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -397,7 +398,7 @@ class FeedService:
 
     # --- events and training --------------------------------------------------------------
 
-    def on_events(self, events: list[Any]) -> None:
+    def on_events(self, events: Sequence[Any]) -> None:
         """Event-log subscriber: update user state and live co-visitation from new events."""
         # the event log's StoredEvents are kept as they are: copying each into another
         # object cost about 1 µs an event on the ingest path

@@ -140,7 +140,7 @@ class UserState:
         with self._lock:
             for event, weight in zip(events, weights, strict=True):
                 user, item, kind = event.user_id, event.item_id, event.type
-                if item < 0 or item >= size:
+                if item is None or item < 0 or item >= size:
                     continue
                 seen = seen_map.get(user)
                 if seen is None:

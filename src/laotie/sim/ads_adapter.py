@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pydantic import HttpUrl
 
 from laotie.ads import (
     AdvertiserCreate,
@@ -74,7 +75,7 @@ def seed_campaigns(
                 CreativeCreate(
                     id=f"{campaign_id}-cr{k}",
                     title=f"{product}限时特惠，{['立即抢购', '点击领券', '免费试用'][k]}",
-                    landing_url=f"https://example.com/{campaign_id}/{k}",
+                    landing_url=HttpUrl(f"https://example.com/{campaign_id}/{k}"),
                     aigc=aigc,
                     aigc_labels={"Label": "1", "ContentProducer": "laotie-sim"} if aigc else {},
                 )

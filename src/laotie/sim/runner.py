@@ -203,7 +203,7 @@ class Simulation:
             day_ms = self.start_ms + day * MS_PER_DAY
             self.services.clock.set(max(self.services.clock.now_ms(), day_ms))
             publish_day(self.services, self.world, day, self.view, clock_ms=day_ms)
-            if day > 0 and hasattr(self.policy, "published"):
+            if day > 0 and self.policy is not None and hasattr(self.policy, "published"):
                 self.policy.published()
             if day == 0:
                 if run.ads and run.ad_campaigns:
@@ -212,7 +212,7 @@ class Simulation:
             summary = self._play_day(day, day_ms)
             end_ms = day_ms + MS_PER_DAY
             self.services.clock.set(max(self.services.clock.now_ms(), end_ms))
-            if hasattr(self.policy, "end_of_day"):
+            if self.policy is not None and hasattr(self.policy, "end_of_day"):
                 self.policy.end_of_day()
             self.services.lake.compact(end_ms)
             if run.train_nightly and self.policy is not None:
