@@ -105,6 +105,7 @@ def evaluate(
     """
     from laotie.feed.datasets import read_dataset
     from laotie.feed.evaluation import evaluate as run_evaluation
+    from laotie.feed.store import window_data
 
     if not 1 <= k <= 1000:
         raise InvalidInput(f"k must be between 1 and 1000, got {k}", field="k", limit="1..1000")
@@ -112,7 +113,7 @@ def evaluate(
     if name == "home":
         svc = services()
         try:
-            data = svc.feed.store.data(start_ms=0, end_ms=svc.clock.now_ms() + 1)
+            data = window_data(svc.feed.store, start_ms=0, end_ms=svc.clock.now_ms() + 1)
         finally:
             svc.close()
     else:

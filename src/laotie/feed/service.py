@@ -31,7 +31,7 @@ from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
 from laotie.feed.signals import column_max, interactions
 from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
 from laotie.feed.state import ItemEvent, UserState, event_weight
-from laotie.feed.store import FeedStore
+from laotie.feed.store import FeedStore, window_data
 from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,8 @@ class FeedService:
     def _fallback(self) -> _Serving:
         """Popular + fresh (+ follow/continue) fitted on recent events; no ranker."""
         now = self.clock.now_ms()
-        data = self.store.data(start_ms=now - 3 * self.config.popular.half_life_ms, end_ms=now + 1)
+        start = now - 3 * self.config.popular.half_life_ms
+        data = window_data(self.store, start_ms=start, end_ms=now + 1)
         catalog = Catalog.from_frame(data.items)
         self._watermark = self.store.item_watermark()
         pairs = interactions(data.events)
@@ -168,8 +169,8 @@ class FeedService:
         watermark: tuple[int, int] | None = None,
     ) -> None:
         """Serve ``bundle`` from the next request on (atomic reference swap); ``catalog`` is
-        one just read (with the ``watermark`` read before it) to use instead of reading again."""
-        if catalog is not None and watermark is not None:
+        one just read to use instead of reading again, ``watermark`` the one read before it."""
+        if watermark is not None:
             self._watermark = watermark
         with self._swap_lock:
             self._state = self._serve(bundle, trained=True, catalog=catalog)

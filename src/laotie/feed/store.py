@@ -6,7 +6,6 @@ a ``FeedData`` held in memory (evaluation on external datasets and in-process ex
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import polars as pl
@@ -30,12 +29,8 @@ class FeedStore(Protocol):
         """Internal ids of the known users among ``external_ids``."""
         ...
 
-    def data(self, *, start_ms: int, end_ms: int) -> FeedData:
-        """Items, events in [start_ms, end_ms) and follows for training."""
-        ...
-
     def activity(self, *, start_ms: int, end_ms: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Events in [start_ms, end_ms) and every follow: ``data`` without the items."""
+        """Events in [start_ms, end_ms) and every follow."""
         ...
 
     def user_map(self) -> dict[str, int]:
@@ -75,11 +70,6 @@ class MemoryFeedStore:
     def user_map(self) -> dict[str, int]:
         """Every held user."""
         return dict(self._users)
-
-    def data(self, *, start_ms: int, end_ms: int) -> FeedData:
-        """The held data restricted to the window."""
-        events, follows = self.activity(start_ms=start_ms, end_ms=end_ms)
-        return FeedData(items=self._data.items, events=events, follows=follows, now_ms=end_ms)
 
     def activity(self, *, start_ms: int, end_ms: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The held events of the window and every held follow."""
@@ -133,14 +123,6 @@ class DatabaseFeedStore:
             frame = users_frame(session)
         return dict(zip(frame["external_id"].to_list(), frame["id"].to_list(), strict=True))
 
-    def data(self, *, start_ms: int, end_ms: int) -> FeedData:
-        """Items, follows and lake events of the window."""
-        with ThreadPoolExecutor(max_workers=1) as pool:  # the lake is read beside the catalog
-            activity = pool.submit(self.activity, start_ms=start_ms, end_ms=end_ms)
-            items = self.items()
-            events, follows = activity.result()
-            return FeedData(items=items, events=events, follows=follows, now_ms=end_ms)
-
     def activity(self, *, start_ms: int, end_ms: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Lake events of the window and every follow."""
         from laotie.store.repos.catalog import follows_frame
@@ -153,3 +135,9 @@ class DatabaseFeedStore:
         """Ingest through the event log (so subscribers see the impressions too)."""
         for start in range(0, len(events), 5000):
             self.events.ingest(events[start : start + 5000])
+
+
+def window_data(store: FeedStore, *, start_ms: int, end_ms: int) -> FeedData:
+    """Every item, and the events in [start_ms, end_ms) and follows, as one ``FeedData``."""
+    events, follows = store.activity(start_ms=start_ms, end_ms=end_ms)
+    return FeedData(items=store.items(), events=events, follows=follows, now_ms=end_ms)

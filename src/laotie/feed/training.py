@@ -472,6 +472,10 @@ def train(
                     rows["user_id"].to_numpy(), rows["item_id"].to_numpy()
                 )
             lap("ranker_affinity")
+            fit_rows = {
+                "features": features[~holdout],
+                "labels": {k: v[~holdout] for k, v in labels.items()},
+            }
             ranker = Ranker(
                 n_estimators=rc.n_estimators,
                 num_leaves=rc.num_leaves,
@@ -481,18 +485,14 @@ def train(
                 num_threads=config.training.num_threads,
                 random_state=config.serving.seed,
             ).fit(
-                features[~holdout],
-                {k: v[~holdout] for k, v in labels.items()},
+                fit_rows["features"],
+                fit_rows["labels"],
                 watch_ms=rows["watch_ms"].to_numpy()[~holdout],
                 durations=rows["duration_ms"].to_numpy()[~holdout],
             )
             lap("ranker_fit")
             if keep_inputs:
-                inputs["ranker"] = {
-                    "features": features[~holdout],
-                    "labels": {k: v[~holdout] for k, v in labels.items()},
-                    "ranker": ranker,
-                }
+                inputs["ranker"] = {**fit_rows, "ranker": ranker}
             predictions = ranker.predict(features[holdout], threads=0)
             for name in LABELS:
                 metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
