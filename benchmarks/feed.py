@@ -157,13 +157,13 @@ def bare_fits(inputs: dict[str, Any], *, als_params: dict[str, Any]) -> dict[str
     ranker = inputs["ranker"]["ranker"]
     features = inputs["ranker"]["features"]
     started = time.perf_counter()
-    leaf = min(ranker.min_data_in_leaf, max(2, len(features) // 10))
+    leaf = ranker.capacity(len(features))["min_data_in_leaf"]
     labels = inputs["ranker"]["labels"]
     shared = lgb.Dataset(  # one binned dataset for the binary objectives, as the ranker does
         features, params={"verbosity": -1, "min_data_in_leaf": leaf}, free_raw_data=False
     ).construct()
     for objective in ranker.models_:
-        params = {**ranker.params(objective), "min_data_in_leaf": leaf}
+        params = ranker.params(objective, rows=len(features))
         if objective in labels:
             shared.set_label(labels[objective].astype(float))
             lgb.train(params, shared, num_boost_round=ranker.n_estimators)

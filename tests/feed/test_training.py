@@ -17,7 +17,7 @@ from laotie.feed.config import FeedConfig
 from laotie.feed.fusion import fuse
 from laotie.feed.ranker import Ranker, duration_buckets, watch_quantiles
 from laotie.feed.signals import interactions, merge_interactions, rate_scale
-from laotie.feed.training import TrainingInput, train
+from laotie.feed.training import TrainingInput, negatives_wanted, train
 
 
 def test_public_surface_is_sorted_and_complete() -> None:
@@ -55,6 +55,25 @@ def test_ranker_save_load_predicts_the_same(tmp_path: Path) -> None:
     loaded = Ranker.load(tmp_path / "r.npz")
     for name, values in ranker.predict(features[:50]).items():
         np.testing.assert_allclose(values, loaded.predict(features[:50])[name], rtol=1e-6)
+
+
+def test_sampled_negatives_only_top_up_the_shown_not_played_rows() -> None:
+    def rows(plays: int, skips: int) -> pl.DataFrame:
+        return pl.DataFrame({"play": [True] * plays + [False] * skips})
+
+    assert negatives_wanted(rows(10, 0), 4) == 40  # ratings or plays only: all sampled
+    assert negatives_wanted(rows(10, 15), 4) == 25
+    assert negatives_wanted(rows(10, 80), 4) == 0  # impressions supply them
+    assert negatives_wanted(rows(0, 5), 4) == 0
+    assert negatives_wanted(rows(10, 0), 0) == 0
+
+
+def test_tree_size_grows_with_the_training_rows() -> None:
+    ranker = Ranker(num_leaves=31, min_data_in_leaf=40, rows_per_leaf=1000)
+    assert ranker.capacity(50) == {"num_leaves": 4, "min_data_in_leaf": 5}
+    assert ranker.capacity(8_000) == {"num_leaves": 8, "min_data_in_leaf": 40}
+    assert ranker.capacity(400_000) == {"num_leaves": 31, "min_data_in_leaf": 40}
+    assert ranker.params("play", rows=8_000)["num_leaves"] == 8
 
 
 def test_fusion_is_monotone_in_each_objective() -> None:

@@ -108,11 +108,19 @@ class RankerConfig(_Section):
     num_leaves: int = Field(default=31, ge=2, le=1024, description="leaves per tree")
     learning_rate: float = Field(default=0.1, gt=0, le=1, description="shrinkage")
     min_data_in_leaf: int = Field(default=40, ge=1, description="rows per leaf")
+    rows_per_leaf: int = Field(
+        default=1000, ge=1, description="training rows per leaf grown (small logs: small trees)"
+    )
     duration_buckets: int = Field(default=10, ge=1, le=100, description="D2Q duration buckets")
     label_share: float = Field(
         default=0.2, gt=0, lt=1, description="last share of the window labelled"
     )
-    negatives_per_positive: int = Field(default=4, ge=0, le=50, description="sampled negatives")
+    negatives_per_positive: int = Field(
+        default=4,
+        ge=0,
+        le=50,
+        description="negatives per positive: shown-not-played rows, topped up by uniform samples",
+    )
     max_training_rows: int = Field(default=400_000, ge=100, description="training rows cap")
     rank_depth: int = Field(
         default=100, ge=1, le=5000, description="candidates every objective scores (pre-rank)"

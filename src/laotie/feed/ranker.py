@@ -60,6 +60,7 @@ class Ranker:
         num_leaves: int = 31,
         learning_rate: float = 0.1,
         min_data_in_leaf: int = 40,
+        rows_per_leaf: int = 1000,
         duration_buckets: int = 10,
         num_threads: int = 0,
         random_state: int = 0,
@@ -68,17 +69,25 @@ class Ranker:
         self.num_leaves = num_leaves
         self.learning_rate = learning_rate
         self.min_data_in_leaf = min_data_in_leaf
+        self.rows_per_leaf = rows_per_leaf
         self.duration_buckets = duration_buckets
         self.num_threads = num_threads
         self.random_state = random_state
 
-    def params(self, objective: str) -> dict[str, object]:
-        """LightGBM parameters for one objective."""
+    def capacity(self, rows: int) -> dict[str, int]:
+        """Tree size for ``rows`` training rows: a leaf per ``rows_per_leaf`` rows (4 to
+        ``num_leaves``), so small logs grow small trees; leaves hold at most a tenth of them."""
+        return {
+            "num_leaves": min(self.num_leaves, max(4, rows // max(self.rows_per_leaf, 1))),
+            "min_data_in_leaf": min(self.min_data_in_leaf, max(2, rows // 10)),
+        }
+
+    def params(self, objective: str, *, rows: int) -> dict[str, object]:
+        """LightGBM parameters for one objective fitted on ``rows`` rows."""
         return {
             "objective": "cross_entropy" if objective == "watch_quantile" else "binary",
-            "num_leaves": self.num_leaves,
+            **self.capacity(rows),
             "learning_rate": self.learning_rate,
-            "min_data_in_leaf": self.min_data_in_leaf,
             "feature_fraction": 0.9,
             "bagging_fraction": 0.8,
             "bagging_freq": 1,
@@ -117,7 +126,7 @@ class Ranker:
         import lightgbm as lgb
 
         targets = self.training_targets(labels, watch_ms, durations)
-        leaf = min(self.min_data_in_leaf, max(2, len(features) // 10))
+        leaf = self.capacity(len(features))["min_data_in_leaf"]
         categorical = [FEATURES.index(name) for name in CATEGORICAL]
         self.models_: dict[str, Any] = {}
         self.constants_: dict[str, float] = {}
@@ -133,7 +142,7 @@ class Ranker:
             if rows.sum() < 2 * leaf or np.ptp(target[rows]) == 0:
                 self.constants_[objective] = float(target[rows].mean()) if rows.any() else 0.0
                 continue
-            params = {**self.params(objective), "min_data_in_leaf": leaf}
+            params = self.params(objective, rows=len(features))
             if rows.all():
                 dataset.set_label(target)
                 train_set = dataset
@@ -200,6 +209,7 @@ class Ranker:
                     "num_leaves",
                     "learning_rate",
                     "min_data_in_leaf",
+                    "rows_per_leaf",
                     "duration_buckets",
                     "num_threads",
                     "random_state",

@@ -160,8 +160,10 @@ def sample_negatives(
 ) -> pl.DataFrame:
     """``count`` (user, item, ts) rows with all labels 0, items drawn uniformly.
 
-    Uniform negatives teach the ranker what a user would not even reach; impressions that
-    were not played (the natural negatives) teach what they skip once shown."""
+    Impressions that were not played (the natural negatives) teach the ranker what users skip
+    once shown; uniform samples stand in for them in logs without impressions (ratings, KuaiRec
+    plays). Where the log has enough natural negatives, uniform ones only teach the ranker
+    which items the old feed exposed, so ``negatives_wanted`` adds none."""
     rng = np.random.default_rng(seed)
     valid = np.flatnonzero(catalog.valid)
     if not len(valid) or not positives.height or not count:
@@ -175,6 +177,13 @@ def sample_negatives(
         pl.lit(0, pl.Int64).alias("watch_ms"),
         pl.Series("duration_ms", catalog.duration_ms[items]),
     )
+
+
+def negatives_wanted(labelled: pl.DataFrame, per_positive: int) -> int:
+    """Uniform negatives that top the shown-not-played rows of ``labelled`` up to
+    ``per_positive`` negatives per played row (none where impressions supply enough)."""
+    played = int(labelled["play"].sum())
+    return max(0, per_positive * played - (labelled.height - played))
 
 
 class Laps:
@@ -294,7 +303,7 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
     negatives = sample_negatives(
         positives,
         catalog=catalog,
-        count=rc.negatives_per_positive * positives.height,
+        count=negatives_wanted(labelled, rc.negatives_per_positive),
         seed=config.serving.seed,
     )
     rows = pl.concat([labelled, negatives])
@@ -481,6 +490,7 @@ def train(
                 num_leaves=rc.num_leaves,
                 learning_rate=rc.learning_rate,
                 min_data_in_leaf=rc.min_data_in_leaf,
+                rows_per_leaf=rc.rows_per_leaf,
                 duration_buckets=rc.duration_buckets,
                 num_threads=config.training.num_threads,
                 random_state=config.serving.seed,
