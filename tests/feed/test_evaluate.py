@@ -12,11 +12,13 @@ from typer.testing import CliRunner
 
 from laotie.cli import app
 from laotie.core.errors import InvalidInput, NotFound
+from laotie.feed.config import FeedConfig
 from laotie.feed.datasets import read_dataset
-from laotie.feed.evaluation import evaluate, split
+from laotie.feed.evaluation import evaluate, split, without_page_caps
 from laotie.feed.metrics import (
     auc,
     gauc,
+    graded_ndcg,
     logloss,
     map_at_k,
     ndcg_at_k,
@@ -96,6 +98,15 @@ def test_metrics_on_known_answers() -> None:
     assert mean == pytest.approx(0.0) and low < 0 < high
 
 
+def test_graded_ndcg_bounds() -> None:
+    pool = np.array([0.9, 0.5, 0.4, 0.1, 0.05])
+    assert graded_ndcg(np.array([0.9, 0.5, 0.4]), pool) == 1.0
+    worst = graded_ndcg(np.array([0.05, 0.1, 0.4]), pool)
+    assert 0 < worst < 1
+    assert graded_ndcg(np.array([]), pool) == 0.0
+    assert graded_ndcg(np.array([0.0, 0.0]), np.zeros(3)) == 0.0
+
+
 def test_protocols_hold_out_a_share_of_each_user(movielens: Path) -> None:
     data = read_dataset("movielens", movielens)
     for protocol in ("temporal", "stratified"):
@@ -138,6 +149,15 @@ def test_pipeline_beats_popular_on_movielens_fixture(movielens: Path, protocol: 
     assert result["vs_popular"]["significant"] and result["vs_popular"]["ci95"][0] > 0
 
 
+def test_uncapped_config_lifts_only_the_page_caps() -> None:
+    config = FeedConfig()
+    lifted = without_page_caps(config)
+    assert lifted.rerank.creator_cap == 100 and lifted.rerank.aigc_cap == 1.0
+    assert set(lifted.rerank.kind_caps.model_dump().values()) == {1.0}
+    assert lifted.rerank.mmr_lambda == config.rerank.mmr_lambda
+    assert lifted.model_copy(update={"rerank": config.rerank}) == config
+
+
 def test_cli_evaluate_json(
     movielens: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,7 +167,8 @@ def test_cli_evaluate_json(
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert set(payload["methods"]) == {"pipeline", "popular", "random"}
+    assert set(payload["methods"]) == {"pipeline", "pipeline_uncapped", "popular", "random"}
+    assert "ground_truth" not in payload  # only a simulated home knows its users' truth
     assert payload["beats_popular_ndcg"] is True
     bad = CliRunner().invoke(app, ["evaluate", "movielens"])
     assert bad.exit_code == 2 and "needs a directory" in bad.output

@@ -1,4 +1,4 @@
-"""Behaviour model: invariants, monotone responses, common random numbers, NDCG."""
+"""Behaviour model: invariants, monotone responses, common random numbers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from laotie.sim import (
     WorldConfig,
     generate_population,
     generate_world,
-    ndcg,
     simulate_page,
     true_utility,
 )
@@ -82,11 +81,3 @@ def test_affinity_raises_play_rate_and_utility() -> None:
 def test_utility_is_a_probability() -> None:
     u = true_utility(CFG, POP, WORLD, 5, np.arange(WORLD.n_items))
     assert ((u >= 0) & (u <= 1)).all()
-
-
-def test_ndcg_bounds() -> None:
-    pool = np.array([0.9, 0.5, 0.4, 0.1, 0.05])
-    assert ndcg(np.array([0.9, 0.5, 0.4]), pool) == 1.0
-    worst = ndcg(np.array([0.05, 0.1, 0.4]), pool)
-    assert 0 < worst < 1
-    assert ndcg(np.array([]), pool) == 0.0

@@ -4,12 +4,17 @@ Protocols split each user's (user, item) interactions: ``temporal`` puts the las
 ``test_share`` of each user's items by first touch in the test set, ``stratified`` a random
 share. The pipeline is trained on the rest and asked for top-K pages (seen items excluded, as
 in serving); relevant items are the user's test positives not touched in training.
+
+Logged data only holds what the logging feed chose to show, so these metrics also reward
+predicting that exposure. A simulated dataset comes with its ground truth (``Truth``): then
+the report adds an ``oracle`` (each user's truly best unseen items) and every method's NDCG
+against the true utilities of its page.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -22,6 +27,7 @@ from laotie.feed.metrics import (
     auc,
     coverage,
     gauc,
+    graded_ndcg,
     logloss,
     mae,
     map_at_k,
@@ -36,10 +42,21 @@ from laotie.feed.metrics import (
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.signals import FeedData, column_max, column_min, interactions
 from laotie.feed.sources import AlsSource, CovisitSource
-from laotie.feed.training import LABELS, row_features, sample_negatives, train
+from laotie.feed.training import LABELS, negatives_wanted, row_features, sample_negatives, train
 
-Protocol = Literal["temporal", "stratified"]
 PROTOCOLS: tuple[str, ...] = ("temporal", "stratified")
+
+
+class Truth(Protocol):
+    """Ground truth of a simulated dataset: each user's true utility of each item."""
+
+    def knows(self, user_id: int) -> bool:
+        """Whether the truth covers ``user_id``."""
+        ...
+
+    def utility(self, user_id: int, item_ids: np.ndarray) -> np.ndarray:
+        """True utility (higher is better) of each of ``item_ids`` for ``user_id``."""
+        ...
 
 
 def split(
@@ -97,6 +114,18 @@ def _topk(
     }
 
 
+#: the method that serves the same models with the page caps lifted
+UNCAPPED = "pipeline_uncapped"
+
+
+def without_page_caps(config: FeedConfig) -> FeedConfig:
+    """``config`` with the creator, kind and AIGC caps of a page lifted (the seen filter, the
+    trust gate and the diversity term stay): evaluated beside it, it shows what the caps cost."""
+    rerank = config.rerank.model_dump()
+    rerank.update(creator_cap=100, aigc_cap=1.0, kind_caps=dict.fromkeys(rerank["kind_caps"], 1.0))
+    return config.model_copy(update={"rerank": type(config.rerank).model_validate(rerank)})
+
+
 #: fewer evaluated users than this and no difference between methods is called significant
 MIN_USERS_TO_COMPARE = 20
 
@@ -110,8 +139,10 @@ def evaluate(
     k: int = 10,
     max_users: int = 2000,
     seed: int = 0,
+    truth: Truth | None = None,
 ) -> dict[str, Any]:
-    """Train on the split's training part and report top-K, objective and watch-time metrics."""
+    """Train on the split's training part and report top-K, objective and watch-time metrics;
+    with a ``truth``, only its users are evaluated and the ground-truth section is added."""
     config = config or FeedConfig()
     started = time.perf_counter()
     train_events, test_events = split(data, protocol=protocol, test_share=test_share, seed=seed)
@@ -137,6 +168,10 @@ def evaluate(
         .agg(pl.col("item_id"))
         .sort("user_id")
     )
+    if truth is not None:
+        positives = positives.filter(
+            pl.Series([truth.knows(user) for user in positives["user_id"].to_list()])
+        )
     if positives.height > max_users:
         positives = positives.sample(max_users, seed=seed).sort("user_id")
     users = positives["user_id"].to_list()
@@ -163,6 +198,20 @@ def evaluate(
             rng.choice(pool, min(k, len(pool)), replace=False) if len(pool) else pool
         )
     serve_seconds = time.perf_counter() - serve_started
+    uncapped = Pipeline(bundle, catalog, without_page_caps(config), clock=ManualClock(now))
+    recs = {
+        "pipeline": recs["pipeline"],
+        UNCAPPED: [
+            np.array([r.item_id for r in uncapped.run(u, k).items], np.int64) for u in users
+        ],
+        "popular": recs["popular"],
+        "random": recs["random"],
+    }
+    ground_truth = (
+        _ground_truth(truth, recs, users, seen_by_user, valid, k=k, seed=seed)
+        if truth is not None
+        else None
+    )
     n_users = int(data.events["user_id"].n_unique())
     result: dict[str, Any] = {
         "protocol": protocol,
@@ -180,6 +229,8 @@ def evaluate(
             n_users=n_users,
         ),
     }
+    if ground_truth is not None:
+        result["ground_truth"] = ground_truth
     result["objectives"], result["watch_time"] = _objectives(
         bundle, catalog, test_pairs, counts, config, seed
     )
@@ -191,19 +242,57 @@ def evaluate(
     result["beats_popular_ndcg"] = (
         result["methods"]["pipeline"][f"ndcg@{k}"] > result["methods"]["popular"][f"ndcg@{k}"]
     )
-    diff, low, high = paired_bootstrap(
+    # the same users answer both: a paired bootstrap over users says whether the gap is real
+    result["vs_popular"] = _gap(
         ndcg_per_user(recs["pipeline"], relevant, k),
         ndcg_per_user(recs["popular"], relevant, k),
-        seed=seed,
+        f"ndcg@{k}_diff",
+        seed,
     )
-    # the same users answer both: a paired bootstrap over users says whether the gap is real
-    result["vs_popular"] = {
-        f"ndcg@{k}_diff": round(diff, 4),
-        "ci95": [round(low, 4), round(high, 4)],
-        "users": len(users),
-        "significant": len(users) >= MIN_USERS_TO_COMPARE and (low > 0 or high < 0),
-    }
     return result
+
+
+def _ground_truth(
+    truth: Truth,
+    recs: dict[str, list[np.ndarray]],
+    users: list[int],
+    seen_by_user: dict[int, list[int]],
+    valid: np.ndarray,
+    *,
+    k: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Add the ``oracle`` to ``recs`` and score every method's pages by graded NDCG@k against
+    the true utilities of each user's unseen items."""
+    recs["oracle"] = []
+    scores: dict[str, list[float]] = {name: [] for name in recs}
+    for i, user in enumerate(users):
+        pool = valid[~np.isin(valid, np.asarray(seen_by_user.get(user, []), np.int64))]
+        utility = truth.utility(user, pool)
+        recs["oracle"].append(pool[np.argsort(-utility, kind="stable")[:k]])
+        for name, pages in recs.items():
+            scores[name].append(graded_ndcg(truth.utility(user, pages[i][:k]), utility))
+    return {
+        f"true_ndcg@{k}": {name: round(float(np.mean(v)), 4) for name, v in scores.items()},
+        "vs_popular": _gap(scores["pipeline"], scores["popular"], f"true_ndcg@{k}_diff", seed),
+        "uncapped_vs_popular": _gap(
+            scores[UNCAPPED], scores["popular"], f"true_ndcg@{k}_diff", seed
+        ),
+    }
+
+
+def _gap(
+    a: list[float] | np.ndarray, b: list[float] | np.ndarray, name: str, seed: int
+) -> dict[str, Any]:
+    """Mean paired difference ``a - b`` over users, its 95% bootstrap interval and whether
+    that interval (over enough users) excludes zero."""
+    diff, low, high = paired_bootstrap(np.asarray(a), np.asarray(b), seed=seed)
+    return {
+        name: round(diff, 4),
+        "ci95": [round(low, 4), round(high, 4)],
+        "users": len(a),
+        "significant": len(a) >= MIN_USERS_TO_COMPARE and (low > 0 or high < 0),
+    }
 
 
 def _objectives(
@@ -220,16 +309,15 @@ def _objectives(
     rows = test_pairs.rename({"first_ts_ms": "ts_ms"}).select(
         "user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms"
     )
-    if rows.filter(~pl.col("play")).height < rows.filter(pl.col("play")).height:
-        wanted = config.ranker.negatives_per_positive * rows.filter(pl.col("play")).height
-        rows = pl.concat(
-            [
-                rows,
-                sample_negatives(
-                    rows.filter(pl.col("play")), catalog=catalog, count=wanted, seed=seed + 1
-                ),
-            ]
-        )
+    wanted = negatives_wanted(rows, config.ranker.negatives_per_positive)
+    rows = pl.concat(
+        [
+            rows,
+            sample_negatives(
+                rows.filter(pl.col("play")), catalog=catalog, count=wanted, seed=seed + 1
+            ),
+        ]
+    )
     if rows.height > 200_000:
         rows = rows.sample(200_000, seed=seed)
     als = bundle.sources.get("als")

@@ -1,6 +1,6 @@
 """Simulator: a synthetic world and population that drive the real services, runs and A/B tests."""
 
-from laotie.sim.behaviour import PageOutcome, ndcg, simulate_page, true_utility
+from laotie.sim.behaviour import PageOutcome, simulate_page, true_utility
 from laotie.sim.config import (
     BehaviourConfig,
     RunConfig,
@@ -39,7 +39,6 @@ __all__ = [
     "generate_population",
     "generate_world",
     "load_config",
-    "ndcg",
     "return_probability",
     "simulate_page",
     "true_utility",

@@ -201,14 +201,3 @@ def ad_response(
     z = float(np.sqrt(2.0) * erfinv(2.0 * min(max(u[3], 1e-9), 1 - 1e-9) - 1.0))
     order_fen = int(config.ad_order_mean_fen * np.exp(0.6 * z - 0.18) + 0.5)
     return bool(click), bool(convert), bool(leave), max(order_fen, 1)
-
-
-def ndcg(served_utility: np.ndarray, ideal_utility: np.ndarray) -> float:
-    """NDCG of a served list's true utilities against the best possible list (0..1)."""
-    k = len(served_utility)
-    if k == 0:
-        return 0.0
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    ideal = np.sort(ideal_utility)[::-1][:k]
-    best = float((ideal * discounts[: len(ideal)]).sum())
-    return float((served_utility * discounts).sum() / best) if best > 0 else 0.0

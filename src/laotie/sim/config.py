@@ -7,6 +7,7 @@ values in docs/simulator.md; each field's description states its unit.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -311,3 +312,25 @@ def reference_markdown() -> str:
             lines.append(f"| `{name}` | {text} | {field.description or ''} |")
         lines.append("")
     return "\n".join(lines)
+
+
+#: the file in a home that holds the config of the simulation that filled it
+CONFIG_FILE = "sim-config.json"
+
+
+def record_config(home: Path, config: SimConfig) -> Path:
+    """Write ``config`` into ``home`` so that its ground truth can be rebuilt; returns the path."""
+    path = Path(home) / CONFIG_FILE
+    path.write_text(config.model_dump_json(indent=2), encoding="utf-8")
+    return path
+
+
+def recorded_config(home: Path) -> SimConfig | None:
+    """The config recorded in ``home``, or None when no simulation filled it."""
+    path = Path(home) / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        return SimConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, ValidationError) as exc:
+        raise InvalidInput(f"{path} is not a simulator config: {exc}", field="home") from exc

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_label, day_start_ms, from_datetime
-from laotie.sim.behaviour import PageOutcome, ad_response, ndcg, simulate_page
-from laotie.sim.config import SimConfig
+from laotie.feed.metrics import graded_ndcg
+from laotie.sim.behaviour import PageOutcome, ad_response, simulate_page
+from laotie.sim.config import SimConfig, record_config
 from laotie.sim.policies import Policy, ReferencePolicy, Served, SimView
 from laotie.sim.users import (
     Population,
@@ -198,6 +199,9 @@ class Simulation:
         from laotie.sim.adapters import nightly_services, publish_day, seed_ads
 
         run = self.config.run
+        settings = getattr(self.services, "settings", None)
+        if settings is not None:  # so that evaluations of the home can rebuild the truth
+            record_config(settings.home, self.config)
         days: list[DaySummary] = []
         for day in range(run.days):
             day_ms = self.start_ms + day * MS_PER_DAY
@@ -406,7 +410,7 @@ class Simulation:
             outcome = simulate_page(
                 behaviour, pop, world, user=user, items=served.items, seen_before=seen, rng=rng
             )
-            ndcgs.append(ndcg(served_utility, view.utilities(user, pool)))
+            ndcgs.append(graded_ndcg(served_utility, view.utilities(user, pool)))
             ad_exit = self._ads(served, outcome, user, rng, summary, emit, ts)
             if ad_exit is not None:
                 outcome = _truncate(outcome, min(ad_exit, outcome.seen))
