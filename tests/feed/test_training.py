@@ -14,6 +14,7 @@ from laotie.core.errors import ArtefactError
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
+from laotie.feed.features import FEATURES, FeatureStats, build_features
 from laotie.feed.fusion import fuse
 from laotie.feed.ranker import Ranker, duration_buckets, watch_quantiles
 from laotie.feed.signals import interactions, merge_interactions, rate_scale
@@ -42,7 +43,7 @@ def test_d2q_target_is_a_within_bucket_quantile() -> None:
 
 def test_ranker_save_load_predicts_the_same(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
-    features = rng.random((600, 25)).astype(np.float32)
+    features = rng.random((600, len(FEATURES))).astype(np.float32)
     labels = {
         k: (features[:, 0] + rng.random(600) > 1.0) for k in ("play", "long_view", "like", "hate")
     }
@@ -55,6 +56,30 @@ def test_ranker_save_load_predicts_the_same(tmp_path: Path) -> None:
     loaded = Ranker.load(tmp_path / "r.npz")
     for name, values in ranker.predict(features[:50]).items():
         np.testing.assert_allclose(values, loaded.predict(features[:50])[name], rtol=1e-6)
+
+
+def test_artefacts_of_other_feature_sets_are_refused(trained: Bundle, tmp_path: Path) -> None:
+    import lightgbm as lgb
+
+    assert trained.stats is not None and trained.ranker is not None
+    trained.stats.save(tmp_path / "stats.npz")
+    with np.load(tmp_path / "stats.npz") as data:
+        older = {k: data[k] for k in data.files if k not in ("ucp_keys", "ucp_values")}
+    np.savez(tmp_path / "old_stats.npz", **older)
+    with pytest.raises(ArtefactError, match=r"lacks ucp_keys, ucp_values.*laotie train"):
+        FeatureStats.load(tmp_path / "old_stats.npz")
+    rng = np.random.default_rng(0)
+    names = list(FEATURES[:25])  # the feature set before the user-category features
+    trained.ranker.save(tmp_path / "ranker.npz")
+    ranker = Ranker.load(tmp_path / "ranker.npz")  # a copy: the fixture is shared
+    ranker.models_["play"] = lgb.train(
+        {"objective": "binary", "verbosity": -1},
+        lgb.Dataset(rng.random((200, 25)), label=rng.random(200) > 0.5, feature_name=names),
+        num_boost_round=2,
+    )
+    ranker.save(tmp_path / "old_ranker.npz")
+    with pytest.raises(ArtefactError, match="play model was trained on other features"):
+        Ranker.load(tmp_path / "old_ranker.npz")
 
 
 def test_sampled_negatives_only_top_up_the_shown_not_played_rows() -> None:
@@ -105,7 +130,7 @@ def test_training_is_deterministic(world: laotie.feed.FeedData) -> None:
     config = FeedConfig(ranker={"n_estimators": 10})
     first, _ = train(world, config, version="a")
     second, _ = train(world, config, version="b")
-    features = np.random.default_rng(1).random((20, 25)).astype(np.float32)
+    features = np.random.default_rng(1).random((20, len(FEATURES))).astype(np.float32)
     for name, values in first.ranker.predict(features).items():
         np.testing.assert_array_equal(values, second.ranker.predict(features)[name])
     np.testing.assert_array_equal(
@@ -159,3 +184,56 @@ def test_training_reads_the_catalog_once_at_the_item_bound(world: laotie.feed.Fe
     wrong = TrainingInput(world.events, world.follows, world.now_ms, bound, lambda: read(None))
     with pytest.raises(ValueError, match="item bound"):
         train(wrong, FeedConfig(), version="vwrong")
+
+
+def test_user_category_features_tell_skipped_from_unseen_and_share_first_levels() -> None:
+    items = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "kind": ["video"] * 6,
+            "creator_id": [1, 1, 2, 2, 3, 3],
+            "category": [
+                "美食/探店",
+                "美食/探店",
+                "美食/地方小吃",
+                "游戏/手游",
+                "游戏/手游",
+                "音乐/翻唱",
+            ],
+            "duration_ms": [30_000] * 6,
+            "created_at_ms": [0] * 6,
+        }
+    )
+    catalog = Catalog.from_frame(items)
+    events = pl.DataFrame(
+        {
+            "user_id": [1, 1, 1, 1, 1],
+            "item_id": [1, 2, 4, 5, 3],
+            "type": ["play", "play", "impression", "impression", "impression"],
+            "ts_ms": [1, 2, 3, 4, 5],
+            "watch_ms": [None] * 5,
+            "duration_ms": [None] * 5,
+            "value": [None] * 5,
+        },
+        schema_overrides={"watch_ms": pl.Int64, "duration_ms": pl.Int64, "value": pl.Float64},
+    )
+    stats = FeatureStats.fit(
+        interactions(events), catalog, n_users=2, popularity=np.zeros(catalog.size)
+    )
+    lift, parent = (
+        FEATURES.index("user_category_play_lift"),
+        FEATURES.index("user_parent_category_affinity"),
+    )
+    row = build_features(
+        stats,
+        catalog,
+        users=np.full(4, 1),
+        items=np.array([1, 4, 6, 3]),  # played category, skipped one, unseen one, sibling
+        now_ms=10,
+        als_affinity=np.zeros(4),
+        covisit_score=np.zeros(4),
+        follows_creator=np.zeros(4),
+        is_next_item=np.zeros(4),
+    )
+    assert row[0, lift] > 0 > row[1, lift] and row[2, lift] == 0
+    assert row[3, parent] == row[0, parent] > 0 and row[1, parent] == row[2, parent] == 0

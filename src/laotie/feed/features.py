@@ -44,9 +44,13 @@ FEATURES: tuple[str, ...] = (
     "covisit_score",
     "follows_creator",
     "is_next_item",
+    "user_category_play_lift",
+    "user_parent_category_affinity",
 )
 #: features LightGBM treats as categorical
 CATEGORICAL: tuple[str, ...] = ("kind", "aigc")
+#: pseudo-impressions of the user's own play rate behind each (user, category) play rate
+_USER_CATEGORY_STRENGTH = 5.0
 _RATES = ("play", "long_view", "like", "follow", "hate")
 
 
@@ -67,6 +71,11 @@ class FeatureStats:
     uc_values: np.ndarray
     ucr_keys: np.ndarray
     ucr_values: np.ndarray
+    ucp_keys: np.ndarray
+    ucp_values: np.ndarray
+    up_keys: np.ndarray
+    up_values: np.ndarray
+    parent_of: np.ndarray
     n_categories: np.ndarray
     n_creators: np.ndarray
 
@@ -133,6 +142,34 @@ class FeatureStats:
         uc_values = (
             uc["len"].to_numpy() / (user_pos[uc_keys // max(n_categories, 1)] + 5.0)
         ).astype(np.float32)
+        user_play = user_cols[1].astype(np.float64)
+        ucp = (
+            pl.DataFrame(
+                {"k": users * n_categories + catalog.category[items], "play": labels["play"]}
+            )
+            .group_by("k")
+            .agg(pl.len().alias("trials"), pl.col("play").sum().alias("hits"))
+            .sort("k")
+        )
+        ucp_keys = ucp["k"].to_numpy().astype(np.int64)
+        prior = user_play[ucp_keys // max(n_categories, 1)]
+        ucp_values = (
+            (ucp["hits"].to_numpy() + _USER_CATEGORY_STRENGTH * prior)
+            / (ucp["trials"].to_numpy() + _USER_CATEGORY_STRENGTH)
+            - prior
+        ).astype(np.float32)
+        parent_of = parent_categories(catalog.categories)
+        n_parents = int(parent_of.max(initial=-1)) + 1
+        up = (
+            pl.DataFrame({"k": users[pos] * n_parents + parent_of[catalog.category[items[pos]]]})
+            .group_by("k")
+            .len()
+            .sort("k")
+        )
+        up_keys = up["k"].to_numpy().astype(np.int64)
+        up_values = (up["len"].to_numpy() / (user_pos[up_keys // max(n_parents, 1)] + 5.0)).astype(
+            np.float32
+        )
         keep = pos & has_creator
         ucr = (
             pl.DataFrame({"k": users[keep] * max(n_creators, 1) + creators[keep]})
@@ -149,6 +186,11 @@ class FeatureStats:
             uc_values=uc_values,
             ucr_keys=ucr["k"].to_numpy().astype(np.int64),
             ucr_values=np.log1p(ucr["len"].to_numpy()).astype(np.float32),
+            ucp_keys=ucp_keys,
+            ucp_values=ucp_values,
+            up_keys=up_keys,
+            up_values=up_values,
+            parent_of=parent_of,
             n_categories=np.array(n_categories, dtype=np.int64),
             n_creators=np.array(max(n_creators, 1), dtype=np.int64),
         )
@@ -172,6 +214,13 @@ class FeatureStats:
         """Read tables written by ``save``; ``ArtefactError`` if missing or corrupt."""
         try:
             with np.load(path, allow_pickle=False) as data:
+                missing = [f.name for f in fields(cls) if f.name not in data.files]
+                if missing:
+                    raise ArtefactError(
+                        f"{path} lacks {', '.join(missing)}: written by another laotie version,"
+                        " run `laotie train`",
+                        path=str(path),
+                    )
                 return cls(**{f.name: data[f.name] for f in fields(cls)})
         except (OSError, ValueError, KeyError) as exc:
             raise ArtefactError(
@@ -234,4 +283,22 @@ def build_features(
     out[:, 22] = covisit_score
     out[:, 23] = follows_creator
     out[:, 24] = is_next_item
+    known = categories < min(n_cat, len(stats.parent_of))
+    out[known, 25] = _lookup(
+        stats.ucp_keys, stats.ucp_values, users[known] * n_cat + categories[known]
+    )
+    n_parents = int(stats.parent_of.max(initial=-1)) + 1
+    out[known, 26] = _lookup(
+        stats.up_keys,
+        stats.up_values,
+        users[known] * n_parents + stats.parent_of[categories[known]],
+    )
     return out
+
+
+def parent_categories(categories: list[str]) -> np.ndarray:
+    """Code of each category's first level ("美食/探店" -> "美食"), in order of appearance."""
+    codes: dict[str, int] = {}
+    return np.array(
+        [codes.setdefault(name.split("/", 1)[0], len(codes)) for name in categories], np.int64
+    )

@@ -242,6 +242,13 @@ class Ranker:
                     for key in data.files
                     if key.startswith("model_")
                 }
+            stale = [n for n, m in ranker.models_.items() if m.feature_name() != list(FEATURES)]
+            if stale:
+                raise ArtefactError(
+                    f"{path}: the {', '.join(stale)} model was trained on other features"
+                    " (another laotie version), run `laotie train`",
+                    path=str(path),
+                )
         except (OSError, ValueError, KeyError, UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
             raise ArtefactError(f"cannot load ranker from {path}: {exc}", path=str(path)) from exc
         return ranker
