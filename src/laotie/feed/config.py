@@ -123,7 +123,7 @@ class RankerConfig(_Section):
     )
     max_training_rows: int = Field(default=400_000, ge=100, description="training rows cap")
     rank_depth: int = Field(
-        default=100, ge=1, le=5000, description="candidates every objective scores (pre-rank)"
+        default=60, ge=1, le=5000, description="candidates every objective scores (pre-rank)"
     )
     prerank_rounds: int = Field(
         default=20, ge=0, le=2000, description="p(play) rounds the pre-rank uses; 0: all"
