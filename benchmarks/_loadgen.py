@@ -75,17 +75,18 @@ async def run_load(
     seconds: float,
     concurrency: int,
     check: Check,
-    warmup: int = 0,
+    warmup_s: float = 0.0,
     reconnect_every: int = 20,
 ) -> LoadResult:
     """GET ``targets(i)`` from ``concurrency`` connections for ``seconds``.
 
-    ``warmup`` requests per connection go first and are not timed. A request fails when its
-    status is not 200 or its JSON body does not pass ``check``. Each connection is replaced
-    every ``reconnect_every`` requests, as clients come and go: with several server processes
-    on one listening socket, a fixed set of keep-alive connections stays wherever the accept
-    race put it (we saw 14 on one process and 2 on the other), while new connections go to
-    the process that is free to accept them.
+    ``warmup_s`` seconds of the same load go first and are not timed, so that every server
+    process has loaded what it serves (they load lazily) before the clock starts. A request
+    fails when its status is not 200 or its JSON body does not pass ``check``. Each connection
+    is replaced every ``reconnect_every`` requests, as clients come and go: with several server
+    processes on one listening socket, a fixed set of keep-alive connections stays wherever the
+    accept race put it (we saw 14 on one process and 2 on the other), while new connections go
+    to the process that is free to accept them.
     """
     connections = [await Connection.open(base) for _ in range(concurrency)]
     result = LoadResult()
@@ -102,21 +103,22 @@ async def run_load(
             result.latencies.append(time.perf_counter() - started)
             result.errors += not ok
 
-    async def worker(slot: int, stop: float) -> None:
+    async def worker(slot: int, stop: float, timed: bool) -> None:
         sent = 0
         while time.perf_counter() < stop:
             if reconnect_every and sent and sent % reconnect_every == 0:
                 connections[slot].close()
                 connections[slot] = await Connection.open(base)
-            await one(connections[slot], timed=True)
+            await one(connections[slot], timed=timed)
             sent += 1
 
     try:
-        for _ in range(warmup):
-            await asyncio.gather(*(one(c, timed=False) for c in connections))
+        if warmup_s > 0:
+            stop = time.perf_counter() + warmup_s
+            await asyncio.gather(*(worker(slot, stop, False) for slot in range(concurrency)))
         started = time.perf_counter()
         stop = started + seconds
-        await asyncio.gather(*(worker(slot, stop) for slot in range(concurrency)))
+        await asyncio.gather(*(worker(slot, stop, True) for slot in range(concurrency)))
         result.elapsed_s = time.perf_counter() - started
     finally:
         for connection in connections:

@@ -293,7 +293,7 @@ async def _load(
         seconds=seconds,
         concurrency=concurrency,
         check=lambda page: len(page.get("entries", ())) > 0,
-        warmup=4,  # not timed: every worker process has served before the clock starts
+        warmup_s=10,  # not timed: both worker processes load the model (seconds) and serve
     )
     ms = np.array(result.latencies) * 1000
     return {
