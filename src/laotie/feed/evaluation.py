@@ -184,7 +184,7 @@ def evaluate(
     ranked_popular = ranked_popular[catalog.valid[ranked_popular]]
     rng = np.random.default_rng(seed)
     valid = np.flatnonzero(catalog.valid)
-    recs: dict[str, list[np.ndarray]] = {"pipeline": [], "popular": [], "random": []}
+    recs: dict[str, list[np.ndarray]] = {"pipeline": [], UNCAPPED: [], "popular": [], "random": []}
     serve_started = time.perf_counter()
     for user in users:
         seen = np.asarray(seen_by_user.get(user, []), np.int64)
@@ -199,14 +199,9 @@ def evaluate(
         )
     serve_seconds = time.perf_counter() - serve_started
     uncapped = Pipeline(bundle, catalog, without_page_caps(config), clock=ManualClock(now))
-    recs = {
-        "pipeline": recs["pipeline"],
-        UNCAPPED: [
-            np.array([r.item_id for r in uncapped.run(u, k).items], np.int64) for u in users
-        ],
-        "popular": recs["popular"],
-        "random": recs["random"],
-    }
+    recs[UNCAPPED] = [
+        np.array([r.item_id for r in uncapped.run(user, k).items], np.int64) for user in users
+    ]
     ground_truth = (
         _ground_truth(truth, recs, users, seen_by_user, valid, k=k, seed=seed)
         if truth is not None
