@@ -172,6 +172,8 @@ def test_cli_evaluate_json(
     assert payload["beats_popular_ndcg"] is True
     bad = CliRunner().invoke(app, ["evaluate", "movielens"])
     assert bad.exit_code == 2 and "needs a directory" in bad.output
+    empty = CliRunner().invoke(app, ["evaluate", "home"])  # a fresh home has no events
+    assert empty.exit_code == 2 and "nothing to evaluate" in empty.output
 
 
 def test_kuairand_sample(shared_data: Path) -> None:

@@ -61,6 +61,10 @@ def test_a_home_without_a_simulation_has_no_truth_and_a_corrupt_record_is_refuse
     with pytest.raises(InvalidInput) as err:
         recorded_config(tmp_path)
     assert err.value.field == "home" and CONFIG_FILE in str(err.value)
+    (tmp_path / CONFIG_FILE).write_text('{"run": {"users": "many"}}', encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        recorded_config(tmp_path)
+    assert err.value.field == "run.users" and CONFIG_FILE in str(err.value)
 
 
 def test_evaluate_home_scores_against_the_truth_and_shows_exposure_bias(

@@ -211,7 +211,9 @@ def _print_ground_truth(truth: dict[str, Any], k: int) -> None:
     for method, value in truth[f"true_ndcg@{k}"].items():
         table.add_row(method, f"{value:.4f}")
     console.print(table)
-    for label, key in (("pipeline", "vs_popular"), ("pipeline_uncapped", "uncapped_vs_popular")):
+    from laotie.feed.evaluation import UNCAPPED
+
+    for label, key in (("pipeline", "vs_popular"), (UNCAPPED, "uncapped_vs_popular")):
         gap = truth[key]
         low, high = gap["ci95"]
         verdict = "beats" if low > 0 else ("is behind" if high < 0 else "ties with")
@@ -221,6 +223,6 @@ def _print_ground_truth(truth: dict[str, Any], k: int) -> None:
         )
     console.print(
         "The logged metrics reward predicting what the simulated feed chose to show: the "
-        "oracle (each user's truly best unseen items) scores low there. pipeline_uncapped "
+        f"oracle (each user's truly best unseen items) scores low there. {UNCAPPED} "
         "serves the same models with the creator, kind and AIGC caps of a page lifted."
     )

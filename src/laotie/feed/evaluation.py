@@ -151,13 +151,6 @@ def evaluate(
     if span_days > config.training.window_days:  # evaluation trains on the whole training part
         training = config.training.model_copy(update={"window_days": int(span_days)})
         config = config.model_copy(update={"training": training})
-    bundle, report = train(
-        FeedData(items=data.items, events=train_events, follows=data.follows, now_ms=now),
-        config,
-        version="evaluation",
-    )
-    catalog = Catalog.from_frame(data.items, categories=bundle.categories)
-    pipeline = Pipeline(bundle, catalog, config, clock=ManualClock(now))
     train_pairs = interactions(train_events)
     test_pairs = interactions(test_events).join(
         train_pairs.select("user_id", "item_id"), on=["user_id", "item_id"], how="anti"
@@ -175,7 +168,19 @@ def evaluate(
     if positives.height > max_users:
         positives = positives.sample(max_users, seed=seed).sort("user_id")
     users = positives["user_id"].to_list()
+    if not users:
+        raise InvalidInput(
+            f"no user holds out a positive in {data.events.height:,} events: nothing to evaluate",
+            field="dataset",
+        )
     relevant = [set(items) for items in positives["item_id"].to_list()]
+    bundle, report = train(
+        FeedData(items=data.items, events=train_events, follows=data.follows, now_ms=now),
+        config,
+        version="evaluation",
+    )
+    catalog = Catalog.from_frame(data.items, categories=bundle.categories)
+    pipeline = Pipeline(bundle, catalog, config, clock=ManualClock(now))
     seen_by_user = dict(train_pairs.group_by("user_id").agg(pl.col("item_id")).iter_rows())
     counts = np.bincount(
         train_pairs.filter(pl.col("positive"))["item_id"].to_numpy(), minlength=catalog.size

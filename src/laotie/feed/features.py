@@ -131,22 +131,16 @@ class FeatureStats:
         )
         n_categories = len(catalog.categories)
         pos = positive > 0
-        uc = (
-            pl.DataFrame({"k": users[pos] * n_categories + catalog.category[items[pos]]})
-            .group_by("k")
-            .len()
-            .sort("k")
-        )
         user_pos = np.bincount(users[pos], minlength=n_users).astype(np.float64)
-        uc_keys = uc["k"].to_numpy().astype(np.int64)
-        uc_values = (
-            uc["len"].to_numpy() / (user_pos[uc_keys // max(n_categories, 1)] + 5.0)
-        ).astype(np.float32)
+        categories = catalog.category[items].astype(np.int64)
+        uc_keys, uc_values = _positive_shares(users[pos], categories[pos], n_categories, user_pos)
+        parent_of = parent_categories(catalog.categories)
+        up_keys, up_values = _positive_shares(
+            users[pos], parent_of[categories[pos]], int(parent_of.max(initial=-1)) + 1, user_pos
+        )
         user_play = user_cols[1].astype(np.float64)
         ucp = (
-            pl.DataFrame(
-                {"k": users * n_categories + catalog.category[items], "play": labels["play"]}
-            )
+            pl.DataFrame({"k": users * n_categories + categories, "play": labels["play"]})
             .group_by("k")
             .agg(pl.len().alias("trials"), pl.col("play").sum().alias("hits"))
             .sort("k")
@@ -158,18 +152,6 @@ class FeatureStats:
             / (ucp["trials"].to_numpy() + _USER_CATEGORY_STRENGTH)
             - prior
         ).astype(np.float32)
-        parent_of = parent_categories(catalog.categories)
-        n_parents = int(parent_of.max(initial=-1)) + 1
-        up = (
-            pl.DataFrame({"k": users[pos] * n_parents + parent_of[catalog.category[items[pos]]]})
-            .group_by("k")
-            .len()
-            .sort("k")
-        )
-        up_keys = up["k"].to_numpy().astype(np.int64)
-        up_values = (up["len"].to_numpy() / (user_pos[up_keys // max(n_parents, 1)] + 5.0)).astype(
-            np.float32
-        )
         keep = pos & has_creator
         ucr = (
             pl.DataFrame({"k": users[keep] * max(n_creators, 1) + creators[keep]})
@@ -228,6 +210,17 @@ class FeatureStats:
             ) from exc
 
 
+def _positive_shares(
+    users: np.ndarray, groups: np.ndarray, n_groups: int, user_positives: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys ``user * n_groups + group`` and each one's share of the user's positives
+    (shrunk by 5 pseudo-positives), from one row per positive."""
+    table = pl.DataFrame({"k": users * n_groups + groups}).group_by("k").len().sort("k")
+    keys = table["k"].to_numpy().astype(np.int64)
+    values = table["len"].to_numpy() / (user_positives[keys // max(n_groups, 1)] + 5.0)
+    return keys, values.astype(np.float32)
+
+
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
     if not len(keys):
         return np.zeros(query.shape, np.float32)
@@ -268,9 +261,15 @@ def build_features(
     out[:, 12:18] = user_part
     n_cat = int(stats.n_categories)
     categories = catalog.category[items].astype(np.int64)
-    known = categories < n_cat
-    out[known, 18] = _lookup(
-        stats.uc_keys, stats.uc_values, users[known] * n_cat + categories[known]
+    category_known = categories < n_cat
+    user_category = users[category_known] * n_cat + categories[category_known]
+    out[category_known, 18] = _lookup(stats.uc_keys, stats.uc_values, user_category)
+    out[category_known, 25] = _lookup(stats.ucp_keys, stats.ucp_values, user_category)
+    n_parents = int(stats.parent_of.max(initial=-1)) + 1
+    out[category_known, 26] = _lookup(
+        stats.up_keys,
+        stats.up_values,
+        users[category_known] * n_parents + stats.parent_of[categories[category_known]],
     )
     creators = catalog.creator[items]
     known = (creators >= 0) & (creators < int(stats.n_creators))
@@ -283,16 +282,6 @@ def build_features(
     out[:, 22] = covisit_score
     out[:, 23] = follows_creator
     out[:, 24] = is_next_item
-    known = categories < min(n_cat, len(stats.parent_of))
-    out[known, 25] = _lookup(
-        stats.ucp_keys, stats.ucp_values, users[known] * n_cat + categories[known]
-    )
-    n_parents = int(stats.parent_of.max(initial=-1)) + 1
-    out[known, 26] = _lookup(
-        stats.up_keys,
-        stats.up_values,
-        users[known] * n_parents + stats.parent_of[categories[known]],
-    )
     return out
 
 

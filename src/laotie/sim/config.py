@@ -331,6 +331,10 @@ def recorded_config(home: Path) -> SimConfig | None:
     if not path.is_file():
         return None
     try:
-        return SimConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         raise InvalidInput(f"{path} is not a simulator config: {exc}", field="home") from exc
+    try:
+        return _validated(data)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{path}: {exc}", field=exc.field) from exc
