@@ -100,11 +100,19 @@ def test_metrics_on_known_answers() -> None:
 
 def test_graded_ndcg_bounds() -> None:
     pool = np.array([0.9, 0.5, 0.4, 0.1, 0.05])
-    assert graded_ndcg(np.array([0.9, 0.5, 0.4]), pool) == 1.0
-    worst = graded_ndcg(np.array([0.05, 0.1, 0.4]), pool)
+    assert graded_ndcg(np.array([0.9, 0.5, 0.4]), pool, 3) == 1.0
+    worst = graded_ndcg(np.array([0.05, 0.1, 0.4]), pool, 3)
     assert 0 < worst < 1
-    assert graded_ndcg(np.array([]), pool) == 0.0
-    assert graded_ndcg(np.array([0.0, 0.0]), np.zeros(3)) == 0.0
+    assert graded_ndcg(np.array([]), pool, 3) == 0.0
+    assert graded_ndcg(np.array([0.0, 0.0]), np.zeros(3), 2) == 0.0
+
+
+def test_graded_ndcg_charges_a_short_page_for_its_missing_items() -> None:
+    pool = np.array([0.9, 0.5, 0.4, 0.1, 0.05])
+    assert graded_ndcg(np.array([0.9, 0.5]), pool, 3) < graded_ndcg(
+        np.array([0.9, 0.5, 0.1]), pool, 3
+    )
+    assert graded_ndcg(np.array([0.9, 0.5, 0.4, 0.1]), pool, 3) == 1.0  # only the first k count
 
 
 def test_protocols_hold_out_a_share_of_each_user(movielens: Path) -> None:

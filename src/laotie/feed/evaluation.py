@@ -271,7 +271,7 @@ def _ground_truth(
         utility = truth.utility(user, pool)
         recs["oracle"].append(pool[np.argsort(-utility, kind="stable")[:k]])
         for name, pages in recs.items():
-            scores[name].append(graded_ndcg(truth.utility(user, pages[i][:k]), utility))
+            scores[name].append(graded_ndcg(truth.utility(user, pages[i][:k]), utility, k))
     return {
         f"true_ndcg@{k}": {name: round(float(np.mean(v)), 4) for name, v in scores.items()},
         "vs_popular": _gap(scores["pipeline"], scores["popular"], f"true_ndcg@{k}_diff", seed),

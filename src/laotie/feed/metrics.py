@@ -55,16 +55,16 @@ def ndcg_at_k(recommended: Sequence[np.ndarray], relevant: Sequence[set[int]], k
     return float(values.mean()) if len(values) else 0.0
 
 
-def graded_ndcg(served: np.ndarray, pool: np.ndarray) -> float:
-    """NDCG of a served list's graded gains against the best list of as many from ``pool``
-    (0..1; 0 for an empty list or a pool without gain)."""
-    k = len(served)
-    if k == 0:
+def graded_ndcg(served: np.ndarray, pool: np.ndarray, k: int) -> float:
+    """NDCG@k of a served list's graded gains against the best ``k`` of ``pool`` (0..1; 0 for
+    an empty list or a pool without gain). A list shorter than ``k`` loses the missing gains."""
+    if k <= 0 or len(served) == 0:
         return 0.0
+    served = np.asarray(served, np.float64)[:k]
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     ideal = np.sort(pool)[::-1][:k]
     best = float((ideal * discounts[: len(ideal)]).sum())
-    return float((served * discounts).sum() / best) if best > 0 else 0.0
+    return float((served * discounts[: len(served)]).sum() / best) if best > 0 else 0.0
 
 
 def paired_bootstrap(

@@ -22,6 +22,30 @@ from laotie.feed.sources import AlsSource, CovisitSource, PopularSource
 _RRF_K = 60.0
 #: weight of retrieval consensus in the final score: enough to order ties, not to overrule
 _TIE_BREAK = 0.01
+#: the models score at least this many candidates per requested item
+_DEPTH_PER_ITEM = 3
+#: the pre-rank passes at most this many times the page's creator cap per creator
+_DEPTH_PER_CREATOR = 2
+
+
+def prerank_keep(
+    play: np.ndarray, creator: np.ndarray, *, depth: int, per_creator: int
+) -> np.ndarray:
+    """Sorted rows of the ``depth`` best pre-rank scores, at most ``per_creator`` per creator
+    while others remain: a page may show only a few items of one creator, so a pre-rank
+    filled by one prolific creator would leave the page short. Rows without a creator (-1)
+    are not limited."""
+    order = np.argsort(-play, kind="stable")
+    ranked_creator = creator[order]
+    _, code = np.unique(ranked_creator, return_inverse=True)
+    seen_before = np.zeros(len(order), np.int64)
+    by_code = np.argsort(code, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(code[by_code]) != 0])
+    within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    seen_before[by_code] = within
+    first = (seen_before < per_creator) | (ranked_creator < 0)
+    chosen = np.concatenate([order[first], order[~first]])[:depth]
+    return np.sort(chosen)
 
 
 class Gate(Protocol):
@@ -175,11 +199,16 @@ class Pipeline:
         ):
             features = self.features(user_id, ids, next_items)
             ranker = self.bundle.ranker
-            depth = config.ranker.rank_depth
+            depth = max(config.ranker.rank_depth, _DEPTH_PER_ITEM * n)
             if len(ids) > depth:  # pre-rank: early p(play) rounds pick who meets the ranker
                 rounds = config.ranker.prerank_rounds
                 play = ranker.predict(features, objectives=("play",), rounds=rounds)["play"]
-                keep = np.sort(np.argpartition(-play, depth - 1)[:depth])
+                keep = prerank_keep(
+                    play,
+                    catalog.creator[ids],
+                    depth=depth,
+                    per_creator=_DEPTH_PER_CREATOR * config.rerank.creator_cap,
+                )
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]
             predictions = ranker.predict(features)
