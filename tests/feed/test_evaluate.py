@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 
 from laotie.cli import app
 from laotie.core.errors import InvalidInput, NotFound
+from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.datasets import read_dataset
-from laotie.feed.evaluation import evaluate, split, without_page_caps
+from laotie.feed.evaluation import evaluate, policy_page, split, without_page_caps
 from laotie.feed.metrics import (
     auc,
     gauc,
@@ -27,6 +28,7 @@ from laotie.feed.metrics import (
     recall_at_k,
     xauc,
 )
+from laotie.feed.signals import FeedData
 
 GENRES = ["Action", "Comedy", "Drama", "Horror", "Romance", "Sci-Fi", "Thriller", "Animation"]
 
@@ -166,6 +168,21 @@ def test_uncapped_config_lifts_only_the_page_caps() -> None:
     assert lifted.model_copy(update={"rerank": config.rerank}) == config
 
 
+def test_popular_capped_is_popular_under_the_page_policy(world: FeedData) -> None:
+    catalog = Catalog.from_frame(world.items)
+    counts = np.bincount(world.events["item_id"].to_numpy(), minlength=catalog.size)
+    head = np.argsort(-counts, kind="stable")[:200]
+    lifted = without_page_caps(FeedConfig()).rerank.model_dump()
+    lifted.update(creator_cap=1, mmr_lambda=0.0, suspected_factor=1.0)
+    config = FeedConfig.model_validate({"rerank": lifted})
+    page = policy_page(head, counts, catalog=catalog, k=10, config=config)
+    assert len(page) == 10 and len(set(catalog.creator[page].tolist())) == 10
+    best_per_creator = {}
+    for item in head.tolist():  # no diversity term: each creator's most played item, in order
+        best_per_creator.setdefault(int(catalog.creator[item]), item)
+    assert page.tolist() == list(best_per_creator.values())[:10]
+
+
 def test_cli_evaluate_json(
     movielens: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,7 +192,14 @@ def test_cli_evaluate_json(
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert set(payload["methods"]) == {"pipeline", "pipeline_uncapped", "popular", "random"}
+    assert set(payload["methods"]) == {
+        "pipeline",
+        "pipeline_uncapped",
+        "popular",
+        "popular_capped",
+        "random",
+    }
+    assert payload["vs_popular_capped"]["users"] == payload["users_evaluated"]
     assert "ground_truth" not in payload  # only a simulated home knows its users' truth
     assert payload["beats_popular_ndcg"] is True
     bad = CliRunner().invoke(app, ["evaluate", "movielens"])

@@ -78,14 +78,22 @@ def test_evaluate_home_scores_against_the_truth_and_shows_exposure_bias(
     report = json.loads(result.output)
     logged = {name: m["ndcg@10"] for name, m in report["methods"].items()}
     true = report["ground_truth"]["true_ndcg@10"]
-    assert set(true) == {"pipeline", "pipeline_uncapped", "popular", "random", "oracle"}
+    assert set(true) == {
+        "pipeline",
+        "pipeline_uncapped",
+        "popular",
+        "popular_capped",
+        "random",
+        "oracle",
+    }
     assert set(true) == set(logged)
     assert true["oracle"] == 1.0
     assert all(0.0 <= v <= 1.0 for v in true.values())
     assert true["oracle"] > true["popular"] > true["random"]
     assert logged["oracle"] < logged["popular"]
-    gap = report["ground_truth"]["vs_popular"]
-    assert gap["users"] == report["users_evaluated"]
+    for key in ("vs_popular", "uncapped_vs_popular", "vs_popular_capped"):
+        assert report["ground_truth"][key]["users"] == report["users_evaluated"]
     table = CliRunner().invoke(app, ["evaluate", "home"])
     assert table.exit_code == 0, table.output
     assert "ground truth" in table.output and "oracle" in table.output
+    assert "popular_capped:" in table.output

@@ -211,18 +211,24 @@ def _print_ground_truth(truth: dict[str, Any], k: int) -> None:
     for method, value in truth[f"true_ndcg@{k}"].items():
         table.add_row(method, f"{value:.4f}")
     console.print(table)
-    from laotie.feed.evaluation import UNCAPPED
+    from laotie.feed.evaluation import POPULAR_CAPPED, UNCAPPED
 
-    for label, key in (("pipeline", "vs_popular"), (UNCAPPED, "uncapped_vs_popular")):
+    for label, key, baseline in (
+        ("pipeline", "vs_popular", "popular"),
+        (UNCAPPED, "uncapped_vs_popular", "popular"),
+        ("pipeline", "vs_popular_capped", POPULAR_CAPPED),
+    ):
         gap = truth[key]
         low, high = gap["ci95"]
         verdict = "beats" if low > 0 else ("is behind" if high < 0 else "ties with")
         console.print(
-            f"against the truth {label} {verdict} popular: {gap[f'true_ndcg@{k}_diff']:+.4f}, "
-            f"95% CI [{low:+.4f}, {high:+.4f}] over {gap['users']} users"
+            f"against the truth {label} {verdict} {baseline}: "
+            f"{gap[f'true_ndcg@{k}_diff']:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] "
+            f"over {gap['users']} users"
         )
     console.print(
         "The logged metrics reward predicting what the simulated feed chose to show: the "
         f"oracle (each user's truly best unseen items) scores low there. {UNCAPPED} "
-        "serves the same models with the creator, kind and AIGC caps of a page lifted."
+        "serves the same models with the creator, kind and AIGC caps of a page lifted; "
+        f"{POPULAR_CAPPED} holds popular to the pipeline's page policy."
     )

@@ -1,5 +1,9 @@
 """``laotie evaluate``: offline protocols, the full pipeline against popular and random.
 
+``popular_capped`` is the popular baseline held to the pipeline's page policy (creator, kind
+and AIGC caps, demotions, diversity), ``pipeline_uncapped`` the pipeline with the caps
+lifted: beside the plain pair they separate what the models win from what the policy costs.
+
 Protocols split each user's (user, item) interactions: ``temporal`` puts the last
 ``test_share`` of each user's items by first touch in the test set, ``stratified`` a random
 share. The pipeline is trained on the rest and asked for top-K pages (seen items excluded, as
@@ -40,6 +44,7 @@ from laotie.feed.metrics import (
     xauc,
 )
 from laotie.feed.pipeline import Pipeline
+from laotie.feed.rerank import filter_candidates, select_page
 from laotie.feed.signals import FeedData, column_max, column_min, interactions
 from laotie.feed.sources import AlsSource, CovisitSource
 from laotie.feed.training import LABELS, negatives_wanted, row_features, sample_negatives, train
@@ -116,6 +121,10 @@ def _topk(
 
 #: the method that serves the same models with the page caps lifted
 UNCAPPED = "pipeline_uncapped"
+#: the popular baseline held to the pipeline's page policy (caps, demotions, diversity)
+POPULAR_CAPPED = "popular_capped"
+#: popular candidates the page policy chooses from
+_POLICY_POOL = 200
 
 
 def without_page_caps(config: FeedConfig) -> FeedConfig:
@@ -189,15 +198,25 @@ def evaluate(
     ranked_popular = ranked_popular[catalog.valid[ranked_popular]]
     rng = np.random.default_rng(seed)
     valid = np.flatnonzero(catalog.valid)
-    recs: dict[str, list[np.ndarray]] = {"pipeline": [], UNCAPPED: [], "popular": [], "random": []}
+    recs: dict[str, list[np.ndarray]] = {
+        "pipeline": [],
+        UNCAPPED: [],
+        "popular": [],
+        POPULAR_CAPPED: [],
+        "random": [],
+    }
     serve_started = time.perf_counter()
     for user in users:
         seen = np.asarray(seen_by_user.get(user, []), np.int64)
         recs["pipeline"].append(
             np.array([r.item_id for r in pipeline.run(user, k).items], np.int64)
         )
-        head = ranked_popular[: k + len(seen)]
-        recs["popular"].append(head[~np.isin(head, seen)][:k])
+        head = ranked_popular[: max(k, _POLICY_POOL) + len(seen)]
+        head = head[~np.isin(head, seen)]
+        recs["popular"].append(head[:k])
+        recs[POPULAR_CAPPED].append(
+            policy_page(head[:_POLICY_POOL], counts, catalog=catalog, k=k, config=config)
+        )
         pool = valid[~np.isin(valid, seen)]
         recs["random"].append(
             rng.choice(pool, min(k, len(pool)), replace=False) if len(pool) else pool
@@ -249,7 +268,31 @@ def evaluate(
         f"ndcg@{k}_diff",
         seed,
     )
+    result["vs_popular_capped"] = _gap(
+        ndcg_per_user(recs["pipeline"], relevant, k),
+        ndcg_per_user(recs[POPULAR_CAPPED], relevant, k),
+        f"ndcg@{k}_diff",
+        seed,
+    )
     return result
+
+
+def policy_page(
+    ids: np.ndarray, scores: np.ndarray, *, catalog: Catalog, k: int, config: FeedConfig
+) -> np.ndarray:
+    """The best ``k`` of ``ids`` by ``scores`` (a catalog-wide array) under the pipeline's page
+    policy: AIGC demotion, creator, kind and AIGC caps, and the diversity term."""
+    filtered = filter_candidates(
+        ids,
+        catalog=catalog,
+        seen=np.empty(0, np.int64),
+        next_items=np.empty(0, np.int64),
+        decisions={},
+        config=config.rerank,
+    )
+    relevance = (scores[filtered.ids] + 1.0) * filtered.factor
+    page = select_page(filtered.ids, relevance, catalog=catalog, n=k, config=config.rerank)
+    return filtered.ids[page.rows]
 
 
 def _ground_truth(
@@ -277,6 +320,9 @@ def _ground_truth(
         "vs_popular": _gap(scores["pipeline"], scores["popular"], f"true_ndcg@{k}_diff", seed),
         "uncapped_vs_popular": _gap(
             scores[UNCAPPED], scores["popular"], f"true_ndcg@{k}_diff", seed
+        ),
+        "vs_popular_capped": _gap(
+            scores["pipeline"], scores[POPULAR_CAPPED], f"true_ndcg@{k}_diff", seed
         ),
     }
 

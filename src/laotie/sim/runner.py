@@ -410,9 +410,7 @@ class Simulation:
             outcome = simulate_page(
                 behaviour, pop, world, user=user, items=served.items, seen_before=seen, rng=rng
             )
-            ndcgs.append(
-                graded_ndcg(served_utility, view.utilities(user, pool), cfg.run.page_size)
-            )
+            ndcgs.append(graded_ndcg(served_utility, view.utilities(user, pool), cfg.run.page_size))
             ad_exit = self._ads(served, outcome, user, rng, summary, emit, ts)
             if ad_exit is not None:
                 outcome = _truncate(outcome, min(ad_exit, outcome.seen))
