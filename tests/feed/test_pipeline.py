@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from laotie.core.clock import ManualClock
+from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.pipeline import Pipeline, prerank_keep
@@ -73,3 +74,26 @@ def test_pages_are_full_when_one_creator_owns_the_best_candidates(world: FeedDat
             assert len(page) == n, (user, n)
             owners = catalog.creator[[r.item_id for r in page]]
             assert np.bincount(owners[owners >= 0]).max() <= cap
+
+
+def test_the_fresh_slot_shows_a_new_item_and_says_so(trained: Bundle, world: FeedData) -> None:
+    catalog = Catalog.from_frame(world.items, categories=trained.categories)
+    clock = ManualClock(world.now_ms)
+    slotted = Pipeline(trained, catalog, FeedConfig(), clock=clock)
+    plain = Pipeline(
+        trained,
+        catalog,
+        FeedConfig.model_validate({"rerank": {"fresh_slots": []}}),
+        clock=clock,
+    )
+    slot = FeedConfig().rerank.fresh_slots[0]
+    moved = 0
+    for user in range(0, 150, 10):
+        page = slotted.run(user, 10, explain=True).items
+        assert "fresh" in page[slot].sources
+        assert f"fresh slot {slot + 1}" in page[slot].adjustments
+        assert all("fresh slot" not in " ".join(r.adjustments) for r in page[:slot])
+        others = plain.run(user, 10, explain=True).items
+        assert [r.item_id for r in page[:slot]] == [r.item_id for r in others[:slot]]
+        moved += "fresh" not in others[slot].sources
+    assert moved  # without the slot the new items lose their place on some pages

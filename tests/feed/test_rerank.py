@@ -65,6 +65,36 @@ def test_page_respects_hard_caps(
         assert np.all(blocked_by_creator | blocked_by_aigc)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    catalog=catalogs(),
+    n=st.integers(1, 30),
+    seed=st.integers(0, 1000),
+    slots=st.lists(st.integers(0, 30), max_size=3),
+    creator_cap=st.integers(1, 4),
+)
+def test_fresh_slots_hold_a_fresh_candidate_while_one_is_allowed(
+    catalog: Catalog, n: int, seed: int, slots: list[int], creator_cap: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    kinds = dict.fromkeys(KIND_NAMES, 1.0)
+    config = RerankConfig(creator_cap=creator_cap, aigc_cap=1.0, kind_caps=kinds, fresh_slots=slots)
+    ids = np.arange(1, catalog.size)
+    fresh = rng.random(len(ids)) < 0.3
+    page = select_page(ids, rng.random(len(ids)), catalog=catalog, n=n, config=config, fresh=fresh)
+    assert len(page.rows) <= n
+    creator = catalog.creator[ids]
+    for position, row in enumerate(page.rows.tolist()):
+        assert (f"fresh slot {position + 1}" in page.notes.get(row, [])) == (
+            position in slots and bool(fresh[row])
+        )
+        if position in slots and not fresh[row]:  # only when every fresh creator is capped
+            counts = np.bincount(creator[page.rows[:position]], minlength=creator.max() + 1)
+            waiting = fresh.copy()
+            waiting[page.rows[:position]] = False
+            assert (counts[creator[waiting]] >= creator_cap).all()
+
+
 @settings(max_examples=100, deadline=None)
 @given(n=st.integers(5, 30), seed=st.integers(0, 1000))
 def test_kind_caps_hold_when_other_kinds_can_fill(n: int, seed: int) -> None:

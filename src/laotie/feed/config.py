@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
@@ -183,7 +183,13 @@ class RerankConfig(_Section):
     suspected_factor: float = Field(default=0.5, ge=0, le=1, description="unlabelled AIGC demotion")
     demote_factor: float = Field(default=0.5, ge=0, le=1, description="trust 'demote' factor")
     kind_caps: KindCaps = Field(default_factory=KindCaps, description="share caps per kind")
-    ad_slots: list[int] = Field(default_factory=lambda: [4, 11], description="0-based ad positions")
+    ad_slots: list[NonNegativeInt] = Field(
+        default_factory=lambda: [4, 11], description="0-based ad positions"
+    )
+    fresh_slots: list[NonNegativeInt] = Field(
+        default_factory=lambda: [6],
+        description="0-based positions kept for the best candidate of the fresh source",
+    )
 
 
 class ServingConfig(_Section):

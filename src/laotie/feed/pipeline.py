@@ -95,6 +95,7 @@ class Pipeline:
         self.gate = gate
         bundle.bind(catalog, clock)
         self.names = list(bundle.sources)
+        self.fresh_bit = 1 << self.names.index("fresh") if "fresh" in self.names else 0
         quotas = {name: s.quota for name, s in config.source_sections().items()}  # type: ignore[attr-defined]
         self.quotas = {name: quotas[name] for name in self.names}
         als = bundle.sources.get("als")
@@ -209,6 +210,12 @@ class Pipeline:
                     depth=depth,
                     per_creator=_DEPTH_PER_CREATOR * config.rerank.creator_cap,
                 )
+                if self.fresh_bit and config.rerank.fresh_slots:  # fresh slots need contenders
+                    fresh_rows = np.flatnonzero(mask & self.fresh_bit)
+                    best = fresh_rows[np.argsort(-play[fresh_rows], kind="stable")]
+                    keep = np.union1d(
+                        keep, best[: _DEPTH_PER_CREATOR * len(config.rerank.fresh_slots)]
+                    )
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]
             predictions = ranker.predict(features)
@@ -218,7 +225,14 @@ class Pipeline:
                 fused = fused * (1.0 + _TIE_BREAK * rrf / rrf.max()).astype(np.float32)
         else:
             fused = rrf.astype(np.float32)
-        page = select_page(ids, fused * factor, catalog=catalog, n=n, config=config.rerank)
+        page = select_page(
+            ids,
+            fused * factor,
+            catalog=catalog,
+            n=n,
+            config=config.rerank,
+            fresh=(mask & self.fresh_bit) > 0,
+        )
         items = []
         for row, final in zip(page.rows.tolist(), page.scores.tolist(), strict=True):
             item = int(ids[row])

@@ -78,8 +78,11 @@ def select_page(
     catalog: Catalog,
     n: int,
     config: RerankConfig,
+    fresh: np.ndarray | None = None,
 ) -> Page:
-    """Greedy MMR: each step takes the best ``relevance - lambda * max similarity`` allowed."""
+    """Greedy MMR: each step takes the best ``relevance - lambda * max similarity`` allowed;
+    at ``config.fresh_slots`` only the ``fresh`` candidates (a mask) compete, while any is
+    allowed."""
     ids = np.asarray(ids, dtype=np.int64)
     m = len(ids)
     if not m or n <= 0:
@@ -105,6 +108,9 @@ def select_page(
     aigc = catalog.aigc[ids] != AIGC_NONE
     aigc_limit = int(np.floor(config.aigc_cap * n))
     aigc_count = 0
+    fresh = np.zeros(m, bool) if fresh is None else np.asarray(fresh, bool)
+    fresh_slot = np.zeros(n, bool)
+    fresh_slot[[p for p in config.fresh_slots if p < n]] = True
     available = np.ones(m, bool)
     max_similarity = np.zeros(m)
     rows: list[int] = []
@@ -120,9 +126,12 @@ def select_page(
             allowed = hard
             if not allowed.any():
                 break
+        position = len(rows)
+        in_slot = fresh_slot[position] and bool((allowed & fresh).any())
+        if in_slot:
+            allowed = allowed & fresh
         mmr = relevance - config.mmr_lambda * max_similarity
         row = int(np.argmax(np.where(allowed, mmr, -np.inf)))
-        position = len(rows)
         rows.append(row)
         values.append(float(mmr[row]))
         if original_rank[row] != position or max_similarity[row] > 0:
@@ -130,6 +139,8 @@ def select_page(
                 f"rank {original_rank[row] + 1}->{position + 1}",
                 f"diversity -{config.mmr_lambda * max_similarity[row]:.3f}",
             ]
+        if in_slot:
+            notes.setdefault(row, []).append(f"fresh slot {position + 1}")
         available[row] = False
         if has_creator[row]:
             creator_count[creator_code[row]] += 1
