@@ -37,13 +37,13 @@ def prerank_keep(
     are not limited."""
     order = np.argsort(-play, kind="stable")
     ranked_creator = creator[order]
-    _, code = np.unique(ranked_creator, return_inverse=True)
-    seen_before = np.zeros(len(order), np.int64)
-    by_code = np.argsort(code, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(code[by_code]) != 0])
-    within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    seen_before[by_code] = within
-    first = (seen_before < per_creator) | (ranked_creator < 0)
+    by_creator = np.argsort(ranked_creator, kind="stable")  # best first within each creator
+    grouped = ranked_creator[by_creator]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    place = np.empty(len(order), np.int64)
+    place[by_creator] = np.arange(len(order)) - np.repeat(starts, sizes)
+    first = (place < per_creator) | (ranked_creator < 0)
     chosen = np.concatenate([order[first], order[~first]])[:depth]
     return np.sort(chosen)
 
