@@ -129,7 +129,8 @@ _POLICY_POOL = 200
 
 def without_page_caps(config: FeedConfig) -> FeedConfig:
     """``config`` with the creator, kind and AIGC caps of a page lifted (the seen filter, the
-    trust gate and the diversity term stay): evaluated beside it, it shows what the caps cost."""
+    trust gate, the diversity term and the fresh slots stay): evaluated beside it, it shows
+    what the caps cost."""
     rerank = config.rerank.model_dump()
     rerank.update(creator_cap=100, aigc_cap=1.0, kind_caps=dict.fromkeys(rerank["kind_caps"], 1.0))
     return config.model_copy(update={"rerank": type(config.rerank).model_validate(rerank)})

@@ -26,6 +26,8 @@ _TIE_BREAK = 0.01
 _DEPTH_PER_ITEM = 3
 #: the pre-rank passes at most this many times the page's creator cap per creator
 _DEPTH_PER_CREATOR = 2
+#: fresh candidates the pre-rank keeps per fresh slot, whatever their pre-rank score
+_FRESH_PER_SLOT = 2
 
 
 def prerank_keep(
@@ -214,7 +216,7 @@ class Pipeline:
                     fresh_rows = np.flatnonzero(mask & self.fresh_bit)
                     best = fresh_rows[np.argsort(-play[fresh_rows], kind="stable")]
                     keep = np.union1d(
-                        keep, best[: _DEPTH_PER_CREATOR * len(config.rerank.fresh_slots)]
+                        keep, best[: _FRESH_PER_SLOT * len(config.rerank.fresh_slots)]
                     )
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]
