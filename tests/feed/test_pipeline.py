@@ -97,3 +97,17 @@ def test_the_fresh_slot_shows_a_new_item_and_says_so(trained: Bundle, world: Fee
         assert [r.item_id for r in page[:slot]] == [r.item_id for r in others[:slot]]
         moved += "fresh" not in others[slot].sources
     assert moved  # without the slot the new items lose their place on some pages
+
+
+def test_explain_names_a_source_for_every_item_and_only_real_adjustments(
+    trained: Bundle, world: FeedData
+) -> None:
+    catalog = Catalog.from_frame(world.items, categories=trained.categories)
+    config = FeedConfig.model_validate({"serving": {"min_candidates": 590}})  # popular tops up
+    pipeline = Pipeline(trained, catalog, config, clock=ManualClock(world.now_ms))
+    for user in range(0, 150, 25):
+        page = pipeline.run(user, 100, explain=True).items
+        assert all(r.sources for r in page)
+        for position, r in enumerate(page):
+            assert f"rank {position + 1}->{position + 1}" not in r.adjustments
+            assert "diversity -0.000" not in r.adjustments

@@ -188,7 +188,7 @@ class RerankConfig(_Section):
     )
     fresh_slots: list[NonNegativeInt] = Field(
         default_factory=lambda: [6],
-        description="0-based positions kept for the best candidate of the fresh source",
+        description="0-based item positions, before ads are placed, kept for a fresh candidate",
     )
 
 

@@ -263,18 +263,10 @@ def evaluate(
         result["methods"]["pipeline"][f"ndcg@{k}"] > result["methods"]["popular"][f"ndcg@{k}"]
     )
     # the same users answer both: a paired bootstrap over users says whether the gap is real
-    result["vs_popular"] = _gap(
-        ndcg_per_user(recs["pipeline"], relevant, k),
-        ndcg_per_user(recs["popular"], relevant, k),
-        f"ndcg@{k}_diff",
-        seed,
-    )
-    result["vs_popular_capped"] = _gap(
-        ndcg_per_user(recs["pipeline"], relevant, k),
-        ndcg_per_user(recs[POPULAR_CAPPED], relevant, k),
-        f"ndcg@{k}_diff",
-        seed,
-    )
+    ours = ndcg_per_user(recs["pipeline"], relevant, k)
+    for key, baseline in (("vs_popular", "popular"), ("vs_popular_capped", POPULAR_CAPPED)):
+        theirs = ndcg_per_user(recs[baseline], relevant, k)
+        result[key] = _gap(ours, theirs, f"ndcg@{k}_diff", seed)
     return result
 
 

@@ -106,6 +106,8 @@ class Pipeline:
         self.covisit = covisit if isinstance(covisit, CovisitSource) else None
         popular = bundle.sources.get("popular")
         self.top_up = popular.top_ if isinstance(popular, PopularSource) else np.empty(0, np.int64)
+        #: top-up candidates come from popular's list beyond its quota: they carry its bit
+        self.top_up_bit = 1 << self.names.index("popular") if len(self.top_up) else 0
 
     def allowed(
         self, user_id: int, *, exclude: np.ndarray | None = None, kinds: np.ndarray | None = None
@@ -175,7 +177,7 @@ class Pipeline:
             head = head[allowed[head]]
             extra = head[~np.isin(head, ids)][: minimum - len(ids)]
             ids = np.concatenate([ids, extra])
-            mask = np.concatenate([mask, np.zeros(len(extra), np.int64)])
+            mask = np.concatenate([mask, np.full(len(extra), self.top_up_bit, np.int64)])
             rrf = np.concatenate([rrf, np.zeros(len(extra))])
             order = np.argsort(ids)
             ids, mask, rrf = ids[order], mask[order], rrf[order]

@@ -134,13 +134,15 @@ def select_page(
         row = int(np.argmax(np.where(allowed, mmr, -np.inf)))
         rows.append(row)
         values.append(float(mmr[row]))
-        if original_rank[row] != position or max_similarity[row] > 0:
-            notes[row] = [
-                f"rank {original_rank[row] + 1}->{position + 1}",
-                f"diversity -{config.mmr_lambda * max_similarity[row]:.3f}",
-            ]
+        row_notes = []
+        if original_rank[row] != position:
+            row_notes.append(f"rank {original_rank[row] + 1}->{position + 1}")
+        if max_similarity[row] > 0:
+            row_notes.append(f"diversity -{config.mmr_lambda * max_similarity[row]:.3f}")
         if in_slot:
-            notes.setdefault(row, []).append(f"fresh slot {position + 1}")
+            row_notes.append(f"fresh slot {position + 1}")
+        if row_notes:
+            notes[row] = row_notes
         available[row] = False
         if has_creator[row]:
             creator_count[creator_code[row]] += 1
