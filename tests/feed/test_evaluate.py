@@ -202,6 +202,12 @@ def test_cli_evaluate_json(
     assert payload["vs_popular_capped"]["users"] == payload["users_evaluated"]
     assert "ground_truth" not in payload  # only a simulated home knows its users' truth
     assert payload["beats_popular_ndcg"] is True
+    table = CliRunner().invoke(app, ["evaluate", f"movielens:{movielens}", "--max-users", "40"])
+    assert table.exit_code == 0, table.output
+    assert "pipeline beats popular on NDCG@10" in table.output
+    assert "pipeline beats popular_capped on NDCG@10" in table.output
+    few = CliRunner().invoke(app, ["evaluate", f"movielens:{movielens}", "--max-users", "10"])
+    assert "too few users, under 20" in few.output
     bad = CliRunner().invoke(app, ["evaluate", "movielens"])
     assert bad.exit_code == 2 and "needs a directory" in bad.output
     empty = CliRunner().invoke(app, ["evaluate", "home"])  # a fresh home has no events

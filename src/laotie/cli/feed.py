@@ -174,18 +174,23 @@ def evaluate(
             f"watch time: XAUC {w['xauc']:.4f}, MAE {w['mae_ms'] / 1000:.1f} s "
             f"over {w['rows']} plays"
         )
-    verdict = "beats" if result["beats_popular_ndcg"] else "does NOT beat"
-    gap = result["vs_popular"]
-    low, high = gap["ci95"]
-    certainty = (
-        "significant"
-        if gap["significant"]
-        else f"NOT significant: too few users ({gap['users']}) or too small a gap"
-    )
-    console.print(
-        f"pipeline {verdict} popular on NDCG@{k}: {gap[f'ndcg@{k}_diff']:+.4f}, "
-        f"95% CI [{low:+.4f}, {high:+.4f}] over {gap['users']} users ({certainty})"
-    )
+    from laotie.feed.evaluation import MIN_USERS_TO_COMPARE, POPULAR_CAPPED
+
+    for key, baseline in (("vs_popular", "popular"), ("vs_popular_capped", POPULAR_CAPPED)):
+        gap = result[key]
+        diff = gap[f"ndcg@{k}_diff"]
+        low, high = gap["ci95"]
+        if gap["significant"]:
+            certainty = "significant"
+        elif gap["users"] < MIN_USERS_TO_COMPARE:
+            certainty = f"NOT significant: too few users, under {MIN_USERS_TO_COMPARE}"
+        else:
+            certainty = "NOT significant: the interval crosses zero"
+        console.print(
+            f"pipeline {'beats' if diff > 0 else 'does NOT beat'} {baseline} on NDCG@{k}: "
+            f"{diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {gap['users']} users "
+            f"({certainty})"
+        )
     if "ground_truth" in result:
         _print_ground_truth(result["ground_truth"], k)
 
