@@ -48,3 +48,16 @@ def test_bad_policy_is_a_clear_error(clean_env: Path) -> None:
     result = runner.invoke(app, ["sim", "run", "--policy", "best", "--out", str(clean_env / "x")])
     assert result.exit_code == 2
     assert "run.policy" in result.output
+
+
+def test_a_bad_feed_override_stops_the_ab_before_either_arm_runs(clean_env: Path) -> None:
+    good = clean_env / "good.toml"
+    good.write_text(SMALL_WORLD, encoding="utf-8")
+    bad = clean_env / "bad.toml"
+    bad.write_text(SMALL_WORLD + "[run.feed.rerank]\nfresh_slots = [-1]\n", encoding="utf-8")
+    out = clean_env / "ab"
+    result = runner.invoke(app, ["sim", "ab", str(good), str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "run.feed" in result.output and "rerank.fresh_slots.0" in result.output
+    assert "Traceback" not in result.output
+    assert not (out / "A").exists()  # arm A was not run only to fail in arm B

@@ -33,6 +33,8 @@ def test_toml_overrides_and_run_arguments(tmp_path: Path) -> None:
         ("[users]\nactivity_shares = [0.5, 0.5, 0.5, 0.5]\n", "users"),
         ("[world]\nno_such_key = 1\n", "world.no_such_key"),
         ("[world\n", "config"),
+        ("[run.feed.training]\nseed = 1\n", "run.feed"),
+        ("[run.feed.rerank]\ncreator_cap = 0\n", "run.feed"),
     ],
 )
 def test_bad_config_names_the_field(tmp_path: Path, text: str, field: str) -> None:

@@ -12,7 +12,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from laotie.core.errors import InvalidInput
 
@@ -240,6 +247,20 @@ class RunConfig(_Section):
         default_factory=dict, description="overrides passed to the feed service (e.g. sources)"
     )
 
+    @field_validator("feed")
+    @classmethod
+    def _feed_overrides_are_feed_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Judge the overrides by the feed's own rules now, not when an arm first serves."""
+        from laotie.feed.config import FeedConfig
+
+        try:
+            FeedConfig.model_validate(_merge(FeedConfig().model_dump(), value))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"{where}: {first['msg']}") from None
+        return value
+
 
 class SimConfig(_Section):
     """The whole simulator configuration."""
@@ -260,7 +281,8 @@ def _validated(data: dict[str, Any]) -> SimConfig:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"sim config {where}: {first['msg']}", field=where) from exc
+        message = first["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"sim config {where}: {message}", field=where) from exc
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
