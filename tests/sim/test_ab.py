@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from laotie.core.errors import InvalidInput
-from laotie.sim.ab import USER_KPIS, aa_check, compare, run_ab
+from laotie.sim.ab import USER_KPIS, Delta, aa_check, combine, compare, run_ab
 from laotie.sim.runner import UserTotals
 
 from .conftest import small_config
@@ -53,6 +54,51 @@ def test_identical_configs_with_common_random_numbers_match_exactly(tmp_path: Pa
     config = small_config(ads=False)
     result = run_ab(config, config, tmp_path, resamples=200)
     assert all(d.delta == 0 for d in result.deltas)
+
+
+def _replicate(watch_delta: float) -> list[Delta]:
+    """One replicate's deltas: watch minutes moved by ``watch_delta``, the rest unchanged."""
+    return [
+        Delta(kpi, 10.0, 10.0 + (watch_delta if kpi == "watch_minutes_per_user" else 0.0),
+              watch_delta if kpi == "watch_minutes_per_user" else 0.0, -1.0, -0.5)
+        for kpi in USER_KPIS
+    ]  # fmt: skip
+
+
+def test_replicates_combine_into_a_t_interval_across_them() -> None:
+    swings = [1.5, -1.3, 0.4, 1.0, -0.2]  # each replicate's user interval excluded zero
+    combined = {d.kpi: d for d in combine([_replicate(x) for x in swings])}
+    watch = combined["watch_minutes_per_user"]
+    half = stats.t.ppf(0.975, 4) * np.std(swings, ddof=1) / np.sqrt(5)
+    assert watch.delta == pytest.approx(np.mean(swings))
+    assert (watch.low, watch.high) == pytest.approx(
+        (np.mean(swings) - half, np.mean(swings) + half)
+    )
+    assert not watch.significant and watch.b_ahead == 3 and watch.replicates == 5
+    assert watch.b == pytest.approx(10.0 + np.mean(swings))
+    steady = {d.kpi: d for d in combine([_replicate(x) for x in (1.1, 0.9, 1.2)])}
+    assert steady["watch_minutes_per_user"].significant
+    assert steady["watch_minutes_per_user"].b_ahead == 3
+    unchanged = steady["play_rate"]
+    assert unchanged.low == unchanged.high == 0 and not unchanged.significant
+
+
+def test_one_replicate_cannot_be_combined() -> None:
+    with pytest.raises(InvalidInput) as err:
+        combine([_replicate(1.0)])
+    assert err.value.field == "replicates"
+
+
+def test_replicates_run_independent_seeds(tmp_path: Path) -> None:
+    config = small_config(ads=False, users=40, days=1)
+    result = run_ab(config, config, tmp_path, resamples=200, replicates=2)
+    assert len(result.per_replicate) == 2
+    assert all(d.delta == 0 and not d.significant and d.replicates == 2 for d in result.deltas)
+    assert {p.name for p in tmp_path.iterdir()} == {"r0", "r1"}
+    assert result.a.config.run.seed == config.run.seed  # the first replicate's arms
+    with pytest.raises(InvalidInput) as err:
+        run_ab(config, config, tmp_path, replicates=0)
+    assert err.value.field == "replicates"
 
 
 def test_arms_must_share_the_population(tmp_path: Path) -> None:

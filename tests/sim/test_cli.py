@@ -37,11 +37,32 @@ def test_sim_ab_prints_deltas(clean_env: Path) -> None:
     result = runner.invoke(
         app,
         ["sim", "ab", str(a), str(b), "--days", "1", "--users", "40", "--resamples", "200",
-         "--out", str(clean_env / "ab"), "--json"],
+         "--replicates", "1", "--out", str(clean_env / "ab"), "--json"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     deltas = {d["kpi"]: d for d in json.loads(result.output)}
     assert deltas["watch_minutes_per_user"]["delta"] > 0
+    assert deltas["watch_minutes_per_user"]["replicates"] == 1
+
+
+def test_sim_ab_over_replicates_says_how_often_b_was_ahead(clean_env: Path) -> None:
+    a = clean_env / "a.toml"
+    a.write_text(SMALL_WORLD + '[run]\npolicy = "random"\nads = false\n', encoding="utf-8")
+    b = clean_env / "b.toml"
+    b.write_text(SMALL_WORLD + '[run]\npolicy = "oracle"\nads = false\n', encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["sim", "ab", str(a), str(b), "--days", "1", "--users", "30", "--resamples", "100",
+         "--replicates", "2", "--out", str(clean_env / "ab")],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "means of 2 replicates, 95% t-interval across them" in result.output
+    assert "arm A, seed 1: day" in result.output
+    watch = next(line for line in result.output.splitlines() if "watch_minutes" in line)
+    assert watch.rstrip(" │").endswith("2/2")
+    refused = runner.invoke(app, ["sim", "ab", str(a), str(b), "--replicates", "0"])
+    assert refused.exit_code == 2 and "--replicates" in refused.output
 
 
 def test_bad_policy_is_a_clear_error(clean_env: Path) -> None:

@@ -12,7 +12,15 @@ from rich.table import Table
 from laotie.cli._common import console, emit_json, settings
 from laotie.core.clock import ManualClock
 from laotie.core.errors import InvalidInput
-from laotie.sim.ab import USER_KPIS, AaMode, aa_check, default_services, run_ab
+from laotie.sim.ab import (
+    MAX_REPLICATES,
+    USER_KPIS,
+    AaMode,
+    Delta,
+    aa_check,
+    default_services,
+    run_ab,
+)
 from laotie.sim.config import SimConfig, load_config
 from laotie.sim.report import write_report
 from laotie.sim.runner import DaySummary, Simulation, start_ms_of
@@ -128,12 +136,21 @@ def ab(
     users: Annotated[int | None, typer.Option(help="override run.users in both arms")] = None,
     seed: Annotated[int | None, typer.Option(help="override run.seed in both arms")] = None,
     resamples: Annotated[int, typer.Option(help="bootstrap resamples", min=100)] = 1000,
+    replicates: Annotated[
+        int,
+        typer.Option(
+            help="independent A/B pairs (seeds seed, seed+1, ...); the CI is across them. "
+            "1: one pair, CI over users only (misses how a learning feed's arms drift apart)",
+            min=1,
+            max=MAX_REPLICATES,
+        ),
+    ] = 5,
     out: Annotated[Path | None, typer.Option(help="directory of both arms' homes")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Run two configs on the same population; KPI deltas with 95% CIs.
+    """Run two configs on the same population, once per replicate seed; KPI deltas, 95% CIs.
 
-    Example: laotie sim ab examples/sim/full.toml examples/sim/popular.toml --days 3
+    Example: laotie sim ab examples/sim/popular.toml examples/sim/full.toml --days 4
     """
     a = load_config(config_a, days=days, users=users, seed=seed)
     b = load_config(config_b, days=days, users=users, seed=seed)
@@ -143,6 +160,7 @@ def ab(
         b,
         root,
         resamples=resamples,
+        replicates=replicates,
         progress=None if json_out else _arm_progress,
     )
     if json_out:
@@ -153,14 +171,26 @@ def ab(
             ]
         )
         return
-    table = Table(
-        title=f"A/B: B ({b.run.policy}) vs A ({a.run.policy}), 95% bootstrap CI over users"
+    console.print(ab_table(result.deltas, a=a.run.policy, b=b.run.policy))
+
+
+def ab_table(deltas: list[Delta], *, a: str, b: str) -> Table:
+    """The A/B table; over replicates it says so and how many of them B was ahead in."""
+    replicates = deltas[0].replicates if deltas else 1
+    over = (
+        "95% bootstrap CI over users (one replicate: the arms' drift is not in it)"
+        if replicates == 1
+        else f"means of {replicates} replicates, 95% t-interval across them"
     )
+    table = Table(title=f"A/B: B ({b}) vs A ({a}), {over}")
     table.add_column("KPI")
-    for header in ("A", "B", "B - A", "95% CI", "rel.", "sig."):
+    headers = ["A", "B", "B - A", "95% CI", "rel.", "sig."]
+    if replicates > 1:
+        headers.append("B ahead")
+    for header in headers:
         table.add_column(header, justify="right", no_wrap=True)
-    for d in result.deltas:
-        table.add_row(
+    for d in deltas:
+        row = [
             d.kpi,
             f"{d.a:.3g}",
             f"{d.b:.3g}",
@@ -168,8 +198,11 @@ def ab(
             f"[{d.low:+.3g}, {d.high:+.3g}]",
             f"{d.relative:+.1%}",
             "[bold]yes[/]" if d.significant else "no",
-        )
-    console.print(table)
+        ]
+        if replicates > 1:
+            row.append(f"{d.b_ahead}/{replicates}")
+        table.add_row(*row)
+    return table
 
 
 def _aa_mode(mode: str) -> AaMode:

@@ -6,6 +6,13 @@ random stream, so a difference comes from the treatment rather than luck; withou
 gets its own streams (an A/A check of the CI's false-positive rate uses that). Each KPI's
 delta (B - A) gets a 95% percentile-bootstrap interval resampling users (paired: one draw of
 users is applied to both arms).
+
+That interval holds the platform fixed. A feed that learns from its own logs does not stay
+fixed: any change to what it serves changes what it learns next, and the arms drift apart
+(changing 50 boosting rounds to 49 moved watch time by -15% at 500 users, with a user
+interval far from zero). ``replicates`` independent pairs (seeds ``seed``, ``seed + 1``, ...)
+put that drift into the interval: the report is then the mean of the per-replicate deltas
+with a 95% Student-t interval across replicates.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from scipy import stats
 
 from laotie.core.clock import ManualClock
 from laotie.core.errors import InvalidInput
@@ -36,11 +44,16 @@ USER_KPIS: dict[str, tuple[str, str | None]] = {
     "ad_clicks_per_user": ("ad_clicks", None),
 }
 _SCALE = {"watch_minutes_per_user": 1 / 60_000}
+#: the most replicates one A/B runs
+MAX_REPLICATES = 100
 
 
 @dataclass(frozen=True)
 class Delta:
-    """One KPI compared: A, B, B - A with its 95% CI, and whether the CI excludes zero."""
+    """One KPI compared: A, B, B - A with its 95% CI, and whether the CI excludes zero.
+
+    Over several replicates: the means, an interval across replicates, and in how many of
+    them B came out ahead (``b_ahead``)."""
 
     kpi: str
     a: float
@@ -48,6 +61,8 @@ class Delta:
     delta: float
     low: float
     high: float
+    replicates: int = 1
+    b_ahead: int | None = None
 
     @property
     def significant(self) -> bool:
@@ -87,6 +102,34 @@ def compare(a: UserTotals, b: UserTotals, *, resamples: int = 1000, seed: int = 
         boot = _kpi(tb, name, weights) - _kpi(ta, name, weights)
         low, high = np.percentile(boot, [2.5, 97.5])
         out.append(Delta(name, point_a, point_b, point_b - point_a, float(low), float(high)))
+    return out
+
+
+def combine(replicates: list[list[Delta]]) -> list[Delta]:
+    """Per KPI over independent replicates (``compare`` of each): the mean A, B and B - A,
+    a 95% Student-t interval of the replicate deltas, and the replicates B was ahead in."""
+    if len(replicates) < 2:
+        raise InvalidInput(
+            "combining needs at least 2 replicates", field="replicates", limit=">= 2"
+        )
+    out: list[Delta] = []
+    for rows in zip(*replicates, strict=True):
+        deltas = np.array([d.delta for d in rows])
+        n = len(deltas)
+        mean = float(deltas.mean())
+        half = float(stats.t.ppf(0.975, n - 1) * deltas.std(ddof=1) / np.sqrt(n))
+        out.append(
+            Delta(
+                rows[0].kpi,
+                float(np.mean([d.a for d in rows])),
+                float(np.mean([d.b for d in rows])),
+                mean,
+                mean - half,
+                mean + half,
+                replicates=n,
+                b_ahead=int((deltas > 0).sum()),
+            )
+        )
     return out
 
 
@@ -146,11 +189,12 @@ def default_services(home: Path, clock: ManualClock) -> Any:
 
 @dataclass
 class AbResult:
-    """Both arms and the compared KPIs."""
+    """Both arms of the first replicate, the compared KPIs, and each replicate's own."""
 
     a: RunResult
     b: RunResult
     deltas: list[Delta]
+    per_replicate: list[list[Delta]]
 
 
 def run_ab(
@@ -159,10 +203,18 @@ def run_ab(
     root: Path,
     *,
     resamples: int = 1000,
+    replicates: int = 1,
     progress: Callable[[str, DaySummary], None] | None = None,
     services_factory: Callable[[Path, ManualClock], Any] | None = None,
 ) -> AbResult:
-    """Run arm A and arm B on the same population under ``root``; compare them."""
+    """Run arm A and arm B on the same population under ``root`` and compare them, once per
+    replicate (seeds ``run.seed`` onwards; see the module docstring)."""
+    if not 1 <= replicates <= MAX_REPLICATES:
+        raise InvalidInput(
+            f"replicates must be 1..{MAX_REPLICATES}, got {replicates}",
+            field="replicates",
+            limit=f"1..{MAX_REPLICATES}",
+        )
     for field in ("users", "seed", "days", "start"):
         if getattr(config_a.run, field) != getattr(config_b.run, field):
             raise InvalidInput(
@@ -173,18 +225,30 @@ def run_ab(
     if config_a.users != config_b.users:
         raise InvalidInput("A/B arms must share the users section (same population)", field="users")
     stream_b = 0 if config_b.run.common_random_numbers else 1
-    a = run_arm(
-        config_a, root / "A", progress=_tagged(progress, "A"), services_factory=services_factory
-    )
-    b = run_arm(
-        config_b,
-        root / "B",
-        stream=stream_b,
-        progress=_tagged(progress, "B"),
-        services_factory=services_factory,
-    )
-    deltas = compare(a.totals, b.totals, resamples=resamples, seed=config_a.run.seed)
-    return AbResult(a=a, b=b, deltas=deltas)
+    first: tuple[RunResult, RunResult] | None = None
+    per_replicate: list[list[Delta]] = []
+    for r in range(replicates):
+        seed = config_a.run.seed + r
+        where = root if replicates == 1 else root / f"r{r}"
+        tag = "" if replicates == 1 else f", seed {seed}"
+        a = run_arm(
+            config_a.with_run(seed=seed),
+            where / "A",
+            progress=_tagged(progress, f"A{tag}"),
+            services_factory=services_factory,
+        )
+        b = run_arm(
+            config_b.with_run(seed=seed),
+            where / "B",
+            stream=stream_b,
+            progress=_tagged(progress, f"B{tag}"),
+            services_factory=services_factory,
+        )
+        first = first or (a, b)
+        per_replicate.append(compare(a.totals, b.totals, resamples=resamples, seed=seed))
+    deltas = per_replicate[0] if replicates == 1 else combine(per_replicate)
+    assert first is not None  # replicates >= 1
+    return AbResult(a=first[0], b=first[1], deltas=deltas, per_replicate=per_replicate)
 
 
 @dataclass
