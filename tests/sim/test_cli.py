@@ -61,6 +61,7 @@ def test_sim_ab_over_replicates_says_how_often_b_was_ahead(clean_env: Path) -> N
     assert "arm A, seed 1: day" in result.output
     watch = next(line for line in result.output.splitlines() if "watch_minutes" in line)
     assert watch.rstrip(" │").endswith("2/2")
+    assert "watch_minutes_per_user, B - A per seed: 0: +" in result.output
     refused = runner.invoke(app, ["sim", "ab", str(a), str(b), "--replicates", "0"])
     assert refused.exit_code == 2 and "--replicates" in refused.output
 

@@ -171,7 +171,14 @@ def ab(
             ]
         )
         return
-    console.print(ab_table(result.deltas, a=a.run.policy, b=b.run.policy))
+    table = ab_table(result.deltas, a=a.run.policy, b=b.run.policy)
+    if replicates > 1:
+        first = result.deltas[0].kpi
+        spread = ", ".join(
+            f"{a.run.seed + r}: {rows[0].delta:+.3g}" for r, rows in enumerate(result.per_replicate)
+        )
+        table.caption = f"{first}, B - A per seed: {spread}"
+    console.print(table)
 
 
 def ab_table(deltas: list[Delta], *, a: str, b: str) -> Table:
