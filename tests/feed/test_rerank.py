@@ -32,15 +32,17 @@ def catalogs(draw: st.DrawFn) -> Catalog:
     )
 
 
+#: a catalog, a page size, a score seed and a creator cap: what every page property draws
+PAGES = {
+    "catalog": catalogs(),
+    "n": st.integers(1, 30),
+    "seed": st.integers(0, 1000),
+    "creator_cap": st.integers(1, 4),
+}
+
+
 @settings(max_examples=150, deadline=None)
-@given(
-    catalog=catalogs(),
-    n=st.integers(1, 30),
-    seed=st.integers(0, 1000),
-    creator_cap=st.integers(1, 4),
-    aigc_cap=st.floats(0, 1),
-    mmr=st.floats(0, 1),
-)
+@given(**PAGES, aigc_cap=st.floats(0, 1), mmr=st.floats(0, 1))
 def test_page_respects_hard_caps(
     catalog: Catalog, n: int, seed: int, creator_cap: int, aigc_cap: float, mmr: float
 ) -> None:
@@ -66,13 +68,7 @@ def test_page_respects_hard_caps(
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    catalog=catalogs(),
-    n=st.integers(1, 30),
-    seed=st.integers(0, 1000),
-    slots=st.lists(st.integers(0, 30), max_size=3),
-    creator_cap=st.integers(1, 4),
-)
+@given(**PAGES, slots=st.lists(st.integers(0, 30), max_size=3))
 def test_fresh_slots_hold_a_fresh_candidate_while_one_is_allowed(
     catalog: Catalog, n: int, seed: int, slots: list[int], creator_cap: int
 ) -> None:
@@ -93,6 +89,54 @@ def test_fresh_slots_hold_a_fresh_candidate_while_one_is_allowed(
             waiting = fresh.copy()
             waiting[page.rows[:position]] = False
             assert (counts[creator[waiting]] >= creator_cap).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(**PAGES, gap=st.integers(0, 3))
+def test_a_creator_waits_creator_gap_items_while_others_can_fill(
+    catalog: Catalog, n: int, seed: int, creator_cap: int, gap: int
+) -> None:
+    kinds = dict.fromkeys(KIND_NAMES, 1.0)
+    config = RerankConfig(
+        creator_cap=creator_cap, creator_gap=gap, aigc_cap=1.0, kind_caps=kinds, fresh_slots=[]
+    )
+    ids = np.arange(1, catalog.size)
+    scores = np.random.default_rng(seed).random(len(ids))
+    chosen = ids[select_page(ids, scores, catalog=catalog, n=n, config=config).rows]
+    creators = catalog.creator[chosen]
+    assert np.bincount(creators).max(initial=0) <= creator_cap
+    for position in range(1, len(chosen)):
+        window = creators[max(0, position - gap) : position] if gap else creators[:0]
+        if creators[position] in window:  # only when every other allowed candidate is too
+            rest = np.setdiff1d(ids, chosen[:position])
+            counts = np.bincount(creators[:position], minlength=catalog.creator.max() + 1)
+            allowed = rest[counts[catalog.creator[rest]] < creator_cap]
+            assert np.isin(catalog.creator[allowed], window).all()
+
+
+def test_creator_gap_spreads_one_creators_best_items() -> None:
+    catalog = Catalog.from_frame(
+        pl.DataFrame(
+            {"id": [1, 2, 3, 4, 5], "creator_id": [7, 7, 7, 8, 9], "category": list("abcde")}
+        )
+    )  # fmt: skip
+    ids = np.arange(1, 6)
+    scores = np.array([0.9, 0.8, 0.7, 0.2, 0.1])
+    page = {
+        gap: ids[
+            select_page(
+                ids,
+                scores,
+                catalog=catalog,
+                n=5,
+                config=RerankConfig(creator_cap=3, creator_gap=gap),
+            ).rows
+        ].tolist()
+        for gap in (0, 1, 2)
+    }
+    assert page[0] == [1, 2, 3, 4, 5]
+    assert page[1] == [1, 4, 2, 5, 3]
+    assert page[2] == [1, 4, 5, 2, 3]  # nothing else is left for the last two places
 
 
 @settings(max_examples=100, deadline=None)

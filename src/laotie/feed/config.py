@@ -178,7 +178,13 @@ class RerankConfig(_Section):
     mmr_lambda: float = Field(default=0.05, ge=0, le=1, description="diversity vs relevance")
     category_similarity: float = Field(default=0.7, ge=0, le=1, description="same category")
     creator_similarity: float = Field(default=0.3, ge=0, le=1, description="same creator")
-    creator_cap: int = Field(default=2, ge=1, le=100, description="items per creator per page")
+    creator_cap: int = Field(default=4, ge=1, le=100, description="items per creator per page")
+    creator_gap: int = Field(
+        default=0,
+        ge=0,
+        le=20,
+        description="other items at least between two of one creator's (soft: while others fit)",
+    )
     aigc_cap: float = Field(default=0.3, ge=0, le=1, description="max AIGC share of a page")
     suspected_factor: float = Field(default=0.5, ge=0, le=1, description="unlabelled AIGC demotion")
     demote_factor: float = Field(default=0.5, ge=0, le=1, description="trust 'demote' factor")

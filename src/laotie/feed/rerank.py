@@ -130,6 +130,13 @@ def select_page(
         in_slot = fresh_slot[position] and bool((allowed & fresh).any())
         if in_slot:
             allowed = allowed & fresh
+        if config.creator_gap and rows:  # soft: kept while another candidate is allowed
+            last = rows[-config.creator_gap :]
+            recent = np.zeros(len(creator_count), bool)
+            recent[creator_code[last][has_creator[last]]] = True
+            apart = allowed & ~(has_creator & recent[creator_code])
+            if apart.any():
+                allowed = apart
         mmr = relevance - config.mmr_lambda * max_similarity
         row = int(np.argmax(np.where(allowed, mmr, -np.inf)))
         rows.append(row)
