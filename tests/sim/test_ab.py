@@ -127,7 +127,7 @@ def test_aa_common_random_numbers_never_differ(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_full_feed_beats_popularity_only_on_watch_time(tmp_path: Path) -> None:
     """The documented A/B (examples/sim): full pipeline vs the feed's popularity source only,
-    ahead in every replicate and across them (docs/simulator.md: 5 of 5, +57%)."""
+    ahead in every replicate and across them (docs/simulator.md: 5 of 5, +86%)."""
     from laotie.sim.config import load_config
 
     examples = Path(__file__).resolve().parents[2] / "examples" / "sim"
