@@ -250,11 +250,12 @@ class RunConfig(_Section):
     @field_validator("feed")
     @classmethod
     def _feed_overrides_are_feed_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
-        """Judge the overrides by the feed's own rules now, not when an arm first serves."""
-        from laotie.feed.config import FeedConfig
+        """Judge the overrides now, as an arm will build its feed config, not when it serves."""
+        from laotie.feed import FeedConfig
+        from laotie.sim.feed_adapter import feed_config
 
         try:
-            FeedConfig.model_validate(_merge(FeedConfig().model_dump(), value))
+            feed_config(FeedConfig(), value, seed=0)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
