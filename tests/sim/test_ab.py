@@ -93,6 +93,7 @@ def test_replicates_run_independent_seeds(tmp_path: Path) -> None:
     config = small_config(ads=False, users=40, days=1)
     result = run_ab(config, config, tmp_path, resamples=200, replicates=2)
     assert len(result.per_replicate) == 2
+    assert result.seeds == [config.run.seed, config.run.seed + 1]
     assert all(d.delta == 0 and not d.significant and d.replicates == 2 for d in result.deltas)
     assert {p.name for p in tmp_path.iterdir()} == {"r0", "r1"}
     assert result.a.config.run.seed == config.run.seed  # the first replicate's arms

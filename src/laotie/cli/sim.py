@@ -175,7 +175,8 @@ def ab(
     if replicates > 1:
         first = result.deltas[0].kpi
         spread = ", ".join(
-            f"{a.run.seed + r}: {rows[0].delta:+.3g}" for r, rows in enumerate(result.per_replicate)
+            f"{seed}: {rows[0].delta:+.3g}"
+            for seed, rows in zip(result.seeds, result.per_replicate, strict=True)
         )
         table.caption = f"{first}, B - A per seed: {spread}"
     console.print(table)

@@ -189,12 +189,14 @@ def default_services(home: Path, clock: ManualClock) -> Any:
 
 @dataclass
 class AbResult:
-    """Both arms of the first replicate, the compared KPIs, and each replicate's own."""
+    """Both arms of the first replicate, the compared KPIs, and each replicate's own with
+    its seed."""
 
     a: RunResult
     b: RunResult
     deltas: list[Delta]
     per_replicate: list[list[Delta]]
+    seeds: list[int]
 
 
 def run_ab(
@@ -225,10 +227,10 @@ def run_ab(
     if config_a.users != config_b.users:
         raise InvalidInput("A/B arms must share the users section (same population)", field="users")
     stream_b = 0 if config_b.run.common_random_numbers else 1
+    seeds = [config_a.run.seed + r for r in range(replicates)]
     first: tuple[RunResult, RunResult] | None = None
     per_replicate: list[list[Delta]] = []
-    for r in range(replicates):
-        seed = config_a.run.seed + r
+    for r, seed in enumerate(seeds):
         where = root if replicates == 1 else root / f"r{r}"
         tag = "" if replicates == 1 else f", seed {seed}"
         a = run_arm(
@@ -248,7 +250,7 @@ def run_ab(
         per_replicate.append(compare(a.totals, b.totals, resamples=resamples, seed=seed))
     deltas = per_replicate[0] if replicates == 1 else combine(per_replicate)
     assert first is not None  # replicates >= 1
-    return AbResult(a=first[0], b=first[1], deltas=deltas, per_replicate=per_replicate)
+    return AbResult(a=first[0], b=first[1], deltas=deltas, per_replicate=per_replicate, seeds=seeds)
 
 
 @dataclass
