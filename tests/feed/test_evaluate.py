@@ -160,9 +160,10 @@ def test_pipeline_beats_popular_on_movielens_fixture(movielens: Path, protocol: 
 
 
 def test_uncapped_config_lifts_only_the_page_caps() -> None:
-    config = FeedConfig()
+    config = FeedConfig.model_validate({"rerank": {"creator_gap": 2}})
     lifted = without_page_caps(config)
     assert lifted.rerank.creator_cap == 100 and lifted.rerank.aigc_cap == 1.0
+    assert lifted.rerank.creator_gap == 0
     assert set(lifted.rerank.kind_caps.model_dump().values()) == {1.0}
     assert lifted.rerank.mmr_lambda == config.rerank.mmr_lambda
     assert lifted.model_copy(update={"rerank": config.rerank}) == config

@@ -234,6 +234,6 @@ def _print_ground_truth(truth: dict[str, Any], k: int) -> None:
     console.print(
         "The logged metrics reward predicting what the simulated feed chose to show: the "
         f"oracle (each user's truly best unseen items) scores low there. {UNCAPPED} "
-        "serves the same models with the creator, kind and AIGC caps of a page lifted; "
-        f"{POPULAR_CAPPED} holds popular to the pipeline's page policy."
+        "serves the same models with a page's creator, kind and AIGC caps and creator gap "
+        f"lifted; {POPULAR_CAPPED} holds popular to the pipeline's page policy."
     )

@@ -183,7 +183,7 @@ class RerankConfig(_Section):
         default=0,
         ge=0,
         le=20,
-        description="other items at least between two of one creator's (soft: while others fit)",
+        description="fewest other creators' items between two of one creator's (soft)",
     )
     aigc_cap: float = Field(default=0.3, ge=0, le=1, description="max AIGC share of a page")
     suspected_factor: float = Field(default=0.5, ge=0, le=1, description="unlabelled AIGC demotion")

@@ -119,7 +119,7 @@ def _topk(
     }
 
 
-#: the method that serves the same models with the page caps lifted
+#: the method that serves the same models with the page caps and the creator gap lifted
 UNCAPPED = "pipeline_uncapped"
 #: the popular baseline held to the pipeline's page policy (caps, demotions, diversity)
 POPULAR_CAPPED = "popular_capped"
@@ -128,11 +128,16 @@ _POLICY_POOL = 200
 
 
 def without_page_caps(config: FeedConfig) -> FeedConfig:
-    """``config`` with the creator, kind and AIGC caps of a page lifted (the seen filter, the
-    trust gate, the diversity term and the fresh slots stay): evaluated beside it, it shows
-    what the caps cost."""
+    """``config`` with a page's creator, kind and AIGC caps and its creator gap lifted (the
+    seen filter, the trust gate, the diversity term and the fresh slots stay): evaluated
+    beside it, it shows what those rules cost."""
     rerank = config.rerank.model_dump()
-    rerank.update(creator_cap=100, aigc_cap=1.0, kind_caps=dict.fromkeys(rerank["kind_caps"], 1.0))
+    rerank.update(
+        creator_cap=100,
+        creator_gap=0,
+        aigc_cap=1.0,
+        kind_caps=dict.fromkeys(rerank["kind_caps"], 1.0),
+    )
     return config.model_copy(update={"rerank": type(config.rerank).model_validate(rerank)})
 
 
