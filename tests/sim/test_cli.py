@@ -29,11 +29,18 @@ def test_sim_run_writes_a_report(clean_env: Path) -> None:
     assert any((out / "charts").glob("*.png"))
 
 
+def _random_vs_oracle(directory: Path) -> tuple[Path, Path]:
+    """Arm configs on the small world: A serves at random, B knows every user's taste."""
+    arms = []
+    for name in ("random", "oracle"):
+        path = directory / f"{name}.toml"
+        path.write_text(SMALL_WORLD + f'[run]\npolicy = "{name}"\nads = false\n', encoding="utf-8")
+        arms.append(path)
+    return arms[0], arms[1]
+
+
 def test_sim_ab_prints_deltas(clean_env: Path) -> None:
-    a = clean_env / "a.toml"
-    a.write_text(SMALL_WORLD + '[run]\npolicy = "random"\nads = false\n', encoding="utf-8")
-    b = clean_env / "b.toml"
-    b.write_text(SMALL_WORLD + '[run]\npolicy = "oracle"\nads = false\n', encoding="utf-8")
+    a, b = _random_vs_oracle(clean_env)
     result = runner.invoke(
         app,
         ["sim", "ab", str(a), str(b), "--days", "1", "--users", "40", "--resamples", "200",
@@ -46,10 +53,7 @@ def test_sim_ab_prints_deltas(clean_env: Path) -> None:
 
 
 def test_sim_ab_over_replicates_says_how_often_b_was_ahead(clean_env: Path) -> None:
-    a = clean_env / "a.toml"
-    a.write_text(SMALL_WORLD + '[run]\npolicy = "random"\nads = false\n', encoding="utf-8")
-    b = clean_env / "b.toml"
-    b.write_text(SMALL_WORLD + '[run]\npolicy = "oracle"\nads = false\n', encoding="utf-8")
+    a, b = _random_vs_oracle(clean_env)
     result = runner.invoke(
         app,
         ["sim", "ab", str(a), str(b), "--days", "1", "--users", "30", "--resamples", "100",
