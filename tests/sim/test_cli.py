@@ -50,6 +50,9 @@ def test_sim_ab_prints_deltas(clean_env: Path) -> None:
     deltas = {d["kpi"]: d for d in json.loads(result.output)}
     assert deltas["watch_minutes_per_user"]["delta"] > 0
     assert deltas["watch_minutes_per_user"]["replicates"] == 1
+    assert deltas["watch_minutes_per_user"]["per_seed"] == {
+        "0": deltas["watch_minutes_per_user"]["delta"]
+    }
 
 
 def test_sim_ab_over_replicates_says_how_often_b_was_ahead(clean_env: Path) -> None:

@@ -166,8 +166,16 @@ def ab(
     if json_out:
         emit_json(
             [
-                {**d.__dict__, "significant": d.significant, "relative": d.relative}
-                for d in result.deltas
+                {
+                    **d.__dict__,
+                    "significant": d.significant,
+                    "relative": d.relative,
+                    "per_seed": {
+                        str(seed): rows[k].delta
+                        for seed, rows in zip(result.seeds, result.per_replicate, strict=True)
+                    },
+                }
+                for k, d in enumerate(result.deltas)
             ]
         )
         return
