@@ -21,19 +21,16 @@ def test_submit_adapt_job_and_stream_progress(
     client: TestClient, make_headers, small_novel_text: str
 ) -> None:
     creator = make_headers("creator", scope="c1")
-    body = {
-        "kind": "adapt",
-        "params": {
-            "novel_text": small_novel_text,
-            "episodes": 10,
-            "novel_path": "/etc/passwd",
-            "out_dir": "/tmp/evil",
-        },
-    }
+    for name, path in (("novel_path", "/etc/passwd"), ("out_dir", "/tmp/evil")):
+        evil = {"kind": "adapt", "params": {"novel_text": small_novel_text, name: path}}
+        refused = client.post("/v1/studio/jobs", json=evil, headers=creator)
+        assert refused.status_code == 422 and refused.json()["field"] == name
+    body = {"kind": "adapt", "params": {"novel_text": small_novel_text, "episodes": 10}}
     first = client.post("/v1/studio/jobs", json=body, headers=creator | {"Idempotency-Key": "a1"})
     assert first.status_code == 202
     job = first.json()
-    assert "novel_path" not in job["params"] and "out_dir" not in job["params"]
+    # the novel is kept by reference: the job shows a file id, not the text
+    assert set(job["params"]) == {"novel_file", "episodes", "engine", "title"}
     again = client.post("/v1/studio/jobs", json=body, headers=creator | {"Idempotency-Key": "a1"})
     assert again.json()["id"] == job["id"]
     with client.stream("GET", f"/v1/studio/jobs/{job['id']}/events", headers=creator) as stream:

@@ -39,6 +39,23 @@ class Settings(BaseSettings):
     )
     max_batch_events: int = Field(default=10_000, ge=1, description="events per ingest batch")
     max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1, description="bytes per batch")
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="bytes of any other API request body (larger inputs: studio files)",
+    )
+    rate_limit_per_key: str = Field(
+        default="1000/second",
+        description="requests one API key may make (limits syntax, e.g. 100/second;5000/minute;"
+        " empty: no limit)",
+    )
+    rate_limit_failed_auth: str = Field(
+        default="20/minute",
+        description="failed authentications one client address may make before it is refused",
+    )
+    body_read_timeout_s: float = Field(
+        default=30.0, gt=0, description="seconds a request body may stall between chunks"
+    )
     feed_concurrency: int = Field(
         default=2,
         ge=1,
@@ -111,6 +128,9 @@ class Settings(BaseSettings):
         default="block", description="gate decision for a copy at >= 0.9 similarity"
     )
     trust_max_upload_mb: int = Field(default=512, ge=1, description="largest upload, MiB")
+    studio_max_file_mb: int = Field(
+        default=256, ge=1, description="largest studio input file (POST /v1/studio/files), MiB"
+    )
 
     @field_validator("home")
     @classmethod

@@ -10,7 +10,8 @@ from laotie.studio.aigc_label import (
     new_label,
     with_propagator,
 )
-from laotie.studio.jobs import JobCancelled, JobContext, JobRunner, JobView
+from laotie.studio.files import StoredFile, StudioFiles, studio_files
+from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
 from laotie.studio.media_jobs import (
     AdRequest,
     MediaContext,
@@ -31,6 +32,7 @@ from laotie.studio.writer.review import ReviewReport, review
 __all__ = [
     "EXPLICIT_NOTICE",
     "EXPLICIT_NOTICE_SHORT",
+    "LOCAL",
     "AdRequest",
     "Adaptation",
     "AigcLabel",
@@ -45,6 +47,9 @@ __all__ = [
     "OpenAICompatibleClient",
     "PresenterRequest",
     "ReviewReport",
+    "StoredFile",
+    "StudioFiles",
+    "Submitter",
     "adapt",
     "export_all",
     "label_picture",
@@ -57,6 +62,7 @@ __all__ = [
     "register_media_jobs",
     "register_writer_jobs",
     "review",
+    "studio_files",
     "with_propagator",
     "write_image_label",
 ]

@@ -1,7 +1,10 @@
 """Studio jobs: a registry of job kinds and an in-process worker pool, persisted in the store.
 
-A kind is a name and a handler ``handler(ctx) -> dict``; the writer registers ``adapt`` and
-the media side registers its render kinds the same way (``runner.register(...)``). Every job
+A kind is a name, a handler ``handler(ctx) -> dict``, the roles that may submit it and ONE
+validator ``validate(params, submitter) -> params``; the writer registers ``adapt`` and the
+media side registers its render kinds the same way (``runner.register(...)``). Every route
+that creates a kind goes through ``submit``, which checks the role and runs the kind's
+validator (scope, ownership, file ids, limits) before any work is queued. Every job
 is a row (status, progress, message, result, error) so the API, the CLI and other processes
 see it; cancellation is cooperative (the handler's ``ctx.progress`` raises ``JobCancelled``
 once a cancel was asked, from any process); a failed or cancelled job can be retried.
@@ -11,6 +14,7 @@ Workers start on the first submit; jobs left ``running`` by a dead process are m
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -22,7 +26,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from laotie.core.clock import Clock, SystemClock
-from laotie.core.errors import Conflict, InvalidInput, LaotieError, NotFound
+from laotie.core.errors import Conflict, InvalidInput, LaotieError, NotFound, PermissionDenied
+from laotie.core.kinds import Role
 from laotie.store.db import Database
 from laotie.store.repos import studio as repo
 from laotie.store.tables.studio import StudioJob
@@ -31,6 +36,37 @@ log = logging.getLogger(__name__)
 TERMINAL = frozenset(repo.TERMINAL)
 #: progress is written at most this often unless the message changes (seconds)
 PROGRESS_WRITE_S = 0.25
+#: string params longer than this are shown clipped in job views (characters)
+VIEW_PARAM_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who submits or reads a job: an API key's role and scope, or the local process.
+
+    ``role`` None is a trusted local process (the CLI, the simulator) that may name files on
+    the server's disk; an API caller never may. Jobs are owned by ``role:scope`` of a creator
+    or advertiser key, so every route that creates or reads jobs agrees on the owner; admins
+    and local processes own none and see every job.
+    """
+
+    role: Role | None = None
+    scope: str | None = None
+
+    @property
+    def local(self) -> bool:
+        """True for a trusted local process (CLI), which may name server paths."""
+        return self.role is None
+
+    @property
+    def owner(self) -> str | None:
+        """The owner recorded on the caller's jobs; None for admins and local processes."""
+        if self.role in (None, Role.ADMIN):
+            return None
+        return f"{self.role}:{self.scope}"
+
+
+LOCAL = Submitter()
 
 
 class JobCancelled(Exception):
@@ -60,6 +96,17 @@ class JobView(BaseModel):
         return self.status in TERMINAL
 
 
+def _clip(value: Any) -> Any:
+    """``value`` with long strings shortened: a view never echoes a large input whole."""
+    if isinstance(value, str) and len(value) > VIEW_PARAM_CHARS:
+        return f"{value[:VIEW_PARAM_CHARS]}… ({len(value)} characters)"
+    if isinstance(value, dict):
+        return {k: _clip(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clip(v) for v in value[:100]]
+    return value
+
+
 def _view(job: StudioJob) -> JobView:
     return JobView(
         id=job.external_id,
@@ -67,7 +114,7 @@ def _view(job: StudioJob) -> JobView:
         status=job.status,
         progress=job.progress,
         message=job.message,
-        params=job.params,
+        params=_clip(job.params),
         result=job.result,
         error=job.error,
         error_code=job.error_code,
@@ -79,16 +126,28 @@ def _view(job: StudioJob) -> JobView:
 
 
 Handler = Callable[["JobContext"], dict[str, Any]]
-Validator = Callable[[dict[str, Any]], dict[str, Any]]
+#: checks a submission before any work: ``validate(params, submitter) -> clean params``;
+#: raises InvalidInput (bad params), PermissionDenied or NotFound (scope, ownership)
+Validator = Callable[[dict[str, Any], Submitter], dict[str, Any]]
+#: roles that may submit a kind unless its registration says otherwise
+DEFAULT_ROLES = frozenset({Role.ADMIN, Role.CREATOR})
 
 
 @dataclass(frozen=True)
 class JobKind:
-    """A registered kind: its handler and an optional params validator (raises InvalidInput)."""
+    """A registered kind: its handler, its validator and the API roles that may submit it."""
 
     name: str
     handler: Handler
     validate: Validator | None = None
+    roles: frozenset[Role] = DEFAULT_ROLES
+
+
+def _tenant_key(owner: str | None, idempotency_key: str | None) -> str | None:
+    """An idempotency key scoped to its owner (another tenant's same key is another job)."""
+    if not idempotency_key:
+        return None
+    return hashlib.sha256(f"{owner or ''}\0{idempotency_key}".encode()).hexdigest()
 
 
 class JobContext:
@@ -131,11 +190,40 @@ class JobRunner:
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def register(self, name: str, handler: Handler, *, validate: Validator | None = None) -> None:
-        """Add a job kind; a name can be registered once."""
+    def register(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        validate: Validator | None = None,
+        roles: frozenset[Role] = DEFAULT_ROLES,
+    ) -> None:
+        """Add a job kind with its one validator; a name can be registered once.
+
+        A kind without a validator takes submissions from local processes only, never from
+        an API key: whoever adds a kind for the API writes its validator."""
         if name in self.kinds:
             raise Conflict(f"job kind {name!r} is already registered", field="kind")
-        self.kinds[name] = JobKind(name, handler, validate)
+        self.kinds[name] = JobKind(name, handler, validate, frozenset(roles))
+
+    def check(self, kind: str, params: dict[str, Any], submitter: Submitter) -> dict[str, Any]:
+        """The clean params of a submission, or the error that refuses it (nothing is queued)."""
+        spec = self.kinds.get(kind)
+        if spec is None:
+            raise InvalidInput(
+                f"unknown job kind {kind!r}; known: {sorted(self.kinds)}", field="kind"
+            )
+        if submitter.role is not None and submitter.role not in spec.roles:
+            allowed = ", ".join(sorted(spec.roles))
+            raise PermissionDenied(
+                f"role {submitter.role} may not submit {kind} jobs; needs one of: {allowed}",
+                field="role",
+            )
+        if spec.validate is None:
+            if not submitter.local:
+                raise PermissionDenied(f"{kind} jobs cannot be submitted over the API", field="kind")
+            return dict(params)
+        return spec.validate(dict(params), submitter)
 
     def _ensure_started(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -159,16 +247,11 @@ class JobRunner:
         kind: str,
         params: dict[str, Any],
         *,
-        owner: str | None = None,
+        submitter: Submitter = LOCAL,
         idempotency_key: str | None = None,
     ) -> JobView:
-        """Validate and queue a job (the same idempotency key returns the same job)."""
-        if kind not in self.kinds:
-            raise InvalidInput(
-                f"unknown job kind {kind!r}; known: {sorted(self.kinds)}", field="kind"
-            )
-        spec = self.kinds[kind]
-        clean = spec.validate(dict(params)) if spec.validate else dict(params)
+        """Check and queue a job (the same submitter and idempotency key return the same job)."""
+        clean = self.check(kind, params, submitter)
         pool = self._ensure_started()
         with self.db.session() as session:
             job, created = repo.create_job(
@@ -176,8 +259,8 @@ class JobRunner:
                 kind=kind,
                 params=clean,
                 now_ms=self.clock.now_ms(),
-                owner=owner,
-                idempotency_key=idempotency_key,
+                owner=submitter.owner,
+                idempotency_key=_tenant_key(submitter.owner, idempotency_key),
             )
             view = _view(job)
         if created:

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from laotie.core.catalog import CreatorCreate, ItemCreate
-from laotie.core.errors import InvalidInput, NotFound
+from laotie.core.errors import InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
-from laotie.core.kinds import AigcStatus, ItemKind
+from laotie.core.kinds import AigcStatus, ItemKind, Role
 from laotie.core.settings import Settings
 from laotie.store.db import Database
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
-from laotie.studio.jobs import JobContext, JobRunner
+from laotie.studio.files import StudioFiles, is_file_id, studio_files
+from laotie.studio.jobs import DEFAULT_ROLES, JobContext, JobRunner, Submitter, Validator
 from laotie.studio.media_labels import read_label
 from laotie.studio.presenter import PresenterOptions, present
 from laotie.studio.providers.kling import KlingClient
@@ -46,6 +48,11 @@ class MediaContext:
     settings: Settings
     db: Database
     ads: Any = None
+
+    @property
+    def files(self) -> StudioFiles:
+        """The uploaded input files API callers name by id."""
+        return studio_files(self.settings)
 
 
 class _Request(BaseModel):
@@ -355,30 +362,127 @@ MEDIA_JOBS: dict[str, tuple[type[BaseModel], Callable[..., dict[str, Any]]]] = {
     "ad": (AdRequest, run_ad),
     "presenter": (PresenterRequest, run_presenter),
 }
+#: the params of each kind that name input files (``a.b``: key b of dict a; lists hold many)
+FILE_FIELDS: dict[str, tuple[str, ...]] = {
+    "narrate": ("script_path", "images", "music"),
+    "ad": ("music", "brief.images", "brief.music"),
+    "presenter": ("avatar", "backgrounds", "music"),
+}
+#: who may submit each kind over the API (advertisers make ads for their own campaigns)
+MEDIA_ROLES: dict[str, frozenset[Role]] = {
+    "narrate": DEFAULT_ROLES,
+    "ad": DEFAULT_ROLES | {Role.ADVERTISER},
+    "presenter": DEFAULT_ROLES,
+}
 
 
-def _validator(model: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    def validate(params: dict[str, Any]) -> dict[str, Any]:
-        try:
-            return model.model_validate(params).model_dump(mode="json")
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "params"
-            raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
+def _map_files(
+    params: dict[str, Any], fields: tuple[str, ...], change: Callable[[str, str], str]
+) -> dict[str, Any]:
+    """``params`` with every file value of ``fields`` replaced by ``change(value, field)``."""
+    out = dict(params)
+    for dotted in fields:
+        head, _, tail = dotted.partition(".")
+        if tail:
+            if isinstance(out.get(head), dict):
+                out[head] = _map_files(out[head], (tail,), partial(_call, change, dotted))
+            continue
+        value = out.get(head)
+        if isinstance(value, str) and value:
+            out[head] = change(value, dotted)
+        elif isinstance(value, list):
+            out[head] = [change(v, dotted) if isinstance(v, str) else v for v in value]
+    return out
+
+
+def _call(change: Callable[[str, str], str], field_name: str, value: str, _inner: str) -> str:
+    return change(value, field_name)
+
+
+def _parse_request(model: type[BaseModel], params: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "params"
+        raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
+
+
+def _check_ad(
+    context: MediaContext, request: AdRequest, submitter: Submitter
+) -> dict[str, Any]:
+    """Scope of an ad job: creators never register creatives, advertisers only their own."""
+    parse_brief(request.brief)
+    updates: dict[str, Any] = {}
+    if not submitter.local:
+        updates["advertiser_scope"] = submitter.scope if submitter.role == Role.ADVERTISER else None
+    if submitter.role == Role.ADVERTISER:
+        updates["publish"] = False  # advertisers make creatives, not catalog videos
+    if request.campaign_id:
+        if submitter.role == Role.CREATOR:
+            raise PermissionDenied(
+                "creator keys cannot register ad creatives", field="campaign_id"
+            )
+        checked = request.model_copy(update=updates)
+        _check_creative_target(context, checked)
+        context.ads.get_campaign(request.campaign_id, scope=checked.advertiser_scope)
+    return updates
+
+
+def media_validator(kind: str, context: MediaContext) -> Validator:
+    """The one validator of a media kind: params, limits, scope, ownership and input files."""
+    model = MEDIA_JOBS[kind][0]
+
+    def validate(params: dict[str, Any], submitter: Submitter) -> dict[str, Any]:
+        request = _parse_request(model, params)
+        parse_format(request.size)
+        updates: dict[str, Any] = {}
+        if submitter.role == Role.CREATOR:
+            creator = request.creator_id if "creator_id" in params else submitter.scope
+            if creator != submitter.scope:
+                raise PermissionDenied(
+                    f"this key is scoped to {submitter.scope!r} and may not publish as "
+                    f"{creator!r}",
+                    field="creator_id",
+                )
+            updates["creator_id"] = creator
+        if isinstance(request, AdRequest):
+            updates |= _check_ad(context, request, submitter)
+        clean: dict[str, Any] = request.model_copy(update=updates).model_dump(mode="json")
+        if not submitter.local:
+            # an API caller names uploaded files by id, never a path on the server: resolve
+            # each one now (refusing paths and other tenants' files); the job keeps the ids
+            _map_files(
+                clean,
+                FILE_FIELDS[kind],
+                lambda value, name: str(
+                    context.files.resolve(value, owner=submitter.owner, field=name)
+                ),
+            )
+        return clean
 
     return validate
 
 
+def _input_path(files: StudioFiles, value: str) -> str:
+    """The path a checked file value stands for: a studio file id, or a local path (CLI)."""
+    return str(files.resolve(value, owner=None, field="file")) if is_file_id(value) else value
+
+
 def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = None) -> None:
     """Register the ``narrate``, ``ad`` and ``presenter`` job kinds on the studio runner."""
+    files = studio_files(settings)
     context = MediaContext(settings=settings, db=runner.db, ads=ads)
     for kind, (model, run) in MEDIA_JOBS.items():
 
         def handler(
-            ctx: JobContext, model: type[BaseModel] = model, run: Any = run
+            ctx: JobContext, kind: str = kind, model: type[BaseModel] = model, run: Any = run
         ) -> dict[str, Any]:
+            params = _map_files(ctx.params, FILE_FIELDS[kind], lambda v, _f: _input_path(files, v))
             return run(
-                context, model.model_validate(ctx.params), job_id=ctx.job_id, progress=ctx.progress
+                context, model.model_validate(params), job_id=ctx.job_id, progress=ctx.progress
             )
 
-        runner.register(kind, handler, validate=_validator(model))
+        runner.register(
+            kind, handler, validate=media_validator(kind, context), roles=MEDIA_ROLES[kind]
+        )

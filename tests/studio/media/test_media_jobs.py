@@ -43,15 +43,18 @@ def test_bad_job_params_are_refused_or_fail_clearly(runner: JobRunner) -> None:
     with pytest.raises(InvalidInput) as caught:
         runner.submit("presenter", {"text": ""})
     assert caught.value.field == "text"
-    job = runner.submit("narrate", {"text": "你好。", "size": "7x7", "publish": False})
-    failed = runner.wait(job.id, timeout_s=60)
-    assert failed.status == "failed" and failed.error_code == "invalid-input"
-    assert "7x7" in failed.error
-    job = runner.submit(
-        "ad", {"brief": {"name": "x", "selling_points": ["y"]}, "campaign_id": "c1", "variants": 1}
-    )
-    refused = runner.wait(job.id, timeout_s=60)
-    assert refused.status == "failed" and "ads area" in refused.error
+    # refused before any work is queued: the kind's validator checks sizes and targets
+    for size in ("7x7", "99999x99999"):
+        with pytest.raises(InvalidInput) as caught:
+            runner.submit("narrate", {"text": "你好。", "size": size, "publish": False})
+        assert caught.value.field == "size" and size in caught.value.message
+    with pytest.raises(InvalidInput) as caught:
+        runner.submit(
+            "ad",
+            {"brief": {"name": "x", "selling_points": ["y"]}, "campaign_id": "c1", "variants": 1},
+        )
+    assert "ads area" in caught.value.message
+    assert runner.list() == []
 
 
 def test_publish_refuses_an_unlabelled_file(services, tmp_path: Path, media) -> None:
