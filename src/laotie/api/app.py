@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from laotie import __version__
 from laotie.api import problems
+from laotie.api.guard import BodyGuard, Guard
 from laotie.api.routes import (
     ads,
     catalog,
@@ -43,6 +44,8 @@ def create_app(services: Services) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.services = services
+    app.state.guard = Guard(services)
+    app.add_middleware(BodyGuard, guard=app.state.guard)
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from laotie.core.errors import PermissionDenied, Unauthenticated
+from laotie.api.guard import Guard, client_address, key_of
+from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import Role
-from laotie.store.repos.access import Principal, authenticate
+from laotie.store.repos.access import Principal
 from laotie.wiring import Services
-
-#: seconds an authenticated key is trusted before it is checked against the store again
-KEY_CACHE_SECONDS = 10.0
-_key_cache: dict[str, tuple[float, Principal]] = {}
 
 
 async def get_services(request: Request) -> Services:
@@ -32,32 +28,26 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+#: documents the key in OpenAPI; the key itself is read by ``Guard`` (either header works)
+_BEARER = HTTPBearer(auto_error=False, description="an API key: Bearer lt_<id>.<secret>")
+#: the scope prefix of a person key: role app, scope ``person:<user id>``
+PERSON_SCOPE_PREFIX = "person:"
+
+
 async def current_key(
-    services: ServicesDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
 ) -> Principal:
-    """The principal of the request's API key (``Authorization: Bearer`` or ``X-API-Key``)."""
-    key = x_api_key
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not value:
-            raise Unauthenticated("Authorization header must be 'Bearer <key>'")
-        key = value.strip()
-    if not key:
-        raise Unauthenticated("an API key is required (Authorization: Bearer <key>)")
-    cached = _key_cache.get(key)
-    now = time.monotonic()
-    if cached and now - cached[0] < KEY_CACHE_SECONDS:
-        return cached[1]
-    principal = await run_in_threadpool(_authenticate, services, key)
-    _key_cache[key] = (now, principal)
-    return principal
+    """The principal of the request's API key (``Authorization: Bearer`` or ``X-API-Key``).
 
-
-def _authenticate(services: Services, key: str) -> Principal:
-    with services.db.session() as session:
-        return authenticate(session, key=key)
+    Requests with a body were authenticated by ``BodyGuard`` before their body was read; the
+    others are here, through the same guard (cache, rate limits, failed-auth lockout)."""
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):
+        return principal
+    guard: Guard = request.app.state.guard
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return await guard.principal(key_of(headers), address=client_address(request.scope))
 
 
 CurrentKey = Annotated[Principal, Depends(current_key)]
@@ -99,3 +89,21 @@ AppKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.APP))]
 ReaderKey = Annotated[
     Principal, Depends(require_role(Role.ADMIN, Role.APP, Role.CREATOR, Role.ADVERTISER))
 ]
+
+
+def person_of(principal: Principal) -> str | None:
+    """The user id a person key acts for (role app, scope ``person:<user id>``), else None."""
+    scope = principal.scope or ""
+    if principal.role == Role.APP and scope.startswith(PERSON_SCOPE_PREFIX):
+        return scope.removeprefix(PERSON_SCOPE_PREFIX)
+    return None
+
+
+def require_user(principal: Principal, user_id: str) -> None:
+    """Refuse a person key acting for another user (admins and app keys, trusted servers,
+    pass)."""
+    own = person_of(principal)
+    if own is not None and own != user_id:
+        raise PermissionDenied(
+            f"a person key acts only for its own user {own!r}, not {user_id!r}", field="user_id"
+        )

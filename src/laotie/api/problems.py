@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +32,20 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+class BodyRefused(HTTPException):
+    """A laotie error raised while a body is read (FastAPI passes HTTPExceptions through)."""
+
+    def __init__(self, error: LaotieError) -> None:
+        super().__init__(error.status, error.message)
+        self.error = error
+
+
+def error_response(exc: LaotieError, instance: str) -> JSONResponse:
+    """The problem document of a laotie error."""
+    context = {k: v for k, v in exc.context.items() if isinstance(v, str | int | float)}
+    return problem(exc.status, exc.code, type(exc).__name__, exc.message, instance, **context)
+
+
 def _field_of(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -42,15 +56,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LaotieError)
     async def _laotie(request: Request, exc: LaotieError) -> JSONResponse:
-        context = {k: v for k, v in exc.context.items() if isinstance(v, str | int | float)}
-        return problem(
-            exc.status,
-            exc.code,
-            type(exc).__name__,
-            exc.message,
-            request.url.path,
-            **context,
-        )
+        return error_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -71,6 +77,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyRefused):
+            response = error_response(exc.error, request.url.path)
+            response.headers["connection"] = "close"  # the rest of the body is not read
+            return response
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, code, "HTTPError", str(exc.detail), request.url.path)
 

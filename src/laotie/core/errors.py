@@ -8,6 +8,9 @@
      +-- Conflict              the request clashes with existing state (duplicate, wrong status)
      +-- PermissionDenied      authenticated, but the role or scope does not allow it
      +-- Unauthenticated       no key, or a key that does not match
+     +-- PayloadTooLarge       a request body past its byte limit
+     +-- RateLimited           too many requests from a key or a client address
+     +-- RequestTimeout        a request body stalled
      +-- InsufficientBalance   a charge would take an account below zero
      +-- ArtefactError         a trained artefact is missing or corrupt
      +-- MediaError            ffmpeg / image / audio processing failed (carries the input)
@@ -131,3 +134,24 @@ class ProviderResponseError(ProviderError):
 
     code = "provider-response"
     status = 502
+
+
+class PayloadTooLarge(LaotieError):
+    """A request body is larger than its limit; ``limit`` states it in bytes."""
+
+    code = "payload-too-large"
+    status = 413
+
+
+class RateLimited(LaotieError):
+    """Too many requests from one key or one client address; retry later."""
+
+    code = "rate-limited"
+    status = 429
+
+
+class RequestTimeout(LaotieError):
+    """A request body stalled longer than the server waits for it."""
+
+    code = "request-timeout"
+    status = 408

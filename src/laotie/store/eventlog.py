@@ -147,6 +147,19 @@ _FIELDS = itemgetter(
 _SECOND = itemgetter(1)
 _GET_ID, _GET_USER, _GET_ITEM = itemgetter("id"), itemgetter("user_id"), itemgetter("item_id")
 _BATCH: TypeAdapter[Any] = TypeAdapter(list[_RawEvent])
+
+
+def _bounded(max_batch: int) -> tuple[TypeAdapter[Any], TypeAdapter[Any]]:
+    """Adapters for a JSON array of events and ``{"events": [...]}``, at most ``max_batch``
+    events: a longer array is refused as too long instead of building an error per item."""
+    events = Annotated[list[_RawEvent], Field(max_length=max_batch)]
+
+    class Wrapped(TypedDict):
+        events: events  # type: ignore[valid-type]
+
+    return TypeAdapter(events), TypeAdapter(Wrapped)
+
+
 #: per event type: (must name an item, the fields it requires)
 _RULES = {name: (spec.needs_item, spec.required) for name, spec in EVENT_SPECS.items()}
 #: entries kept in each id cache before it is cleared (bounds memory on huge imports)
@@ -283,6 +296,7 @@ class EventLog:
         self.db = db
         self.clock = clock or SystemClock()
         self.max_batch = max_batch
+        self._array, self._wrapped = _bounded(max_batch)
         self._users: dict[str, int] = {}
         self._items: dict[str, int] = {}
         self._subscribers: list[Subscriber] = []
@@ -337,26 +351,46 @@ class EventLog:
             valid.sort(key=itemgetter(0))  # batch order, which the log keeps
         return valid, sorted(bad.values(), key=lambda e: e.index)
 
-    def ingest(self, raw: Sequence[Any]) -> IngestResult:
-        """Validate and store a batch; commit, then notify subscribers. Never half-writes."""
-        return self._ingest_valid(*self.validate(raw))
+    def ingest(self, raw: Sequence[Any], *, user_id: str | None = None) -> IngestResult:
+        """Validate and store a batch; commit, then notify subscribers. Never half-writes.
 
-    def ingest_json(self, body: bytes) -> IngestResult | None:
-        """``ingest`` for a JSON array of events, parsed and validated in one pass.
+        ``user_id`` (a person key's user) rejects every event of another user."""
+        return self._ingest_valid(*self.validate(raw), user_id=user_id)
 
-        Returns None when the body is not an array of well-formed events; the caller then
-        parses it and calls ``ingest``, which reports every bad event by index.
+    def ingest_json(self, body: bytes, *, user_id: str | None = None) -> IngestResult | None:
+        """``ingest`` for a JSON array of events (or ``{"events": [...]}``), parsed and
+        validated in one pass.
+
+        Returns None when the body is not a batch of well-formed events; the caller then
+        parses it and calls ``ingest``, which reports every bad event by index. A batch over
+        ``max_batch`` events is refused here, before a Python object is built per item.
         """
+        wrapped = body.lstrip()[:1] == b"{"
         try:
-            events = _BATCH.validate_json(body)
-        except (ValidationError, ValueError):
+            parsed = (self._wrapped if wrapped else self._array).validate_json(body)
+        except ValidationError as exc:
+            if any(e["type"] == "too_long" for e in exc.errors(include_input=False)):
+                self._check_size(self.max_batch + 1)
             return None
-        self._check_size(len(events))
-        return self._ingest_valid(*self._check_vocabulary(list(enumerate(events)), {}))
+        except ValueError:
+            return None
+        events = parsed["events"] if wrapped else parsed
+        checked = self._check_vocabulary(list(enumerate(events)), {})
+        return self._ingest_valid(*checked, user_id=user_id)
 
     def _ingest_valid(
-        self, valid: list[tuple[int, dict[str, Any]]], errors: list[EventError]
+        self,
+        valid: list[tuple[int, dict[str, Any]]],
+        errors: list[EventError],
+        *,
+        user_id: str | None = None,
     ) -> IngestResult:
+        if user_id is not None:
+            others = [(i, e) for i, e in valid if e["user_id"] != user_id]
+            if others:
+                message = f"this key sends only its own user's events ({user_id!r})"
+                errors = errors + [EventError(i, e["id"], "user_id", message) for i, e in others]
+                valid = [(i, e) for i, e in valid if e["user_id"] == user_id]
         result = IngestResult(errors=errors)
         with self._lock:
             stored = self._store(valid, result)

@@ -132,9 +132,7 @@ class _Sink:
         self.size += len(chunk)
         limit = self.files.max_bytes
         if self.size > limit:
-            raise InvalidInput(
-                f"a studio file is at most {limit} bytes", field="body", limit=limit
-            )
+            raise InvalidInput(f"a studio file is at most {limit} bytes", field="body", limit=limit)
         self.digest.update(chunk)
         self.handle.write(chunk)
 

@@ -221,7 +221,9 @@ class JobRunner:
             )
         if spec.validate is None:
             if not submitter.local:
-                raise PermissionDenied(f"{kind} jobs cannot be submitted over the API", field="kind")
+                raise PermissionDenied(
+                    f"{kind} jobs cannot be submitted over the API", field="kind"
+                )
             return dict(params)
         return spec.validate(dict(params), submitter)
 

@@ -408,9 +408,7 @@ def _parse_request(model: type[BaseModel], params: dict[str, Any]) -> Any:
         raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
 
 
-def _check_ad(
-    context: MediaContext, request: AdRequest, submitter: Submitter
-) -> dict[str, Any]:
+def _check_ad(context: MediaContext, request: AdRequest, submitter: Submitter) -> dict[str, Any]:
     """Scope of an ad job: creators never register creatives, advertisers only their own."""
     parse_brief(request.brief)
     updates: dict[str, Any] = {}
@@ -420,9 +418,7 @@ def _check_ad(
         updates["publish"] = False  # advertisers make creatives, not catalog videos
     if request.campaign_id:
         if submitter.role == Role.CREATOR:
-            raise PermissionDenied(
-                "creator keys cannot register ad creatives", field="campaign_id"
-            )
+            raise PermissionDenied("creator keys cannot register ad creatives", field="campaign_id")
         checked = request.model_copy(update=updates)
         _check_creative_target(context, checked)
         context.ads.get_campaign(request.campaign_id, scope=checked.advertiser_scope)
@@ -441,8 +437,7 @@ def media_validator(kind: str, context: MediaContext) -> Validator:
             creator = request.creator_id if "creator_id" in params else submitter.scope
             if creator != submitter.scope:
                 raise PermissionDenied(
-                    f"this key is scoped to {submitter.scope!r} and may not publish as "
-                    f"{creator!r}",
+                    f"this key is scoped to {submitter.scope!r} and may not publish as {creator!r}",
                     field="creator_id",
                 )
             updates["creator_id"] = creator

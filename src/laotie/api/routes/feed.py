@@ -8,7 +8,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request
 
-from laotie.api.deps import AppKey, ServicesDep
+from laotie.api.deps import AppKey, ServicesDep, require_user
 from laotie.feed import FeedPage
 from laotie.wiring import Services
 
@@ -20,7 +20,7 @@ async def get_feed(
     request: Request,
     user_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,128}$", description="user id")],
     services: ServicesDep,
-    _: AppKey,
+    principal: AppKey,
     n: Annotated[int, Query(description="entries on the page, 1..100")] = 20,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     kind: Annotated[list[str] | None, Query(description="only these kinds (repeatable)")] = None,
@@ -29,7 +29,9 @@ async def get_feed(
     """A page of the feed; impressions are logged server-side; unknown users get a cold start.
 
     A feed is CPU-bound Python: ``feed_concurrency`` of them run at once in this process (in
-    worker threads, off the event loop); more threads would only take turns at the GIL."""
+    worker threads, off the event loop); more threads would only take turns at the GIL.
+    A person key reads only its own user's feed."""
+    require_user(principal, user_id)
     compute = partial(services.feed.feed, user_id, n=n, cursor=cursor, kinds=kind, explain=explain)
     return await anyio.to_thread.run_sync(compute, limiter=_feed_limiter(request, services))
 

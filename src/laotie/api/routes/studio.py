@@ -26,9 +26,7 @@ from laotie.store.repos.access import Principal
 from laotie.studio import JobView, Submitter, studio_files
 
 router = APIRouter(prefix="/v1/studio", tags=["studio"])
-StudioKey = Annotated[
-    Principal, Depends(require_role(Role.ADMIN, Role.CREATOR, Role.ADVERTISER))
-]
+StudioKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.CREATOR, Role.ADVERTISER))]
 IdempotencyKey = Annotated[str | None, Header(max_length=128)]
 #: how often the progress stream polls the job, seconds
 STREAM_POLL_S = 0.5
@@ -77,9 +75,7 @@ async def upload_file(
     request: Request,
     services: ServicesDep,
     principal: StudioKey,
-    name: Annotated[
-        str, Query(min_length=1, max_length=200, pattern=r"^[^/\\]+$")
-    ] = "upload.bin",
+    name: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^/\\]+$")] = "upload.bin",
 ) -> StudioFilePublic:
     """Upload an input file (the raw request body) for studio jobs; answers its id.
 
