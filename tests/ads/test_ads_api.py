@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from laotie.core.contracts import AdRequest
+from laotie.store.repos import catalog
 
 
 def _setup(client, admin):
@@ -130,12 +131,16 @@ def test_serve_click_report_and_reconcile_over_http(
     )
     assert r.status_code == 201 and len(r.json()) == 4
     now = services.clock.now_ms()
-    placements = [
-        p
+    for u in range(8):
+        client.post("/v1/users", json={"id": f"u{u}"}, headers=admin_headers)
+    with services.db.session() as session:
+        user_pk = {u: catalog.get_user(session, external_id=f"u{u}").id for u in range(8)}
+    served = [
+        (u, p)
         for u in range(8)
         for p in services.ads.fill(
             AdRequest(
-                user_id=u,
+                user_id=user_pk[u],
                 user_external_id=f"u{u}",
                 request_id=f"r{u}",
                 slot_positions=[3],
@@ -144,16 +149,17 @@ def test_serve_click_report_and_reconcile_over_http(
             )
         )
     ]
+    placements = [p for _, p in served]
     assert len(placements) == 8
     events = [
         {
             "id": f"{k}-{p.impression_id}",
             "type": k,
-            "user_id": "u1",
+            "user_id": f"u{u}",
             "ts_ms": now,
             "ref": p.impression_id,
         }
-        for p in placements
+        for u, p in served
         for k in ("ad_impression", "ad_click")
     ]
     assert client.post("/v1/events", json=events, headers=app_headers).json()["accepted"] == 16

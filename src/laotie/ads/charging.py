@@ -7,6 +7,11 @@ replays. CPM campaigns are billed per impression (milli-fen accumulated per camp
 fen charged as they add up); CPC and oCPC campaigns are billed per click at the price fixed
 in the auction; conversions are counted, never billed. A charge that would take a campaign
 more than 1% over its daily budget, or an advertiser below zero, is recorded free of charge.
+
+Money comes from server facts only: an event is charged to the budget day of the placement's
+served time (recorded at serving), never to the day its client-given ``ts_ms`` names; an
+event whose ``ts_ms`` lies outside the attribution window around the served time is refused
+(counted, not recorded, not billed). A click must name a placement this server served.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ AD_EVENT_KINDS = {"ad_impression": "impression", "ad_click": "click", "ad_conver
 #: how far over its daily budget a campaign may be billed, as a fraction of the budget
 OVERSPEND_TOLERANCE = 0.01
 _SPENT_CACHE = 100_000
+#: an ad event counts for money only within this window of its placement's served time (ms)
+ATTRIBUTION_BEFORE_MS = 5 * 60 * 1000
+ATTRIBUTION_AFTER_MS = 24 * 60 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class ChargeSummary:
     recorded: int = 0
     duplicate: int = 0
     unmatched: int = 0
+    refused: int = 0
     charged_fen: int = 0
     free: int = 0
     charges: list[tuple[int, int, int]] = field(default_factory=list)
@@ -58,6 +67,7 @@ class ChargeSummary:
         self.recorded += other.recorded
         self.duplicate += other.duplicate
         self.unmatched += other.unmatched
+        self.refused += other.refused
         self.charged_fen += other.charged_fen
         self.free += other.free
         self.charges += other.charges
@@ -152,7 +162,11 @@ class Charger:
             )
             summary.unmatched += 1
             return
-        day = day_label(event.ts_ms, self.timezone)
+        if not self._attributable(event, placement):
+            summary.refused += 1
+            return
+        # the budget day is the day the ad was served, whatever ts_ms the client sent
+        day = day_label(placement.ts_ms, self.timezone)
         due = 0
         if kind == "impression" and placement.objective == CPM:
             due = repo.add_cpm_carry(
@@ -194,6 +208,21 @@ class Charger:
             feedback.append(
                 (placement.creative_pk, int(kind == "impression"), int(kind == "click"))
             )
+
+    @staticmethod
+    def _attributable(event: Any, placement: Placement) -> bool:
+        """True when the event may count: near when its placement was served."""
+        low = placement.ts_ms - ATTRIBUTION_BEFORE_MS
+        if not low <= event.ts_ms <= placement.ts_ms + ATTRIBUTION_AFTER_MS:
+            log.warning(
+                "ad event %s: ts_ms %d is outside the window of impression %s served at %d",
+                event.client_event_id,
+                event.ts_ms,
+                placement.impression_id,
+                placement.ts_ms,
+            )
+            return False
+        return True
 
     def _bill(
         self,
