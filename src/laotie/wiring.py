@@ -42,6 +42,7 @@ class Services:
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Create the home, apply migrations and build every service on ``settings``."""
     settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.chmod(0o700)  # every file of the platform's state is its operator's alone
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url)
     db.migrate()

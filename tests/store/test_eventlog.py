@@ -111,6 +111,7 @@ def test_json_fast_path_matches_ingest_and_declines_what_it_cannot_judge(service
     assert (result.accepted, result.rejected) == (4, 1)
     assert result.errors[0].index == 4 and result.errors[0].field == "item_id"
     assert services.events.ingest_json(body).duplicate == 4
-    assert services.events.ingest_json(b'{"events": []}') is None
+    assert services.events.ingest_json(b'{"events": []}').accepted == 0  # the wrapped shape
+    assert services.events.ingest_json(b'{"events": {}}') is None
     assert services.events.ingest_json(b"[{broken") is None
     assert services.events.ingest_json(json.dumps([watch(1, watch_ms=-1)]).encode()) is None

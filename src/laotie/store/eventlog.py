@@ -508,24 +508,37 @@ class EventLog:
     def _drop_compacted_duplicates(
         self, session: Session, events: list[tuple[int, dict[str, Any]]], result: IngestResult
     ) -> list[tuple[int, dict[str, Any]]]:
+        """Drop events whose id was compacted to the lake already, whatever their ts_ms: an
+        event id is accepted once across hot log and lake."""
         horizon = session.scalar(
             select(StoreMeta.value).where(StoreMeta.key == COMPACTED_UNTIL_KEY)
         )
         if horizon is None:
             return events
-        old = [e["id"] for _, e in events if e["ts_ms"] < int(horizon)]
-        if not old:
-            return events
+        ids = [e["id"] for _, e in events]
         known: set[str] = set()
-        for start in range(0, len(old), 900):
-            chunk = old[start : start + 900]
-            known.update(
-                session.scalars(
-                    select(CompactedEventId.client_event_id).where(
-                        CompactedEventId.client_event_id.in_(chunk)
+        if self.db.is_sqlite:
+            connection = session.connection()
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                chunk = tuple(ids[start : start + _LOOKUP_CHUNK])
+                marks = ", ".join("?" * len(chunk))
+                rows = connection.exec_driver_sql(
+                    "SELECT client_event_id FROM compacted_event_ids "
+                    f"WHERE client_event_id IN ({marks})",
+                    chunk,
+                )
+                known.update(r[0] for r in rows)
+        else:
+            for start in range(0, len(ids), 900):
+                known.update(
+                    session.scalars(
+                        select(CompactedEventId.client_event_id).where(
+                            CompactedEventId.client_event_id.in_(ids[start : start + 900])
+                        )
                     )
                 )
-            )
+        if not known:
+            return events
         result.duplicate += sum(1 for _, e in events if e["id"] in known)
         return [(i, e) for i, e in events if e["id"] not in known]
 

@@ -5,20 +5,31 @@ temporary name, renames it, then in ONE transaction registers the part, remember
 client event ids (so late duplicates stay duplicates) and deletes the rows from the hot log.
 A crash before that commit leaves an unregistered file, which the next compaction removes;
 readers only ever read registered parts, so no event is read twice or lost.
+
+One compaction runs at a time across every process on the database: it holds a lease, a row
+in ``store_meta`` taken with an atomic insert (or a compare-and-set over an expired lease),
+renewed as it goes and deleted when it ends. A second compaction meanwhile is refused with
+Conflict, so it can neither write the same events twice nor delete the first's new file as
+an orphan.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import secrets
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from laotie.core.clock import MS_PER_DAY, day_label, day_start_ms, now_ms
+from laotie.core.errors import Conflict
 from laotie.core.events import EVENT_NAMES, EVENT_TYPES
 from laotie.core.ids import new_id
 from laotie.store.db import Database
@@ -48,6 +59,9 @@ _SELECT = (
     "amount_fen, ref, request_id, device_id FROM events"
 )
 PART_ROWS = 1_000_000
+COMPACTION_LEASE_KEY = "lake.compaction_lease"
+#: a lease not renewed for this long belongs to a dead process and may be taken over (ms)
+LEASE_MS = 10 * 60 * 1000
 
 
 @dataclass
@@ -66,9 +80,70 @@ class Lake:
     def __init__(self, db: Database, root: Path) -> None:
         self.db = db
         self.root = Path(root)
+        self._lease_token = ""
 
     def compact(self, before_ms: int) -> CompactionReport:
-        """Move hot-log events with ``ts_ms < before_ms`` (floored to a UTC day) to Parquet."""
+        """Move hot-log events with ``ts_ms < before_ms`` (floored to a UTC day) to Parquet.
+
+        Conflict when another compaction holds the lease."""
+        with self._lease():
+            return self._compact(before_ms)
+
+    @contextmanager
+    def _lease(self) -> Iterator[None]:
+        token = f"{secrets.token_hex(8)}:{os.getpid()}"
+        self._lease_token = token
+        self._take_lease(token)
+        try:
+            yield
+        finally:
+            with self.db.session() as session:
+                session.execute(
+                    delete(StoreMeta).where(
+                        StoreMeta.key == COMPACTION_LEASE_KEY,
+                        StoreMeta.value.like(f"{token}@%"),
+                    )
+                )
+
+    def _take_lease(self, token: str) -> None:
+        value = f"{token}@{_wall_ms() + LEASE_MS}"
+        try:
+            with self.db.session() as session:
+                session.execute(insert(StoreMeta).values(key=COMPACTION_LEASE_KEY, value=value))
+            return
+        except IntegrityError:
+            pass
+        with self.db.session() as session:
+            held = session.scalar(
+                select(StoreMeta.value).where(StoreMeta.key == COMPACTION_LEASE_KEY)
+            )
+            expired = held is not None and int(held.rpartition("@")[2]) < _wall_ms()
+            taken = expired and (
+                session.execute(
+                    update(StoreMeta)
+                    .where(StoreMeta.key == COMPACTION_LEASE_KEY, StoreMeta.value == held)
+                    .values(value=value)
+                ).rowcount
+                == 1
+            )
+        if not taken:
+            raise Conflict(
+                "another compaction is running on this database; try again when it ends",
+                field="compaction",
+            )
+
+    def _renew_lease(self) -> None:
+        token = self._lease_token
+        with self.db.session() as session:
+            renewed = session.execute(
+                update(StoreMeta)
+                .where(StoreMeta.key == COMPACTION_LEASE_KEY, StoreMeta.value.like(f"{token}@%"))
+                .values(value=f"{token}@{_wall_ms() + LEASE_MS}")
+            ).rowcount
+        if renewed != 1:
+            raise Conflict("the compaction lease was lost; stopping", field="compaction")
+
+    def _compact(self, before_ms: int) -> CompactionReport:
         cutoff = day_start_ms(before_ms, "UTC")
         self._remove_orphans()
         with self.db.session() as session:
@@ -103,6 +178,7 @@ class Lake:
                 return moved, parts
             frame = _frame(batch)
             last_id = int(frame["event_id"].max())  # type: ignore[arg-type]
+            self._renew_lease()
             self._write_part(frame, day_label(start))
             moved += frame.height
             parts += 1
@@ -229,6 +305,10 @@ class Lake:
                 bound = {f"p{i}": value for i, value in enumerate(params)}
                 rows = session.execute(text(_SELECT + named), bound).fetchall()
         return _frame(rows)
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _window(start_ms: int | None, end_ms: int | None, types: Sequence[str] | None) -> pl.Expr:
