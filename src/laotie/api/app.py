@@ -49,4 +49,5 @@ def create_app(services: Services) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    problems.document(app)
     return app

@@ -51,6 +51,68 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+#: statuses any authenticated operation may answer with a problem document
+ERROR_STATUSES = {
+    401: "no key, or a key that does not match",
+    403: "the key's role or scope does not allow this",
+    404: "a named thing does not exist",
+    409: "the request clashes with existing state",
+    422: "invalid input; names the field and the limit",
+    429: "too many requests from this key or client address",
+}
+#: statuses of operations that take a body, in addition
+BODY_ERROR_STATUSES = {
+    400: "the body could not be read as the declared content type",
+    408: "the request body stalled",
+    413: "the request body is larger than its limit",
+}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "description": "stable URI naming the problem"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "the request path"},
+        "field": {"type": "string", "description": "the field that broke a rule"},
+        "limit": {"description": "the rule it broke"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
+
+
+def document(app: FastAPI) -> None:
+    """Make ``app``'s OpenAPI document state the problem documents every operation may
+    answer with (their statuses and ``application/problem+json``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = build()
+        spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem_ref = {"$ref": "#/components/schemas/Problem"}
+        for path, operations in spec.get("paths", {}).items():
+            for method, operation in operations.items():
+                statuses = dict(ERROR_STATUSES) if path.startswith("/v1/") else {}
+                if path.startswith("/v1/") and method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+                    statuses |= BODY_ERROR_STATUSES
+                if "422" in operation.get("responses", {}):
+                    statuses[422] = ERROR_STATUSES[422]
+                responses = operation.setdefault("responses", {})
+                for status, description in statuses.items():
+                    responses[str(status)] = {
+                        "description": description,
+                        "content": {MEDIA_TYPE: {"schema": problem_ref}},
+                    }
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem document."""
 

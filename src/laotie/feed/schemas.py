@@ -49,7 +49,7 @@ class FeedPage(BaseModel):
 
     request_id: str
     user_id: str
-    model_version: str | None
+    model_version: str | None = None
     ranked_by: str = Field(description="'model', or 'sources' when no ranker is loaded")
     candidates: int = Field(description="candidates ranked for this page")
     entries: list[FeedEntry | AdEntry]
