@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus
 
@@ -12,10 +12,28 @@ EXTERNAL_ID = r"^[A-Za-z0-9_.:\-]{1,128}$"
 MAX_TITLE = 200
 MAX_TEXT = 200_000
 MAX_TAGS = 50
+#: latest timestamp a caller may give (2100-01-01 UTC, epoch ms)
+MAX_TS_MS = 4_102_444_800_000
 
 
 class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+class _Update(_Schema):
+    """An update: a field left out keeps its value; ``null`` only clears a nullable field."""
+
+    #: fields that may be set to null (cleared)
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_for_required(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if value is None and name in cls.model_fields and name not in cls.NULLABLE:
+                    raise ValueError(f"{name}: may not be null (leave it out to keep it)")
+        return data
 
 
 class UserCreate(_Schema):
@@ -27,8 +45,10 @@ class UserCreate(_Schema):
     attrs: dict[str, Any] = Field(default_factory=dict)
 
 
-class UserUpdate(_Schema):
+class UserUpdate(_Update):
     """Fields of a user that may change."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"region", "segment"})
 
     region: str | None = Field(default=None, max_length=64)
     segment: str | None = Field(default=None, max_length=64)
@@ -53,7 +73,7 @@ class CreatorCreate(_Schema):
     attrs: dict[str, Any] = Field(default_factory=dict)
 
 
-class CreatorUpdate(_Schema):
+class CreatorUpdate(_Update):
     """Fields of a creator that may change."""
 
     name: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
@@ -107,11 +127,13 @@ class ItemCreate(_Schema):
     status: ItemStatus = ItemStatus.PUBLISHED
     aigc_status: AigcStatus = AigcStatus.NONE
     aigc_label: dict[str, Any] = Field(default_factory=dict)
-    created_at_ms: int | None = Field(default=None, ge=0)
+    created_at_ms: int | None = Field(default=None, ge=0, le=MAX_TS_MS)
 
 
-class ItemUpdate(_Schema):
+class ItemUpdate(_Update):
     """Fields of an item that may change (all optional)."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"media_path"})
 
     title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE)
     caption: str | None = Field(default=None, max_length=MAX_TEXT)

@@ -28,6 +28,7 @@ from laotie.core.catalog import (
     UserPublic,
     UserUpdate,
 )
+from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus, Role
 from laotie.store.repos import catalog
 
@@ -127,13 +128,45 @@ def create_novel(
         return catalog.container_public(session, catalog.create_novel(session, novel=body))
 
 
+#: AIGC statuses from weakest to strongest claim; only trust or an admin lowers one
+_AIGC_ORDER = [AigcStatus.NONE, AigcStatus.DECLARED, AigcStatus.SUSPECTED, AigcStatus.CONFIRMED]
+
+
 @router.post("/items", status_code=201)
 def create_item(body: ItemCreate, services: ServicesDep, principal: CurrentKey) -> ItemPublic:
-    """Create an item (the creator's own key, or admin)."""
+    """Create an item (the creator's own key, or admin).
+
+    A creator's item is screened by trust on the way in, like an upload (its AIGC status and
+    label are trust's to set, beyond declaring AIGC); an admin's is taken as given (imports)."""
     ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, body.creator_id)
+    if principal.role != Role.ADMIN:
+        declared = body.aigc_status == AigcStatus.DECLARED
+        if body.aigc_status not in (AigcStatus.NONE, AigcStatus.DECLARED) or body.aigc_label:
+            raise PermissionDenied(
+                "a creator declares AIGC (aigc_status declared); trust sets the rest",
+                field="aigc_status",
+            )
+        public, _ = services.trust.upload(body, declared=declared)
+        return public
     with services.db.session() as session:
         return catalog.item_public(session, catalog.create_item(session, item=body))
+
+
+def _check_creator_update(current: ItemPublic, body: ItemUpdate) -> None:
+    """A creator may raise its item's AIGC status to declared, never lower it or set labels."""
+    changes = body.model_fields_set
+    if "aigc_status" in changes and body.aigc_status is not None:
+        wanted, now = _AIGC_ORDER.index(body.aigc_status), _AIGC_ORDER.index(current.aigc_status)
+        if wanted < now or body.aigc_status not in (AigcStatus.NONE, AigcStatus.DECLARED):
+            raise PermissionDenied(
+                f"aigc_status {current.aigc_status} may be changed to {body.aigc_status} only "
+                "by trust or an admin",
+                field="aigc_status",
+            )
+    for name in ("aigc_label", "media_path"):
+        if name in changes:
+            raise PermissionDenied(f"{name} is set by the platform, not a creator", field=name)
 
 
 @router.get("/items")
@@ -177,8 +210,10 @@ def update_item(
     ensure_role(principal, Role.ADMIN, Role.CREATOR)
     with services.db.session() as session:
         row = catalog.get_item(session, external_id=item_id)
-        owner = catalog.item_public(session, row).creator_id
-        require_scope(principal, owner)
+        current = catalog.item_public(session, row)
+        require_scope(principal, current.creator_id)
+        if principal.role != Role.ADMIN:
+            _check_creator_update(current, body)
         row = catalog.update_item(session, external_id=item_id, update=body)
         return catalog.item_public(session, row)
 

@@ -29,7 +29,7 @@ from laotie.core.catalog import (
     UserUpdate,
 )
 from laotie.core.clock import now_ms
-from laotie.core.errors import Conflict, InvalidInput, NotFound
+from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.kinds import ItemKind
 from laotie.store.repos._pagination import decode_cursor, encode_cursor
 from laotie.store.tables import Creator, Follow, Item, Novel, Series, User
@@ -328,9 +328,18 @@ def create_item(session: Session, *, item: ItemCreate) -> Item:
     parent_id = None
     if item.parent_id is not None and item.kind in (ItemKind.EPISODE, ItemKind.CHAPTER):
         table = _container_table(item.kind)
-        parent_id = session.scalar(select(table.id).where(table.external_id == item.parent_id))
-        if parent_id is None:
+        parent = session.execute(
+            select(table.id, table.creator_id).where(table.external_id == item.parent_id)
+        ).first()
+        if parent is None:
             raise NotFound(f"{table.__tablename__} {item.parent_id!r} not found", field="parent_id")
+        if parent.creator_id != creator.id:
+            # a series/novel holds its own creator's episodes/chapters only
+            raise PermissionDenied(
+                f"{table.__tablename__} {item.parent_id!r} belongs to another creator",
+                field="parent_id",
+            )
+        parent_id = parent.id
     row = Item(**_item_values(item, creator.id, parent_id, now_ms()))
     try:
         with session.begin_nested():
