@@ -10,6 +10,8 @@ manager query, and the opt-out (and any opt-in) is kept in a consent log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -160,7 +162,7 @@ class TeamProgramme:
     def list_members(self, team_id: str, *, viewer: Viewer) -> list[MemberPublic]:
         """Admins: every membership; the team's managers: members who have not opted out and
         the managers; a member: only their own memberships."""
-        with self.db.session() as session:
+        with _hidden_from(viewer, team_id), self.db.session() as session:
             team = repo.get_team(session, external_id=team_id)
             rows = repo.list_members(session, team_id=team.id)
             names = _external_user_ids(session, [r.user_id for r in rows])
@@ -171,7 +173,7 @@ class TeamProgramme:
                 elif any(r.user_id == user for r in rows):
                     rows = [r for r in rows if r.user_id == user]
                 else:
-                    raise PermissionDenied(f"you are not in team {team_id!r}", field="team_id")
+                    raise NotFound(f"you are not in team {team_id!r}", field="team_id")
             shown = [_member_public(r, team_id, names[r.user_id]) for r in rows]
             if viewer.admin:
                 return shown
@@ -225,7 +227,7 @@ class TeamProgramme:
         """A member's daily minutes against the team goal, for the member themselves, an
         admin, or a manager of the team while the member has not opted out."""
         _check_days(first_day, last_day)
-        with self.db.session() as session:
+        with _hidden_from(viewer, team_id), self.db.session() as session:
             team = repo.get_team(session, external_id=team_id)
             member = _membership(session, team, user_id, role="member")
             if not viewer.admin and viewer.user_id != user_id:
@@ -446,6 +448,21 @@ class TeamProgramme:
 def _require_admin(viewer: Viewer) -> None:
     if not viewer.admin:
         raise PermissionDenied("only an admin may do this", field="role")
+
+
+@contextmanager
+def _hidden_from(viewer: Viewer, team_id: str) -> Iterator[None]:
+    """For a person, whatever they may not see in a team answers as one NotFound: whether a
+    team exists, who is in it and who opted out are not revealed by 404-vs-403."""
+    if viewer.admin:
+        yield
+        return
+    try:
+        yield
+    except (NotFound, PermissionDenied) as exc:
+        raise NotFound(
+            f"team {team_id!r} has nothing here that you may see", field="team_id"
+        ) from exc
 
 
 def _person(session: Session, viewer: Viewer) -> int:

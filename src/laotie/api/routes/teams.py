@@ -44,7 +44,7 @@ def viewer_of(principal: Principal) -> Viewer:
         return Viewer(user_id=scope.removeprefix(PERSON_SCOPE_PREFIX))
     raise PermissionDenied(
         "the team programme needs an admin key or a person key (role app, scope person:<user id>)",
-        field="scope",
+        field="role",
     )
 
 
