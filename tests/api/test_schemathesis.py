@@ -1,6 +1,6 @@
-"""Schemathesis against the whole API: no 5xx, responses match their schema (statuses, content
-types, bodies), invalid requests are refused, wrong keys are refused. Bounded: a few examples per operation and mode in the default suite; the slow
-test runs more."""
+"""Schemathesis against the whole API: no 5xx, responses match their schema (statuses,
+content types, bodies), invalid requests are refused, wrong keys are refused. Bounded: a few
+examples per operation and mode in the default suite; the slow test runs more."""
 
 from __future__ import annotations
 

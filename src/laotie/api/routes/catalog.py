@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from laotie.api.deps import (
     AdminKey,
-    CurrentKey,
     ReaderKey,
     ServicesDep,
-    ensure_role,
+    require_role,
     require_scope,
 )
 from laotie.core.catalog import (
@@ -31,8 +30,11 @@ from laotie.core.catalog import (
 from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus, Role
 from laotie.store.repos import catalog
+from laotie.store.repos.access import Principal
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
+#: creators write their own catalog; the role is checked before the body is validated
+MakerKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.CREATOR))]
 Limit = Annotated[int, Query(ge=1, le=catalog.MAX_PAGE, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
@@ -96,10 +98,9 @@ def get_creator(creator_id: str, services: ServicesDep, _: ReaderKey) -> Creator
 
 @router.patch("/creators/{creator_id}")
 def update_creator(
-    creator_id: str, body: CreatorUpdate, services: ServicesDep, principal: CurrentKey
+    creator_id: str, body: CreatorUpdate, services: ServicesDep, principal: MakerKey
 ) -> CreatorPublic:
     """Change a creator's fields (the creator's own key, or admin)."""
-    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, creator_id)
     with services.db.session() as session:
         row = catalog.update_creator(session, external_id=creator_id, update=body)
@@ -108,10 +109,9 @@ def update_creator(
 
 @router.post("/series", status_code=201)
 def create_series(
-    body: ContainerCreate, services: ServicesDep, principal: CurrentKey
+    body: ContainerCreate, services: ServicesDep, principal: MakerKey
 ) -> ContainerPublic:
     """Create a micro-drama series (the creator's own key, or admin)."""
-    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, body.creator_id)
     with services.db.session() as session:
         return catalog.container_public(session, catalog.create_series(session, series=body))
@@ -119,10 +119,9 @@ def create_series(
 
 @router.post("/novels", status_code=201)
 def create_novel(
-    body: ContainerCreate, services: ServicesDep, principal: CurrentKey
+    body: ContainerCreate, services: ServicesDep, principal: MakerKey
 ) -> ContainerPublic:
     """Create a novel (the creator's own key, or admin)."""
-    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, body.creator_id)
     with services.db.session() as session:
         return catalog.container_public(session, catalog.create_novel(session, novel=body))
@@ -133,12 +132,11 @@ _AIGC_ORDER = [AigcStatus.NONE, AigcStatus.DECLARED, AigcStatus.SUSPECTED, AigcS
 
 
 @router.post("/items", status_code=201)
-def create_item(body: ItemCreate, services: ServicesDep, principal: CurrentKey) -> ItemPublic:
+def create_item(body: ItemCreate, services: ServicesDep, principal: MakerKey) -> ItemPublic:
     """Create an item (the creator's own key, or admin).
 
     A creator's item is screened by trust on the way in, like an upload (its AIGC status and
     label are trust's to set, beyond declaring AIGC); an admin's is taken as given (imports)."""
-    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     require_scope(principal, body.creator_id)
     if principal.role != Role.ADMIN:
         declared = body.aigc_status == AigcStatus.DECLARED
@@ -204,10 +202,9 @@ def get_item(item_id: str, services: ServicesDep, _: ReaderKey) -> ItemPublic:
 
 @router.patch("/items/{item_id}")
 def update_item(
-    item_id: str, body: ItemUpdate, services: ServicesDep, principal: CurrentKey
+    item_id: str, body: ItemUpdate, services: ServicesDep, principal: MakerKey
 ) -> ItemPublic:
     """Change an item's fields (its creator's key, or admin)."""
-    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     with services.db.session() as session:
         row = catalog.get_item(session, external_id=item_id)
         current = catalog.item_public(session, row)
@@ -219,9 +216,8 @@ def update_item(
 
 
 @router.delete("/items/{item_id}", status_code=204)
-def delete_item(item_id: str, services: ServicesDep, principal: CurrentKey) -> Response:
+def delete_item(item_id: str, services: ServicesDep, principal: MakerKey) -> Response:
     """Remove an item from distribution (its creator's key, or admin)."""
-    ensure_role(principal, Role.ADMIN, Role.CREATOR)
     with services.db.session() as session:
         owner = catalog.item_public(
             session, catalog.get_item(session, external_id=item_id)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from laotie.api.deps import CurrentKey, ServicesDep
+from laotie.api.deps import AdminKey, CurrentKey, ServicesDep
 from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import Role
 from laotie.insights.schemas import (
@@ -53,6 +53,14 @@ def _viewer(principal: CurrentKey) -> Viewer:
 
 
 ViewerDep = Annotated[Viewer, Depends(_viewer)]
+
+
+async def _admin_viewer(_: AdminKey) -> Viewer:
+    return ADMIN
+
+
+#: programme administration: the role is checked before the body is validated
+AdminViewerDep = Annotated[Viewer, Depends(_admin_viewer)]
 FromDay = Annotated[date, Query(alias="from", description="first local day, YYYY-MM-DD")]
 ToDay = Annotated[date, Query(alias="to", description="last local day, YYYY-MM-DD")]
 
@@ -63,19 +71,19 @@ def _programme(services: Any) -> TeamProgramme:
 
 
 @router.post("/orgs", response_model=OrgPublic, status_code=201)
-def create_org(org: OrgCreate, services: ServicesDep, viewer: ViewerDep) -> OrgPublic:
+def create_org(org: OrgCreate, services: ServicesDep, viewer: AdminViewerDep) -> OrgPublic:
     """Create an organisation (admin)."""
     return _programme(services).create_org(org, viewer=viewer)
 
 
 @router.get("/orgs", response_model=list[OrgPublic])
-def list_orgs(services: ServicesDep, viewer: ViewerDep) -> list[OrgPublic]:
+def list_orgs(services: ServicesDep, viewer: AdminViewerDep) -> list[OrgPublic]:
     """List organisations (admin)."""
     return _programme(services).list_orgs(viewer=viewer)
 
 
 @router.post("", response_model=TeamPublic, status_code=201)
-def create_team(team: TeamCreate, services: ServicesDep, viewer: ViewerDep) -> TeamPublic:
+def create_team(team: TeamCreate, services: ServicesDep, viewer: AdminViewerDep) -> TeamPublic:
     """Create a team with a daily goal in minutes (default 60) (admin)."""
     return _programme(services).create_team(team, viewer=viewer)
 
@@ -88,7 +96,7 @@ def list_teams(services: ServicesDep, viewer: ViewerDep) -> list[TeamPublic]:
 
 @router.patch("/{team_id}", response_model=TeamPublic)
 def update_team(
-    team_id: str, update: TeamUpdate, services: ServicesDep, viewer: ViewerDep
+    team_id: str, update: TeamUpdate, services: ServicesDep, viewer: AdminViewerDep
 ) -> TeamPublic:
     """Rename a team or change its daily goal (admin)."""
     return _programme(services).update_team(team_id, update, viewer=viewer)
@@ -96,7 +104,7 @@ def update_team(
 
 @router.post("/{team_id}/members", response_model=MemberPublic, status_code=201)
 def add_member(
-    team_id: str, member: MemberCreate, services: ServicesDep, viewer: ViewerDep
+    team_id: str, member: MemberCreate, services: ServicesDep, viewer: AdminViewerDep
 ) -> MemberPublic:
     """Add a platform user as member or manager (admin)."""
     return _programme(services).add_member(team_id, member, viewer=viewer)
@@ -158,7 +166,7 @@ def digest(
 @router.post("/digests/send", response_model=DigestRun)
 def send_digests(
     services: ServicesDep,
-    viewer: ViewerDep,
+    viewer: AdminViewerDep,
     day: Annotated[date | None, Query(description="local day; default yesterday")] = None,
 ) -> DigestRun:
     """Build and email every manager's digest for a day now (admin)."""
