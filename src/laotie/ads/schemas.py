@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from laotie.core.catalog import EXTERNAL_ID
+from laotie.core.catalog import EXTERNAL_ID, MAX_TS_MS
 from laotie.core.kinds import ItemKind
 
 MAX_NAME = 200
@@ -51,8 +51,8 @@ class Targeting(_Schema):
 class Schedule(_Schema):
     """When a campaign may serve: an epoch-ms window and optional local hours of day (0-23)."""
 
-    start_ms: int | None = Field(default=None, ge=0)
-    end_ms: int | None = Field(default=None, ge=0)
+    start_ms: int | None = Field(default=None, ge=0, le=MAX_TS_MS)
+    end_ms: int | None = Field(default=None, ge=0, le=MAX_TS_MS)
     hours: list[int] = Field(default_factory=list, max_length=24)
 
     @model_validator(mode="after")
@@ -83,7 +83,7 @@ class AdvertiserPublic(_Schema):
 class TopUp(_Schema):
     """Money added to an advertiser's prepaid balance; ``idempotency_key`` makes it once-only."""
 
-    amount_fen: int = Field(description="fen, > 0 and <= the configured top-up limit")
+    amount_fen: int = Field(strict=True, description="fen, > 0 and <= the configured top-up limit")
     idempotency_key: str = Field(pattern=EXTERNAL_ID)
 
 
@@ -94,8 +94,10 @@ class CampaignCreate(_Schema):
     advertiser_id: str = Field(pattern=EXTERNAL_ID)
     name: str = Field(min_length=1, max_length=MAX_NAME)
     objective: Objective
-    bid_fen: int = Field(description="CPM fen/1000 imps, CPC fen/click, oCPC target fen/conv")
-    daily_budget_fen: int
+    bid_fen: int = Field(
+        strict=True, description="CPM fen/1000 imps, CPC fen/click, oCPC target fen/conv"
+    )
+    daily_budget_fen: int = Field(strict=True)
     schedule: Schedule = Field(default_factory=Schedule)
     targeting: Targeting = Field(default_factory=Targeting)
     frequency_cap: int = Field(default=3, ge=1, le=1000, description="per user per day")
@@ -106,8 +108,8 @@ class CampaignUpdate(_Schema):
     """Fields of a campaign that may change (all optional)."""
 
     name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
-    bid_fen: int | None = None
-    daily_budget_fen: int | None = None
+    bid_fen: int | None = Field(default=None, strict=True)
+    daily_budget_fen: int | None = Field(default=None, strict=True)
     schedule: Schedule | None = None
     targeting: Targeting | None = None
     frequency_cap: int | None = Field(default=None, ge=1, le=1000)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator, BeforeValidator
 
 from laotie.api.guard import Guard, client_address, key_of
 from laotie.core.errors import PermissionDenied
@@ -107,3 +110,31 @@ def require_user(principal: Principal, user_id: str) -> None:
         raise PermissionDenied(
             f"a person key acts only for its own user {own!r}, not {user_id!r}", field="user_id"
         )
+
+
+#: the local days a caller may name (inclusive years)
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _real_day(value: Any) -> date:
+    """A ``YYYY-MM-DD`` string naming a real calendar day within the years allowed."""
+    if isinstance(value, date):
+        day = value
+    elif isinstance(value, str) and _DAY.match(value):
+        day = date.fromisoformat(value)  # ValueError for 2026-02-30
+    else:
+        raise ValueError("must be a day written YYYY-MM-DD")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"must be within {FIRST_YEAR}-01-01..{LAST_YEAR}-12-31")
+    return day
+
+
+def _real_day_text(value: str | None) -> str | None:
+    return None if value is None else _real_day(value).isoformat()
+
+
+#: a query parameter naming a local day (never a number read as a Unix time)
+Day = Annotated[date, BeforeValidator(_real_day)]
+#: the same for parameters that services take as ``YYYY-MM-DD`` text
+DayText = Annotated[str, AfterValidator(_real_day_text)]

@@ -22,7 +22,8 @@ from laotie.ads import (
     ReportRow,
     TopUp,
 )
-from laotie.api.deps import AdminKey, ServicesDep, require_role
+from laotie.api.deps import AdminKey, DayText, ServicesDep, require_role
+from laotie.core.catalog import MAX_TS_MS
 from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import Role
 from laotie.store.repos.access import Principal
@@ -30,7 +31,9 @@ from laotie.store.repos.access import Principal
 router = APIRouter(prefix="/v1/ads", tags=["ads"])
 AdvertiserKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.ADVERTISER))]
 MAX_CREATIVES_PER_REQUEST = 50
-Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="local YYYY-MM-DD")]
+Day = Annotated[
+    DayText | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="local YYYY-MM-DD")
+]
 
 
 def _scope(principal: Principal) -> str | None:
@@ -197,7 +200,9 @@ async def train(services: ServicesDep, _: AdminKey) -> dict[str, Any]:
 async def settle(
     services: ServicesDep,
     _: AdminKey,
-    since_ms: Annotated[int, Query(ge=0, description="charge logged ad events from here on")],
+    since_ms: Annotated[
+        int, Query(ge=0, le=MAX_TS_MS, description="charge logged ad events from here on")
+    ],
 ) -> dict[str, int]:
     """Charge logged ad events that were not charged yet (idempotent)."""
     summary = await run_in_threadpool(lambda: services.ads.settle(since_ms=since_ms))

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from laotie.api.deps import AdminKey, ServicesDep
+from laotie.api.deps import AdminKey, Day, ServicesDep
 from laotie.insights.kpis import KPIS, Period
 from laotie.insights.report import render_html
 from laotie.insights.service import InsightsService
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
-FromDay = Annotated[date | None, Query(alias="from", description="first local day")]
-ToDay = Annotated[date | None, Query(alias="to", description="last local day")]
+FromDay = Annotated[Day | None, Query(alias="from", description="first local day")]
+ToDay = Annotated[Day | None, Query(alias="to", description="last local day")]
 By = Annotated[Period, Query(description="day | week | month")]
 
 

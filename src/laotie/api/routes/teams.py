@@ -8,12 +8,11 @@ members who opted out. Creator and advertiser keys, and unscoped app keys, are r
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from laotie.api.deps import AdminKey, CurrentKey, ServicesDep
+from laotie.api.deps import AdminKey, CurrentKey, Day, ServicesDep
 from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import Role
 from laotie.insights.schemas import (
@@ -61,8 +60,8 @@ async def _admin_viewer(_: AdminKey) -> Viewer:
 
 #: programme administration: the role is checked before the body is validated
 AdminViewerDep = Annotated[Viewer, Depends(_admin_viewer)]
-FromDay = Annotated[date, Query(alias="from", description="first local day, YYYY-MM-DD")]
-ToDay = Annotated[date, Query(alias="to", description="last local day, YYYY-MM-DD")]
+FromDay = Annotated[Day, Query(alias="from", description="first local day, YYYY-MM-DD")]
+ToDay = Annotated[Day, Query(alias="to", description="last local day, YYYY-MM-DD")]
 
 
 def _programme(services: Any) -> TeamProgramme:
@@ -157,7 +156,7 @@ def digest(
     manager_id: str,
     services: ServicesDep,
     viewer: ViewerDep,
-    day: Annotated[date, Query(description="local day, YYYY-MM-DD")],
+    day: Annotated[Day, Query(description="local day, YYYY-MM-DD")],
 ) -> DigestPublic:
     """A manager's digest of a team for a day, as emailed (the manager or an admin)."""
     return _programme(services).digest(team_id, manager_id, day=day, viewer=viewer)
@@ -167,7 +166,7 @@ def digest(
 def send_digests(
     services: ServicesDep,
     viewer: AdminViewerDep,
-    day: Annotated[date | None, Query(description="local day; default yesterday")] = None,
+    day: Annotated[Day | None, Query(description="local day; default yesterday")] = None,
 ) -> DigestRun:
     """Build and email every manager's digest for a day now (admin)."""
     if not viewer.admin:
