@@ -113,6 +113,18 @@ def document(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _error_of(error: Any) -> dict[str, str]:
+    """field and message of a validation error; a model validator's ``ValueError`` names its
+    field at the start of its message (``"title: may not be null"``)."""
+    field, message = _field_of(tuple(error.get("loc", ()))), str(error.get("msg", "invalid"))
+    if message.startswith("Value error, "):
+        named, sep, rest = message.removeprefix("Value error, ").partition(": ")
+        if sep and named.replace(".", "").replace("_", "").isalnum():
+            inner = named if field == "body" else f"{field}.{named}"
+            return {"field": inner.removeprefix("body."), "message": rest}
+    return {"field": field, "message": message}
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem document."""
 
@@ -122,10 +134,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
-            for e in exc.errors()
-        ]
+        errors = [_error_of(e) for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "message": "invalid"}
         return problem(
             422,

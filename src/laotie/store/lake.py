@@ -80,22 +80,20 @@ class Lake:
     def __init__(self, db: Database, root: Path) -> None:
         self.db = db
         self.root = Path(root)
-        self._lease_token = ""
 
     def compact(self, before_ms: int) -> CompactionReport:
         """Move hot-log events with ``ts_ms < before_ms`` (floored to a UTC day) to Parquet.
 
         Conflict when another compaction holds the lease."""
-        with self._lease():
-            return self._compact(before_ms)
+        with self._lease() as token:
+            return self._compact(before_ms, token)
 
     @contextmanager
-    def _lease(self) -> Iterator[None]:
+    def _lease(self) -> Iterator[str]:
         token = f"{secrets.token_hex(8)}:{os.getpid()}"
-        self._lease_token = token
         self._take_lease(token)
         try:
-            yield
+            yield token
         finally:
             with self.db.session() as session:
                 session.execute(
@@ -132,8 +130,7 @@ class Lake:
                 field="compaction",
             )
 
-    def _renew_lease(self) -> None:
-        token = self._lease_token
+    def _renew_lease(self, token: str) -> None:
         with self.db.session() as session:
             renewed = session.execute(
                 update(StoreMeta)
@@ -143,7 +140,7 @@ class Lake:
         if renewed != 1:
             raise Conflict("the compaction lease was lost; stopping", field="compaction")
 
-    def _compact(self, before_ms: int) -> CompactionReport:
+    def _compact(self, before_ms: int, token: str) -> CompactionReport:
         cutoff = day_start_ms(before_ms, "UTC")
         self._remove_orphans()
         with self.db.session() as session:
@@ -155,7 +152,7 @@ class Lake:
         if first is not None:
             day = day_start_ms(int(first), "UTC")
             while day < cutoff:
-                moved, written = self._compact_day(day, day + MS_PER_DAY)
+                moved, written = self._compact_day(day, day + MS_PER_DAY, token)
                 if moved:
                     days.append(day_label(day))
                 rows += moved
@@ -164,7 +161,7 @@ class Lake:
         self._raise_horizon(cutoff)
         return CompactionReport(rows=rows, parts=parts, days=days, compacted_until_ms=cutoff)
 
-    def _compact_day(self, start: int, end: int) -> tuple[int, int]:
+    def _compact_day(self, start: int, end: int, token: str) -> tuple[int, int]:
         moved = parts = 0
         last_id = 0
         while True:
@@ -178,7 +175,7 @@ class Lake:
                 return moved, parts
             frame = _frame(batch)
             last_id = int(frame["event_id"].max())  # type: ignore[arg-type]
-            self._renew_lease()
+            self._renew_lease(token)
             self._write_part(frame, day_label(start))
             moved += frame.height
             parts += 1

@@ -23,6 +23,6 @@ def decode_cursor(cursor: str | None, *, field: str = "cursor") -> int:
         last_id = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput(f"{field} is not a cursor this server issued", field=field) from exc
-    if prefix != "id" or last_id < 0:
+    if prefix != "id" or not 0 <= last_id < 2**63:  # ids are 64-bit signed integers
         raise InvalidInput(f"{field} is not a cursor this server issued", field=field)
     return last_id
