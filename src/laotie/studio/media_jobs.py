@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from laotie.core.catalog import CreatorCreate, ItemCreate
-from laotie.core.errors import InvalidInput, NotFound, PermissionDenied
+from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, Role
 from laotie.core.settings import Settings
@@ -138,9 +139,13 @@ def publish_video(
         except NotFound:
             if creator_id != STUDIO_CREATOR:
                 raise
-            catalog.create_creator(
-                session, creator=CreatorCreate(id=STUDIO_CREATOR, name="laotie studio")
-            )
+            try:  # two jobs may publish their first videos at once: one creates the creator
+                with session.begin_nested():
+                    catalog.create_creator(
+                        session, creator=CreatorCreate(id=STUDIO_CREATOR, name="laotie studio")
+                    )
+            except (Conflict, IntegrityError):
+                pass
         catalog.create_item(
             session,
             item=ItemCreate(
