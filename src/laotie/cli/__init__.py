@@ -87,10 +87,9 @@ def serve(
     port: Annotated[int | None, typer.Option(help="bind port (default LAOTIE_PORT)")] = None,
 ) -> None:
     """Serve the HTTP API. Example: laotie serve --port 8000"""
-    import uvicorn
-
     from laotie.api import create_app
     from laotie.api.process import prepare_for_serving
+    from laotie.api.server import serve as serve_api
 
     config = settings()
     svc = services()
@@ -98,8 +97,9 @@ def serve(
     svc.feed.model_version  # noqa: B018
     app_ = create_app(svc)
     prepare_for_serving()
-    uvicorn.run(
+    serve_api(
         app_,
+        config,
         host=host or config.host,
         port=port or config.port,
         log_level=config.log_level.lower(),

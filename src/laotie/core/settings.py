@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     body_read_timeout_s: float = Field(
         default=30.0, gt=0, description="seconds a request body may stall between chunks"
     )
+    header_read_timeout_s: float = Field(
+        default=10.0, gt=0, description="seconds a client has to send a request's headers"
+    )
     feed_concurrency: int = Field(
         default=2,
         ge=1,

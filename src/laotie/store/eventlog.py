@@ -162,6 +162,9 @@ def _bounded(max_batch: int) -> tuple[TypeAdapter[Any], TypeAdapter[Any]]:
 
 #: per event type: (must name an item, the fields it requires)
 _RULES = {name: (spec.needs_item, spec.required) for name, spec in EVENT_SPECS.items()}
+#: JSON values (counted by separators and containers) a batch body may hold per event it may
+#: hold: an event has up to 13 fields and a small ``extra``; this bounds what parsing costs
+VALUES_PER_EVENT = 32
 #: entries kept in each id cache before it is cleared (bounds memory on huge imports)
 CACHE_LIMIT = 1_000_000
 #: ids per lookup statement (SQLite allows 32,766 variables since 3.32)
@@ -365,6 +368,15 @@ class EventLog:
         parses it and calls ``ingest``, which reports every bad event by index. A batch over
         ``max_batch`` events is refused here, before a Python object is built per item.
         """
+        values = body.count(b",") + body.count(b"{") + body.count(b"[")
+        if values > self.max_batch * VALUES_PER_EVENT:
+            # refused before parsing: a million tiny values would cost hundreds of MB to parse
+            raise InvalidInput(
+                f"a batch holds at most {self.max_batch} events of at most {VALUES_PER_EVENT} "
+                f"JSON values each; this body has about {values}",
+                field="events",
+                limit=self.max_batch * VALUES_PER_EVENT,
+            )
         wrapped = body.lstrip()[:1] == b"{"
         try:
             parsed = (self._wrapped if wrapped else self._array).validate_json(body)
