@@ -103,11 +103,17 @@ def evaluate(
     k: Annotated[int, typer.Option("-k", help="cut-off of the top-K metrics")] = 10,
     test_share: Annotated[float, typer.Option(help="share of each user's items held out")] = 0.25,
     max_users: Annotated[int, typer.Option(help="users evaluated at most (sampled)")] = 2000,
+    relevance: Annotated[
+        str, typer.Option(help="positive (held-out positives) or all (every held-out item)")
+    ] = "positive",
+    ablation: Annotated[
+        bool, typer.Option("--ablation", help="also score every source and stage alone")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Evaluate the pipeline against popular and random baselines.
+    """Evaluate the pipeline against popular, plain ALS, EASE and random baselines.
 
-    Example: laotie evaluate movielens:./ml-latest-small --protocol stratified
+    Example: laotie evaluate movielens:./ml-latest-small --protocol stratified --ablation
     """
     from laotie.feed.datasets import read_dataset
     from laotie.feed.evaluation import evaluate as run_evaluation
@@ -141,12 +147,17 @@ def evaluate(
             k=k,
             max_users=max_users,
             truth=truth,
+            relevance=relevance,
+            with_ablation=ablation,
         )
     result["dataset"] = dataset
     if as_json:
         emit_json(result)
         return
-    table = Table(title=f"{dataset}: {protocol}, {result['users_evaluated']} users, K={k}")
+    table = Table(
+        title=f"{dataset}: {protocol}, relevance {relevance}, "
+        f"{result['users_evaluated']} users, K={k}"
+    )
     table.add_column("method")
     metrics = list(next(iter(result["methods"].values())))
     for metric in metrics:
@@ -191,8 +202,33 @@ def evaluate(
             f"{diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {gap['users']} users "
             f"({certainty})"
         )
+    best = result["vs_best_baseline"]
+    low, high = best["ci95"]
+    console.print(
+        f"pipeline - best baseline ({best['baseline']}) on NDCG@{k}: "
+        f"{best[f'ndcg@{k}_diff']:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}]"
+    )
+    if "ablation" in result:
+        _print_ablation(result["ablation"], k)
     if "ground_truth" in result:
         _print_ground_truth(result["ground_truth"], k)
+
+
+def _print_ablation(result: dict[str, Any], k: int) -> None:
+    table = Table(title=f"ablation: each stage alone, {result['users']} users")
+    metrics = (f"recall@{k}", f"precision@{k}", f"ndcg@{k}")
+    table.add_column("stage")
+    for metric in metrics:
+        table.add_column(metric, justify="right")
+    for stage, values in result["stages"].items():
+        table.add_row(stage, *(f"{values[m]:.4f}" for m in metrics))
+    console.print(table)
+    merged = result["candidates"]
+    console.print(
+        "merged candidates (ordered by retrieval consensus), recall of the relevant items: "
+        + ", ".join(f"{name} {value:.4f}" for name, value in merged.items() if name != "mean_candidates")
+        + f"; {merged['mean_candidates']:.0f} candidates per user"
+    )
 
 
 def _ground_truth(svc: Services, items: pl.DataFrame) -> GroundTruth | None:

@@ -16,7 +16,7 @@ from laotie.feed.features import build_features
 from laotie.feed.fusion import fuse
 from laotie.feed.ranker import OBJECTIVES
 from laotie.feed.rerank import filter_candidates, select_page
-from laotie.feed.sources import AlsSource, CovisitSource, PopularSource
+from laotie.feed.sources import AlsSource, CovisitSource, EaseSource, PopularSource
 
 #: reciprocal-rank constant for the no-model fallback score
 _RRF_K = 60.0
@@ -158,6 +158,23 @@ class Pipeline:
         score = np.bincount(inverse, weights=np.concatenate(rrf), minlength=len(unique))
         return unique, mask, score
 
+    def candidates(
+        self, user_id: int, allowed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``retrieve``'s union topped up from popular's list to ``min_candidates``, by id."""
+        ids, mask, rrf = self.retrieve(user_id, allowed)
+        minimum = self.config.serving.min_candidates
+        if len(ids) < minimum and len(self.top_up):
+            head = self.top_up[self.top_up < self.catalog.size]
+            head = head[allowed[head]]
+            extra = head[~np.isin(head, ids)][: minimum - len(ids)]
+            ids = np.concatenate([ids, extra])
+            mask = np.concatenate([mask, np.full(len(extra), self.top_up_bit, np.int64)])
+            rrf = np.concatenate([rrf, np.zeros(len(extra))])
+            order = np.argsort(ids)
+            ids, mask, rrf = ids[order], mask[order], rrf[order]
+        return ids, mask, rrf
+
     def run(
         self,
         user_id: int,
@@ -170,17 +187,7 @@ class Pipeline:
         """The best ``n`` items for ``user_id`` (internal id; unknown ids get a cold-start page)."""
         catalog, config = self.catalog, self.config
         allowed, next_items = self.allowed(user_id, exclude=exclude, kinds=kinds)
-        ids, mask, rrf = self.retrieve(user_id, allowed)
-        minimum = config.serving.min_candidates
-        if len(ids) < minimum and len(self.top_up):
-            head = self.top_up[self.top_up < catalog.size]
-            head = head[allowed[head]]
-            extra = head[~np.isin(head, ids)][: minimum - len(ids)]
-            ids = np.concatenate([ids, extra])
-            mask = np.concatenate([mask, np.full(len(extra), self.top_up_bit, np.int64)])
-            rrf = np.concatenate([rrf, np.zeros(len(extra))])
-            order = np.argsort(ids)
-            ids, mask, rrf = ids[order], mask[order], rrf[order]
+        ids, mask, rrf = self.candidates(user_id, allowed)
         decisions = self.gate.decisions(ids.tolist()) if self.gate is not None and len(ids) else {}
         filtered = filter_candidates(
             ids,
@@ -279,6 +286,7 @@ class Pipeline:
             if self.als is not None
             else np.zeros(len(ids), np.float32)
         )
+        ease = self.bundle.sources.get("ease")
         stats = self.bundle.stats
         assert stats is not None  # run() only asks for features when the bundle has a ranker
         return build_features(
@@ -291,4 +299,5 @@ class Pipeline:
             covisit_score=covisit,
             follows_creator=follows,
             is_next_item=np.isin(ids, next_items).astype(np.float32),
+            ease_score=ease.user_scores(user_id)[ids] if isinstance(ease, EaseSource) else None,
         )

@@ -40,6 +40,7 @@ from laotie.feed.sources import (
     ContentSource,
     ContinueSource,
     CovisitSource,
+    EaseSource,
     FollowSource,
     FreshSource,
     PopularSource,
@@ -47,6 +48,7 @@ from laotie.feed.sources import (
     TrainingSet,
 )
 from laotie.feed.sources.base import preference_matrix
+from laotie.feed.sources.popular import choose_half_life
 from laotie.feed.state import UserState
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ def make_sources(config: FeedConfig) -> dict[str, Source]:
         else:
             cls = {
                 "covisit": CovisitSource,
+                "ease": EaseSource,
                 "popular": PopularSource,
                 "follow": FollowSource,
                 "continue": ContinueSource,
@@ -115,6 +118,7 @@ def row_features(
     users: np.ndarray,
     items: np.ndarray,
     ts_ms: np.ndarray,
+    ease: EaseSource | None = None,
 ) -> np.ndarray:
     """Features for many (user, item, time) rows, grouped by user for the per-user signals."""
     users = np.asarray(users, np.int64)
@@ -152,11 +156,17 @@ def row_features(
         covisit_score=covisit_score,
         follows_creator=follows_creator,
         is_next_item=is_next,
+        ease_score=ease.pair_scores(users, items) if ease is not None else None,
     )
 
 
 def sample_negatives(
-    positives: pl.DataFrame, *, catalog: Catalog, count: int, seed: int
+    positives: pl.DataFrame,
+    *,
+    catalog: Catalog,
+    count: int,
+    seed: int,
+    pools: dict[int, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """``count`` (user, item, ts) rows with all labels 0, items drawn uniformly.
 
@@ -170,6 +180,12 @@ def sample_negatives(
         return positives.head(0)
     source = rng.integers(0, positives.height, count)
     items = valid[rng.integers(0, len(valid), count)]
+    if pools:  # a share drawn from what retrieval would offer the row's user
+        users = positives["user_id"].to_numpy()[source]
+        for row in np.flatnonzero(rng.random(count) < CANDIDATE_NEGATIVE_SHARE):
+            pool = pools.get(int(users[row]))
+            if pool is not None and len(pool):
+                items[row] = pool[rng.integers(0, len(pool))]
     base = positives[source]
     return base.with_columns(
         pl.Series("item_id", items),
@@ -177,6 +193,29 @@ def sample_negatives(
         pl.lit(0, pl.Int64).alias("watch_ms"),
         pl.Series("duration_ms", catalog.duration_ms[items]),
     )
+
+
+#: share of sampled negatives drawn from the user's retrieval candidates (the rest uniformly):
+#: serving ranks candidates, which uniform negatives rarely resemble, so with those alone the
+#: ranker learns how candidates differ from random items, not which candidates a user wants
+CANDIDATE_NEGATIVE_SHARE = 0.5
+#: candidates per user and source that candidate negatives are drawn from
+_NEGATIVE_POOL = 200
+
+
+def negative_pools(
+    users: np.ndarray, sources: list[Source], played: pl.DataFrame
+) -> dict[int, np.ndarray]:
+    """Per user: the early sources' candidates the user did not play in the labelled part."""
+    taken = dict(played.group_by("user_id").agg(pl.col("item_id")).iter_rows())
+    pools = {}
+    for user in np.unique(users).tolist():
+        found = np.unique(
+            np.concatenate([s.recommend_one(user, _NEGATIVE_POOL)[0] for s in sources])
+        )
+        found = found[found >= 0]
+        pools[user] = found[~np.isin(found, taken.get(user, []))]
+    return pools
 
 
 def negatives_wanted(labelled: pl.DataFrame, per_positive: int) -> int:
@@ -294,6 +333,10 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
     stats = FeatureStats.fit(
         early.pairs, catalog, n_users=early.n_users, popularity=popular.popularity_
     )
+    ease = None
+    if config.ease.enabled:
+        ease = EaseSource(**config.ease.model_dump(exclude={"enabled", "quota"})).fit(early)
+        ease.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
     lap("early_stats")
     labelled = window.late_pairs.rename({"first_ts_ms": "ts_ms"})
     labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
@@ -305,6 +348,11 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
         catalog=catalog,
         count=negatives_wanted(labelled, rc.negatives_per_positive),
         seed=config.serving.seed,
+        pools=negative_pools(
+            positives["user_id"].to_numpy(),
+            [s for s in (ease, popular.bind(catalog=catalog, state=early.state, clock=None)) if s is not None],  # type: ignore[arg-type]
+            positives,
+        ),
     )
     rows = pl.concat([labelled, negatives])
     if rows.height > rc.max_training_rows:
@@ -318,11 +366,56 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
         users=rows["user_id"].to_numpy(),
         items=rows["item_id"].to_numpy(),
         ts_ms=rows["ts_ms"].to_numpy(),
+        ease=ease,
     )
     labels = {name: rows[name].to_numpy() for name in LABELS}
     holdout = (rows["user_id"].to_numpy() * 2654435761 % 10) == 0
     lap("ranker_rows")
     return RankerRows(rows, features, labels, holdout, negatives.height, lap.timings)
+
+
+#: ``auto`` splits per user when fewer of the late part's rows than this have a history
+_MIN_LATE_WITH_HISTORY = 0.5
+
+
+def label_rows(
+    events: pl.DataFrame, *, split_ms: int, share: float, mode: str
+) -> tuple[pl.Series, str]:
+    """Which ``events`` are the ranker's labelled part, and the mode used: ``time`` (from
+    ``split_ms`` on: a feed log's users return daily, so the late part has their history)
+    or ``user`` (each user's last ``share`` by time: rating logs whose users come in one
+    burst, where after a time split most labelled users have no history to learn from).
+    ``auto`` takes ``time`` when at least half of its labelled rows have a history."""
+    late_by_time = events["ts_ms"] >= split_ms
+    if mode == "auto":
+        early_users = events.filter(~late_by_time)["user_id"].unique()
+        late_users = events.filter(late_by_time)["user_id"]
+        covered = float(late_users.is_in(early_users).mean() or 0.0)
+        mode = "time" if covered >= _MIN_LATE_WITH_HISTORY else "user"
+    if mode == "time":
+        return late_by_time, mode
+    per_user = events.select(
+        (pl.col("ts_ms") >= pl.col("ts_ms").quantile(1 - share, "lower").over("user_id"))
+        & (pl.col("ts_ms") > pl.col("ts_ms").min().over("user_id"))
+    ).to_series()
+    return per_user, mode
+
+
+def learned_popularity(config: FeedConfig, window: SplitWindow, size: int) -> FeedConfig:
+    """``config`` with the popularity half-life that best predicts the window's late part
+    from its early part (``popular.choose_half_life``), used by the source and the features."""
+    half_life = choose_half_life(
+        window.early_pairs,
+        window.late_pairs,
+        split_ms=window.split_ms,
+        size=size,
+        base_ms=config.popular.half_life_ms,
+        depth=max(config.popular.quota, 1),
+    )
+    if half_life == config.popular.half_life_ms:
+        return config
+    popular = config.popular.model_copy(update={"half_life_ms": half_life})
+    return config.model_copy(update={"popular": popular})
 
 
 def _import_lightgbm() -> None:
@@ -413,7 +506,6 @@ def train(
     # then the ALS re-solve for serving. One thread, because a third busy thread would take
     # turns with a fit; most of it beside ALS, which slows less than LightGBM for company.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-train")
-    sources = make_sources(config)
     # A thread back from native code waits for the GIL up to the switch interval (5 ms): a
     # LightGBM fit returns to Python 300 times, so the fits would lose seconds to the threads
     # beside them. Handing the GIL over every 0.5 ms instead costs those threads little.
@@ -423,7 +515,8 @@ def train(
         # both parts' pairs are aggregated here, where Polars has both cores; later work
         # beside the fits takes a core from them
         rate_max = rate_scale(events)
-        early_events = events.filter(pl.col("ts_ms") < split)
+        late, split_mode = label_rows(events, split_ms=split, share=rc.label_share, mode=rc.label_split)
+        early_events = events.filter(~late)
         early_pairs = interactions(early_events, long_view_ms=rc.long_view_ms, rate_max=rate_max)
         window = SplitWindow(
             early_events=early_events,
@@ -431,13 +524,13 @@ def train(
             early_matrix=preference_matrix(early_pairs, (n_users, bound)),
             early_follows=follows.filter(pl.col("created_at_ms") < split),
             late_pairs=interactions(
-                events.filter(pl.col("ts_ms") >= split),
-                long_view_ms=rc.long_view_ms,
-                rate_max=rate_max,
+                events.filter(late), long_view_ms=rc.long_view_ms, rate_max=rate_max
             ),
             split_ms=split,
             n_users=n_users,
         )
+        config = learned_popularity(config, window, bound)
+        sources = make_sources(config)
         lap("split_window")
         pool.submit(_import_lightgbm)
         catalog_job = pool.submit(given.read_catalog)
@@ -545,6 +638,10 @@ def train(
             "metrics": metrics,
             "timings": timings,
             "config": config.model_dump(mode="json"),
+            "learned": {
+                "popular_half_life_ms": config.popular.half_life_ms,
+                "label_split": split_mode,
+            },
         },
     )
     return bundle, report
