@@ -226,7 +226,9 @@ def _print_ablation(result: dict[str, Any], k: int) -> None:
     merged = result["candidates"]
     console.print(
         "merged candidates (ordered by retrieval consensus), recall of the relevant items: "
-        + ", ".join(f"{name} {value:.4f}" for name, value in merged.items() if name != "mean_candidates")
+        + ", ".join(
+            f"{name} {value:.4f}" for name, value in merged.items() if name != "mean_candidates"
+        )
         + f"; {merged['mean_candidates']:.0f} candidates per user"
     )
 

@@ -48,7 +48,14 @@ def stage_pages(pipeline: Pipeline, user: int, k: int) -> tuple[dict[str, np.nda
         predictions = ranker.predict(features)
         pages["prerank"] = _best(ids, early, k)
         pages["ranker:play"] = _best(ids, predictions["play"], k)
-        pages["fused"] = _best(ids, fuse(predictions, pipeline.config.fusion), k)
+        fused = fuse(predictions, pipeline.config.fusion)
+        pages["fused"] = _best(ids, fused, k)
+        blend = pipeline.blend
+        if blend.weight or blend.model != "fused":
+            learned = blend.apply(blend.model_score(predictions, pipeline.config.fusion), features)
+            pages[f"learned ({blend.model}, {blend.head or '-'} x{blend.weight})"] = _best(
+                ids, learned, k
+            )
     pages["page"] = np.array([r.item_id for r in pipeline.run(user, k).items], np.int64)
     return pages, by_consensus
 

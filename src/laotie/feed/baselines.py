@@ -23,7 +23,9 @@ EASE_MAX_ITEMS = 12_000
 EASE_L2 = 200.0
 
 
-def binary_matrix(users: np.ndarray, items: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+def binary_matrix(
+    users: np.ndarray, items: np.ndarray, shape: tuple[int, int]
+) -> sparse.csr_matrix:
     """A users x items 0/1 float32 CSR of the (user, item) pairs."""
     data = np.ones(len(users), np.float32)
     matrix = sparse.csr_matrix((data, (users, items)), shape=shape)
@@ -66,7 +68,9 @@ class Ease:
 
     def __init__(self, *, l2: float = EASE_L2) -> None:
         if l2 <= 0:
-            raise InvalidInput(f"EASE needs a positive L2 penalty, got {l2}", field="l2", limit="> 0")
+            raise InvalidInput(
+                f"EASE needs a positive L2 penalty, got {l2}", field="l2", limit="> 0"
+            )
         self.l2 = l2
 
     def fit(self, matrix: sparse.csr_matrix) -> Ease:

@@ -185,11 +185,7 @@ def evaluate(
         train_pairs.select("user_id", "item_id"), on=["user_id", "item_id"], how="anti"
     )
     held_out = test_pairs.filter(pl.col("positive")) if relevance == "positive" else test_pairs
-    positives = (
-        held_out.group_by("user_id")
-        .agg(pl.col("item_id"))
-        .sort("user_id")
-    )
+    positives = held_out.group_by("user_id").agg(pl.col("item_id")).sort("user_id")
     if truth is not None:
         positives = positives.filter(
             pl.Series([truth.knows(user) for user in positives["user_id"].to_list()])

@@ -9,11 +9,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from laotie.core.contracts import TrustDecision
+from laotie.feed.blend import Blend
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.features import build_features
-from laotie.feed.fusion import fuse
 from laotie.feed.ranker import OBJECTIVES
 from laotie.feed.rerank import filter_candidates, select_page
 from laotie.feed.sources import AlsSource, CovisitSource, EaseSource, PopularSource
@@ -108,6 +108,8 @@ class Pipeline:
         self.top_up = popular.top_ if isinstance(popular, PopularSource) else np.empty(0, np.int64)
         #: top-up candidates come from popular's list beyond its quota: they carry its bit
         self.top_up_bit = 1 << self.names.index("popular") if len(self.top_up) else 0
+        #: the mix of the model and a retrieval head's score this version learned
+        self.blend = Blend.from_manifest(bundle.manifest)
 
     def allowed(
         self, user_id: int, *, exclude: np.ndarray | None = None, kinds: np.ndarray | None = None
@@ -215,6 +217,7 @@ class Pipeline:
             if len(ids) > depth:  # pre-rank: early p(play) rounds pick who meets the ranker
                 rounds = config.ranker.prerank_rounds
                 play = ranker.predict(features, objectives=("play",), rounds=rounds)["play"]
+                play = self.blend.apply(play, features)
                 keep = prerank_keep(
                     play,
                     catalog.creator[ids],
@@ -230,8 +233,8 @@ class Pipeline:
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]
             predictions = ranker.predict(features)
-            fused = fuse(predictions, config.fusion)
-            ranked_by = "model"
+            fused = self.blend.apply(self.blend.model_score(predictions, config.fusion), features)
+            ranked_by = "model" if not self.blend.weight else f"model+{self.blend.head}"
             if len(rrf) and rrf.max() > 0:  # retrieval consensus breaks (near-)ties
                 fused = fused * (1.0 + _TIE_BREAK * rrf / rrf.max()).astype(np.float32)
         else:

@@ -83,9 +83,7 @@ def write_real_shaped(
             rng.exponential(3_600, len(chosen)),
         ).astype(np.int64)
         rows.append(
-            np.column_stack(
-                [np.full(len(chosen), user + 1), chosen + 1, rating, start + offset]
-            )
+            np.column_stack([np.full(len(chosen), user + 1), chosen + 1, rating, start + offset])
         )
     log = np.concatenate(rows)
     log = log[np.lexsort((log[:, 3], log[:, 0]))]

@@ -50,7 +50,10 @@ class FeedPage(BaseModel):
     request_id: str
     user_id: str
     model_version: str | None
-    ranked_by: str = Field(description="'model', or 'sources' when no ranker is loaded")
+    ranked_by: str = Field(
+        description="'model'; 'model+HEAD' when the version learned to blend in a retrieval "
+        "head's score (e.g. 'model+ease'); 'sources' when no ranker is loaded"
+    )
     candidates: int = Field(description="candidates ranked for this page")
     entries: list[FeedEntry | AdEntry]
     next_cursor: str

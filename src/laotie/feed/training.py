@@ -21,6 +21,7 @@ import polars as pl
 from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY
+from laotie.feed.blend import Blend, choose_blend
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
@@ -204,17 +205,17 @@ _NEGATIVE_POOL = 200
 
 
 def negative_pools(
-    users: np.ndarray, sources: list[Source], played: pl.DataFrame
+    users: np.ndarray, sources: list[Source], taken: pl.DataFrame
 ) -> dict[int, np.ndarray]:
-    """Per user: the early sources' candidates the user did not play in the labelled part."""
-    taken = dict(played.group_by("user_id").agg(pl.col("item_id")).iter_rows())
+    """Per user: the early sources' candidates, less the (user, item) pairs of ``taken``."""
+    by_user = dict(taken.group_by("user_id").agg(pl.col("item_id")).iter_rows())
     pools = {}
     for user in np.unique(users).tolist():
         found = np.unique(
             np.concatenate([s.recommend_one(user, _NEGATIVE_POOL)[0] for s in sources])
         )
         found = found[found >= 0]
-        pools[user] = found[~np.isin(found, taken.get(user, []))]
+        pools[user] = found[~np.isin(found, by_user.get(user, []))]
     return pools
 
 
@@ -286,6 +287,9 @@ class RankerRows:
     holdout: np.ndarray
     negatives: int
     timings: dict[str, float]
+    #: held-out users' candidate rows (``gate_rows``) and their features, for the blend
+    gate: pl.DataFrame
+    gate_features: np.ndarray
 
 
 @dataclass
@@ -343,35 +347,85 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
     if not rc.enabled or labelled.height < rc.min_training_rows:
         return None
     positives = labelled.filter(pl.col("play"))
+    popular.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
+    pools = negative_pools(
+        positives["user_id"].to_numpy(),
+        [popular] if ease is None else [ease, popular],
+        pl.concat(
+            [early.pairs.select("user_id", "item_id"), positives.select("user_id", "item_id")]
+        ),
+    )
     negatives = sample_negatives(
         positives,
         catalog=catalog,
         count=negatives_wanted(labelled, rc.negatives_per_positive),
         seed=config.serving.seed,
-        pools=negative_pools(
-            positives["user_id"].to_numpy(),
-            [s for s in (ease, popular.bind(catalog=catalog, state=early.state, clock=None)) if s is not None],  # type: ignore[arg-type]
-            positives,
-        ),
+        pools=pools,
     )
     rows = pl.concat([labelled, negatives])
     if rows.height > rc.max_training_rows:
         rows = rows.sample(rc.max_training_rows, seed=config.serving.seed)
-    features = row_features(
-        stats,
-        catalog,
-        early.state,
-        als=None,
-        covisit=covisit,
-        users=rows["user_id"].to_numpy(),
-        items=rows["item_id"].to_numpy(),
-        ts_ms=rows["ts_ms"].to_numpy(),
-        ease=ease,
-    )
+    gate = gate_rows(window.late_pairs, pools, split_ms=window.split_ms)
+
+    def described(frame: pl.DataFrame) -> np.ndarray:
+        return row_features(
+            stats,
+            catalog,
+            early.state,
+            als=None,
+            covisit=covisit,
+            users=frame["user_id"].to_numpy(),
+            items=frame["item_id"].to_numpy(),
+            ts_ms=frame["ts_ms"].to_numpy(),
+            ease=ease,
+        )
+
     labels = {name: rows[name].to_numpy() for name in LABELS}
-    holdout = (rows["user_id"].to_numpy() * 2654435761 % 10) == 0
+    holdout = held_out(rows["user_id"].to_numpy())
     lap("ranker_rows")
-    return RankerRows(rows, features, labels, holdout, negatives.height, lap.timings)
+    return RankerRows(
+        rows, described(rows), labels, holdout, negatives.height, lap.timings, gate, described(gate)
+    )
+
+
+def held_out(users: np.ndarray) -> np.ndarray:
+    """The users (one in ten, by a hash of the id) whose rows the ranker is not fitted on."""
+    return (np.asarray(users) * 2654435761 % 10) == 0
+
+
+#: held-out users whose candidate pages decide the blend
+_GATE_USERS = 300
+
+
+def gate_rows(late: pl.DataFrame, pools: dict[int, np.ndarray], *, split_ms: int) -> pl.DataFrame:
+    """Candidate rows (user, item, ts, relevant) of up to ``_GATE_USERS`` held-out users with
+    late positives: their retrieval pool plus the items they went on to like."""
+    liked = late.filter(pl.col("positive") & pl.Series(held_out(late["user_id"].to_numpy())))
+    liked = liked.group_by("user_id").agg(pl.col("item_id")).sort("user_id").head(_GATE_USERS)
+    users, items, relevant = [], [], []
+    for user, good in liked.iter_rows():
+        pool = pools.get(user, np.empty(0, np.int64))
+        good = np.asarray(good, np.int64)
+        both = np.concatenate([pool[~np.isin(pool, good)], good])
+        users.append(np.full(len(both), user, np.int64))
+        items.append(both)
+        relevant.append(np.arange(len(both)) >= len(both) - len(good))
+    if not users:
+        return pl.DataFrame(
+            schema={
+                "user_id": pl.Int64,
+                "item_id": pl.Int64,
+                "ts_ms": pl.Int64,
+                "relevant": pl.Boolean,
+            }
+        )
+    return pl.DataFrame(
+        {
+            "user_id": np.concatenate(users),
+            "item_id": np.concatenate(items),
+            "relevant": np.concatenate(relevant),
+        }
+    ).with_columns(pl.lit(split_ms, pl.Int64).alias("ts_ms"))
 
 
 #: ``auto`` splits per user when fewer of the late part's rows than this have a history
@@ -515,7 +569,9 @@ def train(
         # both parts' pairs are aggregated here, where Polars has both cores; later work
         # beside the fits takes a core from them
         rate_max = rate_scale(events)
-        late, split_mode = label_rows(events, split_ms=split, share=rc.label_share, mode=rc.label_split)
+        late, split_mode = label_rows(
+            events, split_ms=split, share=rc.label_share, mode=rc.label_split
+        )
         early_events = events.filter(~late)
         early_pairs = interactions(early_events, long_view_ms=rc.long_view_ms, rate_max=rate_max)
         window = SplitWindow(
@@ -560,6 +616,7 @@ def train(
         training_rows = rows_job.result()
         lap("wait_ranker_rows")
         ranker: Ranker | None = None
+        blend = Blend()
         metrics: dict[str, Any] = {}
         counts: dict[str, int] = {}
         if training_rows is not None:
@@ -569,10 +626,12 @@ def train(
                 training_rows.labels,
                 training_rows.holdout,
             )
+            gate, gate_features = training_rows.gate, training_rows.gate_features
             if isinstance(als, AlsSource):
-                features[:, FEATURES.index("als_affinity")] = als.pair_affinity(
-                    rows["user_id"].to_numpy(), rows["item_id"].to_numpy()
-                )
+                for frame, matrix in ((rows, features), (gate, gate_features)):
+                    matrix[:, FEATURES.index("als_affinity")] = als.pair_affinity(
+                        frame["user_id"].to_numpy(), frame["item_id"].to_numpy()
+                    )
             lap("ranker_affinity")
             fit_rows = {
                 "features": features[~holdout],
@@ -600,6 +659,15 @@ def train(
             for name in LABELS:
                 metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
                 metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])
+            if gate.height:
+                blend, metrics["blend_ndcg"] = choose_blend(
+                    gate["user_id"].to_numpy(),
+                    gate["relevant"].to_numpy(),
+                    ranker.predict(gate_features, threads=0),
+                    gate_features,
+                    config.fusion,
+                )
+            lap("blend")
             counts.update(
                 training_rows=int((~holdout).sum()),
                 holdout_rows=int(holdout.sum()),
@@ -641,6 +709,7 @@ def train(
             "learned": {
                 "popular_half_life_ms": config.popular.half_life_ms,
                 "label_split": split_mode,
+                "blend": blend.as_dict(),
             },
         },
     )

@@ -16,7 +16,10 @@ from laotie.feed.sources.base import Source, TrainingSet, top_n
 def decayed_popularity(training: TrainingSet, *, half_life_ms: int) -> np.ndarray:
     """Per item: sum of positive pair weights, halved every ``half_life_ms`` of age."""
     return pair_popularity(
-        training.pairs, now_ms=training.now_ms, size=training.catalog.size, half_life_ms=half_life_ms
+        training.pairs,
+        now_ms=training.now_ms,
+        size=training.catalog.size,
+        half_life_ms=half_life_ms,
     )
 
 
