@@ -23,12 +23,20 @@ def feed(
     n: Annotated[int, typer.Option("-n", help="entries on the page, 1..100")] = 20,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="only these kinds")] = None,
     explain: Annotated[bool, typer.Option(help="sources, predictions and adjustments")] = False,
+    log: Annotated[
+        bool,
+        typer.Option(
+            "--log", help="log the page's impressions and run its ad auctions, as a request would"
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Show a user's feed page. Example: laotie feed u42 -n 10 --explain"""
+    """Show a user's feed page (an inspection: nothing logged unless --log).
+
+    Example: laotie feed u42 -n 10 --explain"""
     svc = services()
     try:
-        page = svc.feed.feed(user, n=n, kinds=kind, explain=explain)
+        page = svc.feed.feed(user, n=n, kinds=kind, explain=explain, log=log)
     finally:
         svc.close()
     if as_json:

@@ -36,6 +36,7 @@ from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
 
 log = logging.getLogger(__name__)
 _EXTERNAL_USER, _INTERNAL_USER = attrgetter("user_external_id"), attrgetter("user_id")
+INSPECTION_WARNING = "inspection: no impressions logged, no ads auctioned (--log to log)"
 NO_MODEL_WARNING = "no trained model yet: serving a popularity/fresh feed (run `laotie train`)"
 
 
@@ -243,8 +244,11 @@ class FeedService:
         cursor: str | None = None,
         kinds: list[str] | None = None,
         explain: bool = False,
+        log: bool = True,
     ) -> FeedPage:
-        """A page of ``n`` entries for ``user_id`` (external id); ``cursor`` continues a session."""
+        """A page of ``n`` entries for ``user_id`` (external id); ``cursor`` continues a session.
+
+        ``log=False`` inspects: no impressions logged, nothing marked seen, no ad auction."""
         limit = self.config.serving.max_n
         if not isinstance(n, int) or not 1 <= n <= limit:
             raise InvalidInput(
@@ -271,7 +275,7 @@ class FeedService:
         result = serving.pipeline.run(user, n, exclude=exclude, kinds=kind_codes, explain=explain)
         catalog = serving.catalog
         entries: list[FeedEntry | AdEntry] = []
-        ads = self._ads(user, user_id, request_id, n, now) if self.ad_filler is not None else []
+        ads = self._ads(user, user_id, request_id, n, now) if log and self.ad_filler else []
         ad_positions = {ad.position for ad in ads}
         organic = iter(result.items)
         shown: list[int] = []
@@ -322,10 +326,13 @@ class FeedService:
             page=(previous.page + 1) if previous else 2,
             served=tuple(served),
         ).encode()
-        if internal is not None:
-            serving.bundle.state.mark_seen(internal, shown)
-        self._log_impressions(user_id, request_id, now, entries)
+        if log:
+            if internal is not None:
+                serving.bundle.state.mark_seen(internal, shown)
+            self._log_impressions(user_id, request_id, now, entries)
         warnings = [] if serving.trained else [NO_MODEL_WARNING]
+        if not log:
+            warnings.append(INSPECTION_WARNING)
         return FeedPage(
             request_id=request_id,
             user_id=user_id,
