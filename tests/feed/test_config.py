@@ -49,6 +49,8 @@ def _changed(default: object) -> object:
         return default / 2 if default else 0.5
     if isinstance(default, list):
         return [1]
+    if default == "auto":  # ranker.label_split
+        return "user"
     raise AssertionError(f"no test value for {default!r}")
 
 

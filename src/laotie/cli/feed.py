@@ -239,6 +239,12 @@ def _print_ablation(result: dict[str, Any], k: int) -> None:
         )
         + f"; {merged['mean_candidates']:.0f} candidates per user"
     )
+    gap = result["page_vs_best_source"]
+    low, high = gap["ci95"]
+    console.print(
+        f"page - best single source ({gap['source']}) on NDCG@{k}: "
+        f"{gap[f'ndcg@{k}_diff']:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}]"
+    )
 
 
 def _ground_truth(svc: Services, items: pl.DataFrame) -> GroundTruth | None:

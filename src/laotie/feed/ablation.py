@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from laotie.feed.fusion import fuse
-from laotie.feed.metrics import ndcg_per_user, precision_at_k, recall_at_k
+from laotie.feed.metrics import ndcg_per_user, paired_bootstrap, precision_at_k, recall_at_k
 from laotie.feed.pipeline import Pipeline
 
 #: candidate depths whose recall is reported
@@ -86,4 +86,18 @@ def ablation(
     }
     recall["recall@all"] = round(recall_at_k(candidates, relevant, 10**9), 4)
     recall["mean_candidates"] = round(float(np.mean([len(c) for c in candidates])), 1)
-    return {"stages": stages, "candidates": recall, "users": len(users)}
+    sources = [name for name in stages if name.startswith("source:")]
+    best = max(sources, key=lambda name: stages[name][f"ndcg@{k}"])
+    diff, low, high = paired_bootstrap(
+        ndcg_per_user(pages["page"], relevant, k), ndcg_per_user(pages[best], relevant, k)
+    )
+    return {
+        "stages": stages,
+        "candidates": recall,
+        "users": len(users),
+        "page_vs_best_source": {
+            "source": best,
+            f"ndcg@{k}_diff": round(diff, 4),
+            "ci95": [round(low, 4), round(high, 4)],
+        },
+    }
