@@ -52,7 +52,11 @@ def stage_pages(pipeline: Pipeline, user: int, k: int) -> tuple[dict[str, np.nda
         pages["fused"] = _best(ids, fused, k)
         blend = pipeline.blend
         if blend.weight or blend.model != "fused":
-            learned = blend.apply(blend.model_score(predictions, pipeline.config.fusion), features)
+            if blend.model == "play_early":
+                predictions["play_early"] = early
+            learned = blend.apply(
+                blend.model_score(predictions, pipeline.config.fusion), pipeline.head(user, ids)
+            )
             pages[f"learned ({blend.model}, {blend.head or '-'} x{blend.weight})"] = _best(
                 ids, learned, k
             )

@@ -1,14 +1,15 @@
-"""Learned fallback: how much of a retrieval head's own score the final ranking keeps.
+"""Learned fallback: what the final ranking is made of, chosen per model version.
 
 The ranker is the pipeline's judge only where it ranks better than the signals it is fed. At
 training, users held out of the ranker's fit are given pages from their retrieval candidates
-(early sources' lists plus the items they went on to like): each candidate is scored by the
-fused ranker output and by each head's score (EASE, ALS, popularity, co-visitation), and
-``choose_blend`` picks the mix ``(1 - w) · rank(model) + w · rank(head)`` with the best NDCG,
-where the model's score is the fused objectives or ``p(play)`` alone (an objective head that
-is uninformative on these data, like ``follow`` on a rating log, only adds noise to the
-fusion). The configured fusion with ``w = 0`` wins ties (within ``MIN_GAIN``); ``w = 1``
-falls back to the head.
+(the early sources' lists plus the items they went on to like); ``choose_blend`` picks the
+final score ``(1 - w) · rank(model) + w · rank(head)`` with the best NDCG there, where the
+model's score is the fused objectives, ``p(play)`` alone or ``p(play)`` of the pre-rank's
+early rounds (an objective head uninformative on these data, like ``follow`` on a rating
+log, only adds noise to the fusion; a small log overfits late rounds), and the head is one
+retrieval source's own ranking (its reciprocal rank). The configured fusion stays unless
+another choice beats it on those users beyond noise (a paired-bootstrap 95% interval over the
+users above zero); ``w = 1`` falls back to the source.
 """
 
 from __future__ import annotations
@@ -19,24 +20,32 @@ from typing import Any
 import numpy as np
 
 from laotie.feed.config import FusionConfig
-from laotie.feed.features import FEATURES
 from laotie.feed.fusion import fuse
+from laotie.feed.metrics import paired_bootstrap
 
-#: retrieval heads whose score is a ranking feature: head -> feature column
-HEADS: dict[str, str] = {
-    "ease": "ease_score",
-    "als": "als_affinity",
-    "popular": "item_log_popularity",
-    "covisit": "covisit_score",
-}
-#: the model's score: the configured fusion, or p(play) alone
-MODELS: tuple[str, ...] = ("fused", "play")
+#: retrieval sources that can be a head (what the training gate can rank with)
+HEADS: tuple[str, ...] = ("ease", "popular", "covisit")
+#: the model's score: the configured fusion, p(play), or p(play) of the pre-rank's rounds
+MODELS: tuple[str, ...] = ("fused", "play", "play_early")
 #: weights of the head tried
 WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-#: a blend must beat the model alone by this much NDCG to be chosen (noise guard)
-MIN_GAIN = 0.002
 #: the page depth the choice is judged at
 DEPTH = 10
+
+
+def head_scores(found: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Per id of ``ids``: ``1 / (1 + rank)`` in a source's list ``found`` (best first), 0 when
+    the source did not list it."""
+    found = found[found >= 0]
+    order = np.argsort(found, kind="stable")
+    position = np.searchsorted(found[order], ids)
+    position = np.minimum(position, max(len(found) - 1, 0))
+    listed = len(found) > 0
+    hit = listed & (found[order][position] == ids) if listed else np.zeros(len(ids), bool)
+    out = np.zeros(len(ids), np.float32)
+    if listed:
+        out[hit] = 1.0 / (1.0 + order[position[hit]])
+    return out
 
 
 def _percentile(values: np.ndarray) -> np.ndarray:
@@ -61,16 +70,17 @@ class Blend:
     model: str = "fused"
 
     def model_score(self, predictions: dict[str, np.ndarray], fusion: FusionConfig) -> np.ndarray:
-        """The model's score of each row: the fused objectives, or p(play) alone."""
-        if self.model == "play" and "play" in predictions:
-            return predictions["play"].astype(np.float32) + np.float32(1e-6)
-        return fuse(predictions, fusion)
+        """The model's score of each row (``predictions`` holds ``play_early`` when the
+        model is that)."""
+        if self.model in ("play", "play_early") and self.model in predictions:
+            return predictions[self.model].astype(np.float32) + np.float32(1e-6)
+        return fuse({k: v for k, v in predictions.items() if k != "play_early"}, fusion)
 
-    def apply(self, scores: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """Blended scores of one request's candidates (``features`` rows in the same order)."""
-        if self.weight <= 0 or self.head not in HEADS or not len(scores):
+    def apply(self, scores: np.ndarray, head: np.ndarray | None) -> np.ndarray:
+        """Blended scores of one request's candidates (``head``: the head's scores of the
+        same rows)."""
+        if self.weight <= 0 or head is None or not len(scores):
             return scores
-        head = features[:, FEATURES.index(HEADS[self.head])]
         mixed = (1.0 - self.weight) * _percentile(scores) + self.weight * _percentile(head)
         return (mixed + 0.01).astype(np.float32)
 
@@ -80,7 +90,7 @@ class Blend:
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any]) -> Blend:
-        """The blend a model version learned (the model alone when it recorded none)."""
+        """The blend a model version learned (the configured fusion when it recorded none)."""
         learned = manifest.get("learned", {}).get("blend") or {}
         return cls(
             head=str(learned.get("head", "")),
@@ -89,7 +99,8 @@ class Blend:
         )
 
 
-def _ndcg(groups: list[np.ndarray], relevant: np.ndarray, scores: np.ndarray) -> float:
+def _ndcg(groups: list[np.ndarray], relevant: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """NDCG@``DEPTH`` of each group (user) with a relevant row."""
     discounts = 1.0 / np.log2(np.arange(2, DEPTH + 2))
     values = []
     for rows in groups:
@@ -97,46 +108,46 @@ def _ndcg(groups: list[np.ndarray], relevant: np.ndarray, scores: np.ndarray) ->
         ideal = discounts[: min(int(relevant[rows].sum()), DEPTH)].sum()
         if ideal > 0:
             values.append(float((gains * discounts[: len(gains)]).sum() / ideal))
-    return float(np.mean(values)) if values else 0.0
+    return np.asarray(values, np.float64)
 
 
 def choose_blend(
     users: np.ndarray,
     relevant: np.ndarray,
     predictions: dict[str, np.ndarray],
-    features: np.ndarray,
+    heads: dict[str, np.ndarray],
     fusion: FusionConfig,
 ) -> tuple[Blend, dict[str, float]]:
-    """The blend with the best NDCG@``DEPTH`` over the users' candidate rows, and the NDCG of
-    the fused model, of p(play) and of every head alone (what the choice was made on)."""
+    """The blend with the best NDCG@``DEPTH`` over the users' candidate rows (``heads``: each
+    source's scores of the rows), and the NDCG of every model and every head alone."""
     order = np.argsort(users, kind="stable")
-    groups = np.split(order, np.flatnonzero(np.diff(users[order])) + 1)
-    groups = [rows for rows in groups if len(rows)]
+    groups = [g for g in np.split(order, np.flatnonzero(np.diff(users[order])) + 1) if len(g)]
     relevant = np.asarray(relevant, np.float64)
-
-    scores = {model: Blend(model=model).model_score(predictions, fusion) for model in MODELS}
+    scores = {m: Blend(model=m).model_score(predictions, fusion) for m in MODELS}
 
     def per_user(blend: Blend) -> np.ndarray:
         base = scores[blend.model]
         out = np.empty(len(base), np.float32)
+        head = heads.get(blend.head)
         for rows in groups:
-            out[rows] = blend.apply(base[rows], features[rows])
+            out[rows] = blend.apply(base[rows], None if head is None else head[rows])
         return out
 
-    default = _ndcg(groups, relevant, scores["fused"])
-    report = {"fused": round(default, 4)}
-    best, best_score = Blend(), default + MIN_GAIN
-    for model in MODELS:
-        for head in HEADS:
-            for weight in WEIGHTS if model != "fused" else WEIGHTS[1:]:
-                if weight == 0.0 and head != next(iter(HEADS)):
-                    continue  # the model alone: once per model
-                score = _ndcg(groups, relevant, per_user(Blend(head, weight, model)))
-                if weight == 0.0:
-                    report[model] = round(score, 4)
-                if weight == 1.0 and model == "fused":
-                    report[head] = round(score, 4)
-                if score > best_score:
-                    best, best_score = Blend(head if weight else "", weight, model), score
-    report["chosen"] = round(best_score if best != Blend() else default, 4)
-    return best, report
+    tried = {Blend(model=model): _ndcg(groups, relevant, scores[model]) for model in MODELS}
+    report = {
+        blend.model: round(float(v.mean()), 4) if len(v) else 0.0 for blend, v in tried.items()
+    }
+    for head, values in heads.items():
+        report[head] = round(float(_ndcg(groups, relevant, values).mean() or 0.0), 4)
+        for model in MODELS:
+            for weight in WEIGHTS[1:]:
+                blend = Blend(head, weight, model)
+                tried[blend] = _ndcg(groups, relevant, per_user(blend))
+    default = tried[Blend()]
+    if not len(default):
+        return Blend(), report
+    best = max(tried, key=lambda blend: float(tried[blend].mean()))
+    _, low, _ = paired_bootstrap(tried[best], default)
+    chosen = best if low > 0 else Blend()
+    report["chosen"] = round(float(tried[chosen].mean()), 4)
+    return chosen, report

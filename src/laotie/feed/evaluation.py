@@ -284,6 +284,10 @@ def evaluate(
     if ground_truth is not None:
         result["ground_truth"] = ground_truth
     result["relevance"] = relevance
+    result["learned"] = {
+        **bundle.manifest.get("learned", {}),
+        "gate_ndcg@10": report.metrics.get("blend_ndcg"),
+    }
     if with_ablation:
         result["ablation"] = ablation(pipeline, users, relevant, k=k)
     result["objectives"], result["watch_time"] = _objectives(

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from laotie.core.contracts import TrustDecision
-from laotie.feed.blend import Blend
+from laotie.feed.blend import Blend, head_scores
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
@@ -212,12 +212,13 @@ class Pipeline:
             and len(ids)
         ):
             features = self.features(user_id, ids, next_items)
+            head = self.head(user_id, ids)
             ranker = self.bundle.ranker
             depth = max(config.ranker.rank_depth, _DEPTH_PER_ITEM * n)
             if len(ids) > depth:  # pre-rank: early p(play) rounds pick who meets the ranker
                 rounds = config.ranker.prerank_rounds
                 play = ranker.predict(features, objectives=("play",), rounds=rounds)["play"]
-                play = self.blend.apply(play, features)
+                play = self.blend.apply(play, head)
                 keep = prerank_keep(
                     play,
                     catalog.creator[ids],
@@ -232,8 +233,13 @@ class Pipeline:
                     )
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]
+                head = None if head is None else head[keep]
             predictions = ranker.predict(features)
-            fused = self.blend.apply(self.blend.model_score(predictions, config.fusion), features)
+            if self.blend.model == "play_early":
+                predictions["play_early"] = ranker.predict(
+                    features, objectives=("play",), rounds=config.ranker.prerank_rounds
+                )["play"]
+            fused = self.blend.apply(self.blend.model_score(predictions, config.fusion), head)
             ranked_by = "model" if not self.blend.weight else f"model+{self.blend.head}"
             if len(rrf) and rrf.max() > 0:  # retrieval consensus breaks (near-)ties
                 fused = fused * (1.0 + _TIE_BREAK * rrf / rrf.max()).astype(np.float32)
@@ -271,6 +277,14 @@ class Pipeline:
         return Result(
             items=items, candidates=candidates, dropped=filtered.dropped, ranked_by=ranked_by
         )
+
+    def head(self, user_id: int, ids: np.ndarray) -> np.ndarray | None:
+        """The learned blend's head source's scores of ``ids`` (None when it blends none)."""
+        source = self.bundle.sources.get(self.blend.head)
+        if not self.blend.weight or source is None:
+            return None
+        depth = max(self.quotas.get(self.blend.head, 0), 1) * 2
+        return head_scores(source.recommend_one(user_id, depth)[0], ids)
 
     def features(self, user_id: int, ids: np.ndarray, next_items: np.ndarray) -> np.ndarray:
         """Feature rows for one user's candidates."""

@@ -21,7 +21,7 @@ import polars as pl
 from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY
-from laotie.feed.blend import Blend, choose_blend
+from laotie.feed.blend import Blend, choose_blend, head_scores
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
@@ -205,18 +205,20 @@ _NEGATIVE_POOL = 200
 
 
 def negative_pools(
-    users: np.ndarray, sources: list[Source], taken: pl.DataFrame
-) -> dict[int, np.ndarray]:
-    """Per user: the early sources' candidates, less the (user, item) pairs of ``taken``."""
+    users: np.ndarray, sources: dict[str, Source], taken: pl.DataFrame
+) -> tuple[dict[int, np.ndarray], dict[str, dict[int, np.ndarray]]]:
+    """Per user: the early sources' candidates less the (user, item) pairs of ``taken``; and
+    each source's list per user (best first)."""
     by_user = dict(taken.group_by("user_id").agg(pl.col("item_id")).iter_rows())
-    pools = {}
+    pools: dict[int, np.ndarray] = {}
+    lists: dict[str, dict[int, np.ndarray]] = {name: {} for name in sources}
     for user in np.unique(users).tolist():
-        found = np.unique(
-            np.concatenate([s.recommend_one(user, _NEGATIVE_POOL)[0] for s in sources])
-        )
+        for name, source in sources.items():
+            lists[name][user] = source.recommend_one(user, _NEGATIVE_POOL)[0]
+        found = np.unique(np.concatenate([lists[name][user] for name in sources]))
         found = found[found >= 0]
         pools[user] = found[~np.isin(found, by_user.get(user, []))]
-    return pools
+    return pools, lists
 
 
 def negatives_wanted(labelled: pl.DataFrame, per_positive: int) -> int:
@@ -290,6 +292,7 @@ class RankerRows:
     #: held-out users' candidate rows (``gate_rows``) and their features, for the blend
     gate: pl.DataFrame
     gate_features: np.ndarray
+    gate_heads: dict[str, np.ndarray]
 
 
 @dataclass
@@ -348,9 +351,12 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
         return None
     positives = labelled.filter(pl.col("play"))
     popular.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
-    pools = negative_pools(
+    heads: dict[str, Source] = {"popular": popular, "covisit": covisit}
+    if ease is not None:
+        heads["ease"] = ease
+    pools, lists = negative_pools(
         positives["user_id"].to_numpy(),
-        [popular] if ease is None else [ease, popular],
+        heads,
         pl.concat(
             [early.pairs.select("user_id", "item_id"), positives.select("user_id", "item_id")]
         ),
@@ -382,9 +388,27 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
 
     labels = {name: rows[name].to_numpy() for name in LABELS}
     holdout = held_out(rows["user_id"].to_numpy())
+    gate_heads = {name: np.zeros(gate.height, np.float32) for name in lists}
+    gate_users, gate_items = gate["user_id"].to_numpy(), gate["item_id"].to_numpy()
+    bounds = np.flatnonzero(np.diff(gate_users)) + 1  # gate rows come grouped by user
+    for rows_of_user in np.split(np.arange(gate.height), bounds):
+        if len(rows_of_user):
+            user = int(gate_users[rows_of_user[0]])
+            for name, by_user in lists.items():
+                gate_heads[name][rows_of_user] = head_scores(
+                    by_user.get(user, np.empty(0, np.int64)), gate_items[rows_of_user]
+                )
     lap("ranker_rows")
     return RankerRows(
-        rows, described(rows), labels, holdout, negatives.height, lap.timings, gate, described(gate)
+        rows,
+        described(rows),
+        labels,
+        holdout,
+        negatives.height,
+        lap.timings,
+        gate,
+        described(gate),
+        gate_heads,
     )
 
 
@@ -660,11 +684,15 @@ def train(
                 metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
                 metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])
             if gate.height:
+                gate_predictions = ranker.predict(gate_features, threads=0)
+                gate_predictions["play_early"] = ranker.predict(
+                    gate_features, objectives=("play",), rounds=rc.prerank_rounds, threads=0
+                )["play"]
                 blend, metrics["blend_ndcg"] = choose_blend(
                     gate["user_id"].to_numpy(),
                     gate["relevant"].to_numpy(),
-                    ranker.predict(gate_features, threads=0),
-                    gate_features,
+                    gate_predictions,
+                    training_rows.gate_heads,
                     config.fusion,
                 )
             lap("blend")
