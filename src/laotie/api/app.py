@@ -13,6 +13,7 @@ from laotie.api.routes import (
     feed,
     health,
     insights,
+    similar,
     studio,
     studio_media,
     teams,
@@ -22,6 +23,7 @@ from laotie.wiring import Services
 
 ROUTERS = [
     feed.router,
+    similar.router,
     health.router,
     catalog.router,
     events.router,

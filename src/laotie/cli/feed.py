@@ -70,6 +70,55 @@ def feed(
     console.print(table)
 
 
+similar_app = typer.Typer(help="Items or users like a given one (trained vectors).")
+
+
+@similar_app.command("item")
+def similar_item(
+    item: Annotated[str, typer.Argument(help="item id")],
+    n: Annotated[int, typer.Option("-n", help="items, 1..100")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Items like ITEM. Example: laotie similar item v123 -n 10"""
+    svc = services()
+    try:
+        result = svc.feed.similar_items(item, n=n)
+    finally:
+        svc.close()
+    if as_json:
+        emit_json(result.model_dump())
+        return
+    table = Table(title=f"like {item} (basis {result.basis}, model {result.model_version})")
+    for column in ("#", "item", "kind", "title", "score"):
+        table.add_column(column)
+    for rank, entry in enumerate(result.items, start=1):
+        table.add_row(str(rank), entry.id, entry.kind, entry.title, f"{entry.score:.3f}")
+    console.print(table)
+
+
+@similar_app.command("user")
+def similar_user(
+    user: Annotated[str, typer.Argument(help="user id")],
+    n: Annotated[int, typer.Option("-n", help="users, 1..100")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Users whose taste is like USER's. Example: laotie similar user u42"""
+    svc = services()
+    try:
+        result = svc.feed.similar_users(user, n=n)
+    finally:
+        svc.close()
+    if as_json:
+        emit_json(result.model_dump())
+        return
+    table = Table(title=f"like {user} (basis {result.basis}, model {result.model_version})")
+    for column in ("#", "user", "score"):
+        table.add_column(column)
+    for rank, entry in enumerate(result.users, start=1):
+        table.add_row(str(rank), entry.id, f"{entry.score:.3f}")
+    console.print(table)
+
+
 def train(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
@@ -99,7 +148,11 @@ def train(
     table.add_column("metric")
     table.add_column("value")
     for name, value in report.metrics.items():
-        table.add_row(name, "-" if value is None else f"{value:.4f}")
+        if isinstance(value, dict):  # the blend gate's NDCG per choice
+            value = ", ".join(f"{k} {v:.4f}" for k, v in value.items())
+        table.add_row(
+            name, "-" if value is None else value if isinstance(value, str) else f"{value:.4f}"
+        )
     console.print(table)
 
 

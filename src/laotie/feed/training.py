@@ -466,9 +466,9 @@ def label_rows(
     ``auto`` takes ``time`` when at least half of its labelled rows have a history."""
     late_by_time = events["ts_ms"] >= split_ms
     if mode == "auto":
-        early_users = events.filter(~late_by_time)["user_id"].unique()
-        late_users = events.filter(late_by_time)["user_id"]
-        covered = float(late_users.is_in(early_users).mean() or 0.0)
+        early_users = events.filter(~late_by_time)["user_id"].unique().to_numpy()
+        late_users = events.filter(late_by_time)["user_id"].to_numpy()
+        covered = float(np.isin(late_users, early_users).mean()) if len(late_users) else 1.0
         mode = "time" if covered >= _MIN_LATE_WITH_HISTORY else "user"
     if mode == "time":
         return late_by_time, mode
