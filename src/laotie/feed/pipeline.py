@@ -316,5 +316,5 @@ class Pipeline:
             covisit_score=covisit,
             follows_creator=follows,
             is_next_item=np.isin(ids, next_items).astype(np.float32),
-            ease_score=ease.user_scores(user_id)[ids] if isinstance(ease, EaseSource) else None,
+            ease_score=ease.scores_of(user_id, ids) if isinstance(ease, EaseSource) else None,
         )

@@ -202,6 +202,8 @@ def sample_negatives(
 CANDIDATE_NEGATIVE_SHARE = 0.5
 #: candidates per user and source that candidate negatives are drawn from
 _NEGATIVE_POOL = 200
+#: users whose candidate pools are built at most (a sample on large platforms)
+_POOL_USERS = 5000
 
 
 def negative_pools(
@@ -212,7 +214,13 @@ def negative_pools(
     by_user = dict(taken.group_by("user_id").agg(pl.col("item_id")).iter_rows())
     pools: dict[int, np.ndarray] = {}
     lists: dict[str, dict[int, np.ndarray]] = {name: {} for name in sources}
-    for user in np.unique(users).tolist():
+    chosen = np.unique(users)
+    if len(chosen) > _POOL_USERS:  # the held-out users (the blend's gate) and a sample
+        gate = chosen[held_out(chosen)]
+        rest = chosen[~held_out(chosen)]
+        sample = np.random.default_rng(0).choice(rest, max(_POOL_USERS - len(gate), 0))
+        chosen = np.union1d(gate, sample)
+    for user in chosen.tolist():
         for name, source in sources.items():
             lists[name][user] = source.recommend_one(user, _NEGATIVE_POOL)[0]
         found = np.unique(np.concatenate([lists[name][user] for name in sources]))

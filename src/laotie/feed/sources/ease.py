@@ -30,7 +30,7 @@ class EaseSource(Source):
     """Sum of the EASE weights from the user's played items."""
 
     name = "ease"
-    learned = ("ptr_", "neighbours_", "weights_", "user_ptr_", "user_items_")
+    learned = ("modelled_", "ptr_", "neighbours_", "weights_", "user_ptr_", "user_items_")
 
     def __init__(self, *, l2: float = 200.0, max_items: int = 3000, neighbours: int = 200) -> None:
         self.l2 = l2
@@ -47,6 +47,7 @@ class EaseSource(Source):
         counts = np.bincount(items, minlength=size)
         modelled = np.argsort(-counts, kind="stable")[: self.max_items]
         modelled = np.sort(modelled[counts[modelled] > 0])
+        self.modelled_ = modelled.astype(np.int64)
         column = np.full(size, -1, np.int64)
         column[modelled] = np.arange(len(modelled))
         keep = column[items] >= 0
@@ -65,13 +66,15 @@ class EaseSource(Source):
             best = np.argpartition(-weights, take - 1, axis=1)[:, :take]
             top = np.take_along_axis(weights, best, axis=1)
             positive = top > 0
-            rows = np.repeat(modelled, positive.sum(axis=1))
-            cols = modelled[best[positive]]
+            rows = np.repeat(np.arange(len(modelled)), positive.sum(axis=1))
+            cols = best[positive]
             vals = top[positive]
+        # rows and neighbours are positions in ``modelled_``: a user's scores are one
+        # ``max_items``-long sum, whatever the catalog's size
         self.ptr_, packed = _csr(
             np.asarray(rows, np.int64),
             np.stack([np.asarray(cols, np.float64), np.asarray(vals, np.float64)], axis=1),
-            size,
+            len(modelled),
         )
         self.neighbours_ = packed[:, 0].astype(np.int64) if len(packed) else np.empty(0, np.int64)
         self.weights_ = packed[:, 1].astype(np.float32) if len(packed) else np.empty(0, np.float32)
@@ -87,38 +90,47 @@ class EaseSource(Source):
         recent = self.state.recent_positives(user_id) if self.state is not None else ()
         return np.union1d(stored, np.asarray(recent, np.int64))
 
-    def user_scores(self, user_id: int) -> np.ndarray:
-        """EASE score of every item id for ``user_id`` (zeros without a history)."""
-        size = len(self.ptr_) - 1
-        seeds = self.history(user_id)
-        seeds = seeds[seeds < size]
+    def _positions(self, items: np.ndarray) -> np.ndarray:
+        """Position of each item in ``modelled_`` (-1 for an item not modelled)."""
+        items = np.asarray(items, np.int64)
+        if not len(self.modelled_):
+            return np.full(len(items), -1, np.int64)
+        at = np.minimum(np.searchsorted(self.modelled_, items), len(self.modelled_) - 1)
+        return np.where(self.modelled_[at] == items, at, -1)
+
+    def modelled_scores(self, user_id: int) -> np.ndarray:
+        """EASE score of each modelled item (``modelled_`` order) for ``user_id``."""
+        seeds = self._positions(self.history(user_id))
+        seeds = seeds[seeds >= 0]
         if not len(seeds):
-            return np.zeros(size, np.float32)
+            return np.zeros(len(self.modelled_), np.float32)
         starts, ends = self.ptr_[seeds], self.ptr_[seeds + 1]
         lengths = ends - starts
         index = np.repeat(ends - np.cumsum(lengths), lengths) + np.arange(lengths.sum())
         return np.bincount(
-            self.neighbours_[index], weights=self.weights_[index], minlength=size
+            self.neighbours_[index], weights=self.weights_[index], minlength=len(self.modelled_)
         ).astype(np.float32)
+
+    def scores_of(self, user_id: int, items: np.ndarray) -> np.ndarray:
+        """EASE score of each of ``items`` for ``user_id`` (0 for an item not modelled)."""
+        positions = self._positions(items)
+        scores = self.modelled_scores(user_id)
+        return np.where(positions >= 0, scores[np.maximum(positions, 0)], 0.0).astype(np.float32)
 
     def pair_scores(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """EASE score of each (user, item) row."""
         users, items = np.asarray(users, np.int64), np.asarray(items, np.int64)
         out = np.zeros(len(items), np.float32)
         order = np.argsort(users, kind="stable")
-        bounds = np.flatnonzero(np.diff(users[order])) + 1
-        size = len(self.ptr_) - 1
-        for rows in np.split(order, bounds):
+        for rows in np.split(order, np.flatnonzero(np.diff(users[order])) + 1):
             if len(rows):
-                scores = self.user_scores(int(users[rows[0]]))
-                inside = items[rows] < size
-                out[rows[inside]] = scores[items[rows][inside]]
+                out[rows] = self.scores_of(int(users[rows[0]]), items[rows])
         return out
 
     def recommend_one(self, user_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``n`` best-scored items outside the user's history."""
-        scores = self.user_scores(user_id)
-        history = self.history(user_id)
-        scores[history[history < len(scores)]] = 0.0
-        ids = np.flatnonzero(scores > 0)
-        return top_n(ids, scores[ids], n)
+        scores = self.modelled_scores(user_id)
+        history = self._positions(self.history(user_id))
+        scores[history[history >= 0]] = 0.0
+        keep = np.flatnonzero(scores > 0)
+        return top_n(self.modelled_[keep], scores[keep], n)
