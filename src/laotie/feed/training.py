@@ -218,7 +218,8 @@ def negative_pools(
     if len(chosen) > _POOL_USERS:  # the held-out users (the blend's gate) and a sample
         gate = chosen[held_out(chosen)]
         rest = chosen[~held_out(chosen)]
-        sample = np.random.default_rng(0).choice(rest, max(_POOL_USERS - len(gate), 0))
+        wanted = min(len(rest), max(_POOL_USERS - len(gate), 0))
+        sample = np.random.default_rng(0).choice(rest, wanted, replace=False)
         chosen = np.union1d(gate, sample)
     for user in chosen.tolist():
         for name, source in sources.items():

@@ -61,23 +61,19 @@ class EaseSource(Source):
         weights = (-precision / np.diag(precision)).astype(np.float32) if len(modelled) else gram
         np.fill_diagonal(weights, 0.0)
         take = min(self.neighbours, max(len(modelled) - 1, 0))
-        rows, cols, vals = [], [], []
+        rows = np.empty(0, np.int64)
+        cols = np.empty(0, np.int64)
+        vals = np.empty(0, np.float32)
         if take:
             best = np.argpartition(-weights, take - 1, axis=1)[:, :take]
             top = np.take_along_axis(weights, best, axis=1)
             positive = top > 0
             rows = np.repeat(np.arange(len(modelled)), positive.sum(axis=1))
-            cols = best[positive]
-            vals = top[positive]
+            cols, vals = best[positive].astype(np.int64), top[positive].astype(np.float32)
         # rows and neighbours are positions in ``modelled_``: a user's scores are one
         # ``max_items``-long sum, whatever the catalog's size
-        self.ptr_, packed = _csr(
-            np.asarray(rows, np.int64),
-            np.stack([np.asarray(cols, np.float64), np.asarray(vals, np.float64)], axis=1),
-            len(modelled),
-        )
-        self.neighbours_ = packed[:, 0].astype(np.int64) if len(packed) else np.empty(0, np.int64)
-        self.weights_ = packed[:, 1].astype(np.float32) if len(packed) else np.empty(0, np.float32)
+        self.ptr_, self.neighbours_ = _csr(rows, cols, len(modelled))
+        _, self.weights_ = _csr(rows, vals, len(modelled))
         return self
 
     def history(self, user_id: int) -> np.ndarray:
