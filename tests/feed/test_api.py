@@ -173,3 +173,77 @@ def test_running_server_swaps_to_a_version_trained_elsewhere(
     assert newer != first
     assert home.feed.reload() and home.feed.model_version == newer
     assert http.get("/v1/feed/u3?n=5", headers=headers).json()["model_version"] == newer
+
+
+def test_cli_feed_inspects_without_logging(home: Services) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["train"]).exit_code == 0
+
+    def impressions() -> int:
+        home.feed.flush()
+        return home.lake.read(types=["impression"]).height
+
+    before = impressions()
+    shown = runner.invoke(cli, ["feed", "u2", "-n", "5", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert "inspection" in shown.output
+    assert impressions() == before
+    logged = runner.invoke(cli, ["feed", "u2", "-n", "5", "--log"])
+    assert logged.exit_code == 0, logged.output
+    assert impressions() == before + 5
+
+
+def test_similar_items_and_users(home: Services, client: tuple[TestClient, dict]) -> None:
+    http, headers = client
+    home.feed.train()
+    items = http.get("/v1/items/v3/similar?n=8", headers=headers)
+    assert items.status_code == 200, items.text
+    body = items.json()
+    assert body["basis"] == "als" and body["model_version"] and len(body["items"]) == 8
+    ids = [int(e["id"][1:]) for e in body["items"]]
+    assert 3 not in ids
+    assert sum(i % 3 == 0 for i in ids) >= 6  # users play one category: its items go together
+    users = http.get("/v1/users/u1/similar?n=5", headers=headers).json()
+    assert users["basis"] == "als" and len(users["users"]) == 5
+    assert "u1" not in {u["id"] for u in users["users"]}
+    assert sum(int(u["id"][1:]) % 3 == 1 for u in users["users"]) >= 4
+    assert http.get("/v1/items/nope/similar", headers=headers).status_code == 404
+    assert http.get("/v1/users/nobody/similar", headers=headers).status_code == 404
+    assert http.get("/v1/items/v3/similar?n=0", headers=headers).status_code == 422
+    assert http.get("/v1/items/v3/similar").status_code == 401
+
+
+def test_similar_users_for_a_person_key_is_their_own_only(
+    home: Services, client: tuple[TestClient, dict]
+) -> None:
+    http, _ = client
+    home.feed.train()
+    with home.db.session() as session:
+        key, _ = access.create_key(session, role="app", scope="person:u1")
+    own = http.get("/v1/users/u1/similar", headers={"Authorization": f"Bearer {key}"})
+    assert own.status_code == 200
+    other = http.get("/v1/users/u2/similar", headers={"Authorization": f"Bearer {key}"})
+    assert other.status_code == 403
+
+
+def test_cold_item_falls_back_to_content(home: Services) -> None:
+    with home.db.session() as session:
+        bulk_create_items(
+            session,
+            items=[
+                ItemCreate(
+                    id="fresh1",
+                    kind="video",
+                    creator_id="c1",
+                    title="视频 美食教程 新",
+                    category="美食",
+                    duration_ms=30_000,
+                    created_at_ms=now_ms(),
+                )
+            ],
+        )
+    home.feed.train()
+    home.feed.refresh_catalog()
+    result = CliRunner().invoke(cli, ["similar", "item", "fresh1", "-n", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"basis": "content"' in result.output or '"basis": "category"' in result.output

@@ -198,6 +198,8 @@ def test_cli_evaluate_json(
         "pipeline_uncapped",
         "popular",
         "popular_capped",
+        "als_plain",
+        "ease",
         "random",
     }
     assert payload["vs_popular_capped"]["users"] == payload["users_evaluated"]

@@ -17,6 +17,7 @@ from laotie.feed.sources import (
     ContentSource,
     ContinueSource,
     CovisitSource,
+    EaseSource,
     FollowSource,
     FreshSource,
     PopularSource,
@@ -24,6 +25,7 @@ from laotie.feed.sources import (
     TrainingSet,
 )
 from laotie.feed.sources.content import match_terms
+from laotie.feed.sources.popular import choose_half_life
 from laotie.feed.state import Observation, UserState
 from laotie.feed.training import training_set
 
@@ -183,6 +185,27 @@ class TestCovisit(SourceContract):
         assert 35 in ids.tolist()
 
 
+class TestEase(SourceContract):
+    source_type = EaseSource
+
+    def test_items_played_together_and_real_time(self) -> None:
+        source, training, catalog = _fit(EaseSource(l2=10.0), _two_cluster_world())
+        assert isinstance(source, EaseSource)
+        ids, _ = source.recommend_one(1, 10)
+        played = training.pairs.filter(pl.col("user_id") == 1)["item_id"].to_list()
+        assert len(ids[ids >= 0]) and np.all(ids[ids >= 0] <= 20)
+        assert not set(ids.tolist()) & set(played), "the user's history is not recommended"
+        assert not np.any(source.recommend_one(99, 5)[0] >= 0)
+        training.state.observe(catalog, [Observation(99, 30, "play", NOW)])
+        after = source.recommend_one(99, 5)[0]
+        assert (after >= 0).any() and np.all((after[after >= 0] >= 21) & (after[after >= 0] <= 40))
+
+    def test_only_the_most_played_items_are_modelled(self) -> None:
+        source, _, _ = _fit(EaseSource(max_items=10), _two_cluster_world())
+        assert isinstance(source, EaseSource)
+        assert len(np.unique(source.neighbours_)) <= 10
+
+
 class TestPopular(SourceContract):
     source_type = PopularSource
 
@@ -198,6 +221,26 @@ class TestPopular(SourceContract):
         )
         source, _, _ = _fit(PopularSource(), data)
         assert source.recommend_one(25, 5)[0][0] == 7
+
+    def test_half_life_is_learned_from_the_late_part(self) -> None:
+        """Item 1 was popular a month ago, item 2 in the last days; the late part plays item 1
+        again, so the half-life that keeps item 1 on top (months, not days) wins."""
+        day = MS_PER_DAY
+        early = pl.DataFrame(
+            {
+                "user_id": [*range(10), 20, 21, 22],
+                "item_id": [1] * 10 + [2] * 3,
+                "weight": 1.0,
+                "last_ts_ms": [NOW - 40 * day] * 10 + [NOW - day] * 3,
+            }
+        )
+        late = pl.DataFrame({"item_id": [1, 1, 1], "positive": True})
+        chosen = choose_half_life(early, late, split_ms=NOW, size=5, base_ms=3 * day, depth=1)
+        assert chosen > 3 * day
+        late = pl.DataFrame({"item_id": [2, 2, 2], "positive": True})
+        assert choose_half_life(early, late, split_ms=NOW, size=5, base_ms=3 * day, depth=1) == (
+            3 * day
+        )
 
 
 class TestFresh(SourceContract):

@@ -14,6 +14,7 @@ from laotie.api.routes import (
     feed,
     health,
     insights,
+    similar,
     studio,
     studio_media,
     teams,
@@ -23,6 +24,7 @@ from laotie.wiring import Services
 
 ROUTERS = [
     feed.router,
+    similar.router,
     health.router,
     catalog.router,
     events.router,

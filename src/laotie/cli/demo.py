@@ -13,7 +13,7 @@ import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -103,6 +103,16 @@ def _cell(name: str, value: object) -> str:
     return str(value)
 
 
+def _serve_simulated_model(svc: Any) -> None:
+    """Make the model that served the simulation's last day the one ``laotie feed``, ``laotie
+    serve`` and the API serve (the simulation trains into ``models/feed-sim``)."""
+    from laotie.feed.bundle import publish_current
+
+    version = publish_current(svc.settings.home / "models" / "feed-sim", svc.feed.models_dir)
+    if version is not None:
+        console.print(f"serving model [bold]{version}[/], the one the last simulated day used")
+
+
 def demo(
     users: Annotated[int, typer.Option(help="simulated users")] = 600,
     items: Annotated[int, typer.Option(help="short videos in the world (plus series etc.)")] = 2500,
@@ -139,6 +149,8 @@ def demo(
         )
 
     result = Simulation(config, svc, progress=progress).run()
+    if getattr(svc, "feed", None) is not None and config.run.policy == "feed":
+        _serve_simulated_model(svc)
     html, report = write_report(result, svc, home / "report", title="laotie demo 演示报告")
     elapsed = time.perf_counter() - started
     console.print(day_table([d.as_row() for d in result.days], title="simulator (ground truth)"))
@@ -167,8 +179,6 @@ def demo(
     from laotie.api.process import prepare_for_serving
 
     if getattr(svc, "feed", None) is not None:
-        # the API's own feed learns from the simulated days, as the nightly worker would
-        svc.feed.train()
         svc.feed.refresh_catalog()
 
     base = f"http://{config_settings.host}:{config_settings.port}"

@@ -23,12 +23,20 @@ def feed(
     n: Annotated[int, typer.Option("-n", help="entries on the page, 1..100")] = 20,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="only these kinds")] = None,
     explain: Annotated[bool, typer.Option(help="sources, predictions and adjustments")] = False,
+    log: Annotated[
+        bool,
+        typer.Option(
+            "--log", help="log the page's impressions and run its ad auctions, as a request would"
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Show a user's feed page. Example: laotie feed u42 -n 10 --explain"""
+    """Show a user's feed page (an inspection: nothing logged unless --log).
+
+    Example: laotie feed u42 -n 10 --explain"""
     svc = services()
     try:
-        page = svc.feed.feed(user, n=n, kinds=kind, explain=explain)
+        page = svc.feed.feed(user, n=n, kinds=kind, explain=explain, log=log)
     finally:
         svc.close()
     if as_json:
@@ -62,6 +70,55 @@ def feed(
     console.print(table)
 
 
+similar_app = typer.Typer(help="Items or users like a given one (trained vectors).")
+
+
+@similar_app.command("item")
+def similar_item(
+    item: Annotated[str, typer.Argument(help="item id")],
+    n: Annotated[int, typer.Option("-n", help="items, 1..100")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Items like ITEM. Example: laotie similar item v123 -n 10"""
+    svc = services()
+    try:
+        result = svc.feed.similar_items(item, n=n)
+    finally:
+        svc.close()
+    if as_json:
+        emit_json(result.model_dump())
+        return
+    table = Table(title=f"like {item} (basis {result.basis}, model {result.model_version})")
+    for column in ("#", "item", "kind", "title", "score"):
+        table.add_column(column)
+    for rank, entry in enumerate(result.items, start=1):
+        table.add_row(str(rank), entry.id, entry.kind, entry.title, f"{entry.score:.3f}")
+    console.print(table)
+
+
+@similar_app.command("user")
+def similar_user(
+    user: Annotated[str, typer.Argument(help="user id")],
+    n: Annotated[int, typer.Option("-n", help="users, 1..100")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Users whose taste is like USER's. Example: laotie similar user u42"""
+    svc = services()
+    try:
+        result = svc.feed.similar_users(user, n=n)
+    finally:
+        svc.close()
+    if as_json:
+        emit_json(result.model_dump())
+        return
+    table = Table(title=f"like {user} (basis {result.basis}, model {result.model_version})")
+    for column in ("#", "user", "score"):
+        table.add_column(column)
+    for rank, entry in enumerate(result.users, start=1):
+        table.add_row(str(rank), entry.id, f"{entry.score:.3f}")
+    console.print(table)
+
+
 def train(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
@@ -91,7 +148,11 @@ def train(
     table.add_column("metric")
     table.add_column("value")
     for name, value in report.metrics.items():
-        table.add_row(name, "-" if value is None else f"{value:.4f}")
+        if isinstance(value, dict):  # the blend gate's NDCG per choice
+            value = ", ".join(f"{k} {v:.4f}" for k, v in value.items())
+        table.add_row(
+            name, "-" if value is None else value if isinstance(value, str) else f"{value:.4f}"
+        )
     console.print(table)
 
 
@@ -103,11 +164,17 @@ def evaluate(
     k: Annotated[int, typer.Option("-k", help="cut-off of the top-K metrics")] = 10,
     test_share: Annotated[float, typer.Option(help="share of each user's items held out")] = 0.25,
     max_users: Annotated[int, typer.Option(help="users evaluated at most (sampled)")] = 2000,
+    relevance: Annotated[
+        str, typer.Option(help="positive (held-out positives) or all (every held-out item)")
+    ] = "positive",
+    ablation: Annotated[
+        bool, typer.Option("--ablation", help="also score every source and stage alone")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Evaluate the pipeline against popular and random baselines.
+    """Evaluate the pipeline against popular, plain ALS, EASE and random baselines.
 
-    Example: laotie evaluate movielens:./ml-latest-small --protocol stratified
+    Example: laotie evaluate movielens:./ml-latest-small --protocol stratified --ablation
     """
     from laotie.feed.datasets import read_dataset
     from laotie.feed.evaluation import evaluate as run_evaluation
@@ -141,12 +208,17 @@ def evaluate(
             k=k,
             max_users=max_users,
             truth=truth,
+            relevance=relevance,
+            with_ablation=ablation,
         )
     result["dataset"] = dataset
     if as_json:
         emit_json(result)
         return
-    table = Table(title=f"{dataset}: {protocol}, {result['users_evaluated']} users, K={k}")
+    table = Table(
+        title=f"{dataset}: {protocol}, relevance {relevance}, "
+        f"{result['users_evaluated']} users, K={k}"
+    )
     table.add_column("method")
     metrics = list(next(iter(result["methods"].values())))
     for metric in metrics:
@@ -191,8 +263,41 @@ def evaluate(
             f"{diff:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}] over {gap['users']} users "
             f"({certainty})"
         )
+    best = result["vs_best_baseline"]
+    low, high = best["ci95"]
+    console.print(
+        f"pipeline - best baseline ({best['baseline']}) on NDCG@{k}: "
+        f"{best[f'ndcg@{k}_diff']:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}]"
+    )
+    if "ablation" in result:
+        _print_ablation(result["ablation"], k)
     if "ground_truth" in result:
         _print_ground_truth(result["ground_truth"], k)
+
+
+def _print_ablation(result: dict[str, Any], k: int) -> None:
+    table = Table(title=f"ablation: each stage alone, {result['users']} users")
+    metrics = (f"recall@{k}", f"precision@{k}", f"ndcg@{k}")
+    table.add_column("stage")
+    for metric in metrics:
+        table.add_column(metric, justify="right")
+    for stage, values in result["stages"].items():
+        table.add_row(stage, *(f"{values[m]:.4f}" for m in metrics))
+    console.print(table)
+    merged = result["candidates"]
+    console.print(
+        "merged candidates (ordered by retrieval consensus), recall of the relevant items: "
+        + ", ".join(
+            f"{name} {value:.4f}" for name, value in merged.items() if name != "mean_candidates"
+        )
+        + f"; {merged['mean_candidates']:.0f} candidates per user"
+    )
+    gap = result["page_vs_best_source"]
+    low, high = gap["ci95"]
+    console.print(
+        f"page - best single source ({gap['source']}) on NDCG@{k}: "
+        f"{gap[f'ndcg@{k}_diff']:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}]"
+    )
 
 
 def _ground_truth(svc: Services, items: pl.DataFrame) -> GroundTruth | None:

@@ -150,6 +150,23 @@ def set_current(models_dir: Path, version: str) -> None:
     os.replace(tmp, models_dir / CURRENT)
 
 
+def publish_current(source_dir: Path, target_dir: Path) -> str | None:
+    """Copy ``source_dir``'s CURRENT version into ``target_dir`` and make it CURRENT there
+    (checksums verified first); returns the version, None when ``source_dir`` has none."""
+    version = current_version(source_dir)
+    if version is None:
+        return None
+    load_bundle(source_dir / version)  # ArtefactError rather than publishing a corrupt copy
+    target_dir.mkdir(parents=True, exist_ok=True)
+    if not (target_dir / version).exists():
+        tmp = target_dir / f".tmp-{version}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(source_dir / version, tmp)
+        os.replace(tmp, target_dir / version)
+    set_current(target_dir, version)
+    return version
+
+
 def current_version(models_dir: Path) -> str | None:
     """The version CURRENT names, or None when nothing was trained."""
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -51,6 +51,18 @@ class CovisitConfig(_Section):
     half_life_ms: int = Field(default=7 * MS_PER_DAY, ge=1, description="age halving a pair")
     top_k: int = Field(default=50, ge=1, le=1000, description="neighbours kept per item")
     seeds: int = Field(default=10, ge=1, le=100, description="recent positives used as seeds")
+
+
+class EaseConfig(_Section):
+    """Source ``ease``: EASE item-to-item regression over the most-played items."""
+
+    enabled: bool = Field(default=True, description="use this source")
+    quota: int = Field(default=150, ge=0, le=2000, description="candidates it contributes")
+    l2: float = Field(default=200.0, gt=0, description="L2 penalty of the regression")
+    max_items: int = Field(
+        default=3000, ge=2, le=12_000, description="most-played items modelled (cost: cubic)"
+    )
+    neighbours: int = Field(default=200, ge=1, le=1000, description="weights kept per item")
 
 
 class PopularConfig(_Section):
@@ -112,6 +124,11 @@ class RankerConfig(_Section):
         default=1000, ge=1, description="training rows per leaf grown (small logs: small trees)"
     )
     duration_buckets: int = Field(default=10, ge=1, le=100, description="D2Q duration buckets")
+    label_split: Literal["auto", "time", "user"] = Field(
+        default="auto",
+        description="labelled part: after a time (time), each user's last share (user), or "
+        "time unless most labelled users would lack a history (auto)",
+    )
     label_share: float = Field(
         default=0.2, gt=0, lt=1, description="last share of the window labelled"
     )
@@ -229,6 +246,7 @@ class FeedConfig(BaseSettings):
 
     als: AlsConfig = Field(default_factory=AlsConfig, description="source als")
     covisit: CovisitConfig = Field(default_factory=CovisitConfig, description="source covisit")
+    ease: EaseConfig = Field(default_factory=EaseConfig, description="source ease")
     popular: PopularConfig = Field(default_factory=PopularConfig, description="source popular")
     fresh: FreshConfig = Field(default_factory=FreshConfig, description="source fresh")
     follow: FollowConfig = Field(default_factory=FollowConfig, description="source follow")
@@ -260,6 +278,7 @@ class FeedConfig(BaseSettings):
             "continue": self.continuation,
             "follow": self.follow,
             "covisit": self.covisit,
+            "ease": self.ease,
             "als": self.als,
             "content": self.content,
             "popular": self.popular,

@@ -25,6 +25,8 @@ import polars as pl
 
 from laotie.core.clock import ManualClock
 from laotie.core.errors import InvalidInput
+from laotie.feed.ablation import ablation
+from laotie.feed.baselines import EASE_MAX_ITEMS, Ease, PlainAls, binary_matrix, top_unseen
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.metrics import (
@@ -46,10 +48,15 @@ from laotie.feed.metrics import (
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.rerank import filter_candidates, select_page
 from laotie.feed.signals import FeedData, column_max, column_min, interactions
-from laotie.feed.sources import AlsSource, CovisitSource
+from laotie.feed.sources import AlsSource, CovisitSource, EaseSource
 from laotie.feed.training import LABELS, negatives_wanted, row_features, sample_negatives, train
 
 PROTOCOLS: tuple[str, ...] = ("temporal", "stratified")
+#: what counts as relevant: the held-out positives, or every held-out interaction (the
+#: protocol of Microsoft Recommenders' and RecBole's published MovieLens tables)
+RELEVANCE: tuple[str, ...] = ("positive", "all")
+#: the simple recommenders scored beside the pipeline (see ``laotie.feed.baselines``)
+BASELINES: tuple[str, ...] = ("popular", "als_plain", "ease")
 
 
 class Truth(Protocol):
@@ -155,9 +162,16 @@ def evaluate(
     max_users: int = 2000,
     seed: int = 0,
     truth: Truth | None = None,
+    relevance: str = "positive",
+    with_ablation: bool = False,
 ) -> dict[str, Any]:
     """Train on the split's training part and report top-K, objective and watch-time metrics;
-    with a ``truth``, only its users are evaluated and the ground-truth section is added."""
+    with a ``truth``, only its users are evaluated and the ground-truth section is added;
+    ``with_ablation`` adds every stage scored alone (``laotie.feed.ablation``)."""
+    if relevance not in RELEVANCE:
+        raise InvalidInput(
+            f"unknown relevance {relevance!r}; known: {', '.join(RELEVANCE)}", field="relevance"
+        )
     config = config or FeedConfig()
     started = time.perf_counter()
     train_events, test_events = split(data, protocol=protocol, test_share=test_share, seed=seed)
@@ -170,12 +184,8 @@ def evaluate(
     test_pairs = interactions(test_events).join(
         train_pairs.select("user_id", "item_id"), on=["user_id", "item_id"], how="anti"
     )
-    positives = (
-        test_pairs.filter(pl.col("positive"))
-        .group_by("user_id")
-        .agg(pl.col("item_id"))
-        .sort("user_id")
-    )
+    held_out = test_pairs.filter(pl.col("positive")) if relevance == "positive" else test_pairs
+    positives = held_out.group_by("user_id").agg(pl.col("item_id")).sort("user_id")
     if truth is not None:
         positives = positives.filter(
             pl.Series([truth.knows(user) for user in positives["user_id"].to_list()])
@@ -185,7 +195,8 @@ def evaluate(
     users = positives["user_id"].to_list()
     if not users:
         raise InvalidInput(
-            f"no user holds out a positive in {data.events.height:,} events: nothing to evaluate",
+            f"no user holds out a relevant item in {data.events.height:,} events: "
+            "nothing to evaluate",
             field="dataset",
         )
     relevant = [set(items) for items in positives["item_id"].to_list()]
@@ -210,7 +221,19 @@ def evaluate(
         "popular": [],
         POPULAR_CAPPED: [],
         "random": [],
+        "als_plain": [],
+        "ease": [],
     }
+    matrix = binary_matrix(
+        train_pairs["user_id"].to_numpy(),
+        train_pairs["item_id"].to_numpy(),
+        (max(column_max(data.events["user_id"]) + 1, 1), catalog.size),
+    )
+    scorers: dict[str, Any] = {"als_plain": PlainAls(seed=seed).fit(matrix)}
+    if catalog.size <= EASE_MAX_ITEMS:
+        scorers["ease"] = Ease().fit(matrix)
+    else:
+        del recs["ease"]
     serve_started = time.perf_counter()
     for user in users:
         seen = np.asarray(seen_by_user.get(user, []), np.int64)
@@ -227,6 +250,10 @@ def evaluate(
         recs["random"].append(
             rng.choice(pool, min(k, len(pool)), replace=False) if len(pool) else pool
         )
+        unseen = catalog.valid.copy()
+        unseen[seen[seen < catalog.size]] = False
+        for name, scorer in scorers.items():
+            recs[name].append(top_unseen(scorer.scores(user), unseen, k))
     serve_seconds = time.perf_counter() - serve_started
     uncapped = Pipeline(bundle, catalog, without_page_caps(config), clock=ManualClock(now))
     recs[UNCAPPED] = [
@@ -256,6 +283,13 @@ def evaluate(
     }
     if ground_truth is not None:
         result["ground_truth"] = ground_truth
+    result["relevance"] = relevance
+    result["learned"] = {
+        **bundle.manifest.get("learned", {}),
+        "gate_ndcg@10": report.metrics.get("blend_ndcg"),
+    }
+    if with_ablation:
+        result["ablation"] = ablation(pipeline, users, relevant, k=k)
     result["objectives"], result["watch_time"] = _objectives(
         bundle, catalog, test_pairs, counts, config, seed
     )
@@ -272,6 +306,14 @@ def evaluate(
     for key, baseline in (("vs_popular", "popular"), ("vs_popular_capped", POPULAR_CAPPED)):
         theirs = ndcg_per_user(recs[baseline], relevant, k)
         result[key] = _gap(ours, theirs, f"ndcg@{k}_diff", seed)
+    best = max(
+        (name for name in BASELINES if name in recs),
+        key=lambda name: result["methods"][name][f"ndcg@{k}"],
+    )
+    result["vs_best_baseline"] = {
+        "baseline": best,
+        **_gap(ours, ndcg_per_user(recs[best], relevant, k), f"ndcg@{k}_diff", seed),
+    }
     return result
 
 
@@ -366,6 +408,7 @@ def _objectives(
         rows = rows.sample(200_000, seed=seed)
     als = bundle.sources.get("als")
     covisit = bundle.sources.get("covisit")
+    ease = bundle.sources.get("ease")
     features = row_features(
         bundle.stats,
         catalog,
@@ -375,6 +418,7 @@ def _objectives(
         users=rows["user_id"].to_numpy(),
         items=rows["item_id"].to_numpy(),
         ts_ms=rows["ts_ms"].to_numpy(),
+        ease=ease if isinstance(ease, EaseSource) else None,
     )
     predictions = bundle.ranker.predict(features)
     groups = rows["user_id"].to_numpy()

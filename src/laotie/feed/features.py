@@ -46,6 +46,7 @@ FEATURES: tuple[str, ...] = (
     "is_next_item",
     "user_category_play_lift",
     "user_parent_category_affinity",
+    "ease_score",
 )
 #: features LightGBM treats as categorical
 CATEGORICAL: tuple[str, ...] = ("kind", "aigc")
@@ -239,6 +240,7 @@ def build_features(
     covisit_score: np.ndarray,
     follows_creator: np.ndarray,
     is_next_item: np.ndarray,
+    ease_score: np.ndarray | None = None,
 ) -> np.ndarray:
     """Feature matrix (rows x ``FEATURES``) for (user, item) pairs, float32."""
     items = np.asarray(items, dtype=np.int64)
@@ -282,6 +284,8 @@ def build_features(
     out[:, 22] = covisit_score
     out[:, 23] = follows_creator
     out[:, 24] = is_next_item
+    if ease_score is not None:
+        out[:, 27] = ease_score
     return out
 
 

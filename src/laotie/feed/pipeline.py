@@ -9,14 +9,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from laotie.core.contracts import TrustDecision
+from laotie.feed.blend import Blend, head_scores
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.features import build_features
-from laotie.feed.fusion import fuse
 from laotie.feed.ranker import OBJECTIVES
 from laotie.feed.rerank import filter_candidates, select_page
-from laotie.feed.sources import AlsSource, CovisitSource, PopularSource
+from laotie.feed.sources import AlsSource, CovisitSource, EaseSource, PopularSource
 
 #: reciprocal-rank constant for the no-model fallback score
 _RRF_K = 60.0
@@ -108,6 +108,8 @@ class Pipeline:
         self.top_up = popular.top_ if isinstance(popular, PopularSource) else np.empty(0, np.int64)
         #: top-up candidates come from popular's list beyond its quota: they carry its bit
         self.top_up_bit = 1 << self.names.index("popular") if len(self.top_up) else 0
+        #: the mix of the model and a retrieval head's score this version learned
+        self.blend = Blend.from_manifest(bundle.manifest)
 
     def allowed(
         self, user_id: int, *, exclude: np.ndarray | None = None, kinds: np.ndarray | None = None
@@ -158,6 +160,23 @@ class Pipeline:
         score = np.bincount(inverse, weights=np.concatenate(rrf), minlength=len(unique))
         return unique, mask, score
 
+    def candidates(
+        self, user_id: int, allowed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``retrieve``'s union topped up from popular's list to ``min_candidates``, by id."""
+        ids, mask, rrf = self.retrieve(user_id, allowed)
+        minimum = self.config.serving.min_candidates
+        if len(ids) < minimum and len(self.top_up):
+            head = self.top_up[self.top_up < self.catalog.size]
+            head = head[allowed[head]]
+            extra = head[~np.isin(head, ids)][: minimum - len(ids)]
+            ids = np.concatenate([ids, extra])
+            mask = np.concatenate([mask, np.full(len(extra), self.top_up_bit, np.int64)])
+            rrf = np.concatenate([rrf, np.zeros(len(extra))])
+            order = np.argsort(ids)
+            ids, mask, rrf = ids[order], mask[order], rrf[order]
+        return ids, mask, rrf
+
     def run(
         self,
         user_id: int,
@@ -170,17 +189,7 @@ class Pipeline:
         """The best ``n`` items for ``user_id`` (internal id; unknown ids get a cold-start page)."""
         catalog, config = self.catalog, self.config
         allowed, next_items = self.allowed(user_id, exclude=exclude, kinds=kinds)
-        ids, mask, rrf = self.retrieve(user_id, allowed)
-        minimum = config.serving.min_candidates
-        if len(ids) < minimum and len(self.top_up):
-            head = self.top_up[self.top_up < catalog.size]
-            head = head[allowed[head]]
-            extra = head[~np.isin(head, ids)][: minimum - len(ids)]
-            ids = np.concatenate([ids, extra])
-            mask = np.concatenate([mask, np.full(len(extra), self.top_up_bit, np.int64)])
-            rrf = np.concatenate([rrf, np.zeros(len(extra))])
-            order = np.argsort(ids)
-            ids, mask, rrf = ids[order], mask[order], rrf[order]
+        ids, mask, rrf = self.candidates(user_id, allowed)
         decisions = self.gate.decisions(ids.tolist()) if self.gate is not None and len(ids) else {}
         filtered = filter_candidates(
             ids,
@@ -203,11 +212,13 @@ class Pipeline:
             and len(ids)
         ):
             features = self.features(user_id, ids, next_items)
+            head = self.head(user_id, ids)
             ranker = self.bundle.ranker
             depth = max(config.ranker.rank_depth, _DEPTH_PER_ITEM * n)
             if len(ids) > depth:  # pre-rank: early p(play) rounds pick who meets the ranker
                 rounds = config.ranker.prerank_rounds
                 play = ranker.predict(features, objectives=("play",), rounds=rounds)["play"]
+                play = self.blend.apply(play, head)
                 keep = prerank_keep(
                     play,
                     catalog.creator[ids],
@@ -222,9 +233,14 @@ class Pipeline:
                     )
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]
+                head = None if head is None else head[keep]
             predictions = ranker.predict(features)
-            fused = fuse(predictions, config.fusion)
-            ranked_by = "model"
+            if self.blend.model == "play_early":
+                predictions["play_early"] = ranker.predict(
+                    features, objectives=("play",), rounds=config.ranker.prerank_rounds
+                )["play"]
+            fused = self.blend.apply(self.blend.model_score(predictions, config.fusion), head)
+            ranked_by = "model" if not self.blend.weight else f"model+{self.blend.head}"
             if len(rrf) and rrf.max() > 0:  # retrieval consensus breaks (near-)ties
                 fused = fused * (1.0 + _TIE_BREAK * rrf / rrf.max()).astype(np.float32)
         else:
@@ -262,6 +278,14 @@ class Pipeline:
             items=items, candidates=candidates, dropped=filtered.dropped, ranked_by=ranked_by
         )
 
+    def head(self, user_id: int, ids: np.ndarray) -> np.ndarray | None:
+        """The learned blend's head source's scores of ``ids`` (None when it blends none)."""
+        source = self.bundle.sources.get(self.blend.head)
+        if not self.blend.weight or source is None:
+            return None
+        depth = max(self.quotas.get(self.blend.head, 0), 1) * 2
+        return head_scores(source.recommend_one(user_id, depth)[0], ids)
+
     def features(self, user_id: int, ids: np.ndarray, next_items: np.ndarray) -> np.ndarray:
         """Feature rows for one user's candidates."""
         catalog, state = self.catalog, self.bundle.state
@@ -279,6 +303,7 @@ class Pipeline:
             if self.als is not None
             else np.zeros(len(ids), np.float32)
         )
+        ease = self.bundle.sources.get("ease")
         stats = self.bundle.stats
         assert stats is not None  # run() only asks for features when the bundle has a ranker
         return build_features(
@@ -291,4 +316,5 @@ class Pipeline:
             covisit_score=covisit,
             follows_creator=follows,
             is_next_item=np.isin(ids, next_items).astype(np.float32),
+            ease_score=ease.scores_of(user_id, ids) if isinstance(ease, EaseSource) else None,
         )

@@ -50,8 +50,48 @@ class FeedPage(BaseModel):
     request_id: str
     user_id: str
     model_version: str | None = None
-    ranked_by: str = Field(description="'model', or 'sources' when no ranker is loaded")
+    ranked_by: str = Field(
+        description="'model'; 'model+HEAD' when the version learned to blend in a retrieval "
+        "head's score (e.g. 'model+ease'); 'sources' when no ranker is loaded"
+    )
     candidates: int = Field(description="candidates ranked for this page")
     entries: list[FeedEntry | AdEntry]
     next_cursor: str
     warnings: list[str] = Field(default_factory=list)
+
+
+class SimilarItem(BaseModel):
+    """An item like the one asked about."""
+
+    id: str = Field(description="item external id")
+    kind: str
+    title: str
+    score: float = Field(description="similarity (higher first)")
+
+
+class SimilarItems(BaseModel):
+    """``GET /v1/items/{id}/similar``."""
+
+    item_id: str
+    basis: str = Field(
+        description="'als' (trained item vectors), 'content' (title/caption TF-IDF, for items "
+        "without a vector) or 'category' (its category's most popular items)"
+    )
+    model_version: str | None
+    items: list[SimilarItem]
+
+
+class SimilarUser(BaseModel):
+    """A user whose taste is like the one asked about."""
+
+    id: str = Field(description="user external id")
+    score: float = Field(description="cosine of the trained user vectors")
+
+
+class SimilarUsers(BaseModel):
+    """``GET /v1/users/{id}/similar``."""
+
+    user_id: str
+    basis: str = Field(description="'als' (trained user vectors) or 'none' (no vector yet)")
+    model_version: str | None
+    users: list[SimilarUser]

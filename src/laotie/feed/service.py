@@ -20,15 +20,25 @@ import numpy as np
 
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate, aigc_notice
-from laotie.core.errors import ArtefactError, InvalidInput
+from laotie.core.errors import ArtefactError, InvalidInput, NotFound
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
 from laotie.feed.catalog import AIGC_STATUSES, KIND_CODES, KINDS, Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.cursor import Cursor, decode_cursor
 from laotie.feed.pipeline import Pipeline
-from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
+from laotie.feed.schemas import (
+    AdEntry,
+    FeedEntry,
+    FeedExplain,
+    FeedPage,
+    SimilarItem,
+    SimilarItems,
+    SimilarUser,
+    SimilarUsers,
+)
 from laotie.feed.signals import column_max, interactions
+from laotie.feed.similar import similar_items, similar_users
 from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
 from laotie.feed.state import ItemEvent, UserState, event_weight
 from laotie.feed.store import FeedStore, window_data
@@ -36,6 +46,7 @@ from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
 
 log = logging.getLogger(__name__)
 _EXTERNAL_USER, _INTERNAL_USER = attrgetter("user_external_id"), attrgetter("user_id")
+INSPECTION_WARNING = "inspection: no impressions logged, no ads auctioned (--log to log)"
 NO_MODEL_WARNING = "no trained model yet: serving a popularity/fresh feed (run `laotie train`)"
 
 
@@ -226,6 +237,59 @@ class FeedService:
 
     # --- requests -------------------------------------------------------------------------
 
+    def _check_n(self, n: int) -> None:
+        limit = self.config.serving.max_n
+        if not isinstance(n, int) or not 1 <= n <= limit:
+            raise InvalidInput(
+                f"n must be between 1 and {limit}, got {n}", field="n", limit=f"1..{limit}"
+            )
+
+    def similar_items(self, item_id: str, *, n: int = 20) -> SimilarItems:
+        """The ``n`` items most like ``item_id`` (external id): trained vectors, or the content
+        and category fallbacks for an item without one; ``NotFound`` for an unknown item."""
+        self._check_n(n)
+        serving = self._serving
+        catalog = serving.catalog
+        found = np.flatnonzero(catalog.external_id == item_id)
+        if not len(found) or not catalog.valid[found[0]]:
+            raise NotFound(f"no item {item_id!r} in the feed's catalog", field="item_id")
+        ids, scores, basis = similar_items(serving.bundle, catalog, int(found[0]), n)
+        return SimilarItems(
+            item_id=item_id,
+            basis=basis,
+            model_version=self.model_version,
+            items=[
+                SimilarItem(
+                    id=str(catalog.external_id[i]),
+                    kind=KINDS[int(catalog.kind[i])],
+                    title=str(catalog.title[i]),
+                    score=float(s),
+                )
+                for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
+                if i >= 0
+            ],
+        )
+
+    def similar_users(self, user_id: str, *, n: int = 20) -> SimilarUsers:
+        """The ``n`` users whose trained vectors are closest to ``user_id``'s; ``NotFound``
+        for an unknown user, an empty list (basis ``none``) for one without a vector yet."""
+        self._check_n(n)
+        internal = self.resolve_user(user_id)
+        if internal is None:
+            raise NotFound(f"no user {user_id!r}", field="user_id")
+        ids, scores, basis = similar_users(self._serving.bundle, internal, n)
+        external = {v: k for k, v in self.store.user_map().items()} if basis != "none" else {}
+        return SimilarUsers(
+            user_id=user_id,
+            basis=basis,
+            model_version=self.model_version,
+            users=[
+                SimilarUser(id=external[i], score=float(s))
+                for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
+                if i in external
+            ],
+        )
+
     def resolve_user(self, external_id: str) -> int | None:
         """The internal id of a user, or None for a user the store does not know yet."""
         known = self._users.get(external_id)
@@ -243,8 +307,11 @@ class FeedService:
         cursor: str | None = None,
         kinds: list[str] | None = None,
         explain: bool = False,
+        log: bool = True,
     ) -> FeedPage:
-        """A page of ``n`` entries for ``user_id`` (external id); ``cursor`` continues a session."""
+        """A page of ``n`` entries for ``user_id`` (external id); ``cursor`` continues a session.
+
+        ``log=False`` inspects: no impressions logged, nothing marked seen, no ad auction."""
         limit = self.config.serving.max_n
         if not isinstance(n, int) or not 1 <= n <= limit:
             raise InvalidInput(
@@ -271,7 +338,7 @@ class FeedService:
         result = serving.pipeline.run(user, n, exclude=exclude, kinds=kind_codes, explain=explain)
         catalog = serving.catalog
         entries: list[FeedEntry | AdEntry] = []
-        ads = self._ads(user, user_id, request_id, n, now) if self.ad_filler is not None else []
+        ads = self._ads(user, user_id, request_id, n, now) if log and self.ad_filler else []
         ad_positions = {ad.position for ad in ads}
         organic = iter(result.items)
         shown: list[int] = []
@@ -322,10 +389,13 @@ class FeedService:
             page=(previous.page + 1) if previous else 2,
             served=tuple(served),
         ).encode()
-        if internal is not None:
-            serving.bundle.state.mark_seen(internal, shown)
-        self._log_impressions(user_id, request_id, now, entries)
+        if log:
+            if internal is not None:
+                serving.bundle.state.mark_seen(internal, shown)
+            self._log_impressions(user_id, request_id, now, entries)
         warnings = [] if serving.trained else [NO_MODEL_WARNING]
+        if not log:
+            warnings.append(INSPECTION_WARNING)
         return FeedPage(
             request_id=request_id,
             user_id=user_id,

@@ -21,6 +21,7 @@ import polars as pl
 from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY
+from laotie.feed.blend import Blend, choose_blend, head_scores
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
@@ -40,6 +41,7 @@ from laotie.feed.sources import (
     ContentSource,
     ContinueSource,
     CovisitSource,
+    EaseSource,
     FollowSource,
     FreshSource,
     PopularSource,
@@ -47,6 +49,7 @@ from laotie.feed.sources import (
     TrainingSet,
 )
 from laotie.feed.sources.base import preference_matrix
+from laotie.feed.sources.popular import choose_half_life
 from laotie.feed.state import UserState
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,7 @@ def make_sources(config: FeedConfig) -> dict[str, Source]:
         else:
             cls = {
                 "covisit": CovisitSource,
+                "ease": EaseSource,
                 "popular": PopularSource,
                 "follow": FollowSource,
                 "continue": ContinueSource,
@@ -115,6 +119,7 @@ def row_features(
     users: np.ndarray,
     items: np.ndarray,
     ts_ms: np.ndarray,
+    ease: EaseSource | None = None,
 ) -> np.ndarray:
     """Features for many (user, item, time) rows, grouped by user for the per-user signals."""
     users = np.asarray(users, np.int64)
@@ -152,11 +157,17 @@ def row_features(
         covisit_score=covisit_score,
         follows_creator=follows_creator,
         is_next_item=is_next,
+        ease_score=ease.pair_scores(users, items) if ease is not None else None,
     )
 
 
 def sample_negatives(
-    positives: pl.DataFrame, *, catalog: Catalog, count: int, seed: int
+    positives: pl.DataFrame,
+    *,
+    catalog: Catalog,
+    count: int,
+    seed: int,
+    pools: dict[int, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """``count`` (user, item, ts) rows with all labels 0, items drawn uniformly.
 
@@ -170,6 +181,12 @@ def sample_negatives(
         return positives.head(0)
     source = rng.integers(0, positives.height, count)
     items = valid[rng.integers(0, len(valid), count)]
+    if pools:  # a share drawn from what retrieval would offer the row's user
+        users = positives["user_id"].to_numpy()[source]
+        for row in np.flatnonzero(rng.random(count) < CANDIDATE_NEGATIVE_SHARE):
+            pool = pools.get(int(users[row]))
+            if pool is not None and len(pool):
+                items[row] = pool[rng.integers(0, len(pool))]
     base = positives[source]
     return base.with_columns(
         pl.Series("item_id", items),
@@ -177,6 +194,40 @@ def sample_negatives(
         pl.lit(0, pl.Int64).alias("watch_ms"),
         pl.Series("duration_ms", catalog.duration_ms[items]),
     )
+
+
+#: share of sampled negatives drawn from the user's retrieval candidates (the rest uniformly):
+#: serving ranks candidates, which uniform negatives rarely resemble, so with those alone the
+#: ranker learns how candidates differ from random items, not which candidates a user wants
+CANDIDATE_NEGATIVE_SHARE = 0.5
+#: candidates per user and source that candidate negatives are drawn from
+_NEGATIVE_POOL = 200
+#: users whose candidate pools are built at most (a sample on large platforms)
+_POOL_USERS = 5000
+
+
+def negative_pools(
+    users: np.ndarray, sources: dict[str, Source], taken: pl.DataFrame
+) -> tuple[dict[int, np.ndarray], dict[str, dict[int, np.ndarray]]]:
+    """Per user: the early sources' candidates less the (user, item) pairs of ``taken``; and
+    each source's list per user (best first)."""
+    by_user = dict(taken.group_by("user_id").agg(pl.col("item_id")).iter_rows())
+    pools: dict[int, np.ndarray] = {}
+    lists: dict[str, dict[int, np.ndarray]] = {name: {} for name in sources}
+    chosen = np.unique(users)
+    if len(chosen) > _POOL_USERS:  # the held-out users (the blend's gate) and a sample
+        gate = chosen[held_out(chosen)]
+        rest = chosen[~held_out(chosen)]
+        wanted = min(len(rest), max(_POOL_USERS - len(gate), 0))
+        sample = np.random.default_rng(0).choice(rest, wanted, replace=False)
+        chosen = np.union1d(gate, sample)
+    for user in chosen.tolist():
+        for name, source in sources.items():
+            lists[name][user] = source.recommend_one(user, _NEGATIVE_POOL)[0]
+        found = np.unique(np.concatenate([lists[name][user] for name in sources]))
+        found = found[found >= 0]
+        pools[user] = found[~np.isin(found, by_user.get(user, []))]
+    return pools, lists
 
 
 def negatives_wanted(labelled: pl.DataFrame, per_positive: int) -> int:
@@ -247,6 +298,10 @@ class RankerRows:
     holdout: np.ndarray
     negatives: int
     timings: dict[str, float]
+    #: held-out users' candidate rows (``gate_rows``) and their features, for the blend
+    gate: pl.DataFrame
+    gate_features: np.ndarray
+    gate_heads: dict[str, np.ndarray]
 
 
 @dataclass
@@ -294,35 +349,160 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
     stats = FeatureStats.fit(
         early.pairs, catalog, n_users=early.n_users, popularity=popular.popularity_
     )
+    ease = None
+    if config.ease.enabled:
+        ease = EaseSource(**config.ease.model_dump(exclude={"enabled", "quota"})).fit(early)
+        ease.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
     lap("early_stats")
     labelled = window.late_pairs.rename({"first_ts_ms": "ts_ms"})
     labelled = labelled.select("user_id", "item_id", "ts_ms", *LABELS, "watch_ms", "duration_ms")
     if not rc.enabled or labelled.height < rc.min_training_rows:
         return None
     positives = labelled.filter(pl.col("play"))
+    popular.bind(catalog=catalog, state=early.state, clock=None)  # type: ignore[arg-type]
+    heads: dict[str, Source] = {"popular": popular, "covisit": covisit}
+    if ease is not None:
+        heads["ease"] = ease
+    pools, lists = negative_pools(
+        positives["user_id"].to_numpy(),
+        heads,
+        pl.concat(
+            [early.pairs.select("user_id", "item_id"), positives.select("user_id", "item_id")]
+        ),
+    )
     negatives = sample_negatives(
         positives,
         catalog=catalog,
         count=negatives_wanted(labelled, rc.negatives_per_positive),
         seed=config.serving.seed,
+        pools=pools,
     )
     rows = pl.concat([labelled, negatives])
     if rows.height > rc.max_training_rows:
         rows = rows.sample(rc.max_training_rows, seed=config.serving.seed)
-    features = row_features(
-        stats,
-        catalog,
-        early.state,
-        als=None,
-        covisit=covisit,
-        users=rows["user_id"].to_numpy(),
-        items=rows["item_id"].to_numpy(),
-        ts_ms=rows["ts_ms"].to_numpy(),
-    )
+    gate = gate_rows(window.late_pairs, pools, split_ms=window.split_ms)
+
+    def described(frame: pl.DataFrame) -> np.ndarray:
+        return row_features(
+            stats,
+            catalog,
+            early.state,
+            als=None,
+            covisit=covisit,
+            users=frame["user_id"].to_numpy(),
+            items=frame["item_id"].to_numpy(),
+            ts_ms=frame["ts_ms"].to_numpy(),
+            ease=ease,
+        )
+
     labels = {name: rows[name].to_numpy() for name in LABELS}
-    holdout = (rows["user_id"].to_numpy() * 2654435761 % 10) == 0
+    holdout = held_out(rows["user_id"].to_numpy())
+    gate_heads = {name: np.zeros(gate.height, np.float32) for name in lists}
+    gate_users, gate_items = gate["user_id"].to_numpy(), gate["item_id"].to_numpy()
+    bounds = np.flatnonzero(np.diff(gate_users)) + 1  # gate rows come grouped by user
+    for rows_of_user in np.split(np.arange(gate.height), bounds):
+        if len(rows_of_user):
+            user = int(gate_users[rows_of_user[0]])
+            for name, by_user in lists.items():
+                gate_heads[name][rows_of_user] = head_scores(
+                    by_user.get(user, np.empty(0, np.int64)), gate_items[rows_of_user]
+                )
     lap("ranker_rows")
-    return RankerRows(rows, features, labels, holdout, negatives.height, lap.timings)
+    return RankerRows(
+        rows,
+        described(rows),
+        labels,
+        holdout,
+        negatives.height,
+        lap.timings,
+        gate,
+        described(gate),
+        gate_heads,
+    )
+
+
+def held_out(users: np.ndarray) -> np.ndarray:
+    """The users (one in ten, by a hash of the id) whose rows the ranker is not fitted on."""
+    return (np.asarray(users) * 2654435761 % 10) == 0
+
+
+#: held-out users whose candidate pages decide the blend
+_GATE_USERS = 300
+
+
+def gate_rows(late: pl.DataFrame, pools: dict[int, np.ndarray], *, split_ms: int) -> pl.DataFrame:
+    """Candidate rows (user, item, ts, relevant) of up to ``_GATE_USERS`` held-out users with
+    late positives: their retrieval pool plus the items they went on to like."""
+    liked = late.filter(pl.col("positive") & pl.Series(held_out(late["user_id"].to_numpy())))
+    liked = liked.group_by("user_id").agg(pl.col("item_id")).sort("user_id").head(_GATE_USERS)
+    users, items, relevant = [], [], []
+    for user, good in liked.iter_rows():
+        pool = pools.get(user, np.empty(0, np.int64))
+        good = np.asarray(good, np.int64)
+        both = np.concatenate([pool[~np.isin(pool, good)], good])
+        users.append(np.full(len(both), user, np.int64))
+        items.append(both)
+        relevant.append(np.arange(len(both)) >= len(both) - len(good))
+    if not users:
+        return pl.DataFrame(
+            schema={
+                "user_id": pl.Int64,
+                "item_id": pl.Int64,
+                "ts_ms": pl.Int64,
+                "relevant": pl.Boolean,
+            }
+        )
+    return pl.DataFrame(
+        {
+            "user_id": np.concatenate(users),
+            "item_id": np.concatenate(items),
+            "relevant": np.concatenate(relevant),
+        }
+    ).with_columns(pl.lit(split_ms, pl.Int64).alias("ts_ms"))
+
+
+#: ``auto`` splits per user when fewer of the late part's rows than this have a history
+_MIN_LATE_WITH_HISTORY = 0.5
+
+
+def label_rows(
+    events: pl.DataFrame, *, split_ms: int, share: float, mode: str
+) -> tuple[pl.Series, str]:
+    """Which ``events`` are the ranker's labelled part, and the mode used: ``time`` (from
+    ``split_ms`` on: a feed log's users return daily, so the late part has their history)
+    or ``user`` (each user's last ``share`` by time: rating logs whose users come in one
+    burst, where after a time split most labelled users have no history to learn from).
+    ``auto`` takes ``time`` when at least half of its labelled rows have a history."""
+    late_by_time = events["ts_ms"] >= split_ms
+    if mode == "auto":
+        early_users = events.filter(~late_by_time)["user_id"].unique().to_numpy()
+        late_users = events.filter(late_by_time)["user_id"].to_numpy()
+        covered = float(np.isin(late_users, early_users).mean()) if len(late_users) else 1.0
+        mode = "time" if covered >= _MIN_LATE_WITH_HISTORY else "user"
+    if mode == "time":
+        return late_by_time, mode
+    per_user = events.select(
+        (pl.col("ts_ms") >= pl.col("ts_ms").quantile(1 - share, "lower").over("user_id"))
+        & (pl.col("ts_ms") > pl.col("ts_ms").min().over("user_id"))
+    ).to_series()
+    return per_user, mode
+
+
+def learned_popularity(config: FeedConfig, window: SplitWindow, size: int) -> FeedConfig:
+    """``config`` with the popularity half-life that best predicts the window's late part
+    from its early part (``popular.choose_half_life``), used by the source and the features."""
+    half_life = choose_half_life(
+        window.early_pairs,
+        window.late_pairs,
+        split_ms=window.split_ms,
+        size=size,
+        base_ms=config.popular.half_life_ms,
+        depth=max(config.popular.quota, 1),
+    )
+    if half_life == config.popular.half_life_ms:
+        return config
+    popular = config.popular.model_copy(update={"half_life_ms": half_life})
+    return config.model_copy(update={"popular": popular})
 
 
 def _import_lightgbm() -> None:
@@ -413,7 +593,6 @@ def train(
     # then the ALS re-solve for serving. One thread, because a third busy thread would take
     # turns with a fit; most of it beside ALS, which slows less than LightGBM for company.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-train")
-    sources = make_sources(config)
     # A thread back from native code waits for the GIL up to the switch interval (5 ms): a
     # LightGBM fit returns to Python 300 times, so the fits would lose seconds to the threads
     # beside them. Handing the GIL over every 0.5 ms instead costs those threads little.
@@ -423,7 +602,10 @@ def train(
         # both parts' pairs are aggregated here, where Polars has both cores; later work
         # beside the fits takes a core from them
         rate_max = rate_scale(events)
-        early_events = events.filter(pl.col("ts_ms") < split)
+        late, split_mode = label_rows(
+            events, split_ms=split, share=rc.label_share, mode=rc.label_split
+        )
+        early_events = events.filter(~late)
         early_pairs = interactions(early_events, long_view_ms=rc.long_view_ms, rate_max=rate_max)
         window = SplitWindow(
             early_events=early_events,
@@ -431,13 +613,13 @@ def train(
             early_matrix=preference_matrix(early_pairs, (n_users, bound)),
             early_follows=follows.filter(pl.col("created_at_ms") < split),
             late_pairs=interactions(
-                events.filter(pl.col("ts_ms") >= split),
-                long_view_ms=rc.long_view_ms,
-                rate_max=rate_max,
+                events.filter(late), long_view_ms=rc.long_view_ms, rate_max=rate_max
             ),
             split_ms=split,
             n_users=n_users,
         )
+        config = learned_popularity(config, window, bound)
+        sources = make_sources(config)
         lap("split_window")
         pool.submit(_import_lightgbm)
         catalog_job = pool.submit(given.read_catalog)
@@ -467,6 +649,7 @@ def train(
         training_rows = rows_job.result()
         lap("wait_ranker_rows")
         ranker: Ranker | None = None
+        blend = Blend()
         metrics: dict[str, Any] = {}
         counts: dict[str, int] = {}
         if training_rows is not None:
@@ -476,10 +659,12 @@ def train(
                 training_rows.labels,
                 training_rows.holdout,
             )
+            gate, gate_features = training_rows.gate, training_rows.gate_features
             if isinstance(als, AlsSource):
-                features[:, FEATURES.index("als_affinity")] = als.pair_affinity(
-                    rows["user_id"].to_numpy(), rows["item_id"].to_numpy()
-                )
+                for frame, matrix in ((rows, features), (gate, gate_features)):
+                    matrix[:, FEATURES.index("als_affinity")] = als.pair_affinity(
+                        frame["user_id"].to_numpy(), frame["item_id"].to_numpy()
+                    )
             lap("ranker_affinity")
             fit_rows = {
                 "features": features[~holdout],
@@ -507,6 +692,19 @@ def train(
             for name in LABELS:
                 metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
                 metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])
+            if gate.height:
+                gate_predictions = ranker.predict(gate_features, threads=0)
+                gate_predictions["play_early"] = ranker.predict(
+                    gate_features, objectives=("play",), rounds=rc.prerank_rounds, threads=0
+                )["play"]
+                blend, metrics["blend_ndcg"] = choose_blend(
+                    gate["user_id"].to_numpy(),
+                    gate["relevant"].to_numpy(),
+                    gate_predictions,
+                    training_rows.gate_heads,
+                    config.fusion,
+                )
+            lap("blend")
             counts.update(
                 training_rows=int((~holdout).sum()),
                 holdout_rows=int(holdout.sum()),
@@ -545,6 +743,11 @@ def train(
             "metrics": metrics,
             "timings": timings,
             "config": config.model_dump(mode="json"),
+            "learned": {
+                "popular_half_life_ms": config.popular.half_life_ms,
+                "label_split": split_mode,
+                "blend": blend.as_dict(),
+            },
         },
     )
     return bundle, report

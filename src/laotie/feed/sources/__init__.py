@@ -5,6 +5,7 @@ from laotie.feed.sources.base import Source, TrainingSet
 from laotie.feed.sources.content import ContentSource
 from laotie.feed.sources.continuation import ContinueSource
 from laotie.feed.sources.covisit import CovisitSource
+from laotie.feed.sources.ease import EaseSource
 from laotie.feed.sources.follow import FollowSource
 from laotie.feed.sources.fresh import FreshSource
 from laotie.feed.sources.popular import PopularSource
@@ -15,6 +16,7 @@ SOURCE_TYPES: dict[str, type[Source]] = {
     for cls in (
         AlsSource,
         CovisitSource,
+        EaseSource,
         PopularSource,
         FreshSource,
         FollowSource,
@@ -29,6 +31,7 @@ __all__ = [
     "ContentSource",
     "ContinueSource",
     "CovisitSource",
+    "EaseSource",
     "FollowSource",
     "FreshSource",
     "PopularSource",

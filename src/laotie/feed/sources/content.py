@@ -122,6 +122,16 @@ class ContentSource(Source):
             cache[item_id] = found
         return found
 
+    def similar(self, item_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indexed items by cosine similarity to one item's text (itself excluded)."""
+        if self.catalog is None or not len(self.items_) or not 0 <= item_id < self.catalog.size:
+            return top_n(np.empty(0, np.int64), np.empty(0, np.float32), n)
+        columns, weights = self.item_vector(item_id)
+        profile = np.bincount(columns, weights=weights, minlength=len(self.vocab_))
+        scores = (self._matrix @ profile.astype(np.float32)).astype(np.float32)
+        keep = np.flatnonzero((scores > 0) & (self.items_ != item_id))
+        return top_n(self.items_[keep], scores[keep], n)
+
     def recommend_one(self, user_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Indexed items by cosine similarity to the user's profile."""
         recent: np.ndarray | list[int] = (

@@ -15,12 +15,49 @@ from laotie.feed.sources.base import Source, TrainingSet, top_n
 
 def decayed_popularity(training: TrainingSet, *, half_life_ms: int) -> np.ndarray:
     """Per item: sum of positive pair weights, halved every ``half_life_ms`` of age."""
-    pairs = training.pairs.filter(pl.col("weight") > 0)
-    age = np.maximum(training.now_ms - pairs["last_ts_ms"].to_numpy(), 0)
+    return pair_popularity(
+        training.pairs,
+        now_ms=training.now_ms,
+        size=training.catalog.size,
+        half_life_ms=half_life_ms,
+    )
+
+
+def pair_popularity(
+    pairs: pl.DataFrame, *, now_ms: int, size: int, half_life_ms: int
+) -> np.ndarray:
+    """``decayed_popularity`` of interaction rows ``pairs`` over ``size`` item ids."""
+    pairs = pairs.filter((pl.col("weight") > 0) & (pl.col("item_id") < size))
+    age = np.maximum(now_ms - pairs["last_ts_ms"].to_numpy(), 0)
     weights = np.minimum(pairs["weight"].to_numpy(), 10.0) * np.exp2(-age / half_life_ms)
-    return np.bincount(
-        pairs["item_id"].to_numpy(), weights=weights, minlength=training.catalog.size
-    ).astype(np.float32)
+    return np.bincount(pairs["item_id"].to_numpy(), weights=weights, minlength=size).astype(
+        np.float32
+    )
+
+
+#: half-lives ``choose_half_life`` tries: the configured one times these
+HALF_LIFE_STEPS: tuple[int, ...] = (1, 4, 16, 64, 256)
+
+
+def choose_half_life(
+    early: pl.DataFrame, late: pl.DataFrame, *, split_ms: int, size: int, base_ms: int, depth: int
+) -> int:
+    """The half-life (``base_ms`` times one of ``HALF_LIFE_STEPS``) whose popularity of the
+    ``early`` pairs puts the most of the ``late`` positives in its top ``depth``: a feed log
+    of a few days wants days, ratings collected over months want months. Ties keep the
+    shorter one."""
+    targets = late.filter(pl.col("positive") & (pl.col("item_id") < size))["item_id"].to_numpy()
+    if not len(targets) or not early.height:
+        return base_ms
+    wanted = np.bincount(targets, minlength=size)
+    best, best_hits = base_ms, -1
+    for step in HALF_LIFE_STEPS:
+        popularity = pair_popularity(early, now_ms=split_ms, size=size, half_life_ms=base_ms * step)
+        top = np.argsort(-popularity, kind="stable")[:depth]
+        hits = int(wanted[top[popularity[top] > 0]].sum())
+        if hits > best_hits:
+            best, best_hits = base_ms * step, hits
+    return best
 
 
 class PopularSource(Source):
