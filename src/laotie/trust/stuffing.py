@@ -1,0 +1,148 @@
+"""Finding a name or keyword stuffed into prose: rare in general language, repeated, and
+breaking the words around it.
+
+A stuffer inserts its token at arbitrary points, so many occurrences land inside a word
+(社交张伟媒体): take the token out and its neighbours join into one word again. A name the
+article is about sits between words, never inside them, however often it is repeated; so
+does a year, a number or a pronoun. The check scores the most repeated rare token by how many
+of its occurrences split a word, and how unusual its neighbours are (a stuffed token has
+different neighbours every time).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+
+from laotie.trust.lexicon import word_frequencies
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+#: a token this common in general language (jieba's corpus count) is never stuffing
+RARE_COUNT = 50
+#: occurrences a token needs before it can be stuffing
+MIN_REPEATS = 4
+_CONTEXT = 4
+#: an occurrence this much (nats) more disruptive than a clean insertion splits a word
+_SPLIT_NATS = 3.0
+#: pronouns, numerals and other function words that repeat in any text
+_COMMON_TOKENS = frozenset(
+    re.findall(
+        "..",
+        "我们你们他们她们它们咱们自己大家我的你的他的她的这个那个这些"
+        "那些什么怎么如何为何以及或者但是因为所以如果虽然然而并且而且",
+    )
+)
+#: function characters no name or brand starts or ends with (了一, 了他 are not tokens)
+_FUNCTION_EDGE = frozenset(
+    "的了是一他她它我你在着和与也就都而之其不这那有个为以于上下中得地所被把将"
+)
+_NUMERAL = re.compile(r"[〇零一二三四五六七八九十百千万亿两几第年月日号时分秒]+")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place the token appears; ``disruption`` (nats) is how much less likely its
+    neighbourhood is with the token than without it, beyond the token's own cost: about 0
+    between words, positive inside a word, negative where it is part of a longer phrase."""
+
+    start: int
+    end: int
+    disruption: float
+
+
+@dataclass(frozen=True)
+class StuffedToken:
+    """The best stuffing candidate of a text and what speaks for it."""
+
+    token: str
+    occurrences: tuple[Occurrence, ...]
+    general_count: int
+
+    @property
+    def split_count(self) -> int:
+        """How many occurrences sit inside a word."""
+        return sum(o.disruption > _SPLIT_NATS for o in self.occurrences)
+
+
+@lru_cache(maxsize=65536)
+def _cost(text: str) -> float:
+    """Cost (negative log-probability, nats) of a short string under jieba's unigram model,
+    segmented as jieba segments it (accurate mode, no HMM)."""
+    freq, total = word_frequencies(), _total()
+    return sum(math.log(total / max(freq.get(word, 0), 1)) for word in jieba.lcut(text, HMM=False))
+
+
+@lru_cache(maxsize=1)
+def _total() -> int:
+    return sum(word_frequencies().values())
+
+
+def _occurrence(text: str, run: tuple[int, int], start: int, end: int) -> Occurrence:
+    """How much worse the token's neighbourhood reads with it than without it."""
+    left = text[max(run[0], start - _CONTEXT) : start]
+    right = text[end : min(run[1], end + _CONTEXT)]
+    token = text[start:end]
+    if not left or not right:
+        return Occurrence(start, end, 0.0)
+    extra = _cost(left + token + right) - _cost(left + right) - _cost(token)
+    return Occurrence(start, end, extra)
+
+
+def candidates(text: str) -> list[StuffedToken]:
+    """Repeated rare CJK tokens of two to four characters, each with its occurrences."""
+    runs = [(m.start(), m.end()) for m in _CJK_RUN.finditer(text)]
+    counts: Counter[str] = Counter()
+    for a, b in runs:
+        for n in (2, 3, 4):
+            counts.update(text[i : i + n] for i in range(a, b - n + 1))
+    freq = word_frequencies()
+    out = []
+    for token, count in counts.items():
+        if count < MIN_REPEATS or token in _COMMON_TOKENS or _NUMERAL.fullmatch(token):
+            continue
+        if token[0] in _FUNCTION_EDGE or token[-1] in _FUNCTION_EDGE:
+            continue
+        general = freq.get(token, 0)
+        if general >= RARE_COUNT:
+            continue
+        spots = [m.start() for m in re.finditer(re.escape(token), text)]
+        lefts = Counter(text[s - 1] if s else "" for s in spots)
+        rights = Counter(text[s + len(token) : s + len(token) + 1] for s in spots)
+        # a part of a longer repeated phrase shares its neighbour almost every time
+        if max(lefts.values()) > count / 2 or max(rights.values()) > count / 2:
+            continue
+        occurrences = []
+        for spot in spots:
+            run = next(r for r in runs if r[0] <= spot < r[1])
+            occurrences.append(_occurrence(text, run, spot, spot + len(token)))
+        out.append(StuffedToken(token, tuple(occurrences), general))
+    return out
+
+
+#: a stuffed token disrupts its neighbourhood this much in total (nats, each capped) ...
+_FULL_DISRUPTION = 20.0
+#: ... and this much on average per occurrence, for a certain call
+_FULL_MEAN = 3.0
+_CAP_NATS = 8.0
+
+
+def stuffing_score(candidate: StuffedToken) -> float:
+    """Score in [0, 1]: total (capped) disruption and mean disruption, the weaker counts."""
+    values = [o.disruption for o in candidate.occurrences]
+    total = sum(min(max(v, 0.0), _CAP_NATS) for v in values)
+    mean = sum(values) / len(values)
+    return max(0.0, min(1.0, total / _FULL_DISRUPTION, mean / _FULL_MEAN))
+
+
+def best_stuffed(text: str) -> tuple[StuffedToken | None, float]:
+    """The most likely stuffed token of ``text`` and its score (None, 0.0 when none)."""
+    scored = [(stuffing_score(c), c) for c in candidates(text)]
+    if not scored:
+        return None, 0.0
+    score, best = max(scored, key=lambda pair: (pair[0], len(pair[1].token)))
+    return best, score
