@@ -25,7 +25,7 @@ from laotie.trust.lexicon import (
     idiom_masks,
     idioms,
 )
-from laotie.trust.stuffing import best_stuffed
+from laotie.trust.stuffing import StuffedToken, best_stuffed
 from laotie.trust.synonyms import MIN_COVERED, synonym_profile
 
 _CJK = r"\u4e00-\u9fff"
@@ -91,6 +91,8 @@ _MAX_STUFFED = 16
 _SENTENCE_END = '。！？．!?\n”"」'
 #: a phrase with two digits (a year, a figure) repeats naturally in reports
 _TITLE_CHARS = 40
+#: a subject named in the title reads oddly in fewer than this share of its occurrences
+_SUBJECT_MAX_SUSPICIOUS = 0.4
 _NUMBERISH = re.compile(r"\d.*\d")
 
 
@@ -104,6 +106,15 @@ def _title(text: str) -> str:
     """The first line when it is short enough to be a title (names the text's subject)."""
     first = text.lstrip().split("\n", 1)[0]
     return first if len(first) <= _TITLE_CHARS else ""
+
+
+def _is_subject(candidate: StuffedToken, title: str) -> bool:
+    """The token names the text's subject: it stands in the title as a word, and reads like
+    a name in most of the body too (a token stuffed into the title as well does not)."""
+    first = candidate.occurrences[0]
+    suspicious = candidate.suspicious()
+    in_title = first.end <= len(title) and first not in suspicious
+    return in_title and len(suspicious) < _SUBJECT_MAX_SUSPICIOUS * len(candidate.occurrences)
 
 
 def _topical_share(text: str, phrase: str) -> float:
@@ -144,10 +155,11 @@ def keyword_stuffing(text: str) -> CheckResult:
             score *= 0.0 if phrase in title else 1.0 - _topical_share(text, phrase)
         if score > best_score:
             best_phrase, best_score, best_count = phrase, score, count
-    inserted, inserted_score = best_stuffed(text) if prose else (None, 0.0)
-    if inserted is not None and inserted.token not in title and inserted_score > best_score:
+    modern = _classical_rate(text, jieba.lcut(text, HMM=False)) < _MODERN_MAX_CLASSICAL
+    inserted, inserted_score = best_stuffed(text, modern=modern) if prose else (None, 0.0)
+    if inserted is not None and not _is_subject(inserted, title) and inserted_score > best_score:
         count = len(inserted.occurrences)
-        ranked = sorted(inserted.occurrences, key=lambda o: -o.disruption)[:_MAX_EVIDENCE]
+        ranked = inserted.suspicious()[:_MAX_EVIDENCE] or list(inserted.occurrences[:3])
         return CheckResult(
             "keyword_stuffing",
             inserted_score,
@@ -157,8 +169,12 @@ def keyword_stuffing(text: str) -> CheckResult:
                     inserted.token,
                     o.start,
                     o.end,
-                    f"rare token inserted {count} times; breaks its neighbours here "
-                    f"(+{o.disruption:.1f} nats)",
+                    f"rare token repeated {count} times; "
+                    + (
+                        f"splits a word here (+{o.disruption:.1f} nats)"
+                        if o.splits_word
+                        else f"no name stands before {o.next_word!r}"
+                    ),
                 )
                 for o in sorted(ranked, key=lambda o: o.start)
             ),
@@ -178,10 +194,14 @@ _SPUN_FULL = 5.0
 _WEAK_WEIGHT = 0.1
 #: mean synonym surprise (nats per thesaurus-covered word) of a certainly spun modern text
 _SURPRISE_FULL = 1.4
-#: classical / early-vernacular markers; the synonym check reads modern prose only (rare
-#: words are the norm in the classics), i.e. fewer than 0.3 markers per 100 characters
-_CLASSICAL_MARKERS = re.compile(r"道[：:]|曰|矣|乃|遂|便|却|甚|只见|怎的")
-_MODERN_MAX_CLASSICAL = 0.3
+#: classical / early-vernacular words (as jieba tokens, so 甚至 and 方便 do not count) and
+#: 道： before speech; the synonym check reads modern prose only (rare words are the norm
+#: in the classics), i.e. fewer than 0.15 markers per 100 characters
+_CLASSICAL_WORDS = frozenset(
+    ["曰", "矣", "乃", "遂", "便", "甚", "只见", "怎的", "乎", "焉", "哉", "汝", "吾"]
+)
+_SPEECH_MARK = re.compile(r"道[：:]")
+_MODERN_MAX_CLASSICAL = 0.15
 
 
 def _broken_idioms(text: str, words: list[str]) -> list[Evidence]:
@@ -242,6 +262,12 @@ def _register_mix(text: str) -> list[Evidence]:
     return found
 
 
+def _classical_rate(text: str, words: list[str]) -> float:
+    """Classical / early-vernacular markers per 100 Chinese characters."""
+    markers = sum(w in _CLASSICAL_WORDS for w in words) + len(_SPEECH_MARK.findall(text))
+    return markers * 100 / max(len(_IS_CJK.findall(text)), 1)
+
+
 def spun_text(text: str) -> CheckResult:
     """Score near-synonym spinning: distinct register clashes, plus idiom/name traces per 1,000.
 
@@ -259,7 +285,7 @@ def spun_text(text: str) -> CheckResult:
     value = clashes + _WEAK_WEIGHT * len(weak) * 1000 / cjk
     evidence = sorted(mixed + weak, key=lambda e: e.start)
     register_score = _clip(value / _SPUN_FULL)
-    classical = len(_CLASSICAL_MARKERS.findall(text)) * 100 / cjk
+    classical = _classical_rate(text, words)
     profile = synonym_profile(text) if classical < _MODERN_MAX_CLASSICAL else None
     synonym_score = (
         _clip(profile.mean_surprise / _SURPRISE_FULL)
@@ -367,6 +393,19 @@ CHECKS = {
     "boilerplate": boilerplate,
     "punctuation_spacing": punctuation_spacing,
 }
+
+
+def explain_check(result: CheckResult, *, spans: int = 3) -> str:
+    """One line for the review queue: the check, its score against its threshold, and where
+    (``'phrase'@start-end: note`` for the first ``spans`` pieces of evidence)."""
+    where = "; ".join(
+        f"{e.phrase!r}@{e.start}-{e.end}" + (f": {e.note}" if e.note else "")
+        for e in result.evidence[:spans]
+    )
+    verdict = ">=" if result.flagged else "<"
+    return f"{result.check} score {result.score:.2f} {verdict} threshold {result.threshold:.2f}" + (
+        f" — {where}" if where else ""
+    )
 
 
 def check_text(text: str) -> list[CheckResult]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jieba
+import jieba.posseg as pseg
 
 from laotie.trust.lexicon import word_frequencies
 
@@ -41,6 +42,9 @@ _COMMON_TOKENS = frozenset(
 _FUNCTION_EDGE = frozenset(
     "的了是一他她它我你在着和与也就都而之其不这那有个为以于上下中得地所被把将"
 )
+#: what follows a name in prose: verbs, adverbs, prepositions, conjunctions, particles,
+#: time words (张伟表示, 张伟也, 张伟和, 张伟的, 张伟昨天); a noun or a numeral does not
+_AFTER_NAME_POS = ("v", "d", "p", "c", "u", "t", "y", "e")
 _NUMERAL = re.compile(r"[〇零一二三四五六七八九十百千万亿两几第年月日号时分秒]+")
 
 
@@ -53,6 +57,13 @@ class Occurrence:
     start: int
     end: int
     disruption: float
+    odd_neighbours: bool = False
+    next_word: str = ""
+
+    @property
+    def splits_word(self) -> bool:
+        """True when the token sits inside a word (disruption above ``_SPLIT_NATS``)."""
+        return self.disruption > _SPLIT_NATS
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,19 @@ class StuffedToken:
     @property
     def split_count(self) -> int:
         """How many occurrences sit inside a word."""
-        return sum(o.disruption > _SPLIT_NATS for o in self.occurrences)
+        return sum(o.splits_word for o in self.occurrences)
+
+    def suspicious(self) -> list[Occurrence]:
+        """Occurrences inside a word, or before a word no name precedes (a noun, a numeral)
+        that follows the token only this once: a term that modifies nouns (社区矫正机构)
+        keeps meeting the same few, a stuffed token lands before anything."""
+        nexts = Counter(o.next_word for o in self.occurrences)
+        name_like = _name_like(self.token)
+        return [
+            o
+            for o in self.occurrences
+            if o.splits_word or (name_like and o.odd_neighbours and nexts[o.next_word] == 1)
+        ]
 
 
 @lru_cache(maxsize=65536)
@@ -88,9 +111,36 @@ def _occurrence(text: str, run: tuple[int, int], start: int, end: int) -> Occurr
     right = text[end : min(run[1], end + _CONTEXT)]
     token = text[start:end]
     if not left or not right:
-        return Occurrence(start, end, 0.0)
+        odd = bool(right) and not _name_may_precede(right)
+        return Occurrence(start, end, 0.0, odd, _first_word(right) if right else "")
     extra = _cost(left + token + right) - _cost(left + right) - _cost(token)
-    return Occurrence(start, end, extra)
+    return Occurrence(start, end, extra, not _name_may_precede(right), _first_word(right))
+
+
+@lru_cache(maxsize=65536)
+def _first_pos(text: str) -> str:
+    """POS tag (jieba) of the first word of a short string."""
+    words = pseg.lcut(text, HMM=False)
+    return words[0].flag if words else ""
+
+
+@lru_cache(maxsize=4096)
+def _name_like(token: str) -> bool:
+    """A name or brand: jieba's tagger (with its HMM) reads its first word as a proper noun
+    (张伟, 鑫源优品), unlike a term or a phrase fragment (社区矫正, 本法所称)."""
+    words = pseg.lcut(token, HMM=True)
+    return bool(words) and words[0].flag.startswith(("nr", "nz", "ns", "nt"))
+
+
+@lru_cache(maxsize=65536)
+def _first_word(text: str) -> str:
+    words = jieba.lcut(text, HMM=False)
+    return words[0] if words else ""
+
+
+def _name_may_precede(right: str) -> bool:
+    """Whether a name or a brand can stand before ``right`` (a verb, adverb, particle...)."""
+    return _first_pos(right).startswith(_AFTER_NAME_POS)
 
 
 def candidates(text: str) -> list[StuffedToken]:
@@ -113,8 +163,14 @@ def candidates(text: str) -> list[StuffedToken]:
         spots = [m.start() for m in re.finditer(re.escape(token), text)]
         lefts = Counter(text[s - 1] if s else "" for s in spots)
         rights = Counter(text[s + len(token) : s + len(token) + 1] for s in spots)
+        for side in (lefts, rights):
+            for key in [k for k in side if not _CJK_RUN.fullmatch(k)]:
+                del side[key]
         # a part of a longer repeated phrase shares its neighbour almost every time
-        if max(lefts.values()) > count / 2 or max(rights.values()) > count / 2:
+        if (
+            max(lefts.values(), default=0) > count / 2
+            or max(rights.values(), default=0) > count / 2
+        ):
             continue
         occurrences = []
         for spot in spots:
@@ -129,19 +185,26 @@ _FULL_DISRUPTION = 20.0
 #: ... and this much on average per occurrence, for a certain call
 _FULL_MEAN = 3.0
 _CAP_NATS = 8.0
+#: suspicious occurrences, and their share, of a certainly stuffed token
+_FULL_SUSPICIOUS = 6
+_FULL_SHARE = 0.6
 
 
-def stuffing_score(candidate: StuffedToken) -> float:
-    """Score in [0, 1]: total (capped) disruption and mean disruption, the weaker counts."""
+def stuffing_score(candidate: StuffedToken, *, modern: bool = True) -> float:
+    """Score in [0, 1]: the stronger of (a) total and mean disruption, the weaker of the two
+    counting, and (b) in modern prose only (the tagger reads modern grammar), the number and
+    share of suspicious occurrences, the weaker counting."""
     values = [o.disruption for o in candidate.occurrences]
     total = sum(min(max(v, 0.0), _CAP_NATS) for v in values)
-    mean = sum(values) / len(values)
-    return max(0.0, min(1.0, total / _FULL_DISRUPTION, mean / _FULL_MEAN))
+    by_disruption = min(total / _FULL_DISRUPTION, sum(values) / len(values) / _FULL_MEAN)
+    suspicious = len(candidate.suspicious()) if modern else 0
+    by_place = min(suspicious / _FULL_SUSPICIOUS, suspicious / len(values) / _FULL_SHARE)
+    return max(0.0, min(1.0, max(by_disruption, by_place)))
 
 
-def best_stuffed(text: str) -> tuple[StuffedToken | None, float]:
+def best_stuffed(text: str, *, modern: bool = True) -> tuple[StuffedToken | None, float]:
     """The most likely stuffed token of ``text`` and its score (None, 0.0 when none)."""
-    scored = [(stuffing_score(c), c) for c in candidates(text)]
+    scored = [(stuffing_score(c, modern=modern), c) for c in candidates(text)]
     if not scored:
         return None, 0.0
     score, best = max(scored, key=lambda pair: (pair[0], len(pair[1].token)))
