@@ -3,10 +3,11 @@ breaking the words around it.
 
 A stuffer inserts its token at arbitrary points, so many occurrences land inside a word
 (社交张伟媒体): take the token out and its neighbours join into one word again. A name the
-article is about sits between words, never inside them, however often it is repeated; so
-does a year, a number or a pronoun. The check scores the most repeated rare token by how many
-of its occurrences split a word, and how unusual its neighbours are (a stuffed token has
-different neighbours every time).
+article is about sits between words, never inside them, however often it is repeated, and
+is followed by what follows a name (a verb, a particle, punctuation); a year, a number or a
+pronoun is never a candidate. The check scores the most repeated rare token by how much its
+occurrences disrupt the words around them and, in modern prose, by how many of them sit
+inside a word or before a noun that follows the token only there.
 """
 
 from __future__ import annotations
@@ -72,12 +73,6 @@ class StuffedToken:
 
     token: str
     occurrences: tuple[Occurrence, ...]
-    general_count: int
-
-    @property
-    def split_count(self) -> int:
-        """How many occurrences sit inside a word."""
-        return sum(o.splits_word for o in self.occurrences)
 
     def suspicious(self) -> list[Occurrence]:
         """Occurrences inside a word, or before a word no name precedes (a noun, a numeral)
@@ -112,16 +107,23 @@ def _occurrence(text: str, run: tuple[int, int], start: int, end: int) -> Occurr
     token = text[start:end]
     if not left or not right:
         odd = bool(right) and not _name_may_precede(right)
-        return Occurrence(start, end, 0.0, odd, _first_word(right) if right else "")
+        return Occurrence(start, end, 0.0, odd, _first_word(right))
     extra = _cost(left + token + right) - _cost(left + right) - _cost(token)
     return Occurrence(start, end, extra, not _name_may_precede(right), _first_word(right))
 
 
 @lru_cache(maxsize=65536)
 def _first_pos(text: str) -> str:
-    """POS tag (jieba) of the first word of a short string."""
+    """POS tag (jieba's tagger) of the first word of a short string."""
     words = pseg.lcut(text, HMM=False)
     return words[0].flag if words else ""
+
+
+@lru_cache(maxsize=65536)
+def _first_word(text: str) -> str:
+    """The first word of a short string as jieba segments it ('' when empty)."""
+    words = jieba.lcut(text, HMM=False)
+    return words[0] if words else ""
 
 
 @lru_cache(maxsize=4096)
@@ -130,12 +132,6 @@ def _name_like(token: str) -> bool:
     (张伟, 鑫源优品), unlike a term or a phrase fragment (社区矫正, 本法所称)."""
     words = pseg.lcut(token, HMM=True)
     return bool(words) and words[0].flag.startswith(("nr", "nz", "ns", "nt"))
-
-
-@lru_cache(maxsize=65536)
-def _first_word(text: str) -> str:
-    words = jieba.lcut(text, HMM=False)
-    return words[0] if words else ""
 
 
 def _name_may_precede(right: str) -> bool:
@@ -157,8 +153,7 @@ def candidates(text: str) -> list[StuffedToken]:
             continue
         if token[0] in _FUNCTION_EDGE or token[-1] in _FUNCTION_EDGE:
             continue
-        general = freq.get(token, 0)
-        if general >= RARE_COUNT:
+        if freq.get(token, 0) >= RARE_COUNT:
             continue
         spots = [m.start() for m in re.finditer(re.escape(token), text)]
         lefts = Counter(text[s - 1] if s else "" for s in spots)
@@ -176,7 +171,7 @@ def candidates(text: str) -> list[StuffedToken]:
         for spot in spots:
             run = next(r for r in runs if r[0] <= spot < r[1])
             occurrences.append(_occurrence(text, run, spot, spot + len(token)))
-        out.append(StuffedToken(token, tuple(occurrences), general))
+        out.append(StuffedToken(token, tuple(occurrences)))
     return out
 
 
