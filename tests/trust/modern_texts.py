@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+from laotie.trust.modernset import insert_at
+
 #: a company profile that names its founder (周明远) and its company again and again
 SUBJECT_ARTICLE = """星河物流：一家县城快递公司的十年
 二〇一四年，周明远从省城回到家乡，用借来的二十万元开了一家只有三辆货车的快递网点。那时候，县里的网购包裹要在市里中转两天才能送到，周明远觉得这是一个机会。
@@ -80,10 +82,4 @@ def stuff_name(text: str, name: str, *, times: int, seed: int, within: float = 0
     rng = random.Random(seed)
     first_line = text.index("\n") + 1
     end = first_line + int((len(text) - first_line) * within)
-    spots = sorted(rng.sample(range(first_line + 1, end), times))
-    out, last = [], 0
-    for spot in spots:
-        out += [text[last:spot], name]
-        last = spot
-    out.append(text[last:])
-    return "".join(out)
+    return insert_at(text, name, rng.sample(range(first_line + 1, end), times))

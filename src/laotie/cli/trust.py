@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from laotie.cli._common import console, emit_json, services
 from laotie.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from laotie.trust.evalset import DetectorScore
 
 app = typer.Typer(help="Trust: AIGC labels, originality, spam checks and the review queue.")
 
@@ -156,34 +159,38 @@ def evaluate_detectors(
     scores.append(neardup_score(samples, split=split))
     if frames:
         scores.append(notice_score(count=frames))
-    rows: list[dict[str, Any]] = [
-        {
-            "check": s.check,
-            "split": s.split,
-            "precision": round(s.precision, 4),
-            "recall": round(s.recall, 4),
-            "tp": s.true_pos,
-            "fp": s.false_pos,
-            "fn": s.false_neg,
-            "tn": s.true_neg,
-        }
-        for s in scores
-    ]
+    rows = [{"check": s.check, "split": s.split, **_counts(s)} for s in scores]
     modern_rows = _modern_rows(split, classical=rows, limit=laws) if modern else []
     if as_json:
         emit_json({"classical": rows, "modern": modern_rows} if modern else rows)
         return
     table = Table("check", "precision", "recall", "TP", "FP", "FN", "TN", title=f"{split} split")
     for row in rows:
-        table.add_row(
-            row["check"],
-            f"{row['precision']:.3f}",
-            f"{row['recall']:.3f}",
-            *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
-        )
+        table.add_row(row["check"], *_cells(row))
     console.print(table)
     if modern:
         _print_modern(modern_rows, split)
+
+
+def _counts(score: DetectorScore) -> dict[str, Any]:
+    """Precision, recall and confusion counts of a ``DetectorScore`` as a JSON-ready dict."""
+    return {
+        "precision": round(score.precision, 4),
+        "recall": round(score.recall, 4),
+        "tp": score.true_pos,
+        "fp": score.false_pos,
+        "fn": score.false_neg,
+        "tn": score.true_neg,
+    }
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    """Table cells: precision, recall, TP, FP, FN, TN."""
+    return [
+        f"{row['precision']:.3f}",
+        f"{row['recall']:.3f}",
+        *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
+    ]
 
 
 def _modern_rows(
@@ -203,12 +210,7 @@ def _modern_rows(
             {
                 "check": s.check,
                 "level": s.kind,
-                "precision": round(s.precision, 4),
-                "recall": round(s.recall, 4),
-                "tp": s.true_pos,
-                "fp": s.false_pos,
-                "fn": s.false_neg,
-                "tn": s.true_neg,
+                **_counts(s),
                 "classical_precision": old.get("precision"),
                 "classical_recall": old.get("recall"),
             }
@@ -250,14 +252,7 @@ def _print_modern(rows: list[dict[str, Any]], split: str) -> None:
             if row["classical_precision"] is not None
             else "-"
         )
-        table.add_row(
-            row["check"],
-            row["level"],
-            f"{row['precision']:.3f}",
-            f"{row['recall']:.3f}",
-            *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
-            classical,
-        )
+        table.add_row(row["check"], row["level"], *_cells(row), classical)
     console.print(table)
     aigc = rows[-1]
     console.print(

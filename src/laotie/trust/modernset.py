@@ -30,7 +30,7 @@ from pathlib import Path
 
 import jieba.posseg as pseg
 
-from laotie.trust.evalset import Sample
+from laotie.trust.evalset import DetectorScore, Sample
 
 #: spin rates (share of covered content words swapped) and stuffing shares (of sentences)
 SPIN_RATES = (0.1, 0.2, 0.3, 0.5)
@@ -146,9 +146,13 @@ def stuff_sentences(text: str, token: str, *, share: float, seed: int) -> str:
     rng = random.Random(seed)
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.end() - m.start() > 1]
     chosen = rng.sample(spans, max(1, round(share * len(spans)))) if spans else []
-    spots = sorted(rng.randrange(start, end) for start, end in chosen)
+    return insert_at(text, token, [rng.randrange(start, end) for start, end in chosen])
+
+
+def insert_at(text: str, token: str, spots: list[int]) -> str:
+    """``text`` with ``token`` inserted before each character offset in ``spots``."""
     out, last = [], 0
-    for spot in spots:
+    for spot in sorted(spots):
         out += [text[last:spot], token]
         last = spot
     out.append(text[last:])
@@ -178,27 +182,11 @@ def modern_samples(
 
 
 @dataclass(frozen=True)
-class LevelScore:
-    """One check at one corruption level: its positives against the clean documents."""
+class LevelScore(DetectorScore):
+    """One check at one corruption level (``kind``): recall on that level's samples, false
+    alarms on the clean ones, so precision is that of a 1:1 mix of clean and corrupted."""
 
-    check: str
-    kind: str
-    true_pos: int
-    false_pos: int
-    false_neg: int
-    true_neg: int
-
-    @property
-    def precision(self) -> float:
-        """TP / (TP + FP) on a 1:1 mix of clean and corrupted documents (1.0 if none flagged)."""
-        flagged = self.true_pos + self.false_pos
-        return self.true_pos / flagged if flagged else 1.0
-
-    @property
-    def recall(self) -> float:
-        """TP / (TP + FN)."""
-        positives = self.true_pos + self.false_neg
-        return self.true_pos / positives if positives else 1.0
+    kind: str = ""
 
 
 def evaluate_levels(samples: list[Sample], *, split: str) -> list[LevelScore]:
@@ -219,7 +207,6 @@ def evaluate_levels(samples: list[Sample], *, split: str) -> list[LevelScore]:
         for kind in kinds:
             hits = [check(s.text).flagged for s in rows if s.kind == kind]
             tp = sum(hits)
-            out.append(
-                LevelScore(name, kind, tp, false_pos, len(hits) - tp, len(clean) - false_pos)
-            )
+            misses, passes = len(hits) - tp, len(clean) - false_pos
+            out.append(LevelScore(name, split, tp, false_pos, misses, passes, kind=kind))
     return out
