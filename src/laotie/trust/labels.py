@@ -31,6 +31,7 @@ from laotie.core.kinds import AigcStatus
 from laotie.studio import AigcLabel, with_propagator
 from laotie.trust.notice import image_notice, video_notice
 from laotie.trust.phash import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from laotie.trust.textnotice import find_text_notice
 
 #: ``Label`` values of GB 45438-2025: generated, possibly generated, suspected
 _LABEL_STATUS = {
@@ -45,7 +46,8 @@ _RANK = {
     AigcStatus.DECLARED: 2,
     AigcStatus.CONFIRMED: 3,
 }
-#: an explicit notice written in text (title, caption, body)
+#: a notice written in a filename or a metadata value (label-like statements in a title,
+#: caption or body are found by ``textnotice.find_text_notice``)
 TEXT_NOTICE = re.compile(r"AI\s*生成|人工智能生成|AIGC|由\s*AI\s*(?:创作|制作|合成)", re.I)
 #: generator names that, in a filename or in non-AIGC metadata, are a trace of generation
 GENERATOR_TRACE = re.compile(
@@ -230,9 +232,11 @@ def verify(
 def _traces(media_path: Path | None, texts: tuple[str, ...], filename: str | None) -> list[str]:
     traces = []
     for text in texts:
-        match = TEXT_NOTICE.search(text or "")
-        if match:
-            traces.append(f"explicit notice in text: {match.group()!r} at {match.start()}")
+        notice = find_text_notice(text or "")
+        if notice:
+            traces.append(
+                f"explicit notice in text: {notice.phrase!r} at {notice.start} ({notice.rule})"
+            )
     if filename and (GENERATOR_TRACE.search(filename) or TEXT_NOTICE.search(filename)):
         traces.append(f"generator or notice named in the filename {filename!r}")
     if media_path is not None:

