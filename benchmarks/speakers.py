@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ def word_before_verb(paragraphs: Sequence[str], names: NameIndex) -> list[Attrib
     return found
 
 
-def _row(novel: str, subset: str, engine: AttributionScore, peer: AttributionScore) -> dict[str, Any]:
+def _row(
+    novel: str, subset: str, engine: AttributionScore, peer: AttributionScore
+) -> dict[str, Any]:
     return {
         "novel": novel,
         "set": subset,
@@ -78,11 +81,11 @@ def run(quick: bool = False) -> dict[str, Any]:
         novel = read_novel(NOVELS / f"{novel_name}.txt")
         speakers = count_speakers(novel)
         names = name_index(extract_characters(novel, speakers=speakers), speakers)
+        ours = partial(attribute, names=names)
+        baseline = partial(word_before_verb, names=names)
         for subset in ("dev", "heldout"):
-            engine = score_novel(fixture, novel_name, lambda p: attribute(p, names), subset=subset)
-            peer = score_novel(
-                fixture, novel_name, lambda p: word_before_verb(p, names), subset=subset
-            )
+            engine = score_novel(fixture, novel_name, ours, subset=subset)
+            peer = score_novel(fixture, novel_name, baseline, subset=subset)
             rows.append(_row(novel_name, subset, engine, peer))
             for key in (subset, "all"):
                 totals[key][0].add(engine)

@@ -63,7 +63,11 @@ def score_excerpt(
     excerpt: dict[str, Any], people: dict[str, list[str]], attribute: AttributeFn
 ) -> AttributionScore:
     """Attribute one excerpt and score it against its labelled lines."""
-    found = attribute([normalize(p) for p in excerpt["paragraphs"]])
+    found = [
+        a
+        for a in attribute([normalize(p) for p in excerpt["paragraphs"]])
+        if a.unit.kind != "narration"
+    ]
     score = AttributionScore()
     position = 0
     for line in excerpt["lines"]:

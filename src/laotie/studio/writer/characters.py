@@ -245,6 +245,8 @@ _TITLE_END = "宗王帝皇后主公君"
 SURNAME_EVIDENCE = 5
 #: a dictionary common noun must introduce at least this share of its mentions as speech
 MIN_NOUN_SPEECH_SHARE = 0.12
+
+
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
     import jieba

@@ -24,7 +24,7 @@ from laotie.studio.writer.model import (
     Scene,
     Script,
 )
-from laotie.studio.writer.parse import Unit, units
+from laotie.studio.writer.parse import Unit
 from laotie.studio.writer.rules import (
     MAX_EPISODE_S,
     MAX_LINES,
@@ -38,6 +38,7 @@ from laotie.studio.writer.rules import (
     place_paywall,
 )
 from laotie.studio.writer.segments import Segment
+from laotie.studio.writer.speakers import Attributed, attribute
 
 DRAFT_NOTICE = (
     "离线抽取式草稿：台词与动作均摘自原著原文，分集、分场、钩子与付费点由规则生成，"
@@ -145,22 +146,24 @@ def _couplet_lines(pieces: list[Unit], cast: Cast) -> set[int]:
 def _candidates(segment: Segment, cast: Cast, *, max_chars: int | None = None) -> list[Candidate]:
     found: list[Candidate] = []
     seen: set[str] = set()
+    attributed = attribute([p.text for p in segment.passages], cast.index)
+    by_paragraph: dict[int, list[Attributed]] = {}
+    for item in attributed:
+        by_paragraph.setdefault(item.paragraph, []).append(item)
     for paragraph_index, passage in enumerate(segment.passages):
         verse = is_verse(passage.text) or _is_lyric(passage.text, cast)
-        pieces = units(passage.text)
-        couplets = _couplet_lines(pieces, cast)
-        for position, unit in enumerate(pieces):
-            if (verse or position in couplets) and unit.kind != "dialogue":
-                continue
-            speaker: str | None = None
-            if unit.kind == "dialogue":
-                speaker = cast.speaker(unit.clause)
-                text = trim_speech(unit.text) if speaker else None
-                kind = "dialogue"
-            elif unit.kind == "narration":
+        pieces = by_paragraph.get(paragraph_index, [])
+        couplets = _couplet_lines([a.unit for a in pieces], cast)
+        for position, item in enumerate(pieces):
+            unit, speaker = item.unit, item.speaker
+            if unit.kind == "narration":
+                if verse or position in couplets:
+                    continue
                 text, kind = clean_action(unit.text), "action"
+            elif speaker:
+                text, kind = trim_speech(unit.text), "dialogue"
             else:
-                continue
+                continue  # a quote nobody can be named for stays out of the script
             if not text or text in seen or (max_chars and len(text) > max_chars):
                 continue
             seen.add(text)

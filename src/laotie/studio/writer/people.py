@@ -106,8 +106,9 @@ _PLACE = re.compile(
     r"(?:山|门|殿|洞|寺|宫|庄|城|营|寨|关|院|园|楼|堂|亭|村|店|州|县|岭|桥|阁|庙|厅|房|河|湖|海|岸|坡|路|街|"
     r"口|边|下|里|内|外|前|中)$"
 )
+_ADVERB_FIRST = "即便遂乃又忙也亦就用把将拿举伸抬执提挥扯掩"
 #: a word starting with one of these is a verb phrase or a pointer, not a name
-_NOT_FIRST = "即便遂乃又忙也亦就用把将拿举伸抬执提挥扯掩向对与和同问叫满听看见说笑哭这那此其该众诸多群各每一两几"
+_NOT_FIRST = _ADVERB_FIRST + "向对与和同问叫满听看见说笑哭这那此其该众诸多群各每一两几"
 #: prepositions and pointers: a word starting with one is never a name, whatever jieba says
 _FUNCTION_FIRST = "向对与和同问叫把将被给替让这那此其该众诸"
 #: groups and relations between people (speakers, maybe; characters, never)
@@ -237,7 +238,7 @@ def non_person_reason(word: str) -> str | None:
         return "body part"
     if _PLACE.search(word) and not (named and surname_of(word)):
         return "place"
-    if word[0] in _FUNCTION_FIRST or word[0] in _NOT_FIRST and not named:
+    if word[0] in _FUNCTION_FIRST or (word[0] in _NOT_FIRST and not named):
         return "verb or pointer"
     return None
 

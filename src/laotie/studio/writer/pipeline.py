@@ -10,11 +10,12 @@ from laotie.core.settings import Settings, get_settings
 from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.bible import build_bible
-from laotie.studio.writer.characters import MIN_SPEECHES, count_speakers, extract_characters
+from laotie.studio.writer.characters import count_speakers, extract_characters
 from laotie.studio.writer.lines import Cast
 from laotie.studio.writer.model import Adaptation, Novel
 from laotie.studio.writer.offline import DRAFT_NOTICE, build_offline
 from laotie.studio.writer.segments import plan_segments
+from laotie.studio.writer.speakers import name_index
 
 ProgressFn = Callable[[float, str], None]
 PRODUCER = "laotie-studio-writer"
@@ -33,7 +34,7 @@ def adapt_offline(
     report(0.0, "解析人物")
     speakers = count_speakers(novel)
     characters = extract_characters(novel, speakers=speakers)
-    cast = Cast(characters, speakers=[n for n, c in speakers.items() if c >= MIN_SPEECHES])
+    cast = Cast(characters, index=name_index(characters, speakers))
     segments = plan_segments(novel, episodes)
     report(0.1, "分集")
     outline, scripts = build_offline(

@@ -104,7 +104,10 @@ _REPORT = re.compile(r"报|回说|回道|有人|人说|众人|一齐|齐声|都�
 _SUBJECT_AFTER = re.compile(r"(?:那|这|只见|忽见|却说|话说|且说|原来|当时|说话间|中间)$")
 _POINTED = re.compile(r"[那这](?:个|位|些)?(?=[\u4e00-\u9fff])")
 #: common nouns for people end in one of these (庄客, 小妖, 老者, 解粮官)
-_ROLE_END = re.compile(r"(?:人|官|客|妖|僧|兵|卒|士|将|吏|仆|婆|媳妇|汉|怪|魔|王|者|翁|妪|童|女|儿|子|娘|姐|爷|公|夫|生|师|帅|使|丁|医|家|丫头|鬟)$")
+_ROLE_END = re.compile(
+    r"(?:人|官|客|妖|僧|兵|卒|士|将|吏|仆|婆|媳妇|汉|怪|魔|王|者|翁|妪|童|女|儿|子|娘|姐|爷|公|夫|生|"
+    r"师|帅|使|丁|医|家|丫头|鬟)$"
+)
 _GROUP = ("等", "们", "众", "一齐", "齐")
 _SUBCLAUSE = re.compile(r"[，。；！？、：,;!?\s]")
 #: a word must introduce this many speeches to be a speaking name outside the cast
@@ -251,7 +254,7 @@ def _narrated_subject(text: str, names: NameIndex) -> str | None:
 
 
 def attribute(paragraphs: Sequence[str], names: NameIndex) -> list[Attributed]:
-    """Every quote of ``paragraphs`` (in order) with its speaker or None."""
+    """Every unit of ``paragraphs`` in order; quotes with their speaker or None (unknown)."""
     result: list[Attributed] = []
     context = ""
     for index, paragraph in enumerate(paragraphs):
@@ -262,6 +265,7 @@ def attribute(paragraphs: Sequence[str], names: NameIndex) -> list[Attributed]:
             seen += unit.clause + unit.text
             if unit.kind == "narration":
                 narration += unit.text
+                result.append(Attributed(unit, None, "narration", index))
                 continue
             speaker, cue = None, ""
             if unit.clause:
@@ -283,7 +287,8 @@ def attribute(paragraphs: Sequence[str], names: NameIndex) -> list[Attributed]:
 
 def _turn(done: list[Attributed], paragraph: int) -> str | None:
     """In a two-person exchange, the speaker before last speaks again."""
-    recent = [a for a in done[-TURN_WINDOW:] if a.paragraph >= paragraph - 2]
+    quotes = [a for a in done if a.unit.kind != "narration"]
+    recent = [a for a in quotes[-TURN_WINDOW:] if a.paragraph >= paragraph - 2]
     speakers = [a.speaker for a in recent]
     if len(speakers) < 2 or None in speakers[-2:]:
         return None
