@@ -116,6 +116,60 @@ _HOOK_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: a chapter's stock closer (且听下回分解, 毕竟不知…) is the storyteller's, never a hook
+STOCK_CLOSER = re.compile(
+    r"下回分解|且听|毕竟|未知.{0,20}如何|不知.{0,20}(?:如何|怎生|性命)|要知端的|正是"
+)
+#: a threat or danger spoken or shown
+_THREAT = (
+    "杀",
+    "斩",
+    "拿",
+    "捉",
+    "擒",
+    "吃",
+    "死",
+    "休走",
+    "饶",
+    "看棍",
+    "看刀",
+    "看枪",
+    "救命",
+    "不好了",
+    "祸事",
+    "害",
+    "围",
+    "追",
+)
+#: a reveal: what was hidden comes out
+_REVEAL = (
+    "原来",
+    "却是",
+    "竟是",
+    "不料",
+    "谁知",
+    "识破",
+    "现了本相",
+    "才知",
+    "那知",
+    "岂知",
+    "乃是",
+)
+
+
+def suspense(text: str, *, dialogue: bool) -> float:
+    """How much a line leaves the audience waiting: a question, a threat or a reveal (0: none).
+
+    A stock chapter closer scores 0 whatever it says.
+    """
+    if STOCK_CLOSER.search(text):
+        return 0.0
+    value = 2.0 if dialogue and "？" in text else 0.0
+    value += 1.5 * sum(word in text for word in _THREAT)
+    value += 2.0 * sum(word in text for word in _REVEAL)
+    return value + (0.5 if "！" in text and value else 0.0)
+
+
 def line_seconds(text: str, *, kind: str) -> float:
     """Screen time of a line: spoken at the Mandarin rate, or read as a stage direction."""
     chars = len(_PUNCT.sub("", text))
