@@ -232,6 +232,12 @@ GENERIC_ROLES = {
     "知府",
     "太尉",
     "太公",
+    "天尊",
+    "罗汉",
+    "星官",
+    "真君",
+    "小龙",
+    "老龙",
 }
 #: a word ending in one of these is an action (前奏, 来报, 罗拜), not a speaker
 _VERB_END = "奏报拜闻言叫喊说问答请告禀排酒声口上下来去了着过得毕罢完见里内中外前后边时象相出入众大"
@@ -441,3 +447,18 @@ def extract_characters(
             )
         )
     return characters
+
+
+def minor_characters(novel: Novel, names: list[str]) -> list[Character]:
+    """Bible entries (配角) for speakers of the scripts outside the main cast."""
+    text_by_chapter = [(c.number, "".join(c.paragraphs)) for c in novel.chapters]
+    found = []
+    for name in names:
+        chapters = [number for number, text in text_by_chapter if name in text]
+        if not chapters:
+            continue
+        mentions = sum(text.count(name) for _, text in text_by_chapter)
+        found.append(
+            Character(name=name, mentions=mentions, first_chapter=chapters[0], role="配角")
+        )
+    return sorted(found, key=lambda c: (-c.mentions, c.name))

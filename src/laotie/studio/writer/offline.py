@@ -30,6 +30,7 @@ from laotie.studio.writer.rules import (
     MAX_LINES,
     MIN_EPISODE_S,
     MIN_LINES,
+    TARGET_EPISODE_S,
     classify_end_hook,
     hook_scores,
     intensity,
@@ -47,7 +48,6 @@ DRAFT_NOTICE = (
 )
 #: the scene place when the source names none
 FALLBACK_PLACE = "外景"
-TARGET_S = 105.0
 CLIMAX_TARGET_S = 120.0
 _PLACE_SUFFIX = re.compile(
     r"^[\u4e00-\u9fff]{1,4}(?:山|洞|宫|殿|寺|庄|城|府|营|寨|关|国|院|园|楼|堂|亭|村|店|州|县|岭|桥|阁|庙|观|厅|房|江|河|湖|海)$"
@@ -251,7 +251,7 @@ def _story_window(
 
 def _choose_window(cands: list[Candidate], chapters: list[int], *, climax: bool) -> list[Candidate]:
     charge = 0.8 if climax else 0.3
-    target = CLIMAX_TARGET_S if climax else TARGET_S
+    target = CLIMAX_TARGET_S if climax else TARGET_EPISODE_S
     mean_s = sum(line_seconds(c.text, kind=c.kind) for c in cands) / len(cands)
     width = max(MIN_LINES + 2, min(MAX_LINES - 4, round(target / mean_s)))
     window = _story_window(cands, chapters, width=width, charge=charge)

@@ -99,7 +99,7 @@ TITLES = (
 )
 #: body parts: a word ending in one is a gesture or a description, not a person
 _BODY = re.compile(
-    r"(?:手|脚|足|头|眼|耳|耳朵|口|嘴|鼻|面|脸|心|身|腰|背|肩|发|眉|齿|牙|舌|腿|臂|指|喉|胸|肚|腹|泪|声)$"
+    r"(?:手|脚|足|头|眼|耳|耳朵|口|嘴|鼻|面|脸|心|身|腰|背|肩|发|眉|齿|牙|舌|腿|臂|指|喉|胸|肚|腹|泪|声|气|睛|毛|皮|骨|血|爪|尾|须|膀|膝)$"
 )
 #: place suffixes: 山门, 洞口, 黑风山
 _PLACE = re.compile(
@@ -147,6 +147,8 @@ GROUPS = {
 }
 #: verbs that introduce speech and are not in jieba's dictionary as verbs
 _VERBS = {"寻思", "思量", "商议", "计议", "分付", "吩咐", "按落", "即命", "回报", "禀道", "道谢"}
+#: a word ending in one of these is an action (寻思, 冷笑, 传令)
+_VERB_LAST = "思想令旨笑哭叹谢毕罢"
 _NAME_TAGS = {"nr", "nrfg", "nrt"}
 #: dictionary tags of words that are never names (verbs, adverbs, idioms, ...)
 _NEVER_TAGS = {
@@ -230,7 +232,7 @@ def non_person_reason(word: str) -> str | None:
         return "bare title"
     if is_titled(word):
         return None
-    if word in _VERBS or word.endswith(("思", "想", "令", "旨")):
+    if word in _VERBS or word[-1] in _VERB_LAST:
         return "verb"
     if tag in _NEVER_TAGS or tag.startswith("v"):
         return f"dictionary {tag}"

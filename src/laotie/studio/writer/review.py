@@ -5,7 +5,9 @@ Hard rules (an episode fails on any): 1-3 minutes, 1-3 scenes with 内/外 and �
 distinct lines of the script, an end hook of one of the four types that is the last line and
 is paid off within two episodes, source chapters mapped in order. Series rules: a mini-climax
 every third episode early on, the first paywall in episodes 8-16 at the strongest hook, the
-AIGC label (explicit notice and implicit fields). Soft points score the craft.
+AIGC label (explicit notice and implicit fields). Soft points score the craft, and the
+script editor's findings (``editor.py``: speakers, story order, hooks, length, the paywall
+cliff-hanger, repetition) cost the points each names.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from laotie.core.errors import InvalidInput
 from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel
+from laotie.studio.writer.editor import Finding, edit_episodes, paywall_finding
 from laotie.studio.writer.model import END_HOOK_TYPES, Adaptation, EpisodeOutline, Line, Script
 from laotie.studio.writer.rules import (
     HOOK_WITHIN_S,
@@ -90,7 +93,9 @@ def _as_text(line: Line) -> str:
     return f"{line.speaker}：{line.text}" if line.kind == "dialogue" else line.text
 
 
-def _review_episode(entry: EpisodeOutline, script: Script, count: int) -> EpisodeReview:
+def _review_episode(
+    entry: EpisodeOutline, script: Script, count: int, findings: list[Finding]
+) -> EpisodeReview:
     failures: list[str] = []
     notes: list[str] = []
     lines = script.lines
@@ -153,6 +158,9 @@ def _review_episode(entry: EpisodeOutline, script: Script, count: int) -> Episod
     if len(set(texts)) < len(texts):
         score -= 10
         notes.append("有重复台词")
+    for finding in findings:
+        score -= finding.penalty
+        notes.append(f"[{finding.check}] {finding.message}")
     score -= 25 * len(failures)
     return EpisodeReview(entry.number, max(0, score), failures, notes)
 
@@ -189,8 +197,15 @@ def review(adaptation: Adaptation) -> ReviewReport:
         back = entry.pays_off_hook_of
         if back is not None and outline[back - 1].end_hook.paid_off_in != entry.number:
             series.append(f"第{entry.number}集兑现的钩子与第{back}集不对应")
+    edits = edit_episodes(adaptation)
+    paywall = paywall_finding(adaptation)
+    if paywall:
+        series.append(paywall.message)
+        for entry in outline:
+            if entry.paywall:
+                edits.setdefault(entry.number, []).append(paywall)
     reviews = [
-        _review_episode(entry, script, count)
+        _review_episode(entry, script, count, edits.get(entry.number, []))
         for entry, script in zip(outline, scripts, strict=False)
     ]
     return ReviewReport(reviews, series)

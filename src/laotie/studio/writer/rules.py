@@ -20,6 +20,8 @@ MIN_LINES, MAX_LINES = 22, 38
 PAYOFF_WITHIN = 2
 MINI_CLIMAX_EVERY = 3
 PAYWALL_FIRST, PAYWALL_LAST = 8, 16
+#: the length an episode aims at, seconds (the offline engine's target; review measures against it)
+TARGET_EPISODE_S = 105.0
 #: Mandarin dialogue is spoken at about 4 characters a second (240 per minute)
 SPEECH_CHARS_PER_S = 4.0
 #: a pause between spoken lines, seconds
