@@ -22,14 +22,18 @@ from dataclasses import dataclass
 from laotie.studio.writer.characters import GENERIC_ROLES
 from laotie.studio.writer.model import Adaptation, Character, EpisodeOutline, Line, Script
 from laotie.studio.writer.people import GROUPS
-from laotie.studio.writer.rules import STOCK_CLOSER, TARGET_EPISODE_S, line_seconds, suspense
+from laotie.studio.writer.rules import (
+    PAYWALL_MIN_SUSPENSE,
+    STOCK_CLOSER,
+    TARGET_EPISODE_S,
+    line_seconds,
+    suspense,
+)
 
 #: an episode may stray this share from the target length before it costs points
 LENGTH_TOLERANCE = 0.4
 #: scenes of one episode may span at most this many chapters (a story line, not a collage)
 MAX_CHAPTER_SPAN = 2
-#: the paywall episode's end hook needs at least this much suspense
-PAYWALL_MIN_SUSPENSE = 2.0
 NARRATOR = "旁白"
 #: a role speaks in a scene without being a bible character (庄客, 小妖, 那汉, 众人)
 _ROLE = re.compile(

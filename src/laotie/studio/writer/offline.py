@@ -30,9 +30,11 @@ from laotie.studio.writer.rules import (
     MAX_LINES,
     MIN_EPISODE_S,
     MIN_LINES,
+    PAYWALL_MIN_SUSPENSE,
     TARGET_EPISODE_S,
     classify_end_hook,
     hook_scores,
+    hook_suspense,
     intensity,
     line_seconds,
     mini_climax_episodes,
@@ -433,6 +435,11 @@ def link_episodes(outline: list[EpisodeOutline]) -> None:
         entry.paywall = False
         entry.end_hook.paid_off_in = entry.number + 1 if entry.number < len(outline) else None
         entry.pays_off_hook_of = entry.number - 1 if entry.number > 1 else None
-    paywall = place_paywall([e.hook_strength for e in outline])
+    # only a real cliff-hanger (a question, a threat, a reveal) may carry the paywall
+    strengths = [
+        e.hook_strength if hook_suspense(e.end_hook.text) >= PAYWALL_MIN_SUSPENSE else 0.0
+        for e in outline
+    ]
+    paywall = place_paywall(strengths)
     if paywall:
         outline[paywall - 1].paywall = True

@@ -4,10 +4,10 @@ Hard rules (an episode fails on any): 1-3 minutes, 1-3 scenes with 内/外 and �
 22-38 lines, a hook line starting inside the first 10 s, conflict/twist/payoff that are
 distinct lines of the script, an end hook of one of the four types that is the last line and
 is paid off within two episodes, source chapters mapped in order. Series rules: a mini-climax
-every third episode early on, the first paywall in episodes 8-16 at the strongest hook, the
-AIGC label (explicit notice and implicit fields). Soft points score the craft, and the
-script editor's findings (``editor.py``: speakers, story order, hooks, length, the paywall
-cliff-hanger, repetition) cost the points each names.
+every third episode early on, the first paywall in episodes 8-16 at the strongest real
+cliff-hanger, the AIGC label (explicit notice and implicit fields). Soft points score the
+craft, and the script editor's findings (``editor.py``: speakers, story order, hooks,
+length, the paywall cliff-hanger, repetition) cost the points each names.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from laotie.studio.writer.rules import (
     MIN_LINES,
     MIN_SCENES,
     PAYOFF_WITHIN,
+    PAYWALL_MIN_SUSPENSE,
+    hook_suspense,
     intensity,
     line_seconds,
     mini_climax_episodes,
@@ -190,8 +192,12 @@ def review(adaptation: Adaptation) -> ReviewReport:
         if not paywalls or paywalls[0] not in window:
             series.append(f"首个付费点须在第{window.start}-{window.stop - 1}集")
         else:
-            strongest = max(outline[n - 1].hook_strength for n in window)
-            if outline[paywalls[0] - 1].hook_strength < strongest:
+            cliffs = [
+                outline[n - 1].hook_strength
+                for n in window
+                if hook_suspense(outline[n - 1].end_hook.text) >= PAYWALL_MIN_SUSPENSE
+            ]
+            if outline[paywalls[0] - 1].hook_strength < max(cliffs, default=0.0):
                 series.append("首个付费点不在钩子最强的一集")
     for entry in outline:
         back = entry.pays_off_hook_of

@@ -22,6 +22,8 @@ MINI_CLIMAX_EVERY = 3
 PAYWALL_FIRST, PAYWALL_LAST = 8, 16
 #: the length an episode aims at, seconds (the offline engine's target; review measures against it)
 TARGET_EPISODE_S = 105.0
+#: the paywall episode's end hook needs at least this much suspense (see ``suspense``)
+PAYWALL_MIN_SUSPENSE = 2.0
 #: Mandarin dialogue is spoken at about 4 characters a second (240 per minute)
 SPEECH_CHARS_PER_S = 4.0
 #: a pause between spoken lines, seconds
@@ -170,6 +172,16 @@ def suspense(text: str, *, dialogue: bool) -> float:
     value += 1.5 * sum(word in text for word in _THREAT)
     value += 2.0 * sum(word in text for word in _REVEAL)
     return value + (0.5 if "！" in text and value else 0.0)
+
+
+def hook_suspense(quoted: str) -> float:
+    """Suspense of an outline's quoted line (``说话人：台词`` for dialogue, else an action)."""
+    speaker, _, text = quoted.partition("：")
+    return (
+        suspense(text, dialogue=True)
+        if text and len(speaker) <= 6
+        else suspense(quoted, dialogue=False)
+    )
 
 
 def line_seconds(text: str, *, kind: str) -> float:
