@@ -90,7 +90,7 @@ def adapt(
 
     settings = settings or get_settings()
     if provider is None:
-        if not settings.llm_base_url:
+        if not (settings.llm_base_url or settings.llm_preset):
             raise InvalidInput(
                 "the llm engine needs LAOTIE_LLM_BASE_URL", field="LAOTIE_LLM_BASE_URL"
             )
