@@ -4,6 +4,11 @@ It answers like a model would, building a valid episode from the delimited sourc
 and can be told to misbehave on the next requests: ``429``, ``500``, ``malformed`` (content
 that is not JSON), ``badshape`` (a body that is not a completion), ``timeout`` (sleeps past
 the client's timeout).
+
+``behaviour`` makes it answer structured-output requests as a service's documentation says
+that service does (see ``BEHAVIOURS``): which ``response_format`` types it accepts, the 400
+it sends for the others, whether ``json_object`` needs the word "json" in a message, and
+whether the answer comes wrapped in prose and a code fence.
 """
 
 from __future__ import annotations
@@ -54,10 +59,80 @@ def episode_answer(user: str) -> dict[str, Any]:
     }
 
 
+#: name -> (accepted response_format types, json_object needs "json" in a message, prose-wrapped)
+BEHAVIOURS: dict[str, tuple[set[str], bool, bool]] = {
+    # OpenAI: strict json_schema; every property must be required
+    "openai": ({"json_schema", "json_object"}, True, False),
+    # DeepSeek: json_object only, and a message must say "json"
+    "deepseek": ({"json_object"}, True, False),
+    # DashScope compatible mode (most Qwen models): json_object with "json"
+    "qwen": ({"json_object"}, True, False),
+    "moonshot": ({"json_object"}, False, False),
+    "zhipu": ({"json_object"}, False, False),
+    # Ollama and vLLM constrain decoding to a json_schema
+    "ollama": ({"json_schema", "json_object"}, False, False),
+    "vllm": ({"json_schema", "json_object"}, False, False),
+    # an older server: no response_format at all, answers in prose around a code fence
+    "plain": (set(), False, True),
+}
+
+
+def structured_refusal(behaviour: str, body: dict[str, Any]) -> str | None:
+    """The 400 message the service would send for this request's ``response_format``."""
+    accepted, needs_json_word, _ = BEHAVIOURS[behaviour]
+    kind = (body.get("response_format") or {}).get("type")
+    if kind is None:
+        return None
+    if kind not in accepted:
+        return f"Invalid parameter: response_format type {kind} is not supported by this model"
+    said_json = any("json" in m["content"].lower() for m in body["messages"])
+    if kind == "json_object" and needs_json_word and not said_json:
+        return (
+            "'messages' must contain the word 'json' in some form, "
+            "to use 'response_format' of type 'json_object'."
+        )
+    if kind == "json_schema" and behaviour == "openai":
+        schema = body["response_format"]["json_schema"]
+        missing = _strict_gaps(schema.get("schema", {})) if schema.get("strict") else []
+        if missing:
+            return f"Invalid schema for response_format: 'required' is missing {missing[0]}"
+    return None
+
+
+def _strict_gaps(node: Any) -> list[str]:
+    """Properties strict mode would reject because ``required`` does not list them."""
+    gaps: list[str] = []
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            gaps += [k for k in props if k not in node.get("required", [])]
+            if node.get("additionalProperties") is not False:
+                gaps.append("additionalProperties: false")
+        for value in node.values():
+            gaps += _strict_gaps(value)
+    elif isinstance(node, list):
+        for value in node:
+            gaps += _strict_gaps(value)
+    return gaps
+
+
+def _schema_name(body: dict[str, Any]) -> str | None:
+    """The result's name: from ``json_schema`` or, in the weaker modes, the schema message."""
+    named = (body.get("response_format") or {}).get("json_schema", {}).get("name")
+    if named:
+        return str(named)
+    for message in body["messages"]:
+        found = re.search(r"结果名称：(\w+)", message["content"])
+        if message["role"] == "system" and found:
+            return found.group(1)
+    return None
+
+
 class FakeLLM:
     """The server and what it saw; ``faults`` is consumed one per request."""
 
-    def __init__(self, *, stall_s: float = 1.0) -> None:
+    def __init__(self, *, stall_s: float = 1.0, behaviour: str | None = None) -> None:
+        self.behaviour = behaviour
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.faults: list[str] = []
@@ -81,15 +156,25 @@ class FakeLLM:
                     return self._send(200, {"choices": []})
                 if fault == "429":
                     return self._send(429, {"error": {"message": "rate"}}, {"Retry-After": "0"})
+                if fault == "429-no-wait":
+                    return self._send(429, {"error": {"message": "rate"}})
                 if fault == "500":
                     return self._send(500, {"error": "boom"})
                 if fault == "badshape":
                     return self._send(200, {"nothing": True})
                 if body.get("stream"):
                     return self._stream()
-                user = body["messages"][1]["content"]
-                schema = (body.get("response_format") or {}).get("json_schema", {}).get("name")
-                if fault == "malformed":
+                refusal = structured_refusal(fake.behaviour, body) if fake.behaviour else None
+                if refusal:
+                    error = {"message": refusal, "type": "invalid_request_error"}
+                    return self._send(400, {"error": {**error, "param": "response_format"}})
+                if fault == "400":
+                    return self._send(400, {"error": {"message": "The model `x` does not exist"}})
+                user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+                schema = _schema_name(body)
+                if schema == "probe":
+                    content = json.dumps({"answer": "老铁", "number": 7}, ensure_ascii=False)
+                elif fault == "malformed":
                     content = '{"title": "半截'
                 elif schema == "bible":
                     arc = [
@@ -105,6 +190,8 @@ class FakeLLM:
                     )
                 else:
                     content = json.dumps(episode_answer(user), ensure_ascii=False)
+                if fake.behaviour and BEHAVIOURS[fake.behaviour][2]:
+                    content = f"好的，下面是结果：\n```json\n{content}\n```\n希望有帮助。"
                 self._send(
                     200,
                     {

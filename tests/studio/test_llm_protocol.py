@@ -118,7 +118,11 @@ def test_llm_engine_end_to_end_with_faults(small_novel_text: str) -> None:
         fake.faults = ["429", "malformed", "timeout"]
         adaptation = adapt_llm(novel, episodes=10, provider=client, context_tokens=32_000)
     assert adaptation.engine == "llm"
-    assert review(adaptation).passed, review(adaptation).to_dict()
+    report = review(adaptation)
+    # the fake's canned episodes keep the format; a script editor rightly marks their
+    # recycled lines and flat endings, so only the format rules must hold
+    assert all(not e.failures for e in report.episodes), report.to_dict()
+    assert any("重复" in note for e in report.episodes for note in e.notes)
     # ten episodes, one repair of the malformed answer, the bible
     assert adaptation.usage["calls"] == 12
     assert adaptation.bible.logline == "测试一句话"

@@ -63,6 +63,7 @@ def test_too_many_episodes_is_invalid_input(small_novel_text: str) -> None:
 
 def test_review_catches_broken_rules(small_novel_text: str) -> None:
     adaptation = adapt_offline(parse_novel(small_novel_text), episodes=12)
+    adaptation.scripts[0].scenes = adaptation.scripts[0].scenes[:1]
     adaptation.scripts[0].scenes[0].lines = adaptation.scripts[0].scenes[0].lines[:3]
     adaptation.outline[4].end_hook.paid_off_in = 9
     adaptation.outline[2].mini_climax = False

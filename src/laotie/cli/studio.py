@@ -19,6 +19,8 @@ from laotie.studio.writer.parse import read_novel
 app = typer.Typer(help="AI studio: novel -> micro-drama adaptation, review, jobs.")
 jobs_app = typer.Typer(help="Studio jobs: list, show, cancel, retry.")
 app.add_typer(jobs_app, name="jobs")
+llm_app = typer.Typer(help="The language model the llm engine uses: check it end to end.")
+app.add_typer(llm_app, name="llm")
 studio_media.register(app)
 ENGINES = ("offline", "llm")
 
@@ -49,7 +51,7 @@ def _show_llm_estimate(novel_path: Path, episodes: int, yes: bool) -> None:
     from laotie.studio.writer.llm_engine import estimate_cost
 
     config = settings()
-    if not config.llm_base_url:
+    if not (config.llm_base_url or config.llm_preset):
         raise InvalidInput("the llm engine needs LAOTIE_LLM_BASE_URL", field="LAOTIE_LLM_BASE_URL")
     client = OpenAICompatibleClient.from_settings(config)
     estimate = estimate_cost(
@@ -168,6 +170,40 @@ def _jobs_table(jobs: list[JobView]) -> Table:
             job.id, job.kind, job.status, f"{job.progress:.0%}", job.error or job.message or ""
         )
     return table
+
+
+@llm_app.command("check")
+def llm_check(
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Send one small structured request to the configured LLM and validate the answer.
+
+    Uses LAOTIE_LLM_PRESET / LAOTIE_LLM_BASE_URL / LAOTIE_LLM_MODEL / LAOTIE_LLM_API_KEY;
+    reports the structured-output mode that worked, latency, tokens and cost.
+    Example: LAOTIE_LLM_PRESET=deepseek LAOTIE_LLM_MODEL=deepseek-chat laotie studio llm check
+    """
+    from laotie.studio.providers.llm_check import check_provider
+
+    config = settings()
+    if not (config.llm_base_url or config.llm_preset):
+        raise InvalidInput(
+            "set LAOTIE_LLM_PRESET or LAOTIE_LLM_BASE_URL first", field="LAOTIE_LLM_BASE_URL"
+        )
+    client = OpenAICompatibleClient.from_settings(config)
+    try:
+        result = check_provider(client)
+    finally:
+        client.close()
+    if as_json:
+        emit_json(result.__dict__)
+        return
+    stepped = "" if result.used_mode == result.asked_mode else f" (asked {result.asked_mode})"
+    console.print(
+        f"[green]ok[/] {result.model} at {client.base_url}: structured output "
+        f"{result.used_mode}{stepped}; {result.latency_ms} ms; "
+        f"{result.prompt_tokens}+{result.completion_tokens} tokens, {result.cost_fen} fen; "
+        f"answer: {result.answer}"
+    )
 
 
 @jobs_app.command("list")

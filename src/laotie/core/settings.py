@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         description="feeds a server process computes at once (2 lets one rank in native code "
         "while another runs Python; more only contend for the GIL)",
     )
+    llm_preset: str = Field(
+        default="",
+        description="LLM service preset: openai, deepseek, qwen, moonshot, zhipu, ollama, vllm",
+    )
+    llm_structured: str = Field(
+        default="",
+        description="structured output mode: json_schema, json_object or text (default: preset's)",
+    )
     llm_base_url: str = Field(default="", description="OpenAI-compatible LLM base URL")
     llm_api_key: str = Field(default="", repr=False, description="LLM API key (never logged)")
     llm_model: str = Field(default="", description="LLM model name")

@@ -7,5 +7,15 @@ from laotie.studio.providers.llm import (
     Usage,
     estimate_tokens,
 )
+from laotie.studio.providers.llm_presets import PRESETS, Preset, StructuredMode
 
-__all__ = ["ChatResult", "LLMProvider", "OpenAICompatibleClient", "Usage", "estimate_tokens"]
+__all__ = [
+    "PRESETS",
+    "ChatResult",
+    "LLMProvider",
+    "OpenAICompatibleClient",
+    "Preset",
+    "StructuredMode",
+    "Usage",
+    "estimate_tokens",
+]

@@ -1,19 +1,21 @@
 """LLM providers: one interface, and an OpenAI-compatible chat-completions client on httpx.
 
-The client speaks the ``POST {base_url}/chat/completions`` wire format that DeepSeek, Qwen
-(DashScope compatible mode), Kimi, vLLM, Ollama and llama.cpp servers share: JSON-schema
-structured output (``response_format``), streaming (server-sent events), timeouts, retries
-with exponential backoff on 429 and 5xx (honouring ``Retry-After``), and token usage with a
-cost in integer fen. The API key comes only from settings or the environment and is never
-logged or shown in ``repr``.
+The client speaks the ``POST {base_url}/chat/completions`` wire format that OpenAI, DeepSeek,
+Qwen (DashScope compatible mode), Moonshot, Zhipu, vLLM, Ollama and llama.cpp servers share:
+structured output in the mode the service supports (``llm_presets``: strict ``json_schema``,
+``json_object`` with the schema in the prompt, or plain text cut out and validated), a step
+down to a weaker mode when the server answers 400 naming the parameter, streaming
+(server-sent events), timeouts, retries with jittered backoff on 429/5xx/timeouts (tenacity,
+honouring ``Retry-After``), and token usage with a cost in integer fen. The API key comes
+only from settings or the environment and is never logged or shown in ``repr``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,11 +32,19 @@ from laotie.core.errors import (
     ProviderTimeout,
 )
 from laotie.core.settings import Settings
+from laotie.studio.providers.llm_presets import (
+    StructuredMode,
+    get_preset,
+    strict_schema,
+    structured_mode,
+)
+from laotie.studio.providers.retry import Transient, call_with_retries, retry_after
 
 log = logging.getLogger(__name__)
 Message = dict[str, str]
-#: a Retry-After longer than this is not waited for (seconds)
-MAX_RETRY_AFTER_S = 30.0
+#: a 400 whose body names one of these refused the structured-output request, not the prompt
+_REFUSED_FORMAT = re.compile(r"response_format|json_schema|json_object|strict|schema", re.I)
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
 @dataclass
@@ -114,6 +124,9 @@ class OpenAICompatibleClient:
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     total: Usage = field(default_factory=Usage)
+    #: how JSON answers are asked for; steps down on a 400 that refuses it
+    structured: StructuredMode = StructuredMode.JSON_SCHEMA
+    preset: str = ""
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
@@ -135,9 +148,13 @@ class OpenAICompatibleClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> OpenAICompatibleClient:
-        """A client configured by ``LAOTIE_LLM_*`` settings."""
+        """A client configured by ``LAOTIE_LLM_*`` settings (a preset fills URL and mode)."""
+        preset = get_preset(settings.llm_preset) if settings.llm_preset else None
+        mode = settings.llm_structured or (preset.structured if preset else "json_schema")
         values: dict[str, Any] = {
-            "base_url": settings.llm_base_url,
+            "base_url": settings.llm_base_url or (preset.base_url if preset else ""),
+            "structured": structured_mode(mode),
+            "preset": settings.llm_preset,
             "model": settings.llm_model,
             "api_key": settings.llm_api_key,
             "timeout_s": settings.llm_timeout_s,
@@ -178,10 +195,17 @@ class OpenAICompatibleClient:
         if max_tokens:
             body["max_tokens"] = max_tokens
         if json_schema is not None:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": schema_name, "schema": json_schema, "strict": True},
-            }
+            mode = self.structured
+            if mode is StructuredMode.JSON_SCHEMA:
+                strict = strict_schema(json_schema)
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": schema_name, "schema": strict, "strict": True},
+                }
+            else:
+                if mode is StructuredMode.JSON_OBJECT:
+                    body["response_format"] = {"type": "json_object"}
+                body["messages"] = [_schema_message(json_schema, schema_name), *messages]
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
@@ -197,53 +221,62 @@ class OpenAICompatibleClient:
         with self._lock:
             self.total.add(usage)
 
-    def _wait(self, attempt: int, response: httpx.Response | None) -> None:
-        delay = self.backoff_s * (2**attempt)
-        if response is not None:
-            header = response.headers.get("Retry-After", "")
-            with contextlib.suppress(ValueError):
-                delay = min(MAX_RETRY_AFTER_S, max(0.0, float(header)))
-        self.sleep(delay)
+    def _send_once(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
+        """One POST; a 2xx response, a Transient for what may pass, or the error to raise."""
+        try:
+            request = self._http.build_request("POST", "/chat/completions", json=body)
+            response = self._http.send(request, stream=stream)
+        except httpx.TimeoutException as exc:
+            timeout = ProviderTimeout(
+                f"LLM at {self.base_url} did not answer within {self.timeout_s}s"
+            )
+            timeout.__cause__ = exc
+            raise Transient(timeout) from exc
+        except httpx.TransportError as exc:
+            down = ProviderError(f"LLM at {self.base_url} unreachable: {type(exc).__name__}")
+            down.__cause__ = exc
+            raise Transient(down) from exc
+        if response.status_code < 300:
+            return response
+        if stream:
+            response.read()
+        status = response.status_code
+        wait = retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            limited = ProviderRateLimited(
+                f"LLM rate limited (HTTP 429) after {self.max_retries + 1} attempts"
+            )
+            raise Transient(limited, retry_after_s=wait)
+        if status >= 500:
+            failed = ProviderError(f"LLM server error HTTP {status}", status=status)
+            raise Transient(failed, retry_after_s=wait)
+        raise ProviderError(
+            f"LLM refused the request: HTTP {status}: {response.text[:300]}",
+            status=status,
+            body=response.text[:1000],
+        )
 
     def _send(self, body: dict[str, Any], *, stream: bool) -> httpx.Response:
-        """POST with retries; returns a 2xx response (streaming responses still open)."""
-        last: Exception | None = None
-        for attempt in range(self.max_retries + 1):
-            response: httpx.Response | None = None
-            try:
-                request = self._http.build_request("POST", "/chat/completions", json=body)
-                response = self._http.send(request, stream=stream)
-            except httpx.TimeoutException as exc:
-                last = ProviderTimeout(
-                    f"LLM at {self.base_url} did not answer within {self.timeout_s}s",
-                    attempts=attempt + 1,
-                )
-                last.__cause__ = exc
-            except httpx.TransportError as exc:
-                last = ProviderError(f"LLM at {self.base_url} unreachable: {type(exc).__name__}")
-                last.__cause__ = exc
-            else:
-                if response.status_code < 300:
-                    return response
-                if stream:
-                    response.read()
-                status = response.status_code
-                if status == 429:
-                    last = ProviderRateLimited(
-                        f"LLM rate limited (HTTP 429) after {attempt + 1} attempts"
-                    )
-                elif status >= 500:
-                    last = ProviderError(f"LLM server error HTTP {status}", status=status)
-                else:
-                    raise ProviderError(
-                        f"LLM refused the request: HTTP {status}: {response.text[:300]}",
-                        status=status,
-                    )
-            log.warning("LLM call attempt %d failed: %s", attempt + 1, last)
-            if attempt < self.max_retries:
-                self._wait(attempt, response)
-        assert last is not None
-        raise last
+        """POST with retries on 429/5xx/timeouts; returns a 2xx response (streams still open)."""
+        return call_with_retries(
+            lambda: self._send_once(body, stream=stream),
+            retries=self.max_retries,
+            backoff_s=self.backoff_s,
+            sleep=self.sleep,
+            what=f"LLM call to {self.base_url}",
+        )
+
+    def _step_down(self, error: ProviderError, mode: StructuredMode) -> bool:
+        """After a 400 refusing ``mode``, use the next weaker one; False when none is left."""
+        body = str(error.context.get("body", ""))
+        weaker = mode.weaker()
+        if error.context.get("status") != 400 or not _REFUSED_FORMAT.search(body) or not weaker:
+            return False
+        with self._lock:
+            if self.structured is mode:
+                log.warning("LLM refused %s structured output; using %s", mode, weaker)
+                self.structured = weaker
+        return True
 
     def chat(
         self,
@@ -254,16 +287,28 @@ class OpenAICompatibleClient:
         max_tokens: int | None = None,
         temperature: float = 0.7,
     ) -> ChatResult:
-        """One chat completion; with ``json_schema`` the server is asked for matching JSON."""
-        body = self._body(
-            messages,
-            json_schema=json_schema,
-            schema_name=schema_name,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            stream=False,
-        )
-        response = self._send(body, stream=False)
+        """One chat completion; with ``json_schema`` the answer is JSON meant to match it.
+
+        The JSON is asked for in the client's structured mode; a 400 refusing that mode steps
+        down to a weaker one and asks again. In the weaker modes the JSON is cut out of any
+        prose or code fence; validating it against the schema is the caller's job.
+        """
+        while True:
+            mode = self.structured
+            body = self._body(
+                messages,
+                json_schema=json_schema,
+                schema_name=schema_name,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=False,
+            )
+            try:
+                response = self._send(body, stream=False)
+                break
+            except ProviderError as exc:
+                if json_schema is None or not self._step_down(exc, mode):
+                    raise
         try:
             data = response.json()
             choice = data["choices"][0]
@@ -275,6 +320,8 @@ class OpenAICompatibleClient:
             ) from exc
         usage = self._usage(data.get("usage"))
         self._record(usage)
+        if json_schema is not None and mode is not StructuredMode.JSON_SCHEMA:
+            content = json_payload(content)
         return ChatResult(content, finish, usage, str(data.get("model") or self.model))
 
     def stream(
@@ -319,3 +366,22 @@ class OpenAICompatibleClient:
         finally:
             response.close()
             self._record(usage)
+
+
+def _schema_message(schema: dict[str, Any], name: str) -> Message:
+    """The system message that carries the schema when the server cannot enforce it."""
+    return {
+        "role": "system",
+        "content": f"只输出一个JSON对象（json），不要输出其他文字或代码块标记。结果名称：{name}。"
+        "它必须符合下面的JSON Schema：\n" + json.dumps(schema, ensure_ascii=False),
+    }
+
+
+def json_payload(content: str) -> str:
+    """The JSON object inside an answer: a code fence's body, or the outermost ``{...}``."""
+    text = content.strip()
+    fenced = _FENCE.search(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    start, end = text.find("{"), text.rfind("}")
+    return text[start : end + 1] if 0 <= start < end else text

@@ -17,39 +17,17 @@ from functools import lru_cache
 
 from laotie.studio.writer.model import Character, Novel, Relation
 from laotie.studio.writer.parse import units
+from laotie.studio.writer.people import (
+    SURNAMES,
+    is_kinship,
+    jieba_tags,
+    non_person_reason,
+    surname_of,
+)
 
-#: tags of words that are never names (adverbs, verbs, pronouns, numerals, particles...)
-_NOT_NAME_TAGS = {
-    "d",
-    "v",
-    "vd",
-    "vg",
-    "ad",
-    "a",
-    "p",
-    "c",
-    "u",
-    "y",
-    "r",
-    "m",
-    "q",
-    "t",
-    "f",
-    "s",
-    "uz",
-    "ul",
-    "uj",
-    "ug",
-    "uv",
-    "ud",
-    "k",
-    "z",
-    "zg",
-    "e",
-    "o",
-    "x",
-    "l",
-}
+_SPEECH_TAIL = re.compile(r"(?:道|曰|说|问|叫|喝|答|骂|嚷|笑|哭|叹|声)+[：:]?$")
+#: adverbs, prepositions and particles between a name and its speech verb
+_ADVERB_TAGS = {"d", "ad", "p", "c", "u", "y", "uj", "ul", "uz", "ug", "uv", "ud", "zg", "f", "m"}
 #: single characters glued to a name before the speech verb (宝玉笑道 -> 宝玉)
 _TRAILING = "笑因又便忙也亦乃遂即方才却都只就先还乃皆俱齐冷急怒喜叹哭闻"
 #: words often found before 道 that are not people
@@ -236,23 +214,43 @@ GENERIC_ROLES = {
     "呆子",
     "小的",
     "老儿",
+    "王子",
+    "童子",
+    "道童",
+    "仙童",
+    "家僮",
+    "金刚",
+    "婆婆",
+    "祖师",
+    "揭谛",
+    "天将",
+    "天兵",
+    "力士",
+    "判官",
+    "夫人",
+    "头领",
+    "知府",
+    "太尉",
+    "太公",
+    "天尊",
+    "罗汉",
+    "星官",
+    "真君",
+    "小龙",
+    "老龙",
 }
 #: a word ending in one of these is an action (前奏, 来报, 罗拜), not a speaker
 _VERB_END = "奏报拜闻言叫喊说问答请告禀排酒声口上下来去了着过得毕罢完见里内中外前后边时象相出入众大"
-_COURTESY = re.compile(r"姓(.)，?名(.{1,2})，字(..)")
+_COURTESY = re.compile(r"(?:复姓(..)|姓(.))，?名(.{1,2}?)，?表?字(..)")
 MIN_SPEECHES = 3
+#: surnames that before a name are mostly prepositions or adverbs (向袭人, 从宝玉)
+_FUNCTION_SURNAMES = set("向从连后边于和同对都能相将把见给时应成常安明方")
+#: a "given name" ending in one of these is a title (唐太宗, 汉献帝)
+_TITLE_END = "宗王帝皇后主公君"
+#: a surname must prefix a given name this often before the two are one person
+SURNAME_EVIDENCE = 5
 #: a dictionary common noun must introduce at least this share of its mentions as speech
 MIN_NOUN_SPEECH_SHARE = 0.12
-#: common Chinese surnames: "孙行者"/"孙大圣" make 行者 and 大圣 one person
-_SURNAMES = set(
-    "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜谢邹喻柏水窦章云苏潘葛范彭"
-    "郎鲁韦昌马苗凤花方俞任袁柳鲍史唐费薛雷贺倪汤滕殷罗毕郝安常乐于傅齐康伍余顾孟黄穆萧尹姚邵"
-    "汪祁毛狄米贝明臧计伏成戴宋庞熊纪舒屈项祝董梁杜阮蓝闵季贾江童颜郭梅盛林钟徐邱骆高夏蔡田"
-    "胡凌霍虞万柯卢莫房解应宗丁宣邓单杭洪包左石崔吉龚程邢裴陆荣翁荀惠甄曲封储靳焦牧山谷车侯"
-    "伊宁仇甘武符刘景詹龙叶黎白蒲邰从鄂索咸赖卓蔺屠蒙池乔阳胥能苍双闻党翟谭贡劳姬申扶堵冉宰"
-    "雍桑桂濮牛寿边燕冀浦尚农温别庄晏柴瞿阎慕连茹习宦艾鱼容向古易廖庾终步都耿满弘匡国文寇广"
-    "禄东欧沃利蔚越夔隆师巩聂晁勾敖融冷訾辛阚那简饶空曾沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖"
-)
 
 
 @lru_cache(maxsize=1)
@@ -266,29 +264,36 @@ def _jieba():  # type: ignore[no-untyped-def]
 
 
 def speaker_token(clause: str) -> str | None:
-    """The name-like word right before the speech verb of ``clause`` (None if none)."""
-    jieba, tags = _jieba()
-    tail = re.sub(r"(?:道|曰|说|问|叫|喝|答|骂|嚷|笑|哭)+[：:]?$", "", clause.strip())[-12:]
-    words = [w for w in jieba.cut(tail) if w.strip()]
-    while words and (tags.get(words[-1], "") in _NOT_NAME_TAGS or words[-1] in _STOP):
-        if len(words[-1]) > 2 and words[-1][-1] in _TRAILING and words[-1][:-1] not in _STOP:
-            words[-1] = words[-1][:-1]
+    """The name-like word right before the speech verb of ``clause`` (None if none).
+
+    Returns a person's name, a speaking role (小妖, 众人, 那怪) or None; body parts, places,
+    verbs and idiom fragments (满心欢 of 满心欢喜) are never returned.
+    """
+    jieba, _ = _jieba()
+    tags = jieba_tags()
+    tail = _SPEECH_TAIL.sub("", clause.strip().rstrip("：: "))[-12:]
+    servant_wife = tail.endswith("家的")
+    words = [w for w in jieba.cut(tail[:-2] if servant_wife else tail) if w.strip()]
+    while words and (words[-1] in _STOP or tags.get(words[-1], "") in _ADVERB_TAGS):
+        if tags.get(words[-1]) is None and words[-1][-1] in _TRAILING and len(words[-1]) > 2:
+            words[-1] = words[-1][:-1]  # 宝玉笑: an unknown word with the manner glued on
             continue
         words.pop()
     if not words:
         return None
     word = words[-1]
-    while len(word) > 2 and word[-1] in _TRAILING:
+    while len(word) > 2 and word[-1] in _TRAILING and tags.get(word) is None:
         word = word[:-1]
-    if tags.get(word, "") in _NOT_NAME_TAGS:
-        return None
-    if len(word) < 2 or len(word) > 4 or word in _STOP or word[0] in "向对与和同问叫一两":
+    if servant_wife:
+        word += "家的"
+    elif len(word) == 1 and len(words) >= 2 and words[-2] in ("那", "这"):
+        return "那" + word  # 那怪道 / 那汉道: a role the narration points at
+    if len(word) < 2 or len(word) > 5 or word in _STOP or word[0] in "向对与和同问叫":
         return None
     if word[-1] in _VERB_END and word not in GENERIC_ROLES:
         return None
-    if not re.fullmatch(r"[\u4e00-\u9fff]+", word):
-        return None
-    return word
+    reason = non_person_reason(word)
+    return word if reason in (None, "group", "bare title") else None
 
 
 @dataclass
@@ -299,6 +304,15 @@ class _Group:
 
 
 def _merge_aliases(counts: Counter[str], text: str) -> list[_Group]:
+    """Group names of one person, on evidence in the text only (courtesy names, surnames)."""
+    counts = Counter(counts)
+    for compound, surname, given, courtesy in set(_COURTESY.findall(text)):
+        full = (compound or surname) + given
+        linked = [n for n in (full, courtesy, (compound or surname) + courtesy) if n in counts]
+        if linked:
+            # 姓刘名备，字玄德: the full name and the courtesy name are one person
+            for name in (full, courtesy):
+                counts.setdefault(name, 0)
     parent = {name: name for name in counts}
 
     def find(name: str) -> str:
@@ -312,31 +326,38 @@ def _merge_aliases(counts: Counter[str], text: str) -> list[_Group]:
             keep, drop = (ra, rb) if counts[ra] >= counts[rb] else (rb, ra)
             parent[drop] = keep
 
-    for surname, given, courtesy in set(_COURTESY.findall(text)):
-        full = surname + given
-        for alias in (courtesy, surname + courtesy):
+    for compound, surname, given, courtesy in set(_COURTESY.findall(text)):
+        full = (compound or surname) + given
+        for alias in (courtesy, (compound or surname) + courtesy):
             if full in counts and alias in counts:
                 union(full, alias)
+    declared = {n for c in _COURTESY.findall(text) for n in ((c[0] or c[1]) + c[2], c[3])}
     by_surname: dict[str, list[str]] = defaultdict(list)
     for name in counts:
-        given = name[1:]
-        if (
-            len(given) >= 2
-            and name[0] in _SURNAMES
-            and given in counts
-            and given not in GENERIC_ROLES
-        ):
-            by_surname[name[0]].append(name)
-    for names in by_surname.values():
-        # 孙悟空, 孙行者, 孙大圣 all spoken of: one person under several given names
-        if len(names) >= 2:
-            for other in names[1:]:
-                union(names[0], other)
+        if surname_of(name) or name in GENERIC_ROLES or len(name) != 2 or is_kinship(name):
+            continue
+        if name in declared or name[-1] in _TITLE_END:
+            continue  # a declared courtesy name is its own person; 太宗 is a title
+        # 孙悟空, 孙行者, 孙大圣: given names the text often prefixes with one surname
+        prefixes = Counter(
+            m.group(1) for m in re.finditer(f"(.){re.escape(name)}", text) if m.group(1) in SURNAMES
+        )
+        ranked = prefixes.most_common(2)
+        surname, seen = ranked[0] if ranked else ("", 0)
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0
+        # 向/从/连 are surnames too, but before a name they are prepositions
+        dominant = seen >= SURNAME_EVIDENCE and seen >= 2 * runner_up
+        if dominant and surname not in _FUNCTION_SURNAMES:
+            by_surname[surname].append(name)
+    for surname, names in by_surname.items():
+        full_names = [n for n in counts if n[0] == surname and n[1:] in names]
+        for other in names[1:] + full_names:
+            union(names[0], other)
     for short in counts:
         longer = [n for n in counts if n != short and (n.endswith(short) or n == short + "儿")]
         if len(longer) == 1 and short not in GENERIC_ROLES:
             long_name = longer[0]
-            surname_prefix = len(long_name) == len(short) + 1 and long_name[0] in _SURNAMES
+            surname_prefix = len(long_name) == len(short) + 1 and long_name[0] in SURNAMES
             if long_name == short + "儿" or surname_prefix:
                 union(short, long_name)
     groups: dict[str, _Group] = {}
@@ -367,7 +388,13 @@ def extract_characters(
     """The novel's speaking characters, most mentioned first, with roles and relations."""
     speakers = speakers if speakers is not None else count_speakers(novel)
     floor = max(MIN_SPEECHES, novel.char_count // 200_000)
-    counts = Counter({n: c for n, c in speakers.items() if c >= floor and n not in GENERIC_ROLES})
+    counts = Counter(
+        {
+            n: c
+            for n, c in speakers.items()
+            if c >= floor and n not in GENERIC_ROLES and non_person_reason(n) is None
+        }
+    )
     text = "\n".join(p for c in novel.chapters for p in c.paragraphs)
     groups = _merge_aliases(counts, text)
     if not groups:
@@ -420,3 +447,18 @@ def extract_characters(
             )
         )
     return characters
+
+
+def minor_characters(novel: Novel, names: list[str]) -> list[Character]:
+    """Bible entries (配角) for speakers of the scripts outside the main cast."""
+    text_by_chapter = [(c.number, "".join(c.paragraphs)) for c in novel.chapters]
+    found = []
+    for name in names:
+        chapters = [number for number, text in text_by_chapter if name in text]
+        if not chapters:
+            continue
+        mentions = sum(text.count(name) for _, text in text_by_chapter)
+        found.append(
+            Character(name=name, mentions=mentions, first_chapter=chapters[0], role="配角")
+        )
+    return sorted(found, key=lambda c: (-c.mentions, c.name))

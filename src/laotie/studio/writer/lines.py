@@ -3,52 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from laotie.studio.writer.characters import GENERIC_ROLES, speaker_token
+from laotie.studio.writer.characters import GENERIC_ROLES
 from laotie.studio.writer.model import Character
 from laotie.studio.writer.parse import sentences
 from laotie.studio.writer.rules import intensity
+from laotie.studio.writer.speakers import NameIndex
 
 MAX_LINE_CHARS = 32
 MIN_LINE_CHARS = 4
-#: a speaker named in a clause must stand within this many characters of the speech verb
-SPEAKER_WINDOW = 12
 #: story-teller's connectives that do not belong in a stage direction
 _LEAD = re.compile(r"^(?:却说|话说|且说|话表|却表|再说|且表|只见|但见|忽见|又见)+")
 #: narrator formulas and verse markers: never a script line
 _SKIP = re.compile(
     r"下回分解|诗曰|词曰|有诗为证|诗为证|正是|有分教|毕竟|看官|但见|怎见得|这回书|此回|列位|赞曰|"
     r"后人|作者|书中|按：|注："
-)
-_ADDRESS = (
-    "对",
-    "向",
-    "叫",
-    "指定",
-    "与",
-    "和",
-    "同",
-    "问",
-    "望",
-    "谓",
-    "着",
-    "住",
-    "告",
-    "请",
-    "劝",
-    "拜",
-    "见",
-    "骂",
-    "喝",
-    "叫声",
-    "教",
-    "令",
-    "吩咐",
-    "嘱",
-    "报",
-    "禀",
 )
 #: a "narration" sentence in the first or second person is unquoted speech, not an action
 _FIRST_PERSON = re.compile(r"我|你|俺|吾|汝|老孙|咱|尔等|小的")
@@ -69,14 +39,14 @@ class Candidate:
 
 
 class Cast:
-    """Resolves names in text to the bible's characters (aliases to canonical names)."""
+    """Resolves names in text to the bible's characters, and who may speak (``index``)."""
 
-    def __init__(self, characters: list[Character], *, speakers: Iterable[str] = ()) -> None:
-        self.speakers = set(speakers) | GENERIC_ROLES
+    def __init__(self, characters: list[Character], *, index: NameIndex | None = None) -> None:
         self.canonical = {c.name: c.name for c in characters}
         for character in characters:
             for alias in character.aliases:
                 self.canonical.setdefault(alias, character.name)
+        self.index = index or NameIndex(dict(self.canonical), set(GENERIC_ROLES))
         self.main = {c.name for c in characters if c.role in ("主角", "主要角色")}
         names = sorted(self.canonical, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, names))) if names else None
@@ -86,29 +56,6 @@ class Cast:
         if self._pattern is None:
             return []
         return [self.canonical[m.group(0)] for m in self._pattern.finditer(text)]
-
-    def speaker(self, clause: str) -> str | None:
-        """Who speaks, from the clause introducing a quote (last named character, or a role)."""
-        clause = clause.rstrip("：: ")
-        token = speaker_token(clause)
-        known = token in self.canonical or token in self.speakers
-        if token and known and not _is_addressee(clause, clause.rfind(token)):
-            return self.canonical.get(token, token)
-        if self._pattern is None:
-            return None
-        # a name far from the speech verb is usually someone else's business in a long clause
-        near = len(clause) - SPEAKER_WINDOW
-        subjects = [
-            self.canonical[m.group(0)]
-            for m in self._pattern.finditer(clause)
-            if m.start() >= near and not _is_addressee(clause, m.start())
-        ]
-        return subjects[-1] if subjects else None
-
-
-def _is_addressee(clause: str, position: int) -> bool:
-    """True when the name at ``position`` is spoken to (对行者道), not speaking."""
-    return position > 0 and clause[:position].endswith(_ADDRESS)
 
 
 def trim_speech(text: str) -> str | None:

@@ -67,7 +67,8 @@ class LineOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(pattern="^(action|dialogue)$")
-    speaker: str | None = None
+    #: required (strict mode lists every property); null for an action line
+    speaker: str | None
     text: str = Field(min_length=1, max_length=80)
 
 

@@ -126,6 +126,9 @@ class Scene(_Model):
     time: Literal["日", "夜"]
     place: str = Field(min_length=1)
     lines: list[Line]
+    #: where the scene starts in the source (1-based chapter, 0-based paragraph), if known
+    source_chapter: int | None = Field(default=None, ge=1)
+    source_paragraph: int | None = Field(default=None, ge=0)
 
     def heading(self, episode: int) -> str:
         """The scene heading as printed, e.g. ``3-1 外 日 花果山``."""

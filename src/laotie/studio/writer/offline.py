@@ -24,29 +24,32 @@ from laotie.studio.writer.model import (
     Scene,
     Script,
 )
-from laotie.studio.writer.parse import Unit, units
+from laotie.studio.writer.parse import Unit
 from laotie.studio.writer.rules import (
     MAX_EPISODE_S,
     MAX_LINES,
     MIN_EPISODE_S,
     MIN_LINES,
+    PAYWALL_MIN_SUSPENSE,
+    TARGET_EPISODE_S,
     classify_end_hook,
     hook_scores,
+    hook_suspense,
     intensity,
     line_seconds,
     mini_climax_episodes,
     place_paywall,
+    suspense,
 )
 from laotie.studio.writer.segments import Segment
+from laotie.studio.writer.speakers import Attributed, attribute
 
 DRAFT_NOTICE = (
     "离线抽取式草稿：台词与动作均摘自原著原文，分集、分场、钩子与付费点由规则生成，"
     "未经改写润色，供编剧在此基础上创作。"
 )
-NARRATOR = "旁白"
 #: the scene place when the source names none
 FALLBACK_PLACE = "外景"
-TARGET_S = 105.0
 CLIMAX_TARGET_S = 120.0
 _PLACE_SUFFIX = re.compile(
     r"^[\u4e00-\u9fff]{1,4}(?:山|洞|宫|殿|寺|庄|城|府|营|寨|关|国|院|园|楼|堂|亭|村|店|州|县|岭|桥|阁|庙|观|厅|房|江|河|湖|海)$"
@@ -145,22 +148,24 @@ def _couplet_lines(pieces: list[Unit], cast: Cast) -> set[int]:
 def _candidates(segment: Segment, cast: Cast, *, max_chars: int | None = None) -> list[Candidate]:
     found: list[Candidate] = []
     seen: set[str] = set()
+    attributed = attribute([p.text for p in segment.passages], cast.index)
+    by_paragraph: dict[int, list[Attributed]] = {}
+    for item in attributed:
+        by_paragraph.setdefault(item.paragraph, []).append(item)
     for paragraph_index, passage in enumerate(segment.passages):
         verse = is_verse(passage.text) or _is_lyric(passage.text, cast)
-        pieces = units(passage.text)
-        couplets = _couplet_lines(pieces, cast)
-        for position, unit in enumerate(pieces):
-            if (verse or position in couplets) and unit.kind != "dialogue":
-                continue
-            speaker: str | None = None
-            if unit.kind == "dialogue":
-                speaker = cast.speaker(unit.clause)
-                text = trim_speech(unit.text) if speaker else None
-                kind = "dialogue"
-            elif unit.kind == "narration":
+        pieces = by_paragraph.get(paragraph_index, [])
+        couplets = _couplet_lines([a.unit for a in pieces], cast)
+        for position, item in enumerate(pieces):
+            unit, speaker = item.unit, item.speaker
+            if unit.kind == "narration":
+                if verse or position in couplets:
+                    continue
                 text, kind = clean_action(unit.text), "action"
+            elif speaker:
+                text, kind = trim_speech(unit.text), "dialogue"
             else:
-                continue
+                continue  # a quote nobody can be named for stays out of the script
             if not text or text in seen or (max_chars and len(text) > max_chars):
                 continue
             seen.add(text)
@@ -177,38 +182,6 @@ def _candidates(segment: Segment, cast: Cast, *, max_chars: int | None = None) -
                 )
             )
     return found
-
-
-def _parts(cands: list[Candidate], scenes: int) -> list[list[Candidate]]:
-    if scenes == 1:
-        return [cands]
-    bounds = [0]
-    for k in range(1, scenes):
-        ideal = k * len(cands) // scenes
-        # move the cut to the next paragraph start so a scene never splits a paragraph
-        cut = ideal
-        while 0 < cut < len(cands) and cands[cut].paragraph == cands[cut - 1].paragraph:
-            cut += 1
-        bounds.append(min(cut, len(cands)))
-    bounds.append(len(cands))
-    return [cands[a:b] for a, b in itertools.pairwise(bounds) if b > a]
-
-
-def _best_window(
-    part: list[Candidate], width: int, *, open_strong: bool, close_strong: bool, charge: float
-) -> list[Candidate]:
-    width = min(width, len(part))
-    best, best_value = 0, float("-inf")
-    for start in range(len(part) - width + 1):
-        window = part[start : start + width]
-        value = sum(c.score + charge * intensity(c.text) for c in window)
-        if open_strong:
-            value += 2.0 * intensity(window[0].text) + (1.0 if window[0].kind == "dialogue" else 0)
-        if close_strong:
-            value += 1.5 * intensity(window[-1].text)
-        if value > best_value:
-            best, best_value = start, value
-    return part[best : best + width]
 
 
 def _to_line(c: Candidate) -> Line:
@@ -251,56 +224,73 @@ def _time_of_day(text: str) -> Literal["日", "夜"]:
     return "夜" if night > day else "日"
 
 
-def _scene_count(cands: list[Candidate]) -> int:
-    return 1 if len(cands) < 45 else 2 if len(cands) < 110 else 3
+def _scene_count(window: list[Candidate]) -> int:
+    return 1 if len(window) <= 14 else 2 if len(window) <= 28 else 3
 
 
-def _pick(
-    cands: list[Candidate], total_lines: int, scenes: int, charge: float
-) -> list[list[Candidate]]:
-    parts = _parts(cands, scenes)
-    width_total = total_lines
-    widths = [max(5, round(width_total * len(p) / len(cands))) for p in parts]
-    widths[-1] = max(5, width_total - sum(widths[:-1]))
-    return [
-        _best_window(
-            part,
-            width,
-            open_strong=index == 0,
-            close_strong=index == len(parts) - 1,
-            charge=charge,
-        )
-        for index, (part, width) in enumerate(zip(parts, widths, strict=True))
-    ]
+def _story_window(
+    cands: list[Candidate], chapters: list[int], *, width: int, charge: float
+) -> list[Candidate]:
+    """The best run of ``width`` consecutive lines within two chapters, ending in suspense.
+
+    One run keeps the episode on one story line (no collage of far-apart moments); it opens
+    on a charged line and ends on a question, a threat or a reveal when the text has one.
+    """
+    width = min(width, len(cands))
+    best: list[Candidate] = cands[:width]
+    best_value = float("-inf")
+    for start in range(len(cands) - width + 1):
+        window = cands[start : start + width]
+        if chapters[window[-1].index] - chapters[window[0].index] > 1:
+            continue
+        value = sum(c.score + charge * intensity(c.text) for c in window)
+        value += 2.0 * intensity(window[0].text) + (1.0 if window[0].kind == "dialogue" else 0)
+        value += 4.0 * suspense(window[-1].text, dialogue=window[-1].kind == "dialogue")
+        if value > best_value:
+            best, best_value = window, value
+    return best
 
 
-def _duration(windows: list[list[Candidate]], extra_s: float) -> float:
-    return extra_s + sum(line_seconds(c.text, kind=c.kind) for w in windows for c in w)
-
-
-def _choose_windows(
-    cands: list[Candidate], *, closing_s: float, climax: bool
-) -> list[list[Candidate]]:
-    scenes = _scene_count(cands)
+def _choose_window(cands: list[Candidate], chapters: list[int], *, climax: bool) -> list[Candidate]:
     charge = 0.8 if climax else 0.3
-    target = CLIMAX_TARGET_S if climax else TARGET_S
-    reserved = 1 if closing_s else 0
+    target = CLIMAX_TARGET_S if climax else TARGET_EPISODE_S
     mean_s = sum(line_seconds(c.text, kind=c.kind) for c in cands) / len(cands)
-    lines = max(MIN_LINES + 2, min(MAX_LINES - 4, round(target / mean_s))) - reserved
-    windows = _pick(cands, lines, scenes, charge)
+    width = max(MIN_LINES + 2, min(MAX_LINES - 4, round(target / mean_s)))
+    window = _story_window(cands, chapters, width=width, charge=charge)
     for _ in range(8):
-        count = sum(len(w) for w in windows) + reserved
-        seconds = _duration(windows, closing_s)
-        if seconds > MAX_EPISODE_S - 15 and count > MIN_LINES + 1:
-            lines -= 2
-        elif seconds < MIN_EPISODE_S + 15 and count < MAX_LINES - 2:
-            lines += 2
-        elif count < MIN_LINES and count < len(cands):
-            lines += MIN_LINES - count
+        seconds = sum(line_seconds(c.text, kind=c.kind) for c in window)
+        if seconds > MAX_EPISODE_S - 15 and len(window) > MIN_LINES + 1:
+            width -= 2
+        elif seconds < MIN_EPISODE_S + 15 and len(window) < min(MAX_LINES - 2, len(cands)):
+            width += 2
         else:
             break
-        windows = _pick(cands, lines, scenes, charge)
-    return windows
+        window = _story_window(cands, chapters, width=width, charge=charge)
+    return window
+
+
+def _split_scenes(window: list[Candidate]) -> list[list[Candidate]]:
+    """Cut the run into 1-3 scenes at paragraph breaks, preferring the biggest jumps."""
+    scenes = _scene_count(window)
+    cuts: list[int] = []
+    for k in range(1, scenes):
+        ideal = k * len(window) // scenes
+        options = [
+            i
+            for i in range(5, len(window) - 4)
+            if window[i].paragraph != window[i - 1].paragraph and all(abs(i - c) >= 5 for c in cuts)
+        ]
+        if options:
+            cuts.append(
+                min(
+                    options,
+                    key=lambda i: (
+                        abs(i - ideal) - 3 * (window[i].paragraph - window[i - 1].paragraph)
+                    ),
+                )
+            )
+    bounds = [0, *sorted(cuts), len(window)]
+    return [window[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def _chapter_halves(chapter: Chapter) -> list[str]:
@@ -346,29 +336,25 @@ def build_episode(
     cands = _candidates(segment, cast, max_chars=None)
     if len(cands) < MIN_LINES:
         raise ValueError(f"episode {segment.episode}: only {len(cands)} usable source lines")
-    closing = segment.closing
-    if closing and len(closing) < 8:
-        speakers = Counter(c.speaker for c in cands[-40:] if c.speaker in cast.main)
-        lead = speakers.most_common(1)[0][0] if speakers else ""
-        closing = f"{lead}{closing}" if lead and not closing.startswith(lead) else closing
-    closing_s = line_seconds(closing, kind="dialogue") if closing else 0.0
-    windows = _choose_windows(cands, closing_s=closing_s, climax=climax)
+    chapters = [segment.passages[c.paragraph].chapter for c in cands]
+    window = _choose_window(cands, chapters, climax=climax)
     scenes: list[Scene] = []
     place = FALLBACK_PLACE
-    for number, window in enumerate(windows, start=1):
-        first, last = window[0].paragraph, window[-1].paragraph
+    for number, part in enumerate(_split_scenes(window), start=1):
+        first, last = part[0].paragraph, part[-1].paragraph
         text = "".join(p.text for p in segment.passages[first : last + 1])
         place = _place(text, cast, place, avoid=novel.title)
         interior: Literal["内", "外"] = "内" if place[-1] in _INTERIOR else "外"
-        lines = [_to_line(c) for c in window]
         scenes.append(
             Scene(
-                number=number, interior=interior, time=_time_of_day(text), place=place, lines=lines
+                number=number,
+                interior=interior,
+                time=_time_of_day(text),
+                place=place,
+                lines=[_to_line(c) for c in part],
+                source_chapter=segment.passages[first].chapter,
+                source_paragraph=segment.passages[first].index,
             )
-        )
-    if closing:
-        scenes[-1].lines.append(
-            Line(kind="dialogue", speaker=NARRATOR, text=closing, duration_s=closing_s)
         )
     start = 0.0
     for line in (line for scene in scenes for line in scene.lines):
@@ -389,9 +375,9 @@ def build_episode(
     tail = " ".join(ln.text for ln in all_lines[-4:])
     hook_type = classify_end_hook(tail, previous=previous_hook)
     strength = round(
-        intensity(end.text)
+        2.0 * suspense(end.text, dialogue=end.kind == "dialogue")
+        + intensity(end.text)
         + 0.5 * intensity(tail)
-        + (2.0 if closing else 0.0)
         + 0.2 * hook_scores(tail)[hook_type],
         2,
     )
@@ -399,7 +385,7 @@ def build_episode(
     outline = EpisodeOutline(
         number=segment.episode,
         title=title,
-        source_chapters=segment.chapters,
+        source_chapters=sorted({chapters[c.index] for c in window}),
         hook=_quote(all_lines[0]),
         conflict=_quote(conflict),
         twist=_quote(twist),
@@ -449,6 +435,11 @@ def link_episodes(outline: list[EpisodeOutline]) -> None:
         entry.paywall = False
         entry.end_hook.paid_off_in = entry.number + 1 if entry.number < len(outline) else None
         entry.pays_off_hook_of = entry.number - 1 if entry.number > 1 else None
-    paywall = place_paywall([e.hook_strength for e in outline])
+    # only a real cliff-hanger (a question, a threat, a reveal) may carry the paywall
+    strengths = [
+        e.hook_strength if hook_suspense(e.end_hook.text) >= PAYWALL_MIN_SUSPENSE else 0.0
+        for e in outline
+    ]
+    paywall = place_paywall(strengths)
     if paywall:
         outline[paywall - 1].paywall = True

@@ -20,7 +20,10 @@ _BOOK_TITLE = re.compile(r"《([^》]{1,40})》")
 _NOISE = re.compile(r"^[\s\W_]*$")
 _SENTENCE = re.compile(r"[^。！？；!?…]*(?:[。！？；!?]+|…+|$)")
 _QUOTE = re.compile(r"“([^“”]{1,400})”|「([^「」]{1,400})」")
-_SPEECH_VERB = re.compile(r"(?:道|曰|说|问|叫|喝|答|骂|嚷|笑|哭)[：:]?\s*$")
+#: a clause ending in a speech verb, or in a colon, introduces what someone says
+_SPEECH_VERB = re.compile(
+    r"(?:(?:道|曰|说|问|叫|喝|答|骂|嚷|笑|哭|叹|声|吩咐|分付|禀|奏|告|念|喊|报|云|言)[：:]?|[：:])\s*$"
+)
 _BARE_SPEECH = re.compile(r"^(.{1,14}?(?:道|曰))[：:]([^“”「」]{2,200}?[。！？!?])")
 #: chapters that are front matter rather than story
 MAX_FALLBACK_CHAPTER_CHARS = 6000

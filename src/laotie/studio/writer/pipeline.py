@@ -10,11 +10,18 @@ from laotie.core.settings import Settings, get_settings
 from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.bible import build_bible
-from laotie.studio.writer.characters import MIN_SPEECHES, count_speakers, extract_characters
+from laotie.studio.writer.characters import (
+    count_speakers,
+    extract_characters,
+    minor_characters,
+)
+from laotie.studio.writer.editor import CastBook
 from laotie.studio.writer.lines import Cast
 from laotie.studio.writer.model import Adaptation, Novel
 from laotie.studio.writer.offline import DRAFT_NOTICE, build_offline
+from laotie.studio.writer.people import non_person_reason
 from laotie.studio.writer.segments import plan_segments
+from laotie.studio.writer.speakers import name_index
 
 ProgressFn = Callable[[float, str], None]
 PRODUCER = "laotie-studio-writer"
@@ -33,12 +40,20 @@ def adapt_offline(
     report(0.0, "解析人物")
     speakers = count_speakers(novel)
     characters = extract_characters(novel, speakers=speakers)
-    cast = Cast(characters, speakers=[n for n, c in speakers.items() if c >= MIN_SPEECHES])
+    cast = Cast(characters, index=name_index(characters, speakers))
     segments = plan_segments(novel, episodes)
     report(0.1, "分集")
     outline, scripts = build_offline(
         novel, segments, cast, progress=lambda f, m: report(0.1 + 0.85 * f, m)
     )
+    book = CastBook(characters)
+    extra = {
+        line.speaker
+        for script in scripts
+        for line in script.lines
+        if line.speaker and not book.known(line.speaker) and non_person_reason(line.speaker) is None
+    }
+    characters = characters + minor_characters(novel, sorted(extra))
     bible = build_bible(novel, characters, segments, scripts)
     label = label or new_label(producer=PRODUCER)
     report(1.0, "完成")
@@ -75,7 +90,7 @@ def adapt(
 
     settings = settings or get_settings()
     if provider is None:
-        if not settings.llm_base_url:
+        if not (settings.llm_base_url or settings.llm_preset):
             raise InvalidInput(
                 "the llm engine needs LAOTIE_LLM_BASE_URL", field="LAOTIE_LLM_BASE_URL"
             )

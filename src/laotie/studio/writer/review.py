@@ -4,8 +4,10 @@ Hard rules (an episode fails on any): 1-3 minutes, 1-3 scenes with 内/外 and �
 22-38 lines, a hook line starting inside the first 10 s, conflict/twist/payoff that are
 distinct lines of the script, an end hook of one of the four types that is the last line and
 is paid off within two episodes, source chapters mapped in order. Series rules: a mini-climax
-every third episode early on, the first paywall in episodes 8-16 at the strongest hook, the
-AIGC label (explicit notice and implicit fields). Soft points score the craft.
+every third episode early on, the first paywall in episodes 8-16 at the strongest real
+cliff-hanger, the AIGC label (explicit notice and implicit fields). Soft points score the
+craft, and the script editor's findings (``editor.py``: speakers, story order, hooks,
+length, the paywall cliff-hanger, repetition) cost the points each names.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from laotie.core.errors import InvalidInput
 from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel
+from laotie.studio.writer.editor import Finding, edit_episodes, paywall_finding
 from laotie.studio.writer.model import END_HOOK_TYPES, Adaptation, EpisodeOutline, Line, Script
 from laotie.studio.writer.rules import (
     HOOK_WITHIN_S,
@@ -25,6 +28,8 @@ from laotie.studio.writer.rules import (
     MIN_LINES,
     MIN_SCENES,
     PAYOFF_WITHIN,
+    PAYWALL_MIN_SUSPENSE,
+    hook_suspense,
     intensity,
     line_seconds,
     mini_climax_episodes,
@@ -90,7 +95,9 @@ def _as_text(line: Line) -> str:
     return f"{line.speaker}：{line.text}" if line.kind == "dialogue" else line.text
 
 
-def _review_episode(entry: EpisodeOutline, script: Script, count: int) -> EpisodeReview:
+def _review_episode(
+    entry: EpisodeOutline, script: Script, count: int, findings: list[Finding]
+) -> EpisodeReview:
     failures: list[str] = []
     notes: list[str] = []
     lines = script.lines
@@ -153,6 +160,9 @@ def _review_episode(entry: EpisodeOutline, script: Script, count: int) -> Episod
     if len(set(texts)) < len(texts):
         score -= 10
         notes.append("有重复台词")
+    for finding in findings:
+        score -= finding.penalty
+        notes.append(f"[{finding.check}] {finding.message}")
     score -= 25 * len(failures)
     return EpisodeReview(entry.number, max(0, score), failures, notes)
 
@@ -182,15 +192,26 @@ def review(adaptation: Adaptation) -> ReviewReport:
         if not paywalls or paywalls[0] not in window:
             series.append(f"首个付费点须在第{window.start}-{window.stop - 1}集")
         else:
-            strongest = max(outline[n - 1].hook_strength for n in window)
-            if outline[paywalls[0] - 1].hook_strength < strongest:
+            cliffs = [
+                outline[n - 1].hook_strength
+                for n in window
+                if hook_suspense(outline[n - 1].end_hook.text) >= PAYWALL_MIN_SUSPENSE
+            ]
+            if outline[paywalls[0] - 1].hook_strength < max(cliffs, default=0.0):
                 series.append("首个付费点不在钩子最强的一集")
     for entry in outline:
         back = entry.pays_off_hook_of
         if back is not None and outline[back - 1].end_hook.paid_off_in != entry.number:
             series.append(f"第{entry.number}集兑现的钩子与第{back}集不对应")
+    edits = edit_episodes(adaptation)
+    paywall = paywall_finding(adaptation)
+    if paywall:
+        series.append(paywall.message)
+        for entry in outline:
+            if entry.paywall:
+                edits.setdefault(entry.number, []).append(paywall)
     reviews = [
-        _review_episode(entry, script, count)
+        _review_episode(entry, script, count, edits.get(entry.number, []))
         for entry, script in zip(outline, scripts, strict=False)
     ]
     return ReviewReport(reviews, series)

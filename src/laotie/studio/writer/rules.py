@@ -20,6 +20,10 @@ MIN_LINES, MAX_LINES = 22, 38
 PAYOFF_WITHIN = 2
 MINI_CLIMAX_EVERY = 3
 PAYWALL_FIRST, PAYWALL_LAST = 8, 16
+#: the length an episode aims at, seconds (the offline engine's target; review measures against it)
+TARGET_EPISODE_S = 105.0
+#: the paywall episode's end hook needs at least this much suspense (see ``suspense``)
+PAYWALL_MIN_SUSPENSE = 2.0
 #: Mandarin dialogue is spoken at about 4 characters a second (240 per minute)
 SPEECH_CHARS_PER_S = 4.0
 #: a pause between spoken lines, seconds
@@ -114,6 +118,70 @@ _HOOK_WORDS: dict[str, tuple[str, ...]] = {
         "嫁",
     ),
 }
+
+
+#: a chapter's stock closer (且听下回分解, 毕竟不知…) is the storyteller's, never a hook
+STOCK_CLOSER = re.compile(
+    r"下回分解|且听|毕竟|未知.{0,20}如何|不知.{0,20}(?:如何|怎生|性命)|要知端的|正是"
+)
+#: a threat or danger spoken or shown
+_THREAT = (
+    "杀",
+    "斩",
+    "拿",
+    "捉",
+    "擒",
+    "吃",
+    "死",
+    "休走",
+    "饶",
+    "看棍",
+    "看刀",
+    "看枪",
+    "救命",
+    "不好了",
+    "祸事",
+    "害",
+    "围",
+    "追",
+)
+#: a reveal: what was hidden comes out
+_REVEAL = (
+    "原来",
+    "却是",
+    "竟是",
+    "不料",
+    "谁知",
+    "识破",
+    "现了本相",
+    "才知",
+    "那知",
+    "岂知",
+    "乃是",
+)
+
+
+def suspense(text: str, *, dialogue: bool) -> float:
+    """How much a line leaves the audience waiting: a question, a threat or a reveal (0: none).
+
+    A stock chapter closer scores 0 whatever it says.
+    """
+    if STOCK_CLOSER.search(text):
+        return 0.0
+    value = 2.0 if dialogue and "？" in text else 0.0
+    value += 1.5 * sum(word in text for word in _THREAT)
+    value += 2.0 * sum(word in text for word in _REVEAL)
+    return value + (0.5 if "！" in text and value else 0.0)
+
+
+def hook_suspense(quoted: str) -> float:
+    """Suspense of an outline's quoted line (``说话人：台词`` for dialogue, else an action)."""
+    speaker, _, text = quoted.partition("：")
+    return (
+        suspense(text, dialogue=True)
+        if text and len(speaker) <= 6
+        else suspense(quoted, dialogue=False)
+    )
 
 
 def line_seconds(text: str, *, kind: str) -> float:

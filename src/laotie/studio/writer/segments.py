@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from laotie.core.errors import InvalidInput
@@ -11,26 +10,23 @@ from laotie.studio.writer.model import Novel
 MAX_EPISODES = 300
 #: a boundary moves to a chapter end when one lies within this share of an episode's size
 SNAP_SHARE = 0.35
-_CLOSING = re.compile(
-    r"(?:毕竟|要知|未知|不知)+(.{2,30}?)[，,。？?\s]*(?:要知端的，?)?且听下回分解"
-)
 
 
 @dataclass(frozen=True)
 class Passage:
-    """One paragraph of the source with its chapter number."""
+    """One paragraph of the source: its chapter, its 0-based position there, its text."""
 
     chapter: int
     text: str
+    index: int = 0
 
 
 @dataclass(frozen=True)
 class Segment:
-    """The slice of source an episode adapts; ``closing`` is the chapter's own cliffhanger."""
+    """The slice of source an episode adapts: contiguous paragraphs."""
 
     episode: int
     passages: list[Passage]
-    closing: str | None
 
     @property
     def chapters(self) -> list[int]:
@@ -43,19 +39,11 @@ class Segment:
         return sum(len(p.text) for p in self.passages)
 
 
-def closing_question(paragraph: str) -> str | None:
-    """The question a chapter's closing formula asks (``毕竟不知…且听下回分解``), as ``…？``."""
-    match = _CLOSING.search(paragraph)
-    if not match:
-        return None
-    question = match.group(1).strip("，,。 ")
-    question = re.sub(r"^(?:不知|毕竟|要知)+", "", question)
-    return question + "？" if len(question) >= 3 else None
-
-
 def plan_segments(novel: Novel, episodes: int) -> list[Segment]:
     """Split the novel into ``episodes`` contiguous slices of about equal size."""
-    passages = [Passage(c.number, p) for c in novel.chapters for p in c.paragraphs]
+    passages = [
+        Passage(c.number, p, index) for c in novel.chapters for index, p in enumerate(c.paragraphs)
+    ]
     limit = min(MAX_EPISODES, len(passages) // 3)
     if episodes < 1 or episodes > limit:
         raise InvalidInput(
@@ -88,8 +76,6 @@ def plan_segments(novel: Novel, episodes: int) -> list[Segment]:
     segments = []
     lo = 0
     for number, hi in enumerate([*cuts, len(passages) - 1], start=1):
-        chunk = passages[lo : hi + 1]
-        closing = closing_question(chunk[-1].text) if hi in chapter_end else None
-        segments.append(Segment(number, chunk, closing))
+        segments.append(Segment(number, passages[lo : hi + 1]))
         lo = hi + 1
     return segments
