@@ -19,6 +19,7 @@ import typer
 from rich.table import Table
 
 from laotie.cli._common import console, settings
+from laotie.cli._serving import serve_api
 from laotie.cli.sim import day_table
 from laotie.core.clock import ManualClock
 from laotie.core.errors import Conflict
@@ -161,18 +162,12 @@ def demo(
     if not serve:
         svc.close()
         return
-    import uvicorn
-
-    from laotie.api import create_app
-    from laotie.api.process import prepare_for_serving
-
     if getattr(svc, "feed", None) is not None:
         # the API's own feed learns from the simulated days, as the nightly worker would
         svc.feed.train()
-        svc.feed.refresh_catalog()
-
-    base = f"http://{config_settings.host}:{config_settings.port}"
-    console.print(f"API: {base}/v1/health  docs: {base}/docs  report: file://{html.resolve()}")
-    app_ = create_app(svc)
-    prepare_for_serving()  # as `laotie serve` does
-    uvicorn.run(app_, host=config_settings.host, port=config_settings.port, log_level="warning")
+    svc.close()
+    console.print(f"report: file://{html.resolve()}")
+    # the simulation ran on its own frozen clock; what the server records is stamped with
+    # the wall clock (it reads the trained model from the home)
+    serving = build_services(config_settings)
+    serve_api(serving, host=config_settings.host, port=config_settings.port)
