@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from laotie import __version__
 from laotie.cli import COMMANDS, app
+from laotie.cli.reference import command_paths
 
 #: what takes seconds to import and no help text needs
 HEAVY = ("scipy", "lightgbm", "polars", "numpy", "sqlalchemy", "fastapi", "laotie.wiring")
@@ -63,3 +64,9 @@ def test_each_listed_help_is_the_commands_own() -> None:
 def test_a_typo_is_answered_with_the_close_name() -> None:
     result = CliRunner().invoke(app, ["fed"])
     assert result.exit_code == 2 and "feed" in result.output
+
+
+def test_the_reference_walks_into_every_lazily_loaded_group() -> None:
+    paths = command_paths()
+    assert {"init", "serve", "feed", "keys create", "studio jobs list", "sim ab"} <= set(paths)
+    assert len(paths) == len(set(paths))

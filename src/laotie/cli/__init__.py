@@ -11,16 +11,19 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from laotie import __version__
 from laotie.cli._common import console, err_console, services, settings
 from laotie.core.errors import LaotieError
+
+if TYPE_CHECKING:
+    # recent typer releases carry their own copy of click; these are the types its classes use
+    from typer._click import Command, Context, HelpFormatter
 
 
 @dataclass(frozen=True)
@@ -31,12 +34,12 @@ class LazyCommand:
     target: str
     help: str
 
-    def load(self, name: str) -> click.Command:
+    def load(self, name: str) -> Command:
         """Import the target and build its click command, named ``name``."""
         module_name, _, attribute = self.target.partition(":")
         target = getattr(importlib.import_module(module_name), attribute)
         if isinstance(target, typer.Typer):
-            command: click.Command = typer.main.get_group(target)
+            command: Command = typer.main.get_group(target)
         else:
             single = typer.Typer(add_completion=False)
             single.command(name)(target)
@@ -66,8 +69,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "train": LazyCommand(
         "laotie.cli.feed:train",
-        "Train a new model version from the event log and make it current. "
-        "Example: laotie train",
+        "Train a new model version from the event log and make it current. Example: laotie train",
     ),
     "evaluate": LazyCommand(
         "laotie.cli.feed:evaluate", "Evaluate the pipeline against popular and random baselines."
@@ -115,7 +117,7 @@ COMMANDS: dict[str, LazyCommand] = {
 }
 
 
-class _Listed(click.Command):
+class _Listed(TyperCommand):
     """A command as ``laotie --help`` lists it: name and help, nothing imported."""
 
 
@@ -131,13 +133,13 @@ class _LaotieGroup(TyperGroup):
         for name, lazy in COMMANDS.items():
             self.commands.setdefault(name, _Listed(name, help=lazy.help))
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         command = super().get_command(ctx, cmd_name)
         if isinstance(command, _Listed) and not self._listing:
             command = self.commands[cmd_name] = COMMANDS[cmd_name].load(cmd_name)
         return command
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)

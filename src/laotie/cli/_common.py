@@ -53,7 +53,7 @@ def services(*, create: bool = False) -> Services:
             field="LAOTIE_HOME",
         )
     if err_console.is_terminal:  # pipes and --json readers get only the output
-        err_console.print(f"[dim]laotie home: {home}[/]", highlight=False)
+        err_console.print(f"[dim]laotie home: {home}[/]", highlight=False, soft_wrap=True)
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
