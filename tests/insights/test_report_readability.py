@@ -72,7 +72,10 @@ def test_retention_leaves_out_days_few_early_users_stand_on_and_names_each_base(
     assert bases == [770, 770, 570, 20] and curve[3] == 0.6
     (chart,) = [c for c in report_charts(_report(cohorts)) if "Retention" in c.title]
     assert chart.x_labels == ["D0 n=770", "D1 n=770", "D2 n=570"]
-    assert max(v for v in chart.series["留存率 retained"] if v is not None) == 1.0
+    assert chart.series["加权 weighted"][2] == (20 * 0.45 + 300 * 0.35 + 250 * 0.3) / 570
+    # the largest cohorts' own curves, sizes in their names; the small first one is not among them
+    assert list(chart.series)[1:] == ["11-28 n=300", "11-29 n=250", "11-30 n=200"]
+    assert chart.series["11-30 n=200"] == [1.0, 0.4, None]
 
 
 def test_weekly_bars_among_daily_charts_say_they_are_weeks() -> None:

@@ -36,6 +36,8 @@ KIND_LABELS = {
 }
 #: a retention point needs at least this share of D1's users behind it to be drawn
 MIN_RETENTION_BASE = 0.5
+#: the largest cohorts drawn with their own retention curves
+SHOWN_COHORTS = 3
 #: KPIs shown as summary cards at the top of the report
 CARD_KPIS = (
     "dau",
@@ -131,23 +133,28 @@ def retention_curve(cohorts: pl.DataFrame) -> tuple[list[float | None], list[int
 
 
 def _retention_chart(cohorts: pl.DataFrame) -> Chart | None:
-    """The retention curve without thin points: a day whose observable cohorts hold under
-    ``MIN_RETENTION_BASE`` of D1's users is left out (later cohorts cannot reach it yet, so
-    the few early users who can would stand for everyone); each label names its base."""
+    """The size-weighted retention curve and the largest cohorts' own curves (sizes in the
+    legend), so that a point only early cohorts reach reads as theirs. A day whose observable
+    cohorts hold under ``MIN_RETENTION_BASE`` of D1's users is left out; each x label names
+    the users behind the weighted point."""
     curve, bases = retention_curve(cohorts)
     if not curve:
         return None
     reference = bases[1] if len(bases) > 1 else bases[0]
     kept = [k for k, base in enumerate(bases) if base and base >= MIN_RETENTION_BASE * reference]
+    series: dict[str, list[float | None]] = {"加权 weighted": [curve[k] for k in kept]}
+    largest = cohorts.sort("size", descending=True).head(SHOWN_COHORTS).sort("cohort")
+    for row in largest.iter_rows(named=True):
+        series[f"{row['cohort']:%m-%d} n={row['size']:,}"] = [row[f"d{k}"] for k in kept]
     return Chart(
         "line",
         "留存曲线 Retention curve",
         [f"D{k} n={bases[k]:,}" for k in kept],
-        {"留存率 retained": [curve[k] for k in kept]},
+        series,
         y_label="留存 retained share",
         percent=True,
-        subtitle="首次活跃日分群，规模加权；n 不足 D1 一半的天不画 "
-        "cohorts by first day, size-weighted; n: their users, days under half of D1's dropped",
+        subtitle="首次活跃日分群；n 不足 D1 一半的天不画 cohorts by first day; weighted "
+        "by size, n: their users, days under half of D1's n dropped",
     )
 
 
