@@ -7,6 +7,7 @@ CSS and SVG, no CDN, no scripts); ``write_png_charts`` writes the same charts as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html import escape
@@ -142,7 +143,7 @@ def _retention_chart(cohorts: pl.DataFrame) -> Chart | None:
         return None
     reference = bases[1] if len(bases) > 1 else bases[0]
     kept = [k for k, base in enumerate(bases) if base and base >= MIN_RETENTION_BASE * reference]
-    series: dict[str, list[float | None]] = {"加权 weighted": [curve[k] for k in kept]}
+    series: dict[str, Sequence[float | None]] = {"加权 weighted": [curve[k] for k in kept]}
     largest = cohorts.sort("size", descending=True).head(SHOWN_COHORTS).sort("cohort")
     for row in largest.iter_rows(named=True):
         series[f"{row['cohort']:%m-%d} n={row['size']:,}"] = [row[f"d{k}"] for k in kept]
