@@ -48,8 +48,9 @@ class LazyCommand:
         return command
 
 
-#: every command in the order ``laotie --help`` lists them; a test keeps each ``help`` equal
-#: to the loaded command's own
+#: every command in the order ``laotie --help`` lists them (add a command here, not with
+#: ``app.add_typer``, which would import it at start); a test keeps each ``help`` equal to the
+#: loaded command's own
 COMMANDS: dict[str, LazyCommand] = {
     "worker": LazyCommand(
         "laotie.cli.worker:worker",
