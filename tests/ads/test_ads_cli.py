@@ -21,6 +21,7 @@ def test_ads_cli_end_to_end(tmp_path, monkeypatch):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LAOTIE_ADS_CATEGORIES", '["美妆"]')
     home = tmp_path / "h"
+    assert runner.invoke(app, ["--home", str(home), "init"]).exit_code == 0
     assert _run(home, "create-advertiser", "adv1", "--name", "小店").exit_code == 0
     topped = _run(home, "top-up", "adv1", "--yuan", "12.34", "--key", "inv-1", "--json")
     assert topped.exit_code == 0 and json.loads(topped.output)[0]["balance_fen"] == 1234

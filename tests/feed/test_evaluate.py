@@ -213,6 +213,7 @@ def test_cli_evaluate_json(
     assert "too few users, under 20" in few.output
     bad = CliRunner().invoke(app, ["evaluate", "movielens"])
     assert bad.exit_code == 2 and "needs a directory" in bad.output
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
     empty = CliRunner().invoke(app, ["evaluate", "home"])  # a fresh home has no events
     assert empty.exit_code == 2 and "nothing to evaluate" in empty.output
 

@@ -121,7 +121,7 @@ def test_cli_import_prints_a_json_report(services, ml_csv, settings):
     assert report["accepted"] == 4 and report["dataset"] == "movielens"
 
 
-def test_missing_ratings_are_a_clear_error(tmp_path):
+def test_missing_ratings_are_a_clear_error(services, tmp_path):
     result = CliRunner().invoke(app, ["import", "movielens", str(tmp_path)])
     assert result.exit_code == 2
     assert "ratings.csv" in result.output

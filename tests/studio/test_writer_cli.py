@@ -26,6 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("LAOTIE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LAOTIE_HOME", str(tmp_path / "home"))
+    assert runner.invoke(app, ["init"]).exit_code == 0
     return tmp_path
 
 

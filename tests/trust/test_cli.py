@@ -21,6 +21,7 @@ runner = CliRunner()
 
 def test_check_files(tmp_path: Path):
     home = tmp_path / "home"
+    assert runner.invoke(app, ["--home", str(home), "init"]).exit_code == 0
     clean = tmp_path / "clean.txt"
     clean.write_text(CLASSICAL, encoding="utf-8")
     spam = tmp_path / "spam.txt"

@@ -76,13 +76,24 @@ def protocol_for(settings: Settings) -> type[HeaderDeadlineProtocol]:
     )
 
 
-def serve(app: Any, settings: Settings, *, host: str, port: int, log_level: str) -> None:
-    """Run ``app`` under uvicorn with laotie's connection limits and timeouts."""
+def serve(
+    app: Any,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    log_config: dict[str, Any] | None = None,
+) -> None:
+    """Run ``app`` under uvicorn with laotie's connection limits and timeouts and an access log
+    (one line a request, in ``log_config``'s format when given)."""
     uvicorn.run(
         app,
         host=host,
         port=port,
         log_level=log_level,
+        log_config=log_config if log_config is not None else uvicorn.config.LOGGING_CONFIG,
+        access_log=True,
         http=protocol_for(settings),
         timeout_keep_alive=KEEP_ALIVE_S,
         h11_max_incomplete_event_size=64 * 1024,

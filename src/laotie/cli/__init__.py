@@ -1,30 +1,154 @@
-"""The ``laotie`` command line: one command group per area."""
+"""The ``laotie`` command line: one command group per area.
+
+Commands are registered in ``COMMANDS`` by import path and loaded when they run or show their
+own help, so that ``laotie --help`` and ``--version`` answer without importing the areas
+(the feed's models, scipy, polars, the studio's text tools take seconds to import).
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer.core import TyperGroup
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from laotie import __version__
-from laotie.cli import ads as ads_cli
-from laotie.cli import bench, demo, events, importers, keys
-from laotie.cli import feed as feed_cli
-from laotie.cli import report as report_cli
-from laotie.cli import sim as sim_cli
-from laotie.cli import studio as studio_cli
-from laotie.cli import teams as teams_cli
-from laotie.cli import trust as trust_cli
-from laotie.cli import worker as worker_cli
 from laotie.cli._common import console, err_console, services, settings
 from laotie.core.errors import LaotieError
 
+if TYPE_CHECKING:
+    # recent typer releases carry their own copy of click; these are the types its classes use
+    from typer._click import Command, Context, HelpFormatter
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command known by import path: ``module:attribute``, a ``typer.Typer`` group or a
+    command function; ``help`` is its help's first paragraph, listed by ``laotie --help``."""
+
+    target: str
+    help: str
+
+    def load(self, name: str) -> Command:
+        """Import the target and build its click command, named ``name``."""
+        module_name, _, attribute = self.target.partition(":")
+        target = getattr(importlib.import_module(module_name), attribute)
+        if isinstance(target, typer.Typer):
+            command: Command = typer.main.get_group(target)
+        else:
+            single = typer.Typer(add_completion=False)
+            single.command(name)(target)
+            command = typer.main.get_command(single)
+        command.name = name
+        return command
+
+
+#: every command in the order ``laotie --help`` lists them (add a command here, not with
+#: ``app.add_typer``, which would import it at start); a test keeps each ``help`` equal to the
+#: loaded command's own
+COMMANDS: dict[str, LazyCommand] = {
+    "worker": LazyCommand(
+        "laotie.cli.worker:worker",
+        "Run periodic jobs: compaction 03:00, training 04:00, digests 08:00 (local).",
+    ),
+    "bench": LazyCommand(
+        "laotie.cli.bench:bench",
+        "Measure an area against its peer in the same run. Example: laotie bench ingest --quick",
+    ),
+    "demo": LazyCommand(
+        "laotie.cli.demo:demo",
+        "Simulate a platform, report its KPIs, serve the API. Example: laotie demo --no-serve",
+    ),
+    "feed": LazyCommand(
+        "laotie.cli.feed:feed",
+        "Show a user's feed page. Example: laotie feed u42 -n 10 --explain",
+    ),
+    "train": LazyCommand(
+        "laotie.cli.feed:train",
+        "Train a new model version from the event log and make it current. Example: laotie train",
+    ),
+    "evaluate": LazyCommand(
+        "laotie.cli.feed:evaluate", "Evaluate the pipeline against popular and random baselines."
+    ),
+    "init": LazyCommand(
+        "laotie.cli:init",
+        "Create the home and apply every database migration. Example: laotie init",
+    ),
+    "serve": LazyCommand(
+        "laotie.cli:serve", "Serve the HTTP API. Example: laotie serve --port 8000"
+    ),
+    "keys": LazyCommand(
+        "laotie.cli.keys:app",
+        "Manage API keys (stored hashed; a key is shown once, at creation).",
+    ),
+    "events": LazyCommand(
+        "laotie.cli.events:app", "The event log: export it, compact completed days into the lake."
+    ),
+    "import": LazyCommand(
+        "laotie.cli.importers:app",
+        "Import public recommendation datasets into the home (see docs/importers.md).",
+    ),
+    "sim": LazyCommand(
+        "laotie.cli.sim:app", "Simulate users on the real services; A/B test configurations."
+    ),
+    "studio": LazyCommand(
+        "laotie.cli.studio:app", "AI studio: novel -> micro-drama adaptation, review, jobs."
+    ),
+    "trust": LazyCommand(
+        "laotie.cli.trust:app",
+        "Trust: AIGC labels, originality, spam checks and the review queue.",
+    ),
+    "ads": LazyCommand(
+        "laotie.cli.ads:app",
+        "Ads: advertisers, campaigns, creatives, reports (money in fen / yuan).",
+    ),
+    "report": LazyCommand(
+        "laotie.cli.report:app",
+        "KPI reports over the event lake (DAU, watch time, retention, revenue).",
+    ),
+    "teams": LazyCommand(
+        "laotie.cli.teams:app",
+        "Team watch-time programme: organisations, teams, members, managers, digests.",
+    ),
+    "similar": LazyCommand(
+        "laotie.cli.feed:similar_app", "Items or users like a given one (trained vectors)."
+    ),
+}
+
+
+class _Listed(TyperCommand):
+    """A command as ``laotie --help`` lists it: name and help, nothing imported."""
+
 
 class _LaotieGroup(TyperGroup):
-    """Turns laotie errors raised by any command into a one-line message and exit code 2."""
+    """Loads each command of ``COMMANDS`` when it is first needed, and turns laotie errors
+    raised by any command into a one-line message and exit code 2."""
+
+    _listing = False
+
+    def __init__(self, **attrs: object) -> None:
+        super().__init__(**attrs)  # type: ignore[arg-type]
+        # stand-ins until loaded: listed by --help, and the names typos are matched against
+        for name, lazy in COMMANDS.items():
+            self.commands.setdefault(name, _Listed(name, help=lazy.help))
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if isinstance(command, _Listed) and not self._listing:
+            command = self.commands[cmd_name] = COMMANDS[cmd_name].load(cmd_name)
+        return command
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
         try:
@@ -34,6 +158,12 @@ class _LaotieGroup(TyperGroup):
             raise typer.Exit(2) from exc
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"laotie {__version__}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     cls=_LaotieGroup,
     name="laotie",
@@ -41,22 +171,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(keys.app, name="keys")
-app.add_typer(events.app, name="events")
-app.add_typer(importers.app, name="import")
-app.add_typer(sim_cli.app, name="sim")
-app.add_typer(studio_cli.app, name="studio")
-app.add_typer(trust_cli.app, name="trust")
-app.add_typer(ads_cli.app, name="ads")
-app.add_typer(report_cli.app, name="report")
-app.add_typer(teams_cli.app, name="teams")
-app.add_typer(feed_cli.similar_app, name="similar")
-app.command("worker")(worker_cli.worker)
-app.command("bench")(bench.bench)
-app.command("demo")(demo.demo)
-app.command("feed")(feed_cli.feed)
-app.command("train")(feed_cli.train)
-app.command("evaluate")(feed_cli.evaluate)
 
 
 @app.callback()
@@ -64,47 +178,34 @@ def _root(
     home: Annotated[
         Path | None, typer.Option("--home", help="data dir (overrides LAOTIE_HOME)")
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="print the version and exit")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="print the version and exit", callback=_print_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        console.print(__version__)
-        raise typer.Exit()
     if home is not None:
         os.environ["LAOTIE_HOME"] = str(home)
 
 
-@app.command("init")
 def init() -> None:
     """Create the home and apply every database migration. Example: laotie init"""
-    svc = services()
+    svc = services(create=True)
     console.print(
         f"laotie home ready at {svc.settings.home.resolve()} ({len(svc.db.table_names())} tables)"
     )
 
 
-@app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="bind host (default LAOTIE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="bind port (default LAOTIE_PORT)")] = None,
 ) -> None:
     """Serve the HTTP API. Example: laotie serve --port 8000"""
-    from laotie.api import create_app
-    from laotie.api.process import prepare_for_serving
-    from laotie.api.server import serve as serve_api
+    from laotie.cli._serving import serve_api
 
     config = settings()
-    svc = services()
-    # load the served feed model now, so the first request does not pay for it
-    svc.feed.model_version  # noqa: B018
-    app_ = create_app(svc)
-    prepare_for_serving()
-    serve_api(
-        app_,
-        config,
-        host=host or config.host,
-        port=port or config.port,
-        log_level=config.log_level.lower(),
-    )
+    serve_api(services(), host=host or config.host, port=port or config.port)
 
 
 def main() -> None:

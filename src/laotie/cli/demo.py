@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from laotie.cli._common import console, settings
-from laotie.cli.sim import day_table
+from laotie.cli._serving import serve_api
+from laotie.cli._tables import fitted_tables
+from laotie.cli.sim import day_tables
 from laotie.core.clock import ManualClock
 from laotie.core.errors import Conflict
+from laotie.insights.kpis import KPIS
 from laotie.sim import SimConfig, Simulation, load_config
 from laotie.sim.report import kpi_rows, write_report
 from laotie.sim.runner import DaySummary, start_ms_of
@@ -47,23 +49,6 @@ SHOWN_KPIS = [
     "ad_ctr",
     "gmv_fen",
 ]
-KPI_HEADERS = {
-    "dau": "DAU",
-    "mau": "MAU",
-    "dau_mau": "DAU/MAU",
-    "watch_minutes_per_dau": "min/DAU",
-    "plays_per_dau": "plays/DAU",
-    "play_rate": "play",
-    "long_view_rate": "long view",
-    "like_rate": "like",
-    "d1_retention": "D1",
-    "aigc_impression_share": "AIGC impr.",
-    "aigc_watch_share": "AIGC watch",
-    "creator_exposure_gini": "creator Gini",
-    "new_item_exposure_share": "new items",
-    "ad_ctr": "ad CTR",
-    "gmv_fen": "GMV ¥",
-}
 
 
 def _fresh_home(home: Path) -> None:
@@ -94,7 +79,7 @@ def _cell(name: str, value: object) -> str:
     if value is None:
         return "—"
     if name == "gmv_fen":
-        return f"{float(value) / 100:,.0f}"  # type: ignore[arg-type]
+        return f"¥{float(value) / 100:,.0f}"  # type: ignore[arg-type]
     if isinstance(value, float):
         ratio = name.endswith(("_rate", "_share", "retention", "dau_mau", "_ctr"))
         if ratio:
@@ -153,15 +138,18 @@ def demo(
         _serve_simulated_model(svc)
     html, report = write_report(result, svc, home / "report", title="laotie demo 演示报告")
     elapsed = time.perf_counter() - started
-    console.print(day_table([d.as_row() for d in result.days], title="simulator (ground truth)"))
-    table = Table(title="KPIs per day (laotie.insights definitions)")
+    rows = [d.as_row() for d in result.days]
+    for part in day_tables(rows, title="simulator (ground truth)", width=console.width):
+        console.print(part)
     shown = kpi_rows(report, SHOWN_KPIS)
-    table.add_column("KPI")
-    for period in shown["period"].to_list():
-        table.add_column(str(period)[5:], justify="right")
-    for name in shown.columns[1:]:
-        table.add_row(KPI_HEADERS.get(name, name), *(_cell(name, v) for v in shown[name]))
-    console.print(table)
+    for part in fitted_tables(
+        width=console.width,
+        title="KPIs per day (laotie.insights definitions)",
+        key="KPI",
+        headers=[str(period)[5:] for period in shown["period"].to_list()],
+        rows=[[KPIS[n].short, *(_cell(n, v) for v in shown[n])] for n in shown.columns[1:]],
+    ):
+        console.print(part)
     cpu = time.process_time() - cpu_started
     console.print(
         f"simulated {days} days of {users:,} users in {elapsed:.0f} s ({cpu:.0f} s of CPU)"
@@ -170,19 +158,11 @@ def demo(
     with svc.db.session() as session:
         key, _ = access.create_key(session, role="admin", name="demo")
     console.print(f"admin key: [bold green]{key}[/]")
+    svc.close()
     if not serve:
-        svc.close()
         return
-    import uvicorn
-
-    from laotie.api import create_app
-    from laotie.api.process import prepare_for_serving
-
-    if getattr(svc, "feed", None) is not None:
-        svc.feed.refresh_catalog()
-
-    base = f"http://{config_settings.host}:{config_settings.port}"
-    console.print(f"API: {base}/v1/health  docs: {base}/docs  report: file://{html.resolve()}")
-    app_ = create_app(svc)
-    prepare_for_serving()  # as `laotie serve` does
-    uvicorn.run(app_, host=config_settings.host, port=config_settings.port, log_level="warning")
+    console.print(f"report: file://{html.resolve()}")
+    # the simulation ran on its own frozen clock; what the server records is stamped with
+    # the wall clock (it reads the trained model from the home)
+    serving = build_services(config_settings)
+    serve_api(serving, host=config_settings.host, port=config_settings.port)

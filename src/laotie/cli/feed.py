@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from laotie.cli._common import console, emit_json, services
+from laotie.cli._tables import compact_table
 from laotie.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -44,30 +45,38 @@ def feed(
         return
     for warning in page.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
-    table = Table(
+    table = compact_table(
         title=f"feed for {user} (model {page.model_version or 'none'}, "
         f"{page.candidates} candidates, request {page.request_id})"
     )
-    for column in ("#", "item", "kind", "title", "score"):
-        table.add_column(column)
-    if explain:
-        for column in ("sources", "predictions", "fused", "adjustments"):
-            table.add_column(column)
-    for entry in page.entries:
+    ids = [e.impression_id if e.type == "ad" else e.id for e in page.entries]
+    table.add_column("#", justify="right")
+    # ids keep their width; the title wraps
+    table.add_column("item", no_wrap=True, min_width=max(map(len, ids), default=4))
+    table.add_column("kind", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    table.add_column("score", justify="right", no_wrap=True)
+    why = compact_table(title="why each item (--explain)")
+    why.add_column("#", justify="right")
+    for column in ("sources", "predictions", "fused", "adjustments"):
+        why.add_column(column, justify="right" if column == "fused" else "left")
+    for entry, shown_id in zip(page.entries, ids, strict=True):
         if entry.type == "ad":
-            table.add_row(str(entry.position), entry.impression_id, "ad", entry.title, "")
+            table.add_row(str(entry.position), shown_id, "ad", entry.title, "")
             continue
-        row = [str(entry.position), entry.id, entry.kind, entry.title, f"{entry.score:.3f}"]
+        table.add_row(str(entry.position), shown_id, entry.kind, entry.title, f"{entry.score:.3f}")
         if explain and entry.explain is not None:
             e = entry.explain
-            row += [
-                ",".join(e.sources),
+            why.add_row(
+                str(entry.position),
+                ", ".join(e.sources),
                 " ".join(f"{k}={v:.3f}" for k, v in e.predictions.items()),
                 f"{e.fused:.3f}",
                 "; ".join(e.adjustments),
-            ]
-        table.add_row(*row)
+            )
     console.print(table)
+    if explain:
+        console.print(why)
 
 
 similar_app = typer.Typer(help="Items or users like a given one (trained vectors).")

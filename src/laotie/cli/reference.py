@@ -7,25 +7,33 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import typer
 import typer.main
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from laotie.cli import app
 from laotie.core.settings import Settings
+
+if TYPE_CHECKING:
+    from typer._click import Command
 
 
 def command_paths() -> list[str]:
     """Every leaf command of the CLI as a space-separated path, in declaration order."""
     found: list[str] = []
 
-    def walk(command: object, path: tuple[str, ...]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if not subcommands:
+    def walk(command: Command, path: tuple[str, ...]) -> None:
+        if not isinstance(command, TyperGroup):
             found.append(" ".join(path))
             return
-        for name, sub in subcommands.items():
-            walk(sub, (*path, name))
+        context = typer.Context(command)
+        for name in command.list_commands(context):
+            sub = command.get_command(context, name)  # loads a lazily registered command
+            if sub is not None:
+                walk(sub, (*path, name))
 
     walk(typer.main.get_command(app), ())
     return found

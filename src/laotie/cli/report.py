@@ -12,10 +12,11 @@ import typer
 from rich.table import Table
 
 from laotie.cli._common import console, services
+from laotie.cli._tables import fitted_tables
 from laotie.core.errors import InvalidInput
 from laotie.insights.charts import format_value
 from laotie.insights.kpis import KPIS
-from laotie.insights.report import write_html_report, write_png_charts
+from laotie.insights.report import KpiReport, write_html_report, write_png_charts
 
 app = typer.Typer(help="KPI reports over the event lake (DAU, watch time, retention, revenue).")
 
@@ -71,6 +72,28 @@ def _shown(name: str, value: object) -> str:
     return format_value(float(value), percent=KPIS[name].unit == "ratio")  # type: ignore[arg-type]
 
 
+def kpi_tables(report: KpiReport, *, width: int) -> list[Table]:
+    """The terminal view of ``report``: one row a period, split by columns to fit ``width``."""
+    table = report.table
+    years = {p.year for p in table["period"]}
+    short = report.by != "month" and len(years) == 1  # the title carries the year
+    rows = [
+        [
+            row["period"].strftime("%m-%d") if short else str(row["period"]),
+            *(_shown(n, row[n]) for n in TABLE_KPIS),
+        ]
+        for row in table.iter_rows(named=True)
+    ]
+    span = f"{min(years)}, " if short else ""
+    return fitted_tables(
+        width=width,
+        title=f"KPIs by {report.by} ({span}{report.tz})",
+        key=report.by,
+        headers=[KPIS[name].short for name in TABLE_KPIS],
+        rows=rows,
+    )
+
+
 @app.command("kpi")
 def kpi(
     first: Annotated[
@@ -102,13 +125,8 @@ def kpi(
     table = report.table
     span = f"{table['period'].min()!s}_{table['period'].max()!s}"
     if output_format is Format.TABLE:
-        view = Table(title=f"KPIs by {by.value} ({report.tz})")
-        view.add_column("period", no_wrap=True)
-        for name in TABLE_KPIS:
-            view.add_column(KPIS[name].label_en, justify="right")
-        for row in table.iter_rows(named=True):
-            view.add_row(str(row["period"]), *(_shown(n, row[n]) for n in TABLE_KPIS))
-        console.print(view)
+        for part in kpi_tables(report, width=console.width):
+            console.print(part)
         return
     if output_format is Format.JSON:
         text = json.dumps(

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from laotie.cli._common import console, emit_json, settings
+from laotie.cli._tables import fitted_tables
 from laotie.core.clock import ManualClock
 from laotie.core.errors import InvalidInput
 from laotie.sim.ab import (
@@ -49,15 +50,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def day_table(rows: list[dict[str, Any]], *, title: str) -> Table:
-    """A rich table of per-day simulator summaries."""
-    table = Table(title=title)
-    for _, header in DAY_COLUMNS:
-        table.add_column(header, justify="right")
-    for row in rows:
-        table.add_row(*(_fmt(row[key])[5:] if key == "label" else _fmt(row[key])
-                        for key, _ in DAY_COLUMNS))  # fmt: skip
-    return table
+def day_tables(rows: list[dict[str, Any]], *, title: str, width: int) -> list[Table]:
+    """Per-day simulator summaries, one row a day, split by columns to fit ``width``."""
+    (_, key), *columns = DAY_COLUMNS
+    return fitted_tables(
+        width=width,
+        title=title,
+        key=key,
+        headers=[header for _, header in columns],
+        rows=[[row["label"][5:], *(_fmt(row[k]) for k, _ in columns)] for row in rows],
+    )
 
 
 def _progress(summary: DaySummary) -> None:
@@ -124,7 +126,9 @@ def run(
     if json_out:
         emit_json({"days": rows, "report": str(html), "kpis": report.table.to_dicts()})
         return
-    console.print(day_table(rows, title=f"sim run ({cfg.run.policy}, seed {cfg.run.seed})"))
+    title = f"sim run ({cfg.run.policy}, seed {cfg.run.seed})"
+    for part in day_tables(rows, title=title, width=console.width):
+        console.print(part)
     console.print(f"report: {html}")
 
 
@@ -179,32 +183,31 @@ def ab(
             ]
         )
         return
-    table = ab_table(result.deltas, a=a.run.policy, b=b.run.policy)
+    tables = ab_tables(result.deltas, a=a.run.policy, b=b.run.policy, width=console.width)
     if replicates > 1:
         first = result.deltas[0].kpi
         spread = ", ".join(
             f"{seed}: {rows[0].delta:+.3g}"
             for seed, rows in zip(result.seeds, result.per_replicate, strict=True)
         )
-        table.caption = f"{first}, B - A per seed: {spread}"
-    console.print(table)
+        tables[-1].caption = f"{first}, B - A per seed: {spread}"
+    for table in tables:
+        console.print(table)
 
 
-def ab_table(deltas: list[Delta], *, a: str, b: str) -> Table:
-    """The A/B table; over replicates it says so and how many of them B was ahead in."""
+def ab_tables(deltas: list[Delta], *, a: str, b: str, width: int) -> list[Table]:
+    """The A/B table, split by columns to fit ``width``; over replicates it says so and how
+    many of them B was ahead in."""
     replicates = deltas[0].replicates if deltas else 1
     over = (
         "95% bootstrap CI over users (one replicate: the arms' drift is not in it)"
         if replicates == 1
         else f"means of {replicates} replicates, 95% t-interval across them"
     )
-    table = Table(title=f"A/B: B ({b}) vs A ({a}), {over}")
-    table.add_column("KPI")
     headers = ["A", "B", "B - A", "95% CI", "rel.", "sig."]
     if replicates > 1:
         headers.append("B ahead")
-    for header in headers:
-        table.add_column(header, justify="right", no_wrap=True)
+    rows = []
     for d in deltas:
         row = [
             d.kpi,
@@ -213,12 +216,13 @@ def ab_table(deltas: list[Delta], *, a: str, b: str) -> Table:
             f"{d.delta:+.3g}",
             f"[{d.low:+.3g}, {d.high:+.3g}]",
             f"{d.relative:+.1%}",
-            "[bold]yes[/]" if d.significant else "no",
+            "yes" if d.significant else "no",
         ]
         if replicates > 1:
             row.append(f"{d.b_ahead}/{replicates}")
-        table.add_row(*row)
-    return table
+        rows.append(row)
+    title = f"A/B: B ({b}) vs A ({a}), {over}"
+    return fitted_tables(width=width, title=title, key="KPI", headers=headers, rows=rows)
 
 
 def _aa_mode(mode: str) -> AaMode:

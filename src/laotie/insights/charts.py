@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +29,10 @@ SVG_FONT_FAMILY = (
 )
 #: Okabe-Ito colours: distinguishable with common colour-vision deficiencies
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: dash patterns (drawn, skipped; in px) of a line chart's series in order: a later series
+#: drawn over an earlier one with the same values (WAU = MAU in a young home) leaves it
+#: visible in its gaps
+DASHES: tuple[tuple[int, ...], ...] = ((), (10, 6), (2, 5), (14, 4, 2, 4))
 GRID = "#E3E6EA"
 AXIS = "#5B6470"
 TEXT = "#1F2937"
@@ -124,9 +129,11 @@ def _layout(chart: Chart) -> _Layout:
     )
 
 
-def _label_stride(n: int, width: float) -> int:
-    fits = max(int(width // 56), 1)
-    return max(math.ceil(n / fits), 1)
+def _label_stride(labels: Sequence[str], width: float) -> int:
+    """Show every k-th x label so that labels (12 px text) do not run into each other."""
+    widest = max((len(label) for label in labels), default=0)
+    fits = max(int(width // max(56, 7.5 * widest + 12)), 1)
+    return max(math.ceil(len(labels) / fits), 1)
 
 
 def _segments(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
@@ -177,6 +184,38 @@ def _c(chart: Chart, index: int) -> str:
     return chart.colors[index % len(chart.colors)]
 
 
+def _dash(index: int) -> tuple[int, ...]:
+    return DASHES[index % len(DASHES)]
+
+
+def dashed(
+    points: Sequence[tuple[float, float]], pattern: Sequence[float]
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The drawn pieces of a polyline under a dash ``pattern`` (lengths drawn, skipped, ...;
+    empty: one piece a segment), the pattern running on across the corners."""
+    if not pattern:
+        return list(pairwise(points))
+    pieces = []
+    step, left = 0, pattern[0]
+    for (x0, y0), (x1, y1) in pairwise(points):
+        length = math.hypot(x1 - x0, y1 - y0)
+        at = 0.0
+        while at < length:
+            end = min(at + left, length)
+            if step % 2 == 0:
+                t0, t1 = at / length, end / length
+                pieces.append(
+                    ((x0 + (x1 - x0) * t0, y0 + (y1 - y0) * t0),
+                     (x0 + (x1 - x0) * t1, y0 + (y1 - y0) * t1))
+                )  # fmt: skip
+            left -= end - at
+            at = end
+            if left <= 1e-9:
+                step += 1
+                left = pattern[step % len(pattern)]
+    return pieces
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for path in CJK_FONT_PATHS:
         if path.is_file():
@@ -209,7 +248,7 @@ def render_png(chart: Chart, path: Path | str, *, scale: int = 2) -> Path:
         width=s,
     )
     n = len(chart.x_labels)
-    stride = _label_stride(n, layout.right - layout.left)
+    stride = _label_stride(chart.x_labels, layout.right - layout.left)
     for i, label in enumerate(chart.x_labels):
         if i % stride == 0:
             text((layout.x_center(i, n), layout.bottom + 8), label, 12, AXIS, "ma")
@@ -230,8 +269,11 @@ def render_png(chart: Chart, path: Path | str, *, scale: int = 2) -> Path:
             color = _c(chart, index)
             for run in _segments(values):
                 points = [(layout.x_center(i, n) * s, layout.y(v) * s) for i, v in run]
-                if len(points) > 1:
+                if not _dash(index) and len(points) > 1:
                     draw.line(points, fill=color, width=3 * s, joint="curve")
+                elif len(points) > 1:
+                    for a, b in dashed(points, [d * s for d in _dash(index)]):
+                        draw.line([a, b], fill=color, width=3 * s)
                 for x, y in points:
                     r = 3.5 * s
                     draw.ellipse([x - r, y - r, x + r, y + r], fill=color)
@@ -243,8 +285,14 @@ def render_png(chart: Chart, path: Path | str, *, scale: int = 2) -> Path:
         for index, name in enumerate(chart.series):
             y = layout.top + 6 + index * 24
             x = layout.right + 20
-            draw.rectangle([x * s, (y - 6) * s, (x + 14) * s, (y + 6) * s], fill=_c(chart, index))
-            text((x + 22, y), name, 13, TEXT, "lm")
+            if chart.kind == "line":  # a sample of the line, dashes and all
+                sample = [(x * s, y * s), ((x + 22) * s, y * s)]
+                for a, b in dashed(sample, [d * s for d in _dash(index)]):
+                    draw.line([a, b], fill=_c(chart, index), width=3 * s)
+            else:
+                box = [x * s, (y - 6) * s, (x + 14) * s, (y + 6) * s]
+                draw.rectangle(box, fill=_c(chart, index))
+            text((x + 28, y), name, 13, TEXT, "lm")
     image.save(target, format="PNG", optimize=True)
     return target
 
@@ -276,7 +324,7 @@ def render_svg(chart: Chart) -> str:
         f'<line x1="{layout.left}" x2="{layout.right}" y1="{layout.bottom}" '
         f'y2="{layout.bottom}" stroke="{AXIS}"/>'
     )
-    stride = _label_stride(n, layout.right - layout.left)
+    stride = _label_stride(chart.x_labels, layout.right - layout.left)
     for i, label in enumerate(chart.x_labels):
         if i % stride == 0:
             parts.append(
@@ -294,9 +342,10 @@ def render_svg(chart: Chart) -> str:
             color = _c(chart, index)
             for run in _segments(values):
                 points = " ".join(f"{layout.x_center(i, n):.1f},{layout.y(v):.1f}" for i, v in run)
+                dash = " ".join(map(str, _dash(index)))
                 parts.append(
                     f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="3" '
-                    f'stroke-linejoin="round"/>'
+                    f'stroke-linejoin="round"{f" stroke-dasharray={dash!r}" if dash else ""}/>'
                 )
                 for i, v in run:
                     parts.append(
@@ -314,9 +363,17 @@ def render_svg(chart: Chart) -> str:
         for index, name in enumerate(chart.series):
             y = layout.top + 6 + index * 24
             x = layout.right + 20
+            color = _c(chart, index)
+            dash = " ".join(map(str, _dash(index)))
+            sample = (
+                f'<line x1="{x}" x2="{x + 22}" y1="{y}" y2="{y}" stroke="{color}" '
+                f'stroke-width="3"{f" stroke-dasharray={dash!r}" if dash else ""}/>'
+                if chart.kind == "line"
+                else f'<rect x="{x}" y="{y - 6}" width="14" height="12" fill="{color}"/>'
+            )
             parts.append(
-                f'<rect x="{x}" y="{y - 6}" width="14" height="12" fill="{_c(chart, index)}"/>'
-                f'<text x="{x + 22}" y="{y + 5}" font-size="13" fill="{TEXT}">{escape(name)}</text>'
+                f'{sample}<text x="{x + 28}" y="{y + 5}" font-size="13" fill="{TEXT}">'
+                f"{escape(name)}</text>"
             )
     parts.append("</svg>")
     return "".join(parts)

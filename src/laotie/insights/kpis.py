@@ -11,7 +11,7 @@ of each; ``docs/kpis.md`` is generated from it by ``kpi_reference_markdown()``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -55,6 +55,8 @@ class Kpi:
     ratio_of: tuple[str, str] | None = None
     #: multiply the ratio by this (e.g. ms -> minutes)
     scale: float = 1.0
+    #: a column header short enough for a terminal table at 80 columns
+    short: str = field(kw_only=True)
 
 
 KPIS: dict[str, Kpi] = {
@@ -68,6 +70,7 @@ KPIS: dict[str, Kpi] = {
             "Distinct users with at least one event other than a platform event "
             "(trust_decision) in the local day; a user on two devices counts once. "
             "For a week or month: the mean of the daily values.",
+            short="DAU",
         ),
         Kpi(
             "wau",
@@ -76,6 +79,7 @@ KPIS: dict[str, Kpi] = {
             "users",
             "Distinct active users in the 7 local days ending on the day (truncated at the "
             "start of the data). For a week or month: the mean of the daily values.",
+            short="WAU",
         ),
         Kpi(
             "mau",
@@ -84,6 +88,7 @@ KPIS: dict[str, Kpi] = {
             "users",
             "Distinct active users in the 30 local days ending on the day (truncated at the "
             "start of the data). For a week or month: the mean of the daily values.",
+            short="MAU",
         ),
         Kpi(
             "dau_mau",
@@ -92,6 +97,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "Stickiness: DAU divided by MAU of the same day; for a period, mean DAU over mean MAU.",
             ratio_of=("dau_sum", "mau_sum"),
+            short="DAU/MAU",
         ),
         Kpi(
             "active_users",
@@ -99,6 +105,7 @@ KPIS: dict[str, Kpi] = {
             "周期内活跃用户",
             "users",
             "Distinct active users over the whole period (equals DAU for a day).",
+            short="active",
         ),
         Kpi(
             "watch_minutes_per_dau",
@@ -109,6 +116,7 @@ KPIS: dict[str, Kpi] = {
             "the sum of daily DAU, i.e. per user-day).",
             ratio_of=("watch_ms", "dau_sum"),
             scale=1 / MS_PER_MINUTE,
+            short="min/DAU",
         ),
         Kpi(
             "plays_per_dau",
@@ -118,6 +126,7 @@ KPIS: dict[str, Kpi] = {
             "Number of play events (valid plays, KuaiRand is_click) divided by DAU (for a "
             "period: by the sum of daily DAU).",
             ratio_of=("plays", "dau_sum"),
+            short="plays/DAU",
         ),
         Kpi(
             "play_rate",
@@ -126,6 +135,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "Play events over impression events (KuaiRand is_click averaged over impressions).",
             ratio_of=("plays", "impressions"),
+            short="play",
         ),
         Kpi(
             "long_view_rate",
@@ -135,6 +145,7 @@ KPIS: dict[str, Kpi] = {
             "Long views over impressions. A long view is a watch event whose watch_ms >= "
             "duration_ms when duration_ms <= 18 s, else watch_ms > 18 s (KuaiRand long_view).",
             ratio_of=("long_views", "impressions"),
+            short="long view",
         ),
         Kpi(
             "like_rate",
@@ -143,6 +154,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "Like events over impressions.",
             ratio_of=("likes", "impressions"),
+            short="like",
         ),
         Kpi(
             "follow_rate",
@@ -151,6 +163,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "Follow events over impressions.",
             ratio_of=("follows", "impressions"),
+            short="follow",
         ),
         Kpi(
             "hate_rate",
@@ -159,6 +172,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "Hate ('not interested') events over impressions.",
             ratio_of=("hates", "impressions"),
+            short="hate",
         ),
         Kpi(
             "d1_retention",
@@ -169,6 +183,7 @@ KPIS: dict[str, Kpi] = {
             "empty when the next day is beyond the data. For a period: retained users summed "
             "over days divided by active users summed over the days that have a next day.",
             ratio_of=("d1_retained", "d1_base"),
+            short="D1",
         ),
         Kpi(
             "d7_retention",
@@ -178,6 +193,7 @@ KPIS: dict[str, Kpi] = {
             "Of the users active on the day, the share also active exactly 7 local days later; "
             "empty when that day is beyond the data.",
             ratio_of=("d7_retained", "d7_base"),
+            short="D7",
         ),
         Kpi(
             "aigc_impression_share",
@@ -187,6 +203,7 @@ KPIS: dict[str, Kpi] = {
             "Impressions of items whose aigc_status is declared, suspected or confirmed, over "
             "all impressions.",
             ratio_of=("aigc_impressions", "impressions"),
+            short="AIGC impr.",
         ),
         Kpi(
             "aigc_watch_share",
@@ -195,6 +212,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "watch_ms of watch events on AIGC items (as above) over all watch_ms.",
             ratio_of=("aigc_watch_ms", "watch_ms"),
+            short="AIGC watch",
         ),
         Kpi(
             "creator_exposure_gini",
@@ -204,6 +222,7 @@ KPIS: dict[str, Kpi] = {
             "Gini coefficient of impressions per creator over the period, over every creator "
             "with an item created by the end of the period (creators with no impression count "
             "as 0): sum_i sum_j |x_i - x_j| / (2 n^2 mean). 0 = equal exposure.",
+            short="creator Gini",
         ),
         Kpi(
             "new_item_exposure_share",
@@ -213,6 +232,7 @@ KPIS: dict[str, Kpi] = {
             "Impressions of items younger than 24 h at the moment of the impression "
             "(ts_ms - created_at_ms < 24 h), over all impressions.",
             ratio_of=("new_item_impressions", "impressions"),
+            short="new items",
         ),
         Kpi(
             "ad_ctr",
@@ -221,6 +241,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "ad_click events over ad_impression events.",
             ratio_of=("ad_clicks", "ad_impressions"),
+            short="ad CTR",
         ),
         Kpi(
             "ad_cvr",
@@ -229,6 +250,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "ad_conversion events over ad_click events.",
             ratio_of=("ad_conversions", "ad_clicks"),
+            short="ad CVR",
         ),
         Kpi(
             "ad_load",
@@ -237,6 +259,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "ad_impression events over all impressions (organic impressions plus ad impressions).",
             ratio_of=("ad_impressions", "all_impressions"),
+            short="ad load",
         ),
         Kpi(
             "gmv_fen",
@@ -244,6 +267,7 @@ KPIS: dict[str, Kpi] = {
             "成交额",
             "fen",
             "Sum of amount_fen of purchase events (integer fen).",
+            short="GMV",
         ),
         Kpi(
             "paying_users",
@@ -251,6 +275,7 @@ KPIS: dict[str, Kpi] = {
             "付费用户",
             "users",
             "Distinct users with a purchase event in the period.",
+            short="paying",
         ),
         Kpi(
             "ads_revenue_fen",
@@ -259,6 +284,7 @@ KPIS: dict[str, Kpi] = {
             "fen",
             "Advertiser spend charged in the ads ledger on the local day (integer fen); empty "
             "when no ads ledger is wired.",
+            short="ads rev.",
         ),
         Kpi(
             "revenue_fen",
@@ -267,6 +293,7 @@ KPIS: dict[str, Kpi] = {
             "fen",
             "Revenue by line summed: ads revenue plus purchases (gmv_fen, paywall unlocks and "
             "goods at their full amount).",
+            short="revenue",
         ),
         Kpi(
             "arpu_fen",
@@ -275,6 +302,7 @@ KPIS: dict[str, Kpi] = {
             "fen",
             "revenue_fen over active users of the period (distinct users; DAU for a day).",
             ratio_of=("revenue_fen", "active_users"),
+            short="ARPU",
         ),
         Kpi(
             "arppu_fen",
@@ -283,6 +311,7 @@ KPIS: dict[str, Kpi] = {
             "fen",
             "gmv_fen over paying users of the period.",
             ratio_of=("gmv_fen", "paying_users"),
+            short="ARPPU",
         ),
         Kpi(
             "aigc_ad_spend_share",
@@ -291,6 +320,7 @@ KPIS: dict[str, Kpi] = {
             "ratio",
             "Ads-ledger spend on creatives marked AIGC over all ad spend of the period.",
             ratio_of=("aigc_ad_spend_fen", "ads_revenue_fen"),
+            short="AIGC ad spend",
         ),
     )
 }

@@ -7,8 +7,9 @@ CSS and SVG, no CDN, no scripts); ``write_png_charts`` writes the same charts as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -34,6 +35,10 @@ KIND_LABELS = {
     "game": "小游戏 game",
     "unknown": "未知 unknown",
 }
+#: a retention point needs at least this share of D1's users behind it to be drawn
+MIN_RETENTION_BASE = 0.5
+#: the largest cohorts drawn with their own retention curves
+SHOWN_COHORTS = 3
 #: KPIs shown as summary cards at the top of the report
 CARD_KPIS = (
     "dau",
@@ -101,20 +106,57 @@ def build_report(
 
 
 def period_labels(periods: pl.Series, by: Period) -> list[str]:
-    """Short x-axis labels: MM-DD for days and weeks (week start), YYYY-MM for months."""
+    """Short x-axis labels: MM-DD for days, the span MM-DD–DD of a week (Monday to Sunday),
+    YYYY-MM for months."""
+    if by == "week":
+        return [
+            f"{p:%m-%d}–{p + timedelta(days=6):%d}"
+            if (p + timedelta(days=6)).month == p.month
+            else f"{p:%m-%d}–{p + timedelta(days=6):%m-%d}"
+            for p in periods
+        ]
     fmt = "%Y-%m" if by == "month" else "%m-%d"
     return [p.strftime(fmt) for p in periods]
 
 
-def retention_curve(cohorts: pl.DataFrame) -> list[float | None]:
-    """Size-weighted mean of each ``dN`` column over the cohorts where it is observable."""
+def retention_curve(cohorts: pl.DataFrame) -> tuple[list[float | None], list[int]]:
+    """Size-weighted mean of each ``dN`` column over the cohorts where it is observable, and
+    the users of those cohorts: the base each point stands on."""
     curve: list[float | None] = []
+    bases: list[int] = []
     for column in [c for c in cohorts.columns if c.startswith("d") and c[1:].isdigit()]:
         seen = cohorts.filter(pl.col(column).is_not_null())
-        size = float(seen["size"].sum()) if seen.height else 0.0
+        size = int(seen["size"].sum()) if seen.height else 0
         weighted = float((seen[column] * seen["size"]).sum()) if seen.height else 0.0
         curve.append(weighted / size if size else None)
-    return curve
+        bases.append(size)
+    return curve, bases
+
+
+def _retention_chart(cohorts: pl.DataFrame) -> Chart | None:
+    """The size-weighted retention curve and the largest cohorts' own curves (sizes in the
+    legend), so that a point only early cohorts reach reads as theirs. A day whose observable
+    cohorts hold under ``MIN_RETENTION_BASE`` of D1's users is left out; each x label names
+    the users behind the weighted point."""
+    curve, bases = retention_curve(cohorts)
+    if not curve:
+        return None
+    reference = bases[1] if len(bases) > 1 else bases[0]
+    kept = [k for k, base in enumerate(bases) if base and base >= MIN_RETENTION_BASE * reference]
+    series: dict[str, Sequence[float | None]] = {"加权 weighted": [curve[k] for k in kept]}
+    largest = cohorts.sort("size", descending=True).head(SHOWN_COHORTS).sort("cohort")
+    for row in largest.iter_rows(named=True):
+        series[f"{row['cohort']:%m-%d} n={row['size']:,}"] = [row[f"d{k}"] for k in kept]
+    return Chart(
+        "line",
+        "留存曲线 Retention curve",
+        [f"D{k} n={bases[k]:,}" for k in kept],
+        series,
+        y_label="留存 retained share",
+        percent=True,
+        subtitle="首次活跃日分群；n 不足 D1 一半的天不画 cohorts by first day; weighted "
+        "by size, n: their users, days under half of D1's n dropped",
+    )
 
 
 def report_charts(report: KpiReport) -> list[Chart]:
@@ -151,19 +193,9 @@ def report_charts(report: KpiReport) -> list[Chart]:
             y_label="分钟 minutes",
         ),
     ]
-    curve = retention_curve(report.cohorts)
-    if curve:
-        charts.append(
-            Chart(
-                "line",
-                "留存曲线 Retention curve",
-                [f"D{k}" for k in range(len(curve))],
-                {"留存率 retained": curve},
-                y_label="留存 retained share",
-                percent=True,
-                subtitle="按首次活跃日分群，规模加权 cohorts by first active day, size-weighted",
-            )
-        )
+    retention = _retention_chart(report.cohorts)
+    if retention is not None:
+        charts.append(retention)
     charts.append(
         Chart(
             "line",
@@ -237,11 +269,14 @@ def report_charts(report: KpiReport) -> list[Chart]:
         )
     if report.productivity is not None and report.productivity.height:
         prod = report.productivity
+        # a daily report counts creators' output per week (``InsightsService.kpi_report``)
+        prod_by: Period = "week" if report.by == "day" else report.by
+        prod_unit = {"week": ("每周", "weekly"), "month": ("每月", "monthly")}[prod_by]
         charts.append(
             Chart(
                 "bar",
-                "创作者产出 Items per active creator",
-                period_labels(prod["period"], "day"),
+                f"创作者产出（{prod_unit[0]}）Items per active creator, {prod_unit[1]}",
+                period_labels(prod["period"], prod_by),
                 {
                     "人均作品 items per creator": prod["items_per_active_creator"].to_list(),
                 },

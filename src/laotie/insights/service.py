@@ -64,9 +64,13 @@ class InsightsService:
         title: str = "laotie KPI 报告 KPI report",
     ) -> KpiReport:
         """The KPI report for local days ``first_day``..``last_day`` (default: the last 30
-        days up to yesterday), reading the lookback/lookahead that WAU/MAU/retention need."""
+        days up to yesterday, from the first day with events when the data is younger),
+        reading the lookback/lookahead that WAU/MAU/retention need."""
         last_day = last_day or self.today() - timedelta(days=1)
-        first_day = first_day or last_day - timedelta(days=29)
+        if first_day is None:
+            first_day = last_day - timedelta(days=29)
+            first_seen = self.first_event_day(first_day=first_day, last_day=last_day)
+            first_day = max(first_day, first_seen or first_day)
         if last_day < first_day:
             raise InvalidInput("--to is before --from", field="to", limit=str(first_day))
         if (last_day - first_day).days + 1 > MAX_REPORT_DAYS:
@@ -98,6 +102,13 @@ class InsightsService:
                 last_day=last_day,
             ),
         )
+
+    def first_event_day(self, *, first_day: date, last_day: date) -> date | None:
+        """The first local day in ``first_day``..``last_day`` with any event, or None."""
+        start_ms, end_ms = day_range_ms(first_day, last_day, tz=self.tz)
+        first_ms = self.lake.scan(start_ms=start_ms, end_ms=end_ms).select(pl.col("ts_ms").min())
+        value = first_ms.collect().item()
+        return None if value is None else day_of_ms(int(value), tz=self.tz)
 
     def ad_spend_frame(self, *, first_day: date, last_day: date) -> pl.DataFrame | None:
         """Per-day ad spend and AIGC creatives' spend from the ads ledger, if wired."""

@@ -69,7 +69,7 @@ def test_publish_refuses_an_unlabelled_file(services, tmp_path: Path, media) -> 
         )
 
 
-def test_cli_narrate_and_presenter(tmp_path: Path, settings) -> None:
+def test_cli_narrate_and_presenter(tmp_path: Path, services) -> None:
     app = Typer()
     studio_media.register(app)
     script = tmp_path / "s.txt"

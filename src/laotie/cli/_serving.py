@@ -1,0 +1,48 @@
+"""Serve the API of a ``Services`` over HTTP (``laotie serve`` and ``laotie demo``)."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from laotie.cli._common import console
+
+if TYPE_CHECKING:
+    from laotie.wiring import Services
+
+
+def url_line(host: str, port: int) -> str:
+    """The line a server prints first: where it listens and what is there."""
+    return f"laotie serving on http://{host}:{port} (console /, API docs /docs)"
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with a timestamp on every line: the access log is one line a request."""
+    import uvicorn.config
+
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["datefmt"] = "%Y-%m-%d %H:%M:%S"
+    return config
+
+
+def serve_api(svc: Services, *, host: str, port: int) -> None:
+    """Serve the API on ``svc`` until interrupted, logging each request at LAOTIE_LOG_LEVEL."""
+    from laotie.api import create_app
+    from laotie.api.process import prepare_for_serving
+    from laotie.api.server import serve
+
+    # load the served feed model now, so the first request does not pay for it
+    svc.feed.model_version  # noqa: B018
+    app = create_app(svc)
+    prepare_for_serving()
+    console.print(url_line(host, port), highlight=False)
+    serve(
+        app,
+        svc.settings,
+        host=host,
+        port=port,
+        log_level=svc.settings.log_level.lower(),
+        log_config=log_config(),
+    )
