@@ -66,7 +66,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "feed": LazyCommand(
         "laotie.cli.feed:feed",
-        "Show a user's feed page. Example: laotie feed u42 -n 10 --explain",
+        "Show a user's feed page (an inspection: nothing logged unless --log).",
     ),
     "train": LazyCommand(
         "laotie.cli.feed:train",

@@ -11,13 +11,10 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Path, Query
 
-from laotie.api.deps import AppKey, ServicesDep
-from laotie.core.errors import PermissionDenied
+from laotie.api.deps import AppKey, ServicesDep, require_user
 from laotie.feed.schemas import SimilarItems, SimilarUsers
 
 router = APIRouter(prefix="/v1", tags=["feed"])
-#: the scope prefix of a person's key (as the team programme uses)
-PERSON_SCOPE_PREFIX = "person:"
 _ID = r"^[A-Za-z0-9_.:\-]{1,128}$"
 
 
@@ -40,10 +37,5 @@ async def get_similar_users(
     n: Annotated[int, Query(description="users, 1..100")] = 20,
 ) -> SimilarUsers:
     """Users whose taste (trained user vectors) is closest to this one's."""
-    scope = principal.scope or ""
-    if scope.startswith(PERSON_SCOPE_PREFIX) and scope.removeprefix(PERSON_SCOPE_PREFIX) != user_id:
-        raise PermissionDenied(
-            f"this key is scoped to {scope!r} and may not ask about user {user_id!r}",
-            field="user_id",
-        )
+    require_user(principal, user_id)
     return await anyio.to_thread.run_sync(partial(services.feed.similar_users, user_id, n=n))
