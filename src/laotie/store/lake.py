@@ -116,13 +116,12 @@ class Lake:
                 select(StoreMeta.value).where(StoreMeta.key == COMPACTION_LEASE_KEY)
             )
             expired = held is not None and int(held.rpartition("@")[2]) < _wall_ms()
-            taken = expired and (
+            taken = expired and _changed(
                 session.execute(
                     update(StoreMeta)
                     .where(StoreMeta.key == COMPACTION_LEASE_KEY, StoreMeta.value == held)
                     .values(value=value)
-                ).rowcount
-                == 1
+                )
             )
         if not taken:
             raise Conflict(
@@ -132,12 +131,16 @@ class Lake:
 
     def _renew_lease(self, token: str) -> None:
         with self.db.session() as session:
-            renewed = session.execute(
-                update(StoreMeta)
-                .where(StoreMeta.key == COMPACTION_LEASE_KEY, StoreMeta.value.like(f"{token}@%"))
-                .values(value=f"{token}@{_wall_ms() + LEASE_MS}")
-            ).rowcount
-        if renewed != 1:
+            renewed = _changed(
+                session.execute(
+                    update(StoreMeta)
+                    .where(
+                        StoreMeta.key == COMPACTION_LEASE_KEY, StoreMeta.value.like(f"{token}@%")
+                    )
+                    .values(value=f"{token}@{_wall_ms() + LEASE_MS}")
+                )
+            )
+        if not renewed:
             raise Conflict("the compaction lease was lost; stopping", field="compaction")
 
     def _compact(self, before_ms: int, token: str) -> CompactionReport:
@@ -302,6 +305,11 @@ class Lake:
                 bound = {f"p{i}": value for i, value in enumerate(params)}
                 rows = session.execute(text(_SELECT + named), bound).fetchall()
         return _frame(rows)
+
+
+def _changed(result: object) -> bool:
+    """True when an UPDATE changed exactly one row (the lease compare-and-set won)."""
+    return getattr(result, "rowcount", 0) == 1
 
 
 def _wall_ms() -> int:
