@@ -257,6 +257,7 @@ def attribute(paragraphs: Sequence[str], names: NameIndex) -> list[Attributed]:
     """Every unit of ``paragraphs`` in order; quotes with their speaker or None (unknown)."""
     result: list[Attributed] = []
     context = ""
+    narrated = True  # narration since the last quote breaks an exchange
     for index, paragraph in enumerate(paragraphs):
         previous: str | None = None
         narration = ""
@@ -265,6 +266,7 @@ def attribute(paragraphs: Sequence[str], names: NameIndex) -> list[Attributed]:
             seen += unit.clause + unit.text
             if unit.kind == "narration":
                 narration += unit.text
+                narrated = True
                 result.append(Attributed(unit, None, "narration", index))
                 continue
             speaker, cue = None, ""
@@ -276,11 +278,12 @@ def attribute(paragraphs: Sequence[str], names: NameIndex) -> list[Attributed]:
                 if speaker is None and cue == "" and short and not _REPORT.search(unit.clause):
                     speaker = previous or _narrated_subject(narration, names)
                     cue = "continues" if previous else "subject"
-            elif unit.kind == "quote" and not narration.strip():
+            elif unit.kind == "quote" and not narrated:
                 speaker, cue = _turn(result, index), "turn"
             result.append(Attributed(unit, speaker, cue if speaker else "unknown", index))
             previous = speaker or previous
             narration = ""
+            narrated = False
         context = (context + paragraph)[-GIVEN_NAME_LOOKBACK:]
     return result
 
