@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from laotie import __version__
 from laotie.cli import ads as ads_cli
-from laotie.cli import bench, demo, events, importers, keys
+from laotie.cli import bench, demo, events, importers, keys, users
 from laotie.cli import feed as feed_cli
 from laotie.cli import report as report_cli
 from laotie.cli import sim as sim_cli
@@ -42,6 +42,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
 app.add_typer(events.app, name="events")
 app.add_typer(importers.app, name="import")
 app.add_typer(sim_cli.app, name="sim")

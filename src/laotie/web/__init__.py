@@ -17,6 +17,6 @@ __all__ = ["mount"]
 
 def mount(app: FastAPI) -> None:
     """Serve the console, its assets and the offline API docs on ``app``."""
+    mount_api_docs(app)  # before /static: its assets live under /static/apidocs
     mount_static(app)
-    mount_api_docs(app)
     app.include_router(console_router())

@@ -7,11 +7,15 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+Checks = Mapping[str, Mapping[str, Any]] | Iterable[Mapping[str, Any]]
 
-def evidence_phrases(checks: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """(phrase, why) for every piece of evidence of the flagged checks."""
+
+def evidence_phrases(checks: Checks) -> list[tuple[str, str]]:
+    """(phrase, why) for every piece of evidence of the flagged checks (a trust record's
+    ``checks``: by name, or a list)."""
     found = []
-    for check in checks:
+    listed = checks.values() if isinstance(checks, Mapping) else checks
+    for check in listed:
         if not check.get("flagged"):
             continue
         for evidence in check.get("evidence") or []:
@@ -22,7 +26,7 @@ def evidence_phrases(checks: Iterable[Mapping[str, Any]]) -> list[tuple[str, str
     return found
 
 
-def highlight(text: str, checks: Iterable[Mapping[str, Any]]) -> Markup:
+def highlight(text: str, checks: Checks) -> Markup:
     """``text`` escaped, with each evidence phrase wrapped in ``<mark title=why>``."""
     spans: list[tuple[int, int, str]] = []
     for phrase, why in evidence_phrases(checks):
