@@ -34,8 +34,14 @@ class JobCreate(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+def job_owner(principal: Principal) -> str:
+    """The owner a job is recorded under: the key's scope (its creator), else the key."""
+    return principal.scope or principal.key_id
+
+
 def _owner(principal: Principal) -> str | None:
-    return None if principal.role == Role.ADMIN else principal.scope or principal.key_id
+    """The owner whose jobs a key may see (admins: every job)."""
+    return None if principal.role == Role.ADMIN else job_owner(principal)
 
 
 @router.post("/jobs", response_model=JobView, status_code=202)

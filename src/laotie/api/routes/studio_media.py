@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header
 
 from laotie.api.deps import ServicesDep, require_role, require_scope
+from laotie.api.routes.studio import job_owner
 from laotie.core.errors import InvalidInput, PermissionDenied
 from laotie.core.kinds import Role
 from laotie.store.repos.access import Principal
@@ -38,7 +39,7 @@ def _submit(
     if principal.role == Role.CREATOR:
         require_scope(principal, body.creator_id)
     return services.studio_jobs.submit(
-        kind, body.model_dump(mode="json"), owner=principal.key_id, idempotency_key=key
+        kind, body.model_dump(mode="json"), owner=job_owner(principal), idempotency_key=key
     )
 
 
@@ -74,7 +75,7 @@ def ad_job(
         return services.studio_jobs.submit(
             "ad",
             body.model_dump(mode="json"),
-            owner=principal.key_id,
+            owner=job_owner(principal),
             idempotency_key=idempotency_key,
         )
     if principal.role == Role.CREATOR and body.campaign_id:
