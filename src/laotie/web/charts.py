@@ -10,6 +10,8 @@ from laotie.insights import KPIS, KpiReport
 Option = dict[str, Any]
 #: colours with at least 3:1 contrast on white, in the order series take them
 PALETTE = ["#1f5fbf", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490"]
+SYMBOLS = ["circle", "triangle", "rect", "diamond"]
+DASHES = ["solid", "dashed", "dotted"]
 
 
 def kpi_label(name: str, lang: str) -> str:
@@ -37,8 +39,17 @@ def _lines(
         "xAxis": {"type": "category", "data": periods},
         "yAxis": axis,
         "series": [
-            {"name": name, "type": "line", "data": data, "connectNulls": False, "symbolSize": 6}
-            for name, data in series
+            {
+                "name": name,
+                "type": "line",
+                "data": data,
+                "connectNulls": False,
+                "symbol": SYMBOLS[i % len(SYMBOLS)],
+                "symbolSize": 7,
+                # a line hidden under another (WAU under MAU) still shows by its dash
+                "lineStyle": {"type": DASHES[i % len(DASHES)], "width": 2},
+            }
+            for i, (name, data) in enumerate(series)
         ],
     }
 

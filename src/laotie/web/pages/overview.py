@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -50,12 +51,13 @@ def _show(value: Any, how: str) -> str:
     return f"{number:,.1f}"
 
 
-def _latest(rows: list[dict[str, Any]], name: str) -> Any:
-    """The newest period's value that is known (retention of the last day is not, yet)."""
+def _latest(rows: list[dict[str, Any]], name: str) -> tuple[Any, str]:
+    """The newest value that is known (a day's D1 retention is not, until the next day), and
+    its period; a day with no active user at all does not count as the newest."""
     for row in reversed(rows):
-        if row.get(name) is not None:
-            return row[name]
-    return None
+        if row.get(name) is not None and row.get("dau"):
+            return row[name], str(row["period"])
+    return None, ""
 
 
 @router.get("/")
@@ -70,12 +72,20 @@ async def overview(visit: VisitDep, start: str | None = None, end: str | None = 
     report = await run_in_threadpool(
         lambda: services.insights.kpi_report(first_day=first_day, last_day=last_day)
     )
-    rows = report.table.to_dicts()
-    tiles = [
-        (kpi_label(name, visit.lang), _show(_latest(rows, name), how), KPIS[name].definition)
-        for name, how in TILES
-    ]
-    periods = report.table["period"]
+    table = report.table
+    if first_day is None:  # the default window: skip the days before the data starts
+        active = table["dau"] > 0
+        if active.any():
+            table = table.slice(int(active.arg_true()[0]))
+            report = replace(report, table=table)
+    rows = table.to_dicts()
+    tiles = []
+    for name, how in TILES:
+        value, period = _latest(rows, name)
+        tiles.append(
+            (kpi_label(name, visit.lang), _show(value, how), period, KPIS[name].definition)
+        )
+    periods = table["period"]
     return await visit.render(
         "overview.html",
         tiles=tiles,
