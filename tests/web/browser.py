@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,20 +80,6 @@ class Tab:
         self.page.fill("#password", password)
         self.page.click("form:has(#username) button[type=submit]")
         self.page.wait_for_load_state("networkidle")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Chromium for the module's tests."""
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield launched
-        launched.close()
 
 
 def open_tab(browser: Any, base_url: str, *, lang: str = "zh", width: int = 1280) -> Tab:

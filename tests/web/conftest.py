@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import uvicorn
@@ -30,6 +31,8 @@ from laotie.sim.runner import start_ms_of
 from laotie.store.repos import console as accounts
 from laotie.trust.spin import stuff
 from laotie.wiring import Services, build_services
+
+from .browser import CHROMIUM_FLAGS, chromium_or_skip
 
 PASSWORD = "correct horse battery"
 CREATOR = "sim-c00000"
@@ -173,3 +176,17 @@ def live_server(world: Services) -> Iterator[LiveServer]:
     yield LiveServer(f"http://127.0.0.1:{port}", world)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the module's tests."""
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield launched
+        launched.close()

@@ -10,7 +10,7 @@ import pytest
 
 from laotie.wiring import Services
 
-from .browser import Tab, browser, open_tab  # noqa: F401 (browser is a fixture)
+from .browser import Tab, open_tab
 from .conftest import ACCOUNTS, PASSWORD, LiveServer
 from .test_console_roles import PAGES
 
