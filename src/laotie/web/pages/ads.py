@@ -39,21 +39,23 @@ async def _advertisers(visit: Visit) -> list[Any]:
 
 
 def _spend_chart(
-    title: str, rows: list[ReportRow], budget_fen: int | None = None
-) -> dict[str, Any]:
+    visit: Visit, title: str, rows: list[ReportRow], budget_fen: int | None = None
+) -> dict[str, Any] | None:
     """Spend per day in yuan as bars; with a budget, the daily budget as a line (pacing)."""
     days = sorted({r.day for r in rows if r.day})
+    if not days:
+        return None
     spend = {d: 0 for d in days}
     for r in rows:
         if r.day:
             spend[r.day] += r.spend_fen
     series: list[dict[str, Any]] = [
-        {"name": "spend", "type": "bar", "data": [spend[d] / 100 for d in days]}
+        {"name": visit.t("spend_yuan"), "type": "bar", "data": [spend[d] / 100 for d in days]}
     ]
     if budget_fen is not None:
         series.append(
             {
-                "name": "budget",
+                "name": visit.t("daily_budget_yuan"),
                 "type": "line",
                 "step": "middle",
                 "data": [budget_fen / 100] * len(days),
@@ -91,7 +93,7 @@ async def ads_page(visit: VisitDep) -> Response:
         advertisers=advertisers,
         campaigns=campaigns,
         rows=rows,
-        chart=_spend_chart(visit.t("spend_yuan"), rows),
+        chart=_spend_chart(visit, visit.t("spend_yuan"), rows),
         objectives=[o.value for o in Objective],
         locked_advertiser=visit.principal.scope
         if visit.principal.role == Role.ADVERTISER
@@ -121,7 +123,7 @@ async def campaign_page(visit: VisitDep, campaign_id: str) -> Response:
         shares=shares,
         allocation=allocation,
         rows=rows,
-        chart=_spend_chart(visit.t("pacing"), rows, campaign.daily_budget_fen),
+        chart=_spend_chart(visit, visit.t("pacing"), rows, campaign.daily_budget_fen),
     )
 
 
