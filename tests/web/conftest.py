@@ -102,9 +102,10 @@ def _populate(services: Services) -> None:
     assert screening.decision == "review", screening.as_dict()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    """Services on a home holding a 3-day simulated platform and the console accounts."""
+    """Services on a home holding a 3-day simulated platform, a trained feed model and the
+    console accounts (built once per test session)."""
     home = tmp_path_factory.mktemp("console") / "home"
     settings = load_settings(home=home)
     config = _config()
@@ -112,12 +113,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     Simulation(config, simulated).run()
     simulated.close()
     services = build_services(settings)
+    services.feed.train()  # as the nightly worker would: the feed and Operations show a model
     _populate(services)
     yield services
     services.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def app_client(world: Services) -> Iterator[TestClient]:
     """A client of the API + console app on the world (not signed in)."""
     with TestClient(create_app(world)) as client:
@@ -160,7 +162,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_server(world: Services) -> Iterator[LiveServer]:
     """A real HTTP server for the browser tests; stopped when the module's tests end."""
     port = _free_port()
@@ -178,7 +180,7 @@ def live_server(world: Services) -> Iterator[LiveServer]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """A headless Chromium for the module's tests."""
     executable = chromium_or_skip()

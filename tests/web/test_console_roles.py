@@ -21,6 +21,7 @@ PAGES = {
     "/ads": "/v1/ads/campaigns",
     "/studio": "/v1/studio/jobs",
     "/teams": "/v1/teams",
+    "/ops": "/v1/users",  # no API endpoint lists models yet: the page takes the admin-key rule
 }
 
 

@@ -6,6 +6,7 @@ import hmac
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -30,6 +31,16 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["highlight"] = highlight
+
+
+def _ms_time(ms: int | None) -> str:
+    """Epoch milliseconds as UTC date and time (— when unknown)."""
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+templates.env.filters["ms_time"] = _ms_time
 
 
 class SignInRequired(Exception):

@@ -12,7 +12,7 @@ from laotie.api.routes import studio as studio_api
 from laotie.api.routes import teams as teams_api
 from laotie.api.routes import trust as trust_api
 from laotie.web.console import Page
-from laotie.web.pages import ads, auth, catalog, feed, overview, studio, teams, trust
+from laotie.web.pages import ads, auth, catalog, feed, ops, overview, studio, teams, trust
 
 #: navigation order; a page shows for a visitor whom its endpoint's role rule admits
 PAGES = (
@@ -23,12 +23,13 @@ PAGES = (
     Page("/ads", "ads", ads_api.list_campaigns),
     Page("/studio", "studio", studio_api.list_jobs),
     Page("/teams", "teams", teams_api.list_teams),
+    Page("/ops", "ops", ops.operations_rule),
 )
 
 
 def console_router() -> APIRouter:
     """Every console page, hidden from the OpenAPI document (it is HTML, not the API)."""
     router = APIRouter(include_in_schema=False)
-    for module in (auth, overview, feed, catalog, trust, ads, studio, teams):
+    for module in (auth, overview, feed, catalog, trust, ads, studio, teams, ops):
         router.include_router(module.router)
     return router
