@@ -21,7 +21,9 @@ PAGES = {
     "/ads": "/v1/ads/campaigns",
     "/studio": "/v1/studio/jobs",
     "/teams": "/v1/teams",
-    "/ops": "/v1/users",  # no API endpoint lists models yet: the page takes the admin-key rule
+    # no API endpoint for these yet: the pages take the admin-key rule
+    "/experiments": "/v1/users",
+    "/ops": "/v1/users",
 }
 
 

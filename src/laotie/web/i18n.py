@@ -139,6 +139,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule": ("定时任务", "Schedule"),
     "last_run": ("上次运行", "Last run"),
     "api_docs": ("API 文档", "API docs"),
+    "experiments": ("实验", "Experiments"),
+    "new_experiment": ("新建模拟 A/B 实验", "New simulated A/B"),
+    "arm_a": ("A 组策略", "Arm A policy"),
+    "arm_b": ("B 组策略", "Arm B policy"),
+    "sim_users": ("模拟用户", "simulated users"),
+    "sim_days": ("模拟天数", "simulated days"),
+    "replicates": ("重复次数", "replicates"),
+    "videos": ("短视频数", "videos"),
+    "start": ("开始", "Start"),
+    "deltas": ("差异与区间", "Deltas and intervals"),
+    "deltas_help": (
+        "各次重复的均值；区间为跨重复的 95% t 区间。",
+        "Means over the replicates; the interval is a 95% t-interval across them.",
+    ),
+    "deltas_help_one": (
+        "单次重复：区间为用户层面的 95% 自助法区间（不含两组随时间的漂移）。",
+        "One replicate: a 95% bootstrap interval over users (the arms' drift is not in it).",
+    ),
+    "relative": ("相对变化", "Relative"),
+    "significant": ("显著", "Significant"),
+    "b_ahead": ("B 领先次数", "B ahead"),
+    "run_log": ("运行日志", "Run log"),
 }
 
 

@@ -12,7 +12,18 @@ from laotie.api.routes import studio as studio_api
 from laotie.api.routes import teams as teams_api
 from laotie.api.routes import trust as trust_api
 from laotie.web.console import Page
-from laotie.web.pages import ads, auth, catalog, feed, ops, overview, studio, teams, trust
+from laotie.web.pages import (
+    ads,
+    auth,
+    catalog,
+    experiments,
+    feed,
+    ops,
+    overview,
+    studio,
+    teams,
+    trust,
+)
 
 #: navigation order; a page shows for a visitor whom its endpoint's role rule admits
 PAGES = (
@@ -23,6 +34,7 @@ PAGES = (
     Page("/ads", "ads", ads_api.list_campaigns),
     Page("/studio", "studio", studio_api.list_jobs),
     Page("/teams", "teams", teams_api.list_teams),
+    Page("/experiments", "experiments", ops.operations_rule),
     Page("/ops", "ops", ops.operations_rule),
 )
 
@@ -30,6 +42,6 @@ PAGES = (
 def console_router() -> APIRouter:
     """Every console page, hidden from the OpenAPI document (it is HTML, not the API)."""
     router = APIRouter(include_in_schema=False)
-    for module in (auth, overview, feed, catalog, trust, ads, studio, teams, ops):
+    for module in (auth, overview, feed, catalog, trust, ads, studio, teams, experiments, ops):
         router.include_router(module.router)
     return router
