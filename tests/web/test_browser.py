@@ -140,3 +140,21 @@ def test_reviewer_decides_with_one_key(browser: Any, live_server: LiveServer) ->
     assert tab.page.locator("li[data-item='spam1']").count() == 0
     tab.shot("admin-en-trust-decided")
     assert not tab.errors
+
+
+@pytest.mark.slow
+def test_admin_watches_an_experiment_run(browser: Any, live_server: LiveServer) -> None:
+    tab = open_tab(browser, live_server.url, lang="en")
+    tab.sign_in("admin", PASSWORD)
+    tab.goto("/experiments?lang=en")
+    for name, value in (("users", "30"), ("days", "2"), ("replicates", "2"), ("videos", "120")):
+        tab.page.fill(f"input[name={name}]", value)
+    tab.page.select_option("select[name=policy_a]", "random")
+    tab.page.select_option("select[name=policy_b]", "popular")
+    tab.page.click("form[action='/experiments'] button[type=submit]")
+    tab.page.wait_for_url("**/experiments/ab_*")
+    tab.shot("admin-en-experiment-running")
+    tab.page.wait_for_selector("#experiment-status .badge.succeeded", timeout=240_000)
+    assert tab.page.locator("#experiment-status tbody tr").count() >= 5
+    tab.shot("admin-en-experiment-done")
+    _check_page(tab, "experiment")
