@@ -24,21 +24,30 @@ def _values(report: KpiReport, column: str, scale: float = 1.0) -> list[float | 
     return [None if v is None else round(float(v) * scale, 4) for v in report.table[column]]
 
 
-def _lines(
-    title: str, periods: list[str], series: list[tuple[str, list[float | None]]], *, percent: bool
+def axis_chart(
+    title: str, categories: list[str], series: list[Option], *, y_axis: Option | None = None
 ) -> Option:
-    axis: Option = {"type": "value"}
-    if percent:
-        axis["axisLabel"] = {"formatter": "{value}%"}
+    """An ECharts option with a category x axis, a value y axis and a legend over ``series``."""
     return {
         "color": PALETTE,
         "title": {"text": title, "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 24},
-        "grid": {"top": 64, "left": 48, "right": 16, "bottom": 32},
-        "xAxis": {"type": "category", "data": periods},
-        "yAxis": axis,
-        "series": [
+        "grid": {"top": 64, "left": 56, "right": 16, "bottom": 32},
+        "xAxis": {"type": "category", "data": categories},
+        "yAxis": {"type": "value", **(y_axis or {})},
+        "series": series,
+    }
+
+
+def _lines(
+    title: str, periods: list[str], series: list[tuple[str, list[float | None]]], *, percent: bool
+) -> Option:
+    axis: Option = {"axisLabel": {"formatter": "{value}%"}} if percent else {}
+    return axis_chart(
+        title,
+        periods,
+        [
             {
                 "name": name,
                 "type": "line",
@@ -51,7 +60,8 @@ def _lines(
             }
             for i, (name, data) in enumerate(series)
         ],
-    }
+        y_axis=axis,
+    )
 
 
 def overview_charts(report: KpiReport, lang: str, t: Callable[[str], str]) -> list[Option]:
@@ -119,13 +129,6 @@ def _kind_mix(report: KpiReport, t: Callable[[str], str]) -> Option:
         }
         data = [round((shares.get(p) or 0.0) * 100, 1) for p in periods]
         series.append({"name": kind, "type": "bar", "stack": "mix", "data": data})
-    return {
-        "color": PALETTE,
-        "title": {"text": t("chart_mix"), "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
-        "legend": {"top": 24},
-        "grid": {"top": 64, "left": 48, "right": 16, "bottom": 32},
-        "xAxis": {"type": "category", "data": labels},
-        "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
-        "series": series,
-    }
+    return axis_chart(
+        t("chart_mix"), labels, series, y_axis={"max": 100, "axisLabel": {"formatter": "{value}%"}}
+    )

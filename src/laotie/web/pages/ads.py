@@ -15,7 +15,7 @@ from laotie.api.routes import ads as ads_api
 from laotie.core.errors import NotFound
 from laotie.core.ids import new_id
 from laotie.core.kinds import Role
-from laotie.web.charts import PALETTE
+from laotie.web.charts import axis_chart
 from laotie.web.console import ConsoleRoute, Visit, VisitDep
 from laotie.web.forms import build, yuan_to_fen
 from laotie.web.invoke import call_api
@@ -61,16 +61,7 @@ def _spend_chart(
                 "data": [budget_fen / 100] * len(days),
             }
         )
-    return {
-        "color": PALETTE,
-        "title": {"text": title, "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
-        "legend": {"top": 24},
-        "grid": {"top": 64, "left": 56, "right": 16, "bottom": 32},
-        "xAxis": {"type": "category", "data": days},
-        "yAxis": {"type": "value", "name": "¥"},
-        "series": series,
-    }
+    return axis_chart(title, days, series, y_axis={"name": "¥"})
 
 
 @router.get("/ads")

@@ -15,6 +15,7 @@ from laotie.core.errors import InvalidInput, NotFound
 from laotie.core.kinds import Role
 from laotie.studio import JobView
 from laotie.studio.media_jobs import NarrateRequest
+from laotie.studio.writer.parse import decode
 from laotie.web.console import ConsoleRoute, Visit, VisitDep
 from laotie.web.forms import build
 from laotie.web.invoke import call_api
@@ -55,15 +56,6 @@ async def new_narration(
     return RedirectResponse(f"/studio/jobs/{job.id}", status_code=303)
 
 
-def _novel_text(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("the novel file must be UTF-8 or GB18030 text", field="novel")
-
-
 @router.post("/studio/adapt")
 async def new_adaptation(
     visit: VisitDep,
@@ -81,7 +73,7 @@ async def new_adaptation(
             limit=MAX_NOVEL_BYTES,
         )
     params = {
-        "novel_text": _novel_text(raw),
+        "novel_text": decode(raw),
         "episodes": episodes,
         "engine": engine,
         "title": title,
