@@ -119,6 +119,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "new_adaptation": ("新建小说改编", "New novel adaptation"),
     "novel_file": ("小说文件（.txt）", "Novel file (.txt)"),
     "episodes": ("集数", "Episodes"),
+    "engine": ("改编引擎", "Engine"),
     "narration": ("解说文本（每段一个镜头）", "Narration (one scene per paragraph)"),
     "submit": ("提交", "Submit"),
     "result": ("结果", "Result"),
