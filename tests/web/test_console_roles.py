@@ -73,3 +73,13 @@ def test_a_member_sees_their_team_but_not_the_trust_queue(app_client: TestClient
     assert teams.status_code == 200 and "剪辑组" in teams.text
     trust = app_client.get("/trust")
     assert trust.status_code == 403 and "福利来了" not in trust.text
+
+
+def test_a_manager_reads_their_digest_and_a_member_does_not(app_client: TestClient) -> None:
+    sign_in(app_client, "manager")
+    page = app_client.get("/teams").text
+    assert "经理日报" in page and "小王" in page
+    sign_in(app_client, "member")
+    assert "经理日报" not in app_client.get("/teams").text
+    sign_in(app_client, "admin")
+    assert "经理日报" in app_client.get("/teams").text

@@ -29,7 +29,28 @@ async def teams_page(visit: VisitDep) -> Response:
     services = visit.request.app.state.services
     last_day = services.insights.today() - timedelta(days=1)
     first_day = last_day - timedelta(days=RECORD_DAYS - 1)
+    digests = []
+    for team in teams:
+        for member in members[team.id]:
+            if member.role == "manager" and _sees_digest(visit, member.user_id):
+                digests.append(
+                    await call_api(
+                        teams_api.digest,
+                        *args,
+                        team_id=team.id,
+                        manager_id=member.user_id,
+                        day=last_day,
+                    )
+                )
     mine = []
     if visit.principal.role != Role.ADMIN:
         mine = await call_api(teams_api.my_records, *args, first_day=first_day, last_day=last_day)
-    return await visit.render("teams.html", teams=teams, members=members, mine=mine)
+    return await visit.render(
+        "teams.html", teams=teams, members=members, mine=mine, digests=digests
+    )
+
+
+def _sees_digest(visit: VisitDep, manager_id: str) -> bool:
+    """A manager reads their own digests; an admin reads every manager's."""
+    own = visit.principal.scope == f"{teams_api.PERSON_SCOPE_PREFIX}{manager_id}"
+    return visit.principal.role == Role.ADMIN or own
