@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from laotie import __version__
-from laotie.api import problems
+from laotie.api import openapi, problems
 from laotie.api.guard import BodyGuard, Guard
 from laotie.api.routes import (
     ads,
@@ -44,6 +44,8 @@ def create_app(services: Services) -> FastAPI:
         version=__version__,
         description="Self-hostable engine for an AI-era short-form content platform.",
         openapi_url="/openapi.json",
+        docs_url=None,  # served offline by laotie.web
+        redoc_url=None,
     )
     app.state.services = services
     app.state.guard = Guard(services)
@@ -51,5 +53,9 @@ def create_app(services: Services) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    problems.document(app)
+    openapi.install(app, max_batch=services.settings.max_batch_events)
+    problems.document(app)  # wraps the document above with every operation's problem answers
+    from laotie.web import mount  # the console sits above the API (imports its routes)
+
+    mount(app)
     return app

@@ -86,6 +86,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "laotie.cli.keys:app",
         "Manage API keys (stored hashed; a key is shown once, at creation).",
     ),
+    "users": LazyCommand(
+        "laotie.cli.users:app",
+        "Manage web console accounts (sign in at / with a user name and password).",
+    ),
     "events": LazyCommand(
         "laotie.cli.events:app", "The event log: export it, compact completed days into the lake."
     ),

@@ -170,3 +170,20 @@ def test_ad_job_registers_aigc_creatives_in_a_campaign(services) -> None:
         == read_label(Path(done.result["videos"][0]["path"])).label.to_dict()
     )
     assert done.result["videos"][0]["item_id"]
+
+
+def test_a_creator_reads_back_the_media_job_it_queued(client, make_headers) -> None:
+    # media jobs were recorded under the key id while the jobs API looks a creator's jobs up by
+    # its scope: the creator got 404 for its own job (found by the console's browser test)
+    creator = make_headers("creator", "c1")
+    queued = client.post(
+        "/v1/studio/narrate",
+        headers=creator,
+        json={"text": "你好。", "size": "240x426", "publish": False, "creator_id": "c1"},
+    )
+    assert queued.status_code == 202, queued.text
+    job_id = queued.json()["id"]
+    assert client.get(f"/v1/studio/jobs/{job_id}", headers=creator).status_code == 200
+    assert job_id in [j["id"] for j in client.get("/v1/studio/jobs", headers=creator).json()]
+    other = make_headers("creator", "c2")
+    assert client.get(f"/v1/studio/jobs/{job_id}", headers=other).status_code == 404

@@ -11,6 +11,7 @@ from laotie.store.tables.ads import (
 )
 from laotie.store.tables.base import Base
 from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
+from laotie.store.tables.console import ConsoleSession, ConsoleUser
 from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
 from laotie.store.tables.insights import (
     ProgrammeConsent,
@@ -33,6 +34,8 @@ __all__ = [
     "ApiKey",
     "Base",
     "CompactedEventId",
+    "ConsoleSession",
+    "ConsoleUser",
     "Creator",
     "Event",
     "Follow",
