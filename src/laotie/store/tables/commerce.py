@@ -51,7 +51,7 @@ class ComNotification(Base):
 
 
 class ComPaywall(Base):
-    """A series' paywall: episodes at positions >= ``free_episodes`` are locked."""
+    """A series' paywall: episodes at positions after ``free_episodes`` (1-based) are locked."""
 
     __tablename__ = "com_paywalls"
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), primary_key=True)
@@ -74,6 +74,7 @@ class ComUnlock(Base):
     price_fen: Mapped[int]
     creator_id: Mapped[int] = mapped_column(Integer)
     journal_id: Mapped[int | None] = mapped_column(Integer)
+    ad_impression_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     ts_ms: Mapped[int]
 
 

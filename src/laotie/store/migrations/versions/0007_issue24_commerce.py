@@ -86,8 +86,10 @@ def upgrade() -> None:
         _money("price_fen"),
         sa.Column("creator_id", sa.Integer(), nullable=False),
         sa.Column("journal_id", sa.Integer(), nullable=True),
+        sa.Column("ad_impression_id", sa.String(128), nullable=True),
         _money("ts_ms"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_com_unlocks")),
+        sa.UniqueConstraint("ad_impression_id", name=op.f("uq_com_unlocks_ad_impression_id")),
         sa.UniqueConstraint("user_id", "scope", name="uq_com_unlocks_user_scope"),
     )
     op.create_table(
