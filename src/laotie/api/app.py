@@ -9,6 +9,7 @@ from laotie.api import problems
 from laotie.api.routes import (
     ads,
     catalog,
+    commerce,
     events,
     feed,
     health,
@@ -31,6 +32,7 @@ ROUTERS = [
     teams.router,
     studio.router,
     studio_media.router,
+    commerce.router,
 ]
 
 

@@ -53,3 +53,10 @@ class CommerceService:
         with self.db.session() as session:
             user = catalog.get_user(session, external_id=user_id)
             return repo.wallet_balance(session, user_id=user.id)
+
+    def creator_earnings_fen(self, creator_id: str) -> int:
+        """What the platform owes a creator (their gift and unlock shares), fen."""
+        with self.db.session() as session:
+            creator = catalog.get_creator(session, external_id=creator_id)
+            account = repo.creator_earnings(creator.id)
+            return -repo.balances_by_prefix(session, prefix=account).get(account, 0)
