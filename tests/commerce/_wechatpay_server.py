@@ -56,7 +56,7 @@ class FakeWechatPay:
             def log_message(self, *args: Any) -> None:
                 return
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status, answer = fake.handle(self.command, self.path, dict(self.headers), body)
                 payload = json.dumps(answer).encode()
