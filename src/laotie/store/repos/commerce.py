@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from laotie.core.errors import InvalidInput, NotFound
+from laotie.core.errors import LaotieError, NotFound
 from laotie.store.tables import (
     AdJournal,
     AdOutcome,
@@ -85,7 +85,7 @@ def post(
     """
     legs = [(account, fen) for account, fen in legs if fen]
     if sum(fen for _, fen in legs) != 0:
-        raise InvalidInput(f"ledger legs of {txn_key!r} do not balance: {legs}", field="legs")
+        raise LaotieError(f"ledger legs of {txn_key!r} do not balance: {legs}")
     journal = AdJournal(
         txn_key=txn_key,
         kind=kind,
