@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from laotie import __version__
 from laotie.cli import ads as ads_cli
 from laotie.cli import bench, demo, events, importers, keys
+from laotie.cli import commerce as commerce_cli
 from laotie.cli import feed as feed_cli
 from laotie.cli import report as report_cli
 from laotie.cli import sim as sim_cli
@@ -50,6 +51,7 @@ app.add_typer(trust_cli.app, name="trust")
 app.add_typer(ads_cli.app, name="ads")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(teams_cli.app, name="teams")
+app.add_typer(commerce_cli.app, name="commerce")
 app.command("worker")(worker_cli.worker)
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)
