@@ -80,3 +80,25 @@ def test_bad_input_names_the_field(client, services, make_headers):
         headers=app,
     )
     assert broke.status_code == 404 and broke.json()["field"] == "room_id"
+
+
+def test_money_movements_are_logged_as_purchase_events(client, services, make_headers):
+    from sqlalchemy import select
+
+    from laotie.commerce import GiftCreate, RoomCreate, TopUpCreate
+    from laotie.core.events import EVENT_CODES
+    from laotie.store.tables import Event
+
+    _world(services)
+    commerce = services.commerce
+    payment = commerce.payments.start_top_up(TopUpCreate(user_id="u1", amount_fen=500))
+    commerce.payments.settle(out_trade_no=payment.out_trade_no, transaction_id="T", amount_fen=500)
+    commerce.live.start(RoomCreate(id="r1", creator_id="c1", title="Live"))
+    commerce.live.send_gift(
+        "r1", GiftCreate(user_id="u1", gift="g", price_fen=120, idempotency_key="k")
+    )
+    with services.db.session() as session:
+        rows = session.execute(
+            select(Event.amount_fen, Event.ref).where(Event.type == EVENT_CODES["purchase"])
+        ).all()
+    assert rows == [(120, "room:r1")]

@@ -40,6 +40,9 @@ class Area:
         if self._emit is None or not events:
             return
         try:
-            self._emit(events)
+            result = self._emit(events)
         except Exception:
             log.exception("logging %d commerce events failed", len(events))
+            return
+        for error in getattr(result, "errors", None) or []:
+            log.warning("commerce event not logged: %s", error)
