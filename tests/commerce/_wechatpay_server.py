@@ -48,6 +48,8 @@ class FakeWechatPay:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
+    #: answer the next merchant requests with 500 SYSTEM_ERROR, as WeChat Pay may
+    fail_next: int = 0
 
     def __post_init__(self) -> None:
         fake = self
@@ -100,6 +102,9 @@ class FakeWechatPay:
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, Any]]:
         """Answer a merchant request: (status, JSON answer)."""
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return 500, {"code": "SYSTEM_ERROR", "message": "系统错误"}
         problem = self._check_signature(method, path, headers, body)
         if problem:
             self.rejected.append(problem)

@@ -261,3 +261,30 @@ def test_an_order_is_paid_and_refunded_through_the_provider(wired):
     assert listed.json()[0]["status"] == "refunded"
     assert services.commerce.shops.products("shop1")[0].stock == 3
     assert services.commerce.reconcile()["ok"]
+
+
+def test_a_provider_failure_cancels_the_order_and_returns_its_stock(wired):
+    fake, services, laotie = wired["fake"], wired["services"], wired["laotie"]
+    _world(services)
+    laotie.start()
+    fake.fail_next = 2
+    order = httpx.post(
+        f"{laotie.url}/v1/commerce/orders",
+        json={"id": "o1", "user_id": "u1", "product_id": "p1", "quantity": 3},
+        headers=wired["app"],
+    )
+    assert order.status_code == 502 and "SYSTEM_ERROR" in order.json()["detail"]
+    assert services.commerce.shops.products("shop1")[0].stock == 3
+    assert services.commerce.shops.orders(user_id="u1")[0].status == "cancelled"
+    topup = httpx.post(
+        f"{laotie.url}/v1/commerce/topups",
+        json={"user_id": "u1", "amount_fen": 100},
+        headers=wired["app"],
+    )
+    assert topup.status_code == 502
+    retried = httpx.post(
+        f"{laotie.url}/v1/commerce/orders",
+        json={"id": "o2", "user_id": "u1", "product_id": "p1", "quantity": 3},
+        headers=wired["app"],
+    )
+    assert retried.status_code == 201 and retried.json()["code_url"].startswith("weixin://")

@@ -20,7 +20,7 @@ from laotie.commerce._base import Area
 from laotie.commerce.schemas import PaymentPublic, TopUpCreate
 from laotie.commerce.wechatpay import PROVIDER, WechatPayClient, WechatPayConfig, parse_notification
 from laotie.core.clock import Clock
-from laotie.core.errors import Conflict, InvalidInput
+from laotie.core.errors import Conflict, InvalidInput, ProviderError
 from laotie.core.ids import new_id
 from laotie.store.db import Database
 from laotie.store.repos import catalog
@@ -88,19 +88,17 @@ class Payments(Area):
         #: called with the trade number after a payment settled and committed
         self.after_settled: Callable[[str], None] | None = None
 
-    def start(
+    def record(
         self,
         session: Session,
         *,
         user_id: int,
         purpose: str,
         amount_fen: int,
-        description: str,
         order_id: int | None = None,
-    ) -> tuple[ComPayment, str | None]:
-        """Record a payment and ask the provider for it: (payment, code the payer scans)."""
-        ts_ms, _ = self.stamp()
-        payment = repo.add(
+    ) -> ComPayment:
+        """Record a payment waiting for the payer (the provider is asked after commit)."""
+        return repo.add(
             session,
             ComPayment(
                 out_trade_no=new_id()[:32],
@@ -110,28 +108,38 @@ class Payments(Area):
                 order_id=order_id,
                 amount_fen=amount_fen,
                 status="created",
-                created_at_ms=ts_ms,
+                created_at_ms=self.stamp()[0],
             ),
         )
-        code_url = None
-        if self.provider is not None:
-            code_url = self.provider.create_native(
-                out_trade_no=payment.out_trade_no, description=description, amount_fen=amount_fen
+
+    def ask_provider(self, out_trade_no: str, *, amount_fen: int, description: str) -> str | None:
+        """Ask the provider for a committed payment, outside any database transaction (no
+        lock is held over the network): the code the payer scans, None without a provider.
+        A provider failure marks the payment failed and is raised."""
+        if self.provider is None:
+            return None
+        try:
+            return self.provider.create_native(
+                out_trade_no=out_trade_no, description=description, amount_fen=amount_fen
             )
-        return payment, code_url
+        except ProviderError:
+            with self.db.session() as session:
+                payment = repo.payment(session, out_trade_no=out_trade_no)
+                if payment.status == "created":
+                    payment.status = "failed"
+            raise
 
     def start_top_up(self, request: TopUpCreate) -> PaymentPublic:
         """A user asks to buy coins: a payment waiting for the payer."""
         with self.db.session() as session:
             user = catalog.get_user(session, external_id=request.user_id)
-            payment, code_url = self.start(
-                session,
-                user_id=user.id,
-                purpose="topup",
-                amount_fen=request.amount_fen,
-                description="laotie coins",
+            payment = self.record(
+                session, user_id=user.id, purpose="topup", amount_fen=request.amount_fen
             )
-            return _public(payment, code_url)
+        code_url = self.ask_provider(
+            payment.out_trade_no, amount_fen=payment.amount_fen, description="laotie coins"
+        )
+        return _public(payment, code_url)
 
     def payment(self, out_trade_no: str) -> PaymentPublic:
         """A payment by our trade number."""

@@ -26,7 +26,7 @@ from laotie.commerce.schemas import (
     ShopCreate,
     ShopPublic,
 )
-from laotie.core.errors import Conflict, InvalidInput, PermissionDenied
+from laotie.core.errors import Conflict, InvalidInput, PermissionDenied, ProviderError
 from laotie.store.repos import ads as ads_repo
 from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
@@ -155,18 +155,38 @@ class Shops(Area):
         same order id again returns it unchanged."""
         try:
             with self.db.session() as session:
-                return self._create(session, order)
+                created, description = self._create(session, order)
         except IntegrityError:
             with self.db.session() as session:
                 found = repo.by_external_id(session, ComOrder, external_id=order.id, field="id")
                 return self._public(session, found)
+        if description is None or created.out_trade_no is None:
+            return created
+        try:
+            created.code_url = self.payments.ask_provider(
+                created.out_trade_no, amount_fen=created.amount_fen, description=description
+            )
+        except ProviderError:
+            self._cancel(order.id)
+            raise
+        return created
 
-    def _create(self, session: Session, order: OrderCreate) -> OrderPublic:
+    def _cancel(self, order_id: str) -> None:
+        """An order whose payment could not start: cancelled, its stock returned."""
+        with self.db.session() as session:
+            row = repo.by_external_id(session, ComOrder, external_id=order_id, field="id")
+            if row.status == "created":
+                repo.return_stock(session, product_id=row.product_id, quantity=row.quantity)
+                row.status = "cancelled"
+
+    def _create(self, session: Session, order: OrderCreate) -> tuple[OrderPublic, str | None]:
+        """The order (found again, or created with its payment recorded) and, when new, the
+        description to ask the provider with."""
         if repo.exists_external_id(session, ComOrder, external_id=order.id):
             found = repo.by_external_id(session, ComOrder, external_id=order.id, field="id")
             if found.quantity != order.quantity:
                 raise Conflict(f"order {order.id!r} exists with another quantity", field="id")
-            return self._public(session, found)
+            return self._public(session, found), None
         user = catalog.get_user(session, external_id=order.user_id)
         product = repo.by_external_id(
             session, ComProduct, external_id=order.product_id, field="product_id"
@@ -200,15 +220,10 @@ class Shops(Area):
                 created_at_ms=self.stamp()[0],
             ),
         )
-        _, code_url = self.payments.start(
-            session,
-            user_id=user.id,
-            purpose="order",
-            amount_fen=amount,
-            description=product.title,
-            order_id=row.id,
+        self.payments.record(
+            session, user_id=user.id, purpose="order", amount_fen=amount, order_id=row.id
         )
-        return self._public(session, row, code_url=code_url)
+        return self._public(session, row), product.title
 
     @staticmethod
     def _attributed_creator(session: Session, source: str) -> int | None:
@@ -319,9 +334,7 @@ class Shops(Area):
                 for o in repo.orders(session, shop_id=shop_pk, user_id=user_pk)
             ]
 
-    def _public(
-        self, session: Session, order: ComOrder, *, code_url: str | None = None
-    ) -> OrderPublic:
+    def _public(self, session: Session, order: ComOrder) -> OrderPublic:
         payment = repo.payment_of_order(session, order_id=order.id)
         user = session.get(User, order.user_id)
         product = repo.product_row(session, product_id=order.product_id)
@@ -335,7 +348,6 @@ class Shops(Area):
             source=order.source,
             status=order.status,
             out_trade_no=payment.out_trade_no if payment else None,
-            code_url=code_url,
         )
 
 

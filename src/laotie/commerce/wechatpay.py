@@ -271,7 +271,7 @@ class WechatPayClient:
         if response.status_code >= 400:
             raise ProviderError(
                 f"WeChat Pay {method} {path} answered {response.status_code}: {response.text}",
-                status=response.status_code,
+                provider_status=response.status_code,
             )
         try:
             verify_signed(self.config, response.headers, response.content, now_s=int(time.time()))
