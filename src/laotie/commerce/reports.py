@@ -8,7 +8,6 @@ from typing import Any
 from laotie.store.db import Database
 from laotie.store.repos import ads as ads_repo
 from laotie.store.repos import commerce as repo
-from laotie.store.tables import Creator
 
 #: the platform's revenue lines and the ledger account each is credited to
 REVENUE_LINES = {
@@ -30,12 +29,10 @@ def summary(db: Database) -> dict[str, Any]:
         funnel = repo.order_counts(session)
         payers = repo.paying_users(session)
         unlocks = repo.unlock_counts(session)
-        names = {
-            f"creator:{c.id}:earnings": c.external_id
-            for c in session.query(Creator).where(
-                Creator.id.in_([int(a.split(":")[1]) for a in creators])
-            )
-        }
+        external = repo.creator_external_ids(
+            session, creator_ids=[int(a.split(":")[1]) for a in creators]
+        )
+        names = {repo.creator_earnings(pk): ext for pk, ext in external.items()}
     revenue = {line: -platform.get(account, 0) for line, account in REVENUE_LINES.items()}
     gmv_by_source: dict[str, int] = {}
     for _, amount, _, source, _, status in orders:

@@ -38,6 +38,7 @@ from laotie.store.tables import (
     ComShop,
     ComUnlock,
     ComWallet,
+    Creator,
     Item,
     Series,
 )
@@ -471,3 +472,11 @@ def ledger_users(session: Session, *, kinds: Sequence[str]) -> set[int]:
             session.scalars(select(ComUnlock.user_id).where(ComUnlock.method == "coins"))
         )
     return gift_users
+
+
+def creator_external_ids(session: Session, *, creator_ids: Sequence[int]) -> dict[int, str]:
+    """External id of each creator named by internal id."""
+    rows = session.execute(
+        select(Creator.id, Creator.external_id).where(Creator.id.in_(creator_ids))
+    )
+    return {int(pk): ext for pk, ext in rows}
