@@ -102,3 +102,37 @@ def test_money_movements_are_logged_as_purchase_events(client, services, make_he
             select(Event.amount_fen, Event.ref).where(Event.type == EVENT_CODES["purchase"])
         ).all()
     assert rows == [(120, "room:r1")]
+
+
+def test_the_feed_serves_locked_episodes_with_their_price(client, services, make_headers):
+    from laotie.commerce import PaywallSet, TopUpCreate, UnlockCreate
+
+    _world(services)
+    with services.db.session() as session:
+        for position in (1, 3):
+            catalog.create_item(
+                session,
+                item=ItemCreate(
+                    id=f"e{position}",
+                    kind="episode",
+                    creator_id="c1",
+                    parent_id="s1",
+                    position=position,
+                    title="E",
+                ),
+            )
+    services.commerce.content.set_paywall(
+        "s1", PaywallSet(free_episodes=1, episode_price_fen=30, series_price_fen=90)
+    )
+    app = make_headers("app")
+    page = client.get("/v1/feed/u1?n=10&kind=episode", headers=app).json()
+    served = {e["id"]: (e.get("locked"), e.get("price_fen")) for e in page["entries"]}
+    assert served == {"e1": (None, None), "e2": (True, 30), "e3": (True, 30)}
+    payment = services.commerce.payments.start_top_up(TopUpCreate(user_id="u1", amount_fen=100))
+    services.commerce.payments.settle(
+        out_trade_no=payment.out_trade_no, transaction_id="T", amount_fen=100
+    )
+    services.commerce.content.unlock(UnlockCreate(user_id="u1", item_id="e2"))
+    prices = services.commerce.content.locked_prices("u1", ["e1", "e2", "e3"])
+    assert prices == {"e3": 30}
+    assert services.commerce.content.locked_prices("stranger", ["e2"]) == {"e2": 30}

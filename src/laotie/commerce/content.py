@@ -7,6 +7,7 @@ finds the first unlock and moves no money again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -77,6 +78,25 @@ class PaidContent(Area):
             user = catalog.get_user(session, external_id=user_id)
             item = catalog.get_item(session, external_id=item_id)
             return self._offer(session, user.id, item)
+
+    def locked_prices(self, user_id: str, item_ids: Sequence[str]) -> dict[str, int]:
+        """Of ``item_ids``, the episodes locked for a user (unknown users: every episode past
+        a paywall), with each one's price in fen."""
+        with self.db.session() as session:
+            found = catalog.user_ids(session, external_ids=[user_id]).get(user_id)
+            items = repo.episodes(session, external_ids=list(item_ids))
+            series = sorted({int(i.series_id or 0) for i in items})
+            walls = repo.paywalls(session, series_ids=series)
+            scopes = repo.user_scopes(session, user_id=found, series_ids=series) if found else set()
+        prices = {}
+        for item in items:
+            wall = walls.get(int(item.series_id or 0))
+            if wall is None or (item.position or 0) <= wall.free_episodes:
+                continue
+            if {f"item:{item.id}", f"series:{item.series_id}"} & scopes:
+                continue
+            prices[item.external_id] = wall.episode_price_fen
+        return prices
 
     def next_episode(
         self, user_id: str, series_id: str, *, after_position: int = 0

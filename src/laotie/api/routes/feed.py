@@ -9,7 +9,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request
 
 from laotie.api.deps import AppKey, ServicesDep
-from laotie.feed import FeedPage
+from laotie.feed import FeedEntry, FeedPage
 from laotie.wiring import Services
 
 router = APIRouter(prefix="/v1/feed", tags=["feed"])
@@ -31,7 +31,16 @@ async def get_feed(
     A feed is CPU-bound Python: ``feed_concurrency`` of them run at once in this process (in
     worker threads, off the event loop); more threads would only take turns at the GIL."""
     compute = partial(services.feed.feed, user_id, n=n, cursor=cursor, kinds=kind, explain=explain)
-    return await anyio.to_thread.run_sync(compute, limiter=_feed_limiter(request, services))
+    page = await anyio.to_thread.run_sync(compute, limiter=_feed_limiter(request, services))
+    episodes = [e.id for e in page.entries if isinstance(e, FeedEntry) and e.kind == "episode"]
+    if episodes:  # paid micro-drama: a locked episode is served with its price
+        prices = await anyio.to_thread.run_sync(
+            services.commerce.content.locked_prices, user_id, episodes
+        )
+        for entry in page.entries:
+            if isinstance(entry, FeedEntry) and entry.id in prices:
+                entry.locked, entry.price_fen = True, prices[entry.id]
+    return page
 
 
 def _feed_limiter(request: Request, services: Services) -> anyio.CapacityLimiter:

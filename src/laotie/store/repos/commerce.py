@@ -480,3 +480,29 @@ def creator_external_ids(session: Session, *, creator_ids: Sequence[int]) -> dic
         select(Creator.id, Creator.external_id).where(Creator.id.in_(creator_ids))
     )
     return {int(pk): ext for pk, ext in rows}
+
+
+def episodes(session: Session, *, external_ids: Sequence[str]) -> list[Item]:
+    """The episodes (items with a series) among ``external_ids``."""
+    return list(
+        session.scalars(
+            select(Item).where(Item.external_id.in_(external_ids), Item.series_id.is_not(None))
+        )
+    )
+
+
+def paywalls(session: Session, *, series_ids: Sequence[int]) -> dict[int, ComPaywall]:
+    """The paywalls of these series, by series id."""
+    rows = session.scalars(select(ComPaywall).where(ComPaywall.series_id.in_(series_ids)))
+    return {row.series_id: row for row in rows}
+
+
+def user_scopes(session: Session, *, user_id: int, series_ids: Sequence[int]) -> set[str]:
+    """Every scope a user unlocked in these series."""
+    return set(
+        session.scalars(
+            select(ComUnlock.scope).where(
+                ComUnlock.user_id == user_id, ComUnlock.series_id.in_(series_ids)
+            )
+        )
+    )
