@@ -10,6 +10,7 @@ from laotie.store.tables.ads import (
     AdPosting,
 )
 from laotie.store.tables.base import Base
+from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
 from laotie.store.tables.commerce import (
     ComGift,
     ComNotification,
@@ -24,7 +25,6 @@ from laotie.store.tables.commerce import (
     ComUnlock,
     ComWallet,
 )
-from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
 from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
 from laotie.store.tables.insights import (
     ProgrammeConsent,
