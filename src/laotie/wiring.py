@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from laotie.ads import AdsService
+from laotie.commerce import (
+    CommerceService,
+    WechatPayConfig,
+    WechatPayProvider,
+    load_private_key,
+    load_public_key,
+)
 from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
@@ -31,6 +39,7 @@ class Services:
     insights: InsightsService
     studio_jobs: JobRunner
     feed: FeedService
+    commerce: CommerceService
 
     def close(self) -> None:
         """Release the database connections."""
@@ -87,6 +96,17 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ad_filler=ads,
     )
     events.subscribe(feed.on_events)  # real-time user state and co-visitation
+    wechatpay = _wechatpay(settings)
+    commerce = CommerceService(
+        db,
+        clock=clock,
+        timezone=settings.timezone,
+        gift_creator_bp=settings.commerce_gift_creator_bp,
+        content_creator_bp=settings.commerce_content_creator_bp,
+        provider=WechatPayProvider(wechatpay) if wechatpay else None,
+        wechatpay=wechatpay,
+        emit=events.ingest,
+    )
     return Services(
         settings=settings,
         db=db,
@@ -98,4 +118,22 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         insights=insights,
         studio_jobs=studio_jobs,
         feed=feed,
+        commerce=commerce,
+    )
+
+
+def _wechatpay(settings: Settings) -> WechatPayConfig | None:
+    """WeChat Pay credentials from settings, or None where no merchant id is set."""
+    if not settings.wechatpay_mchid:
+        return None
+    return WechatPayConfig(
+        mchid=settings.wechatpay_mchid,
+        appid=settings.wechatpay_appid,
+        apiv3_key=settings.wechatpay_apiv3_key.encode(),
+        merchant_serial=settings.wechatpay_merchant_serial,
+        merchant_key=load_private_key(Path(settings.wechatpay_merchant_key_path)),
+        platform_serial=settings.wechatpay_platform_serial,
+        platform_key=load_public_key(Path(settings.wechatpay_platform_key_path)),
+        notify_url=settings.wechatpay_notify_url,
+        base_url=settings.wechatpay_base_url,
     )

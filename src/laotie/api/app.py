@@ -10,6 +10,7 @@ from laotie.api.guard import BodyGuard, Guard
 from laotie.api.routes import (
     ads,
     catalog,
+    commerce,
     events,
     feed,
     health,
@@ -34,6 +35,7 @@ ROUTERS = [
     teams.router,
     studio.router,
     studio_media.router,
+    commerce.router,
 ]
 
 

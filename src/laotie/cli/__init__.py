@@ -119,6 +119,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "laotie.cli.teams:app",
         "Team watch-time programme: organisations, teams, members, managers, digests.",
     ),
+    "commerce": LazyCommand(
+        "laotie.cli.commerce:app",
+        "Commerce: coins, paid episodes, live rooms, gifts, shops, orders.",
+    ),
     "similar": LazyCommand(
         "laotie.cli.feed:similar_app", "Items or users like a given one (trained vectors)."
     ),

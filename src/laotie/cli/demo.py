@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from laotie.cli._common import console, settings
 from laotie.cli._serving import serve_api
@@ -23,9 +24,10 @@ from laotie.cli._tables import fitted_tables
 from laotie.cli.sim import day_tables
 from laotie.core.clock import ManualClock
 from laotie.core.errors import Conflict
+from laotie.core.money import format_fen
 from laotie.insights.kpis import KPIS
 from laotie.sim import SimConfig, Simulation, load_config
-from laotie.sim.report import kpi_rows, write_report
+from laotie.sim.report import REVENUE_LABELS, kpi_rows, write_report
 from laotie.sim.runner import DaySummary, start_ms_of
 from laotie.store.repos import access
 
@@ -72,7 +74,21 @@ def _config(users: int, items: int, days: int, seed: int, policy: str) -> SimCon
     data = config.model_dump()
     data["world"]["videos"] = items
     data["world"]["creators"] = max(20, items // 16)
+    data["run"]["paying"] = True
     return SimConfig.model_validate(data)
+
+
+def _revenue_table(summary: dict[str, Any]) -> Table:
+    """Revenue by line, GMV, paying users and ARPPU from the ledger (rates: docs/commerce.md)."""
+    table = Table(title="revenue by line (ledger; paying rates cited in docs/commerce.md)")
+    table.add_column("line")
+    table.add_column("yuan", justify="right")
+    for line, fen in summary["revenue_fen"].items():
+        table.add_row(REVENUE_LABELS[line], format_fen(fen))
+    table.add_row("GMV 成交额", format_fen(summary["gmv_fen"]))
+    table.add_row("paying users 付费用户", f"{summary['paying_users']:,}")
+    table.add_row("ARPPU", format_fen(summary["arppu_fen"]))
+    return table
 
 
 def _cell(name: str, value: object) -> str:
@@ -150,6 +166,7 @@ def demo(
         rows=[[KPIS[n].short, *(_cell(n, v) for v in shown[n])] for n in shown.columns[1:]],
     ):
         console.print(part)
+    console.print(_revenue_table(svc.commerce.summary()))
     cpu = time.process_time() - cpu_started
     console.print(
         f"simulated {days} days of {users:,} users in {elapsed:.0f} s ({cpu:.0f} s of CPU)"

@@ -141,6 +141,39 @@ class Settings(BaseSettings):
     trust_max_upload_mb: int = Field(default=512, ge=1, description="largest upload, MiB")
     studio_max_file_mb: int = Field(
         default=256, ge=1, description="largest studio input file (POST /v1/studio/files), MiB"
+    commerce_gift_creator_bp: int = Field(
+        default=5_000, ge=0, le=10_000, description="creator's share of a live gift, basis points"
+    )
+    commerce_content_creator_bp: int = Field(
+        default=7_000,
+        ge=0,
+        le=10_000,
+        description="creator's share of a paid episode or series unlock, basis points",
+    )
+    wechatpay_mchid: str = Field(
+        default="", description="WeChat Pay merchant id; empty: payments settle in-process"
+    )
+    wechatpay_appid: str = Field(default="", description="WeChat Pay app id")
+    wechatpay_apiv3_key: str = Field(
+        default="", repr=False, description="WeChat Pay APIv3 key, 32 bytes (never logged)"
+    )
+    wechatpay_merchant_key_path: str = Field(
+        default="", description="PEM file of the merchant API private key (apiclient_key.pem)"
+    )
+    wechatpay_merchant_serial: str = Field(
+        default="", description="serial number of the merchant API certificate"
+    )
+    wechatpay_platform_key_path: str = Field(
+        default="", description="PEM file of the WeChat Pay platform public key or certificate"
+    )
+    wechatpay_platform_serial: str = Field(
+        default="", description="Wechatpay-Serial the platform key signs under"
+    )
+    wechatpay_base_url: str = Field(
+        default="https://api.mch.weixin.qq.com", description="WeChat Pay API base URL"
+    )
+    wechatpay_notify_url: str = Field(
+        default="", description="public URL of /v1/commerce/payments/wechatpay/notify"
     )
 
     @field_validator("home")

@@ -29,6 +29,10 @@ class FeedEntry(BaseModel):
     aigc_status: str
     aigc_notice: str | None = Field(description="the notice a client must show (GB 45438-2025)")
     explain: FeedExplain | None = None
+    locked: bool | None = Field(
+        default=None, description="an episode past its series' paywall, not unlocked by the user"
+    )
+    price_fen: int | None = Field(default=None, description="price to unlock a locked episode")
 
 
 class AdEntry(BaseModel):

@@ -240,6 +240,9 @@ class RunConfig(_Section):
     train_nightly: bool = Field(default=True, description="train the feed after each day")
     ads: bool = Field(default=True, description="seed advertisers and let the ads service run")
     ad_campaigns: int = Field(default=12, ge=0, le=10_000, description="campaigns seeded")
+    paying: bool = Field(
+        default=False, description="users top up coins, gift, unlock episodes and buy goods"
+    )
     common_random_numbers: bool = Field(
         default=True, description="A/B arms share random streams per user and day"
     )

@@ -52,7 +52,34 @@ def kpi_report(result: RunResult, services: Any, *, title: str) -> KpiReport:
             "which the platform's KPIs cannot see",
         ),
     ]
+    commerce = getattr(services, "commerce", None)
+    if commerce is not None:
+        truth.append(revenue_chart(commerce.summary()))
     return dataclasses.replace(report, extra_charts=[*report.extra_charts, *truth])
+
+
+#: the revenue lines as the report names them
+REVENUE_LABELS = {
+    "ads": "广告 ads",
+    "live_gifting": "直播打赏 live gifting",
+    "ecommerce_commission": "电商佣金 e-commerce commission",
+    "paid_content": "付费短剧 paid content",
+}
+
+
+def revenue_chart(summary: dict[str, Any]) -> Chart:
+    """The platform's revenue by line (yuan, from the ledger), with GMV and ARPPU beside."""
+    revenue = summary["revenue_fen"]
+    return Chart(
+        kind="bar",
+        title="收入结构 Revenue by line (ledger)",
+        x_labels=[REVENUE_LABELS[line] for line in revenue],
+        series={"revenue 收入 (yuan)": [fen / 100 for fen in revenue.values()]},
+        y_label="yuan",
+        subtitle=f"GMV ¥{summary['gmv_fen'] / 100:,.2f} · paying users "
+        f"{summary['paying_users']:,} · ARPPU ¥{summary['arppu_fen'] / 100:,.2f} · rates: "
+        "docs/commerce.md",
+    )
 
 
 def write_report(

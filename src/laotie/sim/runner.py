@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -31,6 +31,9 @@ from laotie.sim.users import (
     update_daily_state,
 )
 from laotie.sim.world import World, generate_world
+
+if TYPE_CHECKING:
+    from laotie.sim.paying import Paying, PayingDay
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +178,8 @@ class Simulation:
         self._horizon_ms = self.start_ms + config.run.days * MS_PER_DAY
         self._policy_factory = policy_factory
         self.policy: Policy | None = None
+        self.paying: Paying | None = None
+        self.paying_days: list[PayingDay] = []
 
     def _make_policy(self) -> Policy:
         run = self.config.run
@@ -197,6 +202,7 @@ class Simulation:
     def run(self) -> RunResult:
         """Simulate every day of the run; returns the summaries and per-user totals."""
         from laotie.sim.adapters import nightly_services, publish_day, seed_ads
+        from laotie.sim.paying import open_paying
 
         run = self.config.run
         settings = getattr(self.services, "settings", None)
@@ -213,7 +219,11 @@ class Simulation:
                 if run.ads and run.ad_campaigns:
                     seed_ads(self.services, self.world, self.config, now_ms=day_ms)
                 self.policy = self._make_policy()
+                self.paying = open_paying(self) if run.paying else None
+            before = self.totals.active_days.copy()
             summary = self._play_day(day, day_ms)
+            if self.paying is not None:
+                self.paying_days.append(self.paying.play_day(day, self.totals.active_days > before))
             end_ms = day_ms + MS_PER_DAY
             self.services.clock.set(max(self.services.clock.now_ms(), end_ms))
             if self.policy is not None and hasattr(self.policy, "end_of_day"):

@@ -9,7 +9,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request
 
 from laotie.api.deps import AppKey, ServicesDep, require_user
-from laotie.feed import FeedPage
+from laotie.feed import FeedEntry, FeedPage
 from laotie.wiring import Services
 
 router = APIRouter(prefix="/v1/feed", tags=["feed"])
@@ -33,7 +33,16 @@ async def get_feed(
     A person key reads only its own user's feed."""
     require_user(principal, user_id)
     compute = partial(services.feed.feed, user_id, n=n, cursor=cursor, kinds=kind, explain=explain)
-    return await anyio.to_thread.run_sync(compute, limiter=_feed_limiter(request, services))
+    page = await anyio.to_thread.run_sync(compute, limiter=_feed_limiter(request, services))
+    episodes = [e.id for e in page.entries if isinstance(e, FeedEntry) and e.kind == "episode"]
+    if episodes:  # paid micro-drama: a locked episode is served with its price
+        prices = await anyio.to_thread.run_sync(
+            services.commerce.content.locked_prices, user_id, episodes
+        )
+        for entry in page.entries:
+            if isinstance(entry, FeedEntry) and entry.id in prices:
+                entry.locked, entry.price_fen = True, prices[entry.id]
+    return page
 
 
 def _feed_limiter(request: Request, services: Services) -> anyio.CapacityLimiter:

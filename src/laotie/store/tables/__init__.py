@@ -12,6 +12,20 @@ from laotie.store.tables.ads import (
 from laotie.store.tables.base import Base
 from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
 from laotie.store.tables.console import ConsoleSession, ConsoleUser
+from laotie.store.tables.commerce import (
+    ComGift,
+    ComNotification,
+    ComOrder,
+    ComPayment,
+    ComPaywall,
+    ComProduct,
+    ComProductCard,
+    ComRoom,
+    ComRoomViewer,
+    ComShop,
+    ComUnlock,
+    ComWallet,
+)
 from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
 from laotie.store.tables.insights import (
     ProgrammeConsent,
@@ -33,6 +47,18 @@ __all__ = [
     "AdPosting",
     "ApiKey",
     "Base",
+    "ComGift",
+    "ComNotification",
+    "ComOrder",
+    "ComPayment",
+    "ComPaywall",
+    "ComProduct",
+    "ComProductCard",
+    "ComRoom",
+    "ComRoomViewer",
+    "ComShop",
+    "ComUnlock",
+    "ComWallet",
     "CompactedEventId",
     "ConsoleSession",
     "ConsoleUser",

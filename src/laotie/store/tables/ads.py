@@ -68,14 +68,15 @@ class AdCreative(Base):
 
 
 class AdJournal(Base):
-    """One ledger transaction (top-up or charge); ``txn_key`` makes it happen at most once."""
+    """One ledger transaction (an ad top-up or charge, or a commerce transaction, whose
+    ``advertiser_id`` is empty); ``txn_key`` makes it happen at most once."""
 
     __tablename__ = "ad_journal"
     __table_args__ = (Index("ix_ad_journal_advertiser_day", "advertiser_id", "day"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     txn_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    advertiser_id: Mapped[int] = mapped_column(ForeignKey("ad_advertisers.id"))
+    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("ad_advertisers.id"))
     campaign_id: Mapped[int | None] = mapped_column(Integer)
     creative_id: Mapped[int | None] = mapped_column(Integer)
     amount_fen: Mapped[int]

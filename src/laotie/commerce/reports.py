@@ -1,0 +1,85 @@
+"""Commerce figures read from the ledger and the order book: revenue by line, GMV, paying
+users, ARPPU, the order funnel, creators' earnings, and a reconciliation of it all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from laotie.store.db import Database
+from laotie.store.repos import ads as ads_repo
+from laotie.store.repos import commerce as repo
+
+#: the platform's revenue lines and the ledger account each is credited to
+REVENUE_LINES = {
+    "ads": ads_repo.ACCOUNT_REVENUE,
+    "live_gifting": repo.REVENUE_GIFTING,
+    "ecommerce_commission": repo.REVENUE_COMMISSION,
+    "paid_content": repo.REVENUE_PAID_CONTENT,
+}
+LIVE_ORDER = ("paid", "shipped")
+
+
+def summary(db: Database) -> dict[str, Any]:
+    """Revenue per line (fen), GMV (paid, not refunded) by source kind, paying users, ARPPU
+    (fen a paying user paid through the provider), order funnel, top creator earnings."""
+    with db.session() as session:
+        platform = repo.balances_by_prefix(session, prefix="platform:")
+        creators = repo.balances_by_prefix(session, prefix="creator:")
+        orders = repo.paid_orders(session)
+        funnel = repo.order_counts(session)
+        payers = repo.paying_users(session)
+        unlocks = repo.unlock_counts(session)
+        external = repo.creator_external_ids(
+            session, creator_ids=[int(a.split(":")[1]) for a in creators]
+        )
+        names = {repo.creator_earnings(pk): ext for pk, ext in external.items()}
+    revenue = {line: -platform.get(account, 0) for line, account in REVENUE_LINES.items()}
+    gmv_by_source: dict[str, int] = {}
+    for _, amount, _, source, _, status in orders:
+        if status in LIVE_ORDER:
+            kind = source.partition(":")[0]
+            gmv_by_source[kind] = gmv_by_source.get(kind, 0) + amount
+    paid_fen = sum(payers.values())
+    earnings = sorted(
+        ((names.get(a, a), -fen) for a, fen in creators.items()), key=lambda x: (-x[1], x[0])
+    )
+    return {
+        "revenue_fen": revenue,
+        "revenue_total_fen": sum(revenue.values()),
+        "gmv_fen": sum(gmv_by_source.values()),
+        "gmv_by_source_fen": dict(sorted(gmv_by_source.items())),
+        "paying_users": len(payers),
+        "paid_fen": paid_fen,
+        "arppu_fen": paid_fen // len(payers) if payers else 0,
+        "order_funnel": {
+            "created": sum(funnel.values()),
+            "paid": len(orders),
+            "shipped": funnel.get("shipped", 0),
+            "refunded": funnel.get("refunded", 0),
+        },
+        "unlocks": unlocks,
+        "creator_earnings_fen": dict(earnings[:20]),
+        "chargeback_loss_fen": platform.get(repo.CHARGEBACK_LOSS, 0),
+    }
+
+
+def reconcile(db: Database) -> dict[str, Any]:
+    """Check the ledger: every journal balanced, the whole ledger sums to zero, each wallet
+    equals its ledger account and none is negative. ``ok`` when all agree."""
+    with db.session() as session:
+        balances = ads_repo.account_balances(session)
+        unbalanced = ads_repo.unbalanced_journals(session)
+        wallets = repo.wallets(session)
+    coins = {int(a.split(":")[1]): -fen for a, fen in balances.items() if a.startswith("user:")}
+    mismatched = sorted(
+        user
+        for user in set(coins) | set(wallets)
+        if coins.get(user, 0) != wallets.get(user, 0) or wallets.get(user, 0) < 0
+    )
+    trial = sum(balances.values())
+    return {
+        "ok": not unbalanced and trial == 0 and not mismatched,
+        "trial_balance_fen": trial,
+        "unbalanced_journals": unbalanced,
+        "wallet_mismatches": mismatched,
+    }

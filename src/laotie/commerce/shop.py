@@ -1,0 +1,377 @@
+"""E-commerce: merchants' shops and products, product cards on videos and rooms, orders.
+
+An order takes its stock when it is created (a conditional UPDATE, so concurrent orders can
+never take stock below zero), is paid through the payment provider, shipped, and refunded
+by an operator (stock returned, the payment's journal reversed exactly). GMV and commission
+are attributed to the order's ``source``: a video (``item:``), a live room (``room:``) or an
+ad impression (``ad:``), whose ``ad_conversion`` event the ads area records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from laotie.commerce import postings
+from laotie.commerce._base import Area
+from laotie.commerce.payments import Payments
+from laotie.commerce.schemas import (
+    CardCreate,
+    OrderCreate,
+    OrderPublic,
+    ProductCreate,
+    ProductPublic,
+    ShopCreate,
+    ShopPublic,
+)
+from laotie.core.errors import Conflict, InvalidInput, PermissionDenied, ProviderError
+from laotie.store.repos import ads as ads_repo
+from laotie.store.repos import catalog
+from laotie.store.repos import commerce as repo
+from laotie.store.tables import (
+    AdAdvertiser,
+    ComOrder,
+    ComPayment,
+    ComProduct,
+    ComProductCard,
+    ComRoom,
+    ComShop,
+    Item,
+    User,
+)
+
+
+class Shops(Area):
+    """Shops, products, cards and orders; money through ``payments``."""
+
+    def __init__(self, *args: Any, payments: Payments, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.payments = payments
+        payments.on_order_paid = self._order_paid
+        payments.on_order_refunded = self._order_refunded
+        payments.after_settled = self.after_paid
+
+    # --- shops and products ----------------------------------------------------------------
+
+    def create_shop(self, shop: ShopCreate, *, scope: str | None = None) -> ShopPublic:
+        """A merchant (advertiser account) opens a shop; ``scope`` is an advertiser key's."""
+        _check_merchant(scope, shop.merchant_id)
+        with self.db.session() as session:
+            if repo.exists_external_id(session, ComShop, external_id=shop.id):
+                raise Conflict(f"shop {shop.id!r} already exists", field="id")
+            merchant = ads_repo.get_advertiser(session, external_id=shop.merchant_id)
+            row = repo.add(
+                session,
+                ComShop(
+                    external_id=shop.id,
+                    advertiser_id=merchant.id,
+                    name=shop.name,
+                    commission_bp=shop.commission_bp,
+                    created_at_ms=self.stamp()[0],
+                ),
+            )
+            return _shop_public(row, merchant.external_id)
+
+    def _shop(self, session: Session, shop_id: str, scope: str | None) -> ComShop:
+        shop = repo.by_external_id(session, ComShop, external_id=shop_id, field="shop_id")
+        if scope is not None:
+            merchant = session.get(AdAdvertiser, shop.advertiser_id)
+            _check_merchant(scope, merchant.external_id if merchant else "")
+        return shop
+
+    def add_product(
+        self, shop_id: str, product: ProductCreate, *, scope: str | None = None
+    ) -> ProductPublic:
+        """Add one SKU to a shop."""
+        with self.db.session() as session:
+            shop = self._shop(session, shop_id, scope)
+            if repo.exists_external_id(session, ComProduct, external_id=product.id):
+                raise Conflict(f"product {product.id!r} already exists", field="id")
+            row = repo.add(
+                session,
+                ComProduct(
+                    external_id=product.id,
+                    shop_id=shop.id,
+                    sku=product.sku,
+                    title=product.title,
+                    price_fen=product.price_fen,
+                    stock=product.stock,
+                    status="on_sale",
+                    created_at_ms=self.stamp()[0],
+                ),
+            )
+            return _product_public(row, shop.external_id)
+
+    def restock(self, product_id: str, quantity: int, *, scope: str | None = None) -> ProductPublic:
+        """Add ``quantity`` units to a product's stock."""
+        if not 0 < quantity <= 10_000_000:
+            raise InvalidInput("quantity must be 1..10000000", field="quantity", limit=10_000_000)
+        with self.db.session() as session:
+            product = repo.by_external_id(
+                session, ComProduct, external_id=product_id, field="product_id"
+            )
+            shop = repo.shop_row(session, shop_id=product.shop_id)
+            self._shop(session, shop.external_id, scope)
+            repo.return_stock(session, product_id=product.id, quantity=quantity)
+            session.refresh(product)
+            return _product_public(product, shop.external_id)
+
+    def products(self, shop_id: str) -> list[ProductPublic]:
+        """A shop's products with their stock."""
+        with self.db.session() as session:
+            shop = self._shop(session, shop_id, None)
+            return [
+                _product_public(p, shop.external_id)
+                for p in repo.products_of_shop(session, shop_id=shop.id)
+            ]
+
+    def add_card(self, product_id: str, card: CardCreate, *, scope: str | None = None) -> None:
+        """Show a product on a video or a live room (idempotent)."""
+        kind, _, target_id = card.target.partition(":")
+        with self.db.session() as session:
+            product = repo.by_external_id(
+                session, ComProduct, external_id=product_id, field="product_id"
+            )
+            self._shop(session, repo.shop_row(session, shop_id=product.shop_id).external_id, scope)
+            table = Item if kind == "item" else ComRoom
+            repo.by_external_id(session, table, external_id=target_id, field="target")
+            if not repo.card_exists(session, product_id=product.id, target=card.target):
+                repo.add(session, ComProductCard(product_id=product.id, target=card.target))
+
+    def cards(self, target: str) -> list[ProductPublic]:
+        """Products shown on ``item:<id>`` or ``room:<id>``."""
+        with self.db.session() as session:
+            return [
+                _product_public(p, repo.shop_row(session, shop_id=p.shop_id).external_id)
+                for p in repo.cards(session, target=target)
+            ]
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def create_order(self, order: OrderCreate) -> OrderPublic:
+        """Take stock and start the payment; Conflict when stock is short. Creating the
+        same order id again returns it unchanged."""
+        try:
+            with self.db.session() as session:
+                created, description = self._create(session, order)
+        except IntegrityError:
+            with self.db.session() as session:
+                found = repo.by_external_id(session, ComOrder, external_id=order.id, field="id")
+                return self._public(session, found)
+        if description is None or created.out_trade_no is None:
+            return created
+        try:
+            created.code_url = self.payments.ask_provider(
+                created.out_trade_no, amount_fen=created.amount_fen, description=description
+            )
+        except ProviderError:
+            self._cancel(order.id)
+            raise
+        return created
+
+    def _cancel(self, order_id: str) -> None:
+        """An order whose payment could not start: cancelled, its stock returned."""
+        with self.db.session() as session:
+            row = repo.by_external_id(session, ComOrder, external_id=order_id, field="id")
+            if row.status == "created":
+                repo.return_stock(session, product_id=row.product_id, quantity=row.quantity)
+                row.status = "cancelled"
+
+    def _create(self, session: Session, order: OrderCreate) -> tuple[OrderPublic, str | None]:
+        """The order (found again, or created with its payment recorded) and, when new, the
+        description to ask the provider with."""
+        if repo.exists_external_id(session, ComOrder, external_id=order.id):
+            found = repo.by_external_id(session, ComOrder, external_id=order.id, field="id")
+            if found.quantity != order.quantity:
+                raise Conflict(f"order {order.id!r} exists with another quantity", field="id")
+            return self._public(session, found), None
+        user = catalog.get_user(session, external_id=order.user_id)
+        product = repo.by_external_id(
+            session, ComProduct, external_id=order.product_id, field="product_id"
+        )
+        if product.status != "on_sale":
+            raise Conflict(f"product {product.external_id!r} is not on sale", field="product_id")
+        shop = repo.shop_row(session, shop_id=product.shop_id)
+        creator_id = self._attributed_creator(session, order.source)
+        if not repo.take_stock(session, product_id=product.id, quantity=order.quantity):
+            session.refresh(product)
+            raise Conflict(
+                f"product {product.external_id!r} has {product.stock} in stock, "
+                f"{order.quantity} ordered",
+                field="quantity",
+                limit=product.stock,
+            )
+        amount = product.price_fen * order.quantity
+        row = repo.add(
+            session,
+            ComOrder(
+                external_id=order.id,
+                user_id=user.id,
+                product_id=product.id,
+                shop_id=shop.id,
+                quantity=order.quantity,
+                amount_fen=amount,
+                commission_fen=postings.share(amount, shop.commission_bp),
+                source=order.source,
+                creator_id=creator_id,
+                status="created",
+                created_at_ms=self.stamp()[0],
+            ),
+        )
+        self.payments.record(
+            session, user_id=user.id, purpose="order", amount_fen=amount, order_id=row.id
+        )
+        return self._public(session, row), product.title
+
+    @staticmethod
+    def _attributed_creator(session: Session, source: str) -> int | None:
+        kind, _, ref = source.partition(":")
+        if kind == "item":
+            return repo.by_external_id(session, Item, external_id=ref, field="source").creator_id
+        if kind == "room":
+            return repo.by_external_id(session, ComRoom, external_id=ref, field="source").creator_id
+        return None
+
+    def _order_paid(self, session: Session, payment: ComPayment, ts_ms: int, day: str) -> None:
+        order = repo.order_row(session, order_id=int(payment.order_id or 0))
+        shop = repo.shop_row(session, shop_id=order.shop_id)
+        journal = postings.order_paid(
+            session,
+            amount_fen=order.amount_fen,
+            commission_fen=order.commission_fen,
+            merchant_id=shop.advertiser_id,
+            txn_key=f"order:{payment.out_trade_no}",
+            ts_ms=ts_ms,
+            day=day,
+        )
+        payment.journal_id = order.journal_id = journal.id
+        order.status, order.paid_at_ms = "paid", ts_ms
+
+    def _order_refunded(self, session: Session, payment: ComPayment, ts_ms: int, day: str) -> None:
+        order = repo.order_row(session, order_id=int(payment.order_id or 0))
+        repo.reverse(
+            session,
+            journal_id=int(order.journal_id or 0),
+            txn_key=f"order_refund:{payment.out_trade_no}",
+            kind="order_refund",
+            ts_ms=ts_ms,
+            day=day,
+        )
+        repo.return_stock(session, product_id=order.product_id, quantity=order.quantity)
+        order.status, order.refunded_at_ms = "refunded", ts_ms
+
+    def after_paid(self, out_trade_no: str) -> None:
+        """Log the purchase (and the ad conversion that led to it) of a settled order."""
+        with self.db.session() as session:
+            payment = repo.payment(session, out_trade_no=out_trade_no)
+            if payment.purpose != "order" or payment.status != "paid":
+                return
+            order = repo.order_row(session, order_id=int(payment.order_id or 0))
+            user = session.get(User, order.user_id)
+            user_ext = user.external_id if user else ""
+            source, ts = order.source, int(order.paid_at_ms or 0)
+            amount, order_ext = order.amount_fen, order.external_id
+        events: list[dict[str, Any]] = [
+            {
+                "id": f"order-{order_ext}",
+                "type": "purchase",
+                "user_id": user_ext,
+                "ts_ms": ts,
+                "amount_fen": amount,
+                "ref": source[:128],
+            }
+        ]
+        if source.startswith("ad:"):
+            events.append(
+                {
+                    "id": f"order-conv-{order_ext}",
+                    "type": "ad_conversion",
+                    "user_id": user_ext,
+                    "ts_ms": ts,
+                    "ref": source[3:],
+                }
+            )
+        self.emit(events)
+
+    def ship(self, order_id: str, *, scope: str | None = None) -> OrderPublic:
+        """The merchant ships a paid order."""
+        with self.db.session() as session:
+            order = repo.by_external_id(session, ComOrder, external_id=order_id, field="order_id")
+            self._shop(session, repo.shop_row(session, shop_id=order.shop_id).external_id, scope)
+            if order.status != "paid":
+                raise Conflict(f"order {order_id!r} is {order.status}, not paid", field="status")
+            order.status, order.shipped_at_ms = "shipped", self.stamp()[0]
+            return self._public(session, order)
+
+    def refund(self, order_id: str, *, reason: str = "operator refund") -> OrderPublic:
+        """Refund a paid or shipped order (operator): through the provider, which confirms
+        by notification, or at once without a provider."""
+        with self.db.session() as session:
+            order = repo.by_external_id(session, ComOrder, external_id=order_id, field="order_id")
+            if order.status == "refunded":
+                return self._public(session, order)
+            if order.status not in ("paid", "shipped"):
+                raise Conflict(f"order {order_id!r} is {order.status}, not paid", field="status")
+            payment = repo.payment_of_order(session, order_id=order.id)
+            if payment is None:
+                raise Conflict(f"order {order_id!r} has no payment", field="order_id")
+            self.payments.request_refund(session, payment, reason=reason)
+            return self._public(session, order)
+
+    def orders(
+        self, *, shop_id: str | None = None, user_id: str | None = None, scope: str | None = None
+    ) -> list[OrderPublic]:
+        """Orders of a shop (merchant) or a user, newest first."""
+        with self.db.session() as session:
+            shop_pk = self._shop(session, shop_id, scope).id if shop_id else None
+            user_pk = catalog.get_user(session, external_id=user_id).id if user_id else None
+            if shop_pk is None and scope is not None:
+                raise PermissionDenied("a merchant key lists orders of one shop", field="shop_id")
+            return [
+                self._public(session, o)
+                for o in repo.orders(session, shop_id=shop_pk, user_id=user_pk)
+            ]
+
+    def _public(self, session: Session, order: ComOrder) -> OrderPublic:
+        payment = repo.payment_of_order(session, order_id=order.id)
+        user = session.get(User, order.user_id)
+        product = repo.product_row(session, product_id=order.product_id)
+        return OrderPublic(
+            id=order.external_id,
+            user_id=user.external_id if user else "",
+            product_id=product.external_id,
+            quantity=order.quantity,
+            amount_fen=order.amount_fen,
+            commission_fen=order.commission_fen,
+            source=order.source,
+            status=order.status,
+            out_trade_no=payment.out_trade_no if payment else None,
+        )
+
+
+def _check_merchant(scope: str | None, merchant_id: str) -> None:
+    if scope is not None and scope != merchant_id:
+        raise PermissionDenied(
+            f"this key is scoped to merchant {scope!r} and may not act on {merchant_id!r}",
+            field="scope",
+        )
+
+
+def _shop_public(row: ComShop, merchant_id: str) -> ShopPublic:
+    return ShopPublic(
+        id=row.external_id, merchant_id=merchant_id, name=row.name, commission_bp=row.commission_bp
+    )
+
+
+def _product_public(row: ComProduct, shop_id: str) -> ProductPublic:
+    return ProductPublic(
+        id=row.external_id,
+        shop_id=shop_id,
+        sku=row.sku,
+        title=row.title,
+        price_fen=row.price_fen,
+        stock=row.stock,
+        status=row.status,
+    )
