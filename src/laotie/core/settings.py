@@ -141,6 +141,7 @@ class Settings(BaseSettings):
     trust_max_upload_mb: int = Field(default=512, ge=1, description="largest upload, MiB")
     studio_max_file_mb: int = Field(
         default=256, ge=1, description="largest studio input file (POST /v1/studio/files), MiB"
+    )
     commerce_gift_creator_bp: int = Field(
         default=5_000, ge=0, le=10_000, description="creator's share of a live gift, basis points"
     )

@@ -11,7 +11,6 @@ from laotie.store.tables.ads import (
 )
 from laotie.store.tables.base import Base
 from laotie.store.tables.catalog import Creator, Follow, Item, Novel, Series, User
-from laotie.store.tables.console import ConsoleSession, ConsoleUser
 from laotie.store.tables.commerce import (
     ComGift,
     ComNotification,
@@ -26,6 +25,7 @@ from laotie.store.tables.commerce import (
     ComUnlock,
     ComWallet,
 )
+from laotie.store.tables.console import ConsoleSession, ConsoleUser
 from laotie.store.tables.eventlog import CompactedEventId, Event, LakePart, StoreMeta
 from laotie.store.tables.insights import (
     ProgrammeConsent,
