@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from laotie.api.deps import AdminKey, AppKey, ServicesDep, require_role
+from laotie.api.deps import AdminKey, AppKey, ServicesDep, person_of, require_role, require_user
 from laotie.commerce import (
     CardCreate,
     EpisodeOffer,
@@ -93,8 +93,9 @@ class Balance(BaseModel):
 
 
 @router.post("/topups", status_code=201)
-def start_top_up(body: TopUpCreate, services: ServicesDep, _: AppKey) -> PaymentPublic:
+def start_top_up(body: TopUpCreate, services: ServicesDep, key: AppKey) -> PaymentPublic:
     """Start a coin top-up; coins arrive when the provider's notification settles it."""
+    require_user(key, body.user_id)
     return services.commerce.payments.start_top_up(body)
 
 
@@ -105,8 +106,9 @@ def get_payment(out_trade_no: str, services: ServicesDep, _: AppKey) -> PaymentP
 
 
 @router.get("/wallets/{user_id}")
-def get_wallet(user_id: str, services: ServicesDep, _: AppKey) -> Balance:
+def get_wallet(user_id: str, services: ServicesDep, key: AppKey) -> Balance:
     """A user's coin balance."""
+    require_user(key, user_id)
     return Balance(id=user_id, balance_fen=services.commerce.wallet_fen(user_id))
 
 
@@ -140,17 +142,19 @@ def set_paywall(
 def next_episode(
     series_id: str,
     services: ServicesDep,
-    _: AppKey,
+    key: AppKey,
     user_id: Annotated[str, Query(min_length=1, max_length=128)],
     after: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> EpisodeOffer | None:
     """The next episode after position ``after`` for a user, with its price if locked."""
+    require_user(key, user_id)
     return services.commerce.content.next_episode(user_id, series_id, after_position=after)
 
 
 @router.post("/unlocks")
-def unlock(body: UnlockCreate, services: ServicesDep, _: AppKey) -> UnlockPublic:
+def unlock(body: UnlockCreate, services: ServicesDep, key: AppKey) -> UnlockPublic:
     """Unlock an episode or a series with coins or a rewarded ad (idempotent)."""
+    require_user(key, body.user_id)
     return services.commerce.content.unlock(body)
 
 
@@ -188,14 +192,16 @@ def room_page(room_id: str, services: ServicesDep, _: RoomReaderKey) -> RoomPage
 
 
 @router.post("/rooms/{room_id}/viewers")
-def room_presence(room_id: str, body: Presence, services: ServicesDep, _: AppKey) -> RoomPublic:
+def room_presence(room_id: str, body: Presence, services: ServicesDep, key: AppKey) -> RoomPublic:
     """A viewer joins or leaves a room."""
+    require_user(key, body.user_id)
     return services.commerce.live.presence(room_id, body.user_id, present=body.present)
 
 
 @router.post("/rooms/{room_id}/gifts")
-def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, _: AppKey) -> GiftPublic:
+def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, key: AppKey) -> GiftPublic:
     """Send a gift paid in coins (once per idempotency key)."""
+    require_user(key, body.user_id)
     return services.commerce.live.send_gift(room_id, body)
 
 
@@ -265,8 +271,9 @@ def cards(
 
 
 @router.post("/orders", status_code=201)
-def create_order(body: OrderCreate, services: ServicesDep, _: AppKey) -> OrderPublic:
+def create_order(body: OrderCreate, services: ServicesDep, key: AppKey) -> OrderPublic:
     """A user orders a product: stock is taken, a payment started."""
+    require_user(key, body.user_id)
     return services.commerce.shops.create_order(body)
 
 
@@ -278,6 +285,11 @@ def list_orders(
     user_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> list[OrderPublic]:
     """Orders of a shop (merchants: their own) or of a user."""
+    own = person_of(key)
+    if own is not None and (shop_id is not None or user_id != own):
+        raise PermissionDenied(
+            f"a person key lists only its own user's orders (user_id={own!r})", field="user_id"
+        )
     return services.commerce.shops.orders(shop_id=shop_id, user_id=user_id, scope=_scope(key))
 
 
