@@ -171,3 +171,19 @@ def test_client_named_paths_are_never_read_or_written(
         catalog.create_item(session, item=_item("p2", "alice", "路径", media_path=str(outside)))
     assert trust.screen("p2").label.status == AigcStatus.NONE
     assert outside.read_bytes() == before
+
+
+def test_record_explains_a_stuffed_article_and_an_article_about_aigc_stays_unlabelled(
+    trust: TrustService,
+):
+    from .modern_texts import AIGC_ARTICLE, SUBJECT_ARTICLE, stuff_name
+
+    stuffed = stuff_name(SUBJECT_ARTICLE, "张伟", times=15, seed=1)
+    _, screening = trust.upload(_item("stuffed", "alice", stuffed))
+    assert screening.decision == TrustDecision.DEMOTE
+    reasons = trust.record("stuffed")["reasons"]
+    line = next(r for r in reasons if r.startswith("keyword_stuffing"))
+    assert ">= threshold 0.50" in line and "'张伟'@" in line and "repeated 15 times" in line
+    _, about_ai = trust.upload(_item("about-ai", "bob", AIGC_ARTICLE))
+    assert about_ai.label.status == AigcStatus.NONE
+    assert about_ai.decision == TrustDecision.ALLOW and about_ai.reasons == ()

@@ -286,7 +286,7 @@ def spun_text(text: str) -> CheckResult:
     evidence = sorted(mixed + weak, key=lambda e: e.start)
     register_score = _clip(value / _SPUN_FULL)
     classical = _classical_rate(text, words)
-    profile = synonym_profile(text) if classical < _MODERN_MAX_CLASSICAL else None
+    profile = synonym_profile(text, words=words) if classical < _MODERN_MAX_CLASSICAL else None
     synonym_score = (
         _clip(profile.mean_surprise / _SURPRISE_FULL)
         if profile is not None and profile.covered >= MIN_COVERED

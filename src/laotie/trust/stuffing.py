@@ -139,6 +139,15 @@ def _name_may_precede(right: str) -> bool:
     return _first_pos(right).startswith(_AFTER_NAME_POS)
 
 
+def _spots(text: str, token: str) -> list[int]:
+    """Start offsets of the non-overlapping occurrences of ``token`` in ``text``."""
+    found, start = [], text.find(token)
+    while start >= 0:
+        found.append(start)
+        start = text.find(token, start + len(token))
+    return found
+
+
 def candidates(text: str) -> list[StuffedToken]:
     """Repeated rare CJK tokens of two to four characters, each with its occurrences."""
     runs = [(m.start(), m.end()) for m in _CJK_RUN.finditer(text)]
@@ -155,7 +164,7 @@ def candidates(text: str) -> list[StuffedToken]:
             continue
         if freq.get(token, 0) >= RARE_COUNT:
             continue
-        spots = [m.start() for m in re.finditer(re.escape(token), text)]
+        spots = _spots(text, token)
         lefts = Counter(text[s - 1] if s else "" for s in spots)
         rights = Counter(text[s + len(token) : s + len(token) + 1] for s in spots)
         for side in (lefts, rights):
