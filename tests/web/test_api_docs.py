@@ -40,7 +40,7 @@ def test_openapi_declares_security_problems_and_bodies(app_client: TestClient) -
         )
     events = document["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]
     one_of = events["schema"]["oneOf"]
-    assert one_of[0]["items"]["$ref"] == "#/components/schemas/EventIn"
+    assert one_of[0]["maxItems"] > 0 and "EventIn" in one_of[0]["items"]["description"]
     assert "EventIn" in document["components"]["schemas"]
     health = document["paths"]["/v1/health"]["get"]
     assert "security" not in health

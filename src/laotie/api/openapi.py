@@ -25,7 +25,9 @@ def _events_body(max_batch: int) -> dict[str, Any]:
     events = {
         "type": "array",
         "maxItems": max_batch,
-        "items": {"$ref": "#/components/schemas/EventIn"},
+        # each event is checked on its own and a bad one is rejected in the answer, not the
+        # batch (see EventIn for what an event holds)
+        "items": {"description": "an event: EventIn"},
     }
     return {
         "required": True,

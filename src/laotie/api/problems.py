@@ -66,6 +66,9 @@ BODY_ERROR_STATUSES = {
     408: "the request body stalled",
     413: "the request body is larger than its limit",
 }
+#: an operation marked with this OpenAPI extension answers some errors in a format a third party
+#: prescribes (a payment provider's webhook): the statuses it declares itself are kept
+OWN_ERRORS = "x-laotie-own-errors"
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "instance"],
@@ -103,6 +106,8 @@ def document(app: FastAPI) -> None:
                     statuses[422] = ERROR_STATUSES[422]
                 responses = operation.setdefault("responses", {})
                 for status, description in statuses.items():
+                    if operation.get(OWN_ERRORS) and str(status) in responses:
+                        continue
                     responses[str(status)] = {
                         "description": description,
                         "content": {MEDIA_TYPE: {"schema": problem_ref}},

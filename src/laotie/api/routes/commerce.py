@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from laotie.api.deps import AdminKey, AppKey, ServicesDep, person_of, require_role, require_user
+from laotie.api.problems import OWN_ERRORS
 from laotie.commerce import (
     CardCreate,
     EpisodeOffer,
@@ -112,7 +113,28 @@ def get_wallet(user_id: str, services: ServicesDep, key: AppKey) -> Balance:
     return Balance(id=user_id, balance_fen=services.commerce.wallet_fen(user_id))
 
 
-@router.post("/payments/wechatpay/notify", status_code=204, response_class=Response)
+#: the answer WeChat Pay expects when a notification was not applied (it retries later)
+_WECHATPAY_FAIL = {
+    "description": "not applied; WeChat Pay retries the notification",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"const": "FAIL"}, "message": {"type": "string"}},
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/payments/wechatpay/notify",
+    status_code=204,
+    response_class=Response,
+    responses={status: _WECHATPAY_FAIL for status in (400, 401, 403, 404, 409, 422, 500)},
+    openapi_extra={OWN_ERRORS: True},
+)
 async def wechatpay_notify(request: Request, services: ServicesDep) -> Response:
     """WeChat Pay v3 notification (TRANSACTION.SUCCESS, REFUND.SUCCESS): 204 once applied
     or already applied; a FAIL document (so WeChat Pay retries) when it does not verify."""
