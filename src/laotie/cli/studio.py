@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from laotie.cli import studio_media
+from laotie.cli import studio_make, studio_media
 from laotie.cli._common import console, emit_json, services, settings
 from laotie.core.errors import InvalidInput
 from laotie.studio import JobRunner, JobView, OpenAICompatibleClient, load_adaptation, review
@@ -20,6 +20,7 @@ app = typer.Typer(help="AI studio: novel -> micro-drama adaptation, review, jobs
 jobs_app = typer.Typer(help="Studio jobs: list, show, cancel, retry.")
 app.add_typer(jobs_app, name="jobs")
 studio_media.register(app)
+studio_make.register(app)
 ENGINES = ("offline", "llm")
 
 
