@@ -9,6 +9,8 @@ and the implicit label the file carries. Ad videos are also registered as ad cre
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,17 +26,18 @@ from laotie.core.settings import Settings
 from laotie.store.db import Database
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
-from laotie.studio.jobs import JobContext, JobRunner
+from laotie.studio.aigc_label import new_label
+from laotie.studio.jobs import STUDIO_CREATOR, JobContext, JobRunner
+from laotie.studio.make.job import MakeRequest, run_make, validate_make
 from laotie.studio.media_labels import read_label
 from laotie.studio.presenter import PresenterOptions, present
+from laotie.studio.probe import probe
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render import NarrateOptions, narrate, parse_format
 from laotie.studio.render.script import load_script, script_from_text
+from laotie.studio.render.visuals import check_visual
 from laotie.studio.tts.base import TtsEngine
 from laotie.studio.tts.factory import engine_for_voice, engine_from_settings
-
-#: the creator studio output is published under when the request names none
-STUDIO_CREATOR = "laotie-studio"
 
 Progress = Callable[[float, str], None]
 
@@ -349,11 +352,91 @@ def run_presenter(
     }
 
 
+def run_make_job(
+    services: MediaContext, request: MakeRequest, *, job_id: str, progress: Progress
+) -> dict[str, Any]:
+    """Make the request's videos; publish each to the catalog unless told not to."""
+    videos = run_make(
+        services.settings,
+        request,
+        out_dir=_output_dir(services.settings, job_id),
+        progress=lambda f, m: progress(f * 0.95, m),
+    )
+    for video in videos:
+        video["item_id"] = None
+        if request.publish:
+            video["item_id"] = publish_video(
+                services,
+                path=Path(video["path"]),
+                title=video["title"],
+                caption="".join(video["sentences"])[:500],
+                duration_s=video["duration_s"],
+                creator_id=request.creator_id,
+            )
+    progress(1.0, "done")
+    return {"videos": videos}
+
+
+class KlingRequest(BaseModel):
+    """A Kling clip: text2video from a prompt, or image2video from an uploaded still."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["text2video", "image2video"]
+    prompt: str = Field(default="", max_length=2500)
+    image_base64: str | None = Field(
+        default=None, max_length=14_000_000, description="the still (base64), image2video"
+    )
+    aspect: Literal["9:16", "16:9", "1:1"] = "9:16"
+    duration: Literal[5, 10] = 5
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    publish: bool = Field(default=False, description="create a catalog item for the clip")
+
+
+def run_kling(
+    services: MediaContext, request: KlingRequest, *, job_id: str, progress: Progress
+) -> dict[str, Any]:
+    """Generate a labelled Kling clip under the job's folder."""
+    out_dir = _output_dir(services.settings, job_id)
+    params: dict[str, Any] = {"prompt": request.prompt, "duration_s": request.duration}
+    if request.mode == "image2video":
+        if not request.image_base64:
+            raise InvalidInput("image2video needs image_base64", field="image_base64")
+        still = out_dir / "still.img"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            still.write_bytes(base64.b64decode(request.image_base64, validate=True))
+        except binascii.Error as exc:
+            raise InvalidInput("image_base64 is not base64", field="image_base64") from exc
+        params["image"] = check_visual(still, field="image_base64")
+    else:
+        if not request.prompt.strip():
+            raise InvalidInput("text2video needs a prompt", field="prompt")
+        params["aspect_ratio"] = request.aspect
+    progress(0.1, f"waiting for Kling {request.mode}")
+    path = _kling(services.settings).generate(
+        request.mode, out=out_dir / "kling.mp4", label=new_label(), **params
+    )
+    item_id = None
+    if request.publish:
+        item_id = publish_video(
+            services,
+            path=path,
+            title=request.prompt[:60] or "Kling",
+            caption=request.prompt,
+            duration_s=probe(path).duration_s,
+            creator_id=request.creator_id,
+        )
+    progress(1.0, "done")
+    return {"path": str(path), "mode": request.mode, "item_id": item_id}
+
+
 #: job kind -> (request model, runner), for the studio job registry
 MEDIA_JOBS: dict[str, tuple[type[BaseModel], Callable[..., dict[str, Any]]]] = {
     "narrate": (NarrateRequest, run_narrate),
     "ad": (AdRequest, run_ad),
     "presenter": (PresenterRequest, run_presenter),
+    "kling": (KlingRequest, run_kling),
 }
 
 
@@ -370,7 +453,7 @@ def _validator(model: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, A
 
 
 def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = None) -> None:
-    """Register the ``narrate``, ``ad`` and ``presenter`` job kinds on the studio runner."""
+    """Register the ``narrate``, ``ad``, ``presenter``, ``kling`` and ``make`` job kinds."""
     context = MediaContext(settings=settings, db=runner.db, ads=ads)
     for kind, (model, run) in MEDIA_JOBS.items():
 
@@ -382,3 +465,13 @@ def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = Non
             )
 
         runner.register(kind, handler, validate=_validator(model))
+
+    def make_handler(ctx: JobContext) -> dict[str, Any]:
+        return run_make_job(
+            context,
+            MakeRequest.model_validate(ctx.params),
+            job_id=ctx.job_id,
+            progress=ctx.progress,
+        )
+
+    runner.register("make", make_handler, validate=validate_make)

@@ -12,7 +12,8 @@ from laotie.core.errors import InvalidInput, PermissionDenied
 from laotie.core.kinds import Role
 from laotie.store.repos.access import Principal
 from laotie.studio.jobs import JobView
-from laotie.studio.media_jobs import AdRequest, NarrateRequest, PresenterRequest
+from laotie.studio.make.job import MakeRequest
+from laotie.studio.media_jobs import AdRequest, KlingRequest, NarrateRequest, PresenterRequest
 
 router = APIRouter(prefix="/v1/studio", tags=["studio"])
 MakerKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.CREATOR))]
@@ -95,3 +96,26 @@ def presenter_job(
     _files_inside_home(home, [*body.backgrounds], "backgrounds")
     _files_inside_home(home, [body.music], "music")
     return _submit(services, "presenter", body, principal, idempotency_key)
+
+
+@router.post("/make", status_code=202)
+def make_job(
+    body: MakeRequest,
+    services: ServicesDep,
+    principal: MakerKey,
+    idempotency_key: IdempotencyKey = None,
+) -> JobView:
+    """Queue finished videos from a topic, a script or a brief (no server paths: visuals and
+    music come from the creator's media library under the data dir)."""
+    return _submit(services, "make", body, principal, idempotency_key)
+
+
+@router.post("/kling", status_code=202)
+def kling_job(
+    body: KlingRequest,
+    services: ServicesDep,
+    principal: MakerKey,
+    idempotency_key: IdempotencyKey = None,
+) -> JobView:
+    """Queue a Kling clip: text2video from a prompt, image2video from a base64 still."""
+    return _submit(services, "kling", body, principal, idempotency_key)

@@ -61,7 +61,7 @@ class VisualSource(Protocol):
     name: str
 
     def fetch(
-        self, sentence: str, *, variant: int, used: set[Path], out_dir: Path
+        self, sentence: str, *, topic: str, variant: int, used: set[Path], out_dir: Path
     ) -> Visual | None:
         """A visual for ``sentence`` or None when this source has nothing for it."""
         ...
@@ -76,12 +76,16 @@ class LibrarySource:
         self.library = library
 
     def fetch(
-        self, sentence: str, *, variant: int, used: set[Path], out_dir: Path
+        self, sentence: str, *, topic: str, variant: int, used: set[Path], out_dir: Path
     ) -> Visual | None:
-        """The library file sharing the most keywords with ``sentence``."""
+        """The library file sharing the most keywords with ``sentence``; for a sentence that
+        shares none, the unused file sharing the most with the video's ``topic``."""
         found = self.library.match(sentence, used=used, variant=variant)
         if found is None:
-            return None
+            by_topic = self.library.match(topic, used=used, variant=variant)
+            if by_topic is None or by_topic[0] in used:
+                return None
+            found = by_topic
         return Visual(found[0], self.name, found[1])
 
 
@@ -96,10 +100,10 @@ class StockSource:
         self.client = stock_client(provider, api_key=api_key, base_url=base_url)
 
     def fetch(
-        self, sentence: str, *, variant: int, used: set[Path], out_dir: Path
+        self, sentence: str, *, topic: str, variant: int, used: set[Path], out_dir: Path
     ) -> Visual | None:
-        """The ``variant``-th hit for the sentence's top keywords."""
-        words = keywords(sentence, count=3)
+        """The ``variant``-th hit for the sentence's top keywords (the topic's, if none)."""
+        words = keywords(sentence, count=3) or keywords(topic, count=3)
         if not words:
             return None
         found = self.client.find(
@@ -132,7 +136,7 @@ class GeneratedImageSource:
         self.size = size
 
     def fetch(
-        self, sentence: str, *, variant: int, used: set[Path], out_dir: Path
+        self, sentence: str, *, topic: str, variant: int, used: set[Path], out_dir: Path
     ) -> Visual | None:
         """A picture of ``sentence`` (photographic, no text in it)."""
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -151,7 +155,7 @@ class KlingSource:
         self.aspect = aspect
 
     def fetch(
-        self, sentence: str, *, variant: int, used: set[Path], out_dir: Path
+        self, sentence: str, *, topic: str, variant: int, used: set[Path], out_dir: Path
     ) -> Visual | None:
         """A five-second clip of ``sentence``."""
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +207,7 @@ def plan_visuals(
         chosen: Visual | None = None
         for source in sources:
             chosen = source.fetch(
-                sentence, variant=variant, used=used, out_dir=out_dir / source.name
+                sentence, topic=title, variant=variant, used=used, out_dir=out_dir / source.name
             )
             if chosen is not None:
                 break

@@ -100,7 +100,8 @@ def wrap_cjk(text: str, *, max_chars: int) -> list[str]:
     rows: list[str] = []
     current = ""
     for word in words_of(text):
-        while len(word) > max_chars:
+        # a too-long word is cut, but punctuation after it hangs on its row
+        while len(word.rstrip(_NO_ROW_START)) > max_chars:
             if current:
                 rows.append(current)
                 current = ""
@@ -117,17 +118,27 @@ def wrap_cjk(text: str, *, max_chars: int) -> list[str]:
 
 
 def _char_times(cue: Cue, text: str) -> list[float]:
-    """The time each character of ``text`` is spoken: from word timings, else evenly."""
-    if cue.words:
-        times: list[float] = []
-        for word in cue.words:
-            span = max(1, len(word.text))
-            times += [word.start_s + (word.end_s - word.start_s) * k / span for k in range(span)]
-        if times:
-            times = times[: len(text)] + [times[-1]] * max(0, len(text) - len(times))
-            return times
+    """The time each character of ``text`` is spoken: each timed word is found in the text
+    (punctuation the provider does not time takes the time before it), else evenly."""
     length = max(1, len(text))
-    return [cue.start_s + (cue.end_s - cue.start_s) * k / length for k in range(len(text))]
+    times = [cue.start_s + (cue.end_s - cue.start_s) * k / length for k in range(len(text))]
+    if not cue.words:
+        return times
+    found = [False] * len(text)
+    cursor = 0
+    for word in cue.words:
+        at = text.find(word.text, cursor) if word.text else -1
+        if at < 0:
+            continue
+        span = len(word.text)
+        for k in range(span):
+            times[at + k] = word.start_s + (word.end_s - word.start_s) * k / span
+            found[at + k] = True
+        cursor = at + span
+    for k in range(1, len(text)):
+        if not found[k] and found[k - 1]:
+            times[k], found[k] = times[k - 1], True
+    return times
 
 
 def timed_parts(cue: Cue, *, max_chars: int) -> list[tuple[float, float, list[str]]]:
