@@ -68,7 +68,7 @@ def test_azure_bad_key_and_throttling(tmp_path: Path) -> None:
     with provider_server() as server:
         server.route("POST", "/cognitiveservices/v1", lambda _s: (401, {}, b""))
         azure = AzureSpeech(api_key="wrong", base_url=server.base_url, retries=0)
-        with pytest.raises(ProviderError, match="rejected the API key.*LAOTIE_AZURE_SPEECH_KEY"):
+        with pytest.raises(ProviderError, match=r"rejected the API key.*LAOTIE_AZURE_SPEECH_KEY"):
             azure.synthesize("你好", out=tmp_path / "a.wav")
         server.route("POST", "/cognitiveservices/v1", lambda _s: as_text(429, "Too many requests"))
         azure = AzureSpeech(api_key="k", base_url=server.base_url, retries=1)
@@ -174,7 +174,7 @@ def test_volcengine_errors_are_clear(tmp_path: Path) -> None:
         with pytest.raises(ProviderError, match="rejected"):
             bad.synthesize("你好", out=tmp_path / "a.wav")
         good = VolcengineSpeech(appid="a", token="volc-token", base_url=server.base_url, retries=1)
-        with pytest.raises(ProviderError, match="refused the text.*sensitive") as refused:
+        with pytest.raises(ProviderError, match=r"refused the text.*sensitive") as refused:
             good.synthesize("这是敏感内容", out=tmp_path / "b.wav")
         assert refused.value.context["reason"] == "content-refused"
         with pytest.raises(ProviderRateLimited, match="quota"):

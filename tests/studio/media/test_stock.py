@@ -139,7 +139,7 @@ def test_pexels_bad_key_and_quota_are_clear(tmp_path: Path) -> None:
         server.route("GET", "/videos/search", lambda _s: as_json(401, {"error": "Unauthorized"}))
         client = PexelsClient(api_key="wrong", base_url=server.base_url, retries=0)
         with pytest.raises(
-            ProviderError, match="rejected the API key.*LAOTIE_PEXELS_API_KEY"
+            ProviderError, match=r"rejected the API key.*LAOTIE_PEXELS_API_KEY"
         ) as bad:
             client.find("猫", kind="video", width=720, height=1280, out_dir=tmp_path)
         assert bad.value.context["reason"] == "bad-key"
