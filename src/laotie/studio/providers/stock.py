@@ -150,11 +150,21 @@ class _StockClient:
         return Footage(path, kind, self.name, chosen.page, chosen.credit)
 
 
-def _ints(item: dict[str, Any], *keys: str) -> tuple[int, ...]:
+def _candidate(
+    item: dict[str, Any],
+    *,
+    id: object,
+    url: object,
+    size: tuple[str, str],
+    page: object,
+    credit: object,
+) -> _Candidate:
+    """A candidate from one answer item; ``size`` names its width and height keys."""
     try:
-        return tuple(int(item.get(k) or 0) for k in keys)
+        width, height = (int(item.get(k) or 0) for k in size)
     except (TypeError, ValueError) as exc:
         raise ProviderResponseError(f"stock answer has a non-numeric size: {item}") from exc
+    return _Candidate(str(id), str(url), width, height, str(page), str(credit))
 
 
 class PexelsClient(_StockClient):
@@ -177,12 +187,13 @@ class PexelsClient(_StockClient):
             data = self._get("/videos/search", params, headers)
             for video in data.get("videos") or []:
                 files = [
-                    _Candidate(
-                        str(video.get("id")),
-                        str(f["link"]),
-                        *_ints(f, "width", "height"),
-                        str(video.get("url", "")),
-                        str((video.get("user") or {}).get("name", "")),
+                    _candidate(
+                        f,
+                        id=video.get("id"),
+                        url=f["link"],
+                        size=("width", "height"),
+                        page=video.get("url", ""),
+                        credit=(video.get("user") or {}).get("name", ""),
                     )
                     for f in video.get("video_files") or []
                     if f.get("link") and f.get("file_type", "video/mp4") == "video/mp4"
@@ -197,12 +208,13 @@ class PexelsClient(_StockClient):
             url = src.get("large2x") or src.get("original")
             if url:
                 found.append(
-                    _Candidate(
-                        str(photo.get("id")),
-                        str(url),
-                        *_ints(photo, "width", "height"),
-                        str(photo.get("url", "")),
-                        str(photo.get("photographer", "")),
+                    _candidate(
+                        photo,
+                        id=photo.get("id"),
+                        url=url,
+                        size=("width", "height"),
+                        page=photo.get("url", ""),
+                        credit=photo.get("photographer", ""),
                     )
                 )
         return found
@@ -232,12 +244,13 @@ class PixabayClient(_StockClient):
             data = self._get("/api/videos/", params, {})
             for hit in data.get("hits") or []:
                 renditions = [
-                    _Candidate(
-                        str(hit.get("id")),
-                        str(v["url"]),
-                        *_ints(v, "width", "height"),
-                        str(hit.get("pageURL", "")),
-                        str(hit.get("user", "")),
+                    _candidate(
+                        v,
+                        id=hit.get("id"),
+                        url=v["url"],
+                        size=("width", "height"),
+                        page=hit.get("pageURL", ""),
+                        credit=hit.get("user", ""),
                     )
                     for v in (hit.get("videos") or {}).values()
                     if isinstance(v, dict) and v.get("url")
@@ -256,12 +269,13 @@ class PixabayClient(_StockClient):
             url = hit.get("largeImageURL") or hit.get("webformatURL")
             if url:
                 found.append(
-                    _Candidate(
-                        str(hit.get("id")),
-                        str(url),
-                        *_ints(hit, "imageWidth", "imageHeight"),
-                        str(hit.get("pageURL", "")),
-                        str(hit.get("user", "")),
+                    _candidate(
+                        hit,
+                        id=hit.get("id"),
+                        url=url,
+                        size=("imageWidth", "imageHeight"),
+                        page=hit.get("pageURL", ""),
+                        credit=hit.get("user", ""),
                     )
                 )
         return found
