@@ -230,6 +230,37 @@ def run_slideshow(exact: list[Path], narration: Narration, out: Path, work: Path
     )
 
 
+def _write_moviepy(
+    layers: list[Any],
+    narration: Narration,
+    video: VideoFormat,
+    badge_path: Path,
+    badge_xy: tuple[int, int],
+    out: Path,
+) -> None:
+    """Add the captions and the badge over ``layers``, the voice under them, and encode."""
+    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip
+
+    layers = [*layers, *_captions(narration, video)]
+    layers.append(
+        ImageClip(str(badge_path)).with_duration(narration.duration_s).with_position(badge_xy)
+    )
+    composite = CompositeVideoClip(layers, size=(video.width, video.height))
+    composite = composite.with_duration(narration.duration_s).with_audio(
+        AudioFileClip(str(narration.path))
+    )
+    composite.write_videofile(
+        str(out),
+        fps=FPS,
+        codec="libx264",
+        preset=PRESET,
+        audio_codec="aac",
+        audio_bitrate="128k",
+        ffmpeg_params=["-crf", str(CRF), "-pix_fmt", "yuv420p"],
+        logger=None,
+    )
+
+
 def run_moviepy(
     oversize: list[Path],
     narration: Narration,
@@ -239,7 +270,7 @@ def run_moviepy(
     out: Path,
 ) -> None:
     """moviepy composing and writing the same video."""
-    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip
+    from moviepy import ImageClip
 
     frames = shot_frames([1.0] * len(oversize), math.ceil(narration.duration_s * FPS))
     layers = []
@@ -262,24 +293,7 @@ def run_moviepy(
 
         layers.append(clip.with_position(position))
         at += duration
-    layers += _captions(narration, video)
-    layers.append(
-        ImageClip(str(badge_path)).with_duration(narration.duration_s).with_position(badge_xy)
-    )
-    composite = CompositeVideoClip(layers, size=(video.width, video.height))
-    composite = composite.with_duration(narration.duration_s).with_audio(
-        AudioFileClip(str(narration.path))
-    )
-    composite.write_videofile(
-        str(out),
-        fps=FPS,
-        codec="libx264",
-        preset=PRESET,
-        audio_codec="aac",
-        audio_bitrate="128k",
-        ffmpeg_params=["-crf", str(CRF), "-pix_fmt", "yuv420p"],
-        logger=None,
-    )
+    _write_moviepy(layers, narration, video, badge_path, badge_xy, out)
 
 
 def _clips(root: Path, count: int, seconds: float) -> list[Path]:
@@ -398,7 +412,7 @@ def run_moviepy_footage(
 ) -> None:
     """moviepy cutting the same spans from the same clips, cropping and resizing them to the
     frame, with the same captions, badge and voice."""
-    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, VideoFileClip
+    from moviepy import VideoFileClip
     from moviepy.video.fx import Crop, Resize
 
     frames = shot_frames([1.0] * len(shots), math.ceil(narration.duration_s * FPS))
@@ -420,24 +434,7 @@ def run_moviepy_footage(
         )
         layers.append(part.with_start(at).with_duration(duration))
         at += duration
-    layers += _captions(narration, video)
-    layers.append(
-        ImageClip(str(badge_path)).with_duration(narration.duration_s).with_position(badge_xy)
-    )
-    composite = CompositeVideoClip(layers, size=(video.width, video.height))
-    composite = composite.with_duration(narration.duration_s).with_audio(
-        AudioFileClip(str(narration.path))
-    )
-    composite.write_videofile(
-        str(out),
-        fps=FPS,
-        codec="libx264",
-        preset=PRESET,
-        audio_codec="aac",
-        audio_bitrate="128k",
-        ffmpeg_params=["-crf", str(CRF), "-pix_fmt", "yuv420p"],
-        logger=None,
-    )
+    _write_moviepy(layers, narration, video, badge_path, badge_xy, out)
     for clip in sources:
         clip.close()
 

@@ -153,42 +153,34 @@ def test_make_offline_variants_are_finished_labelled_videos(tmp_path: Path) -> N
     assert loudness.integrated_lufs == pytest.approx(-16.0, abs=2.0)
 
 
-def test_make_refuses_bad_requests_before_any_work(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home")
-    options = MakeOptions(video=aspect_format("1:1", short_side=360))
+@pytest.mark.parametrize(
+    ("target_s", "visuals", "field"),
+    [
+        (5, ("library",), "seconds"),
+        (20, ("bing",), "visuals"),
+        (20, ("pexels",), "LAOTIE_PEXELS_API_KEY"),
+    ],
+)
+def test_make_refuses_bad_requests_before_any_work(
+    tmp_path: Path, target_s: float, visuals: tuple[str, ...], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        make_from_settings(
+            MakeSource(topic="跑步"),
+            settings=Settings(home=tmp_path / "home"),
+            options=MakeOptions(video=aspect_format("1:1", short_side=360)),
+            out_dir=tmp_path / "made",
+            target_s=target_s,
+            visuals=visuals,
+        )
+    assert caught.value.field == field
+    assert not (tmp_path / "made").exists()
+
+
+def test_make_source_and_aspect_are_checked() -> None:
     with pytest.raises(InvalidInput) as both:
         MakeSource(topic="跑步", script="写好的稿子。")
     assert both.value.field == "topic"
-    with pytest.raises(InvalidInput) as length:
-        make_from_settings(
-            MakeSource(topic="跑步"),
-            settings=settings,
-            options=options,
-            out_dir=tmp_path,
-            target_s=5,
-        )
-    assert length.value.field == "seconds"
-    with pytest.raises(InvalidInput) as source:
-        make_from_settings(
-            MakeSource(topic="跑步"),
-            settings=settings,
-            options=options,
-            out_dir=tmp_path,
-            target_s=20,
-            visuals=("bing",),
-        )
-    assert source.value.field == "visuals"
-    with pytest.raises(InvalidInput) as key:
-        make_from_settings(
-            MakeSource(topic="跑步"),
-            settings=settings,
-            options=options,
-            out_dir=tmp_path,
-            target_s=20,
-            visuals=("pexels",),
-        )
-    assert key.value.field == "LAOTIE_PEXELS_API_KEY"
     with pytest.raises(InvalidInput) as aspect:
         aspect_format("4:3")
     assert aspect.value.field == "aspect"
-    assert not list(tmp_path.glob("*.mp4"))
