@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from laotie.studio.render.subtitles import words_of, wrap_cjk
+from laotie.studio.render.script import script_from_text
+from laotie.studio.render.subtitles import shorten, words_of, wrap_cjk
 from laotie.studio.tts.text import split_sentences
 
 NOVELS = Path(__file__).resolve().parents[4] / "shared" / "data" / "novels"
@@ -71,3 +72,12 @@ def test_real_novel_sentences_wrap_at_word_boundaries() -> None:
     assert len(sentences) > 300
     for sentence in sentences[:400]:
         _check(sentence, 9)
+
+
+def test_titles_are_shortened_between_words() -> None:
+    title = script_from_text(
+        "大家好，今天给大家推荐一款特别好用的保温杯，现价只要29.9元。", max_chars=500
+    ).title
+    assert len(title) <= 30 and not title.endswith("29.9")
+    assert shorten("限时特价只要29.9元包邮", max_chars=9) == "限时特价只要"
+    assert shorten("短标题", max_chars=9) == "短标题"

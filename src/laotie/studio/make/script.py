@@ -18,6 +18,7 @@ from laotie.studio.ad.brief import ProductBrief
 from laotie.studio.ad.copywriter import template_copies
 from laotie.studio.providers.llm import LLMProvider
 from laotie.studio.render.script import NarrationScript, Scene, script_from_text
+from laotie.studio.render.subtitles import shorten
 from laotie.studio.tts.text import split_sentences
 
 ScriptSource = Literal["llm", "template", "given", "brief"]
@@ -77,7 +78,7 @@ def _one_per_scene(title: str, sentences: list[str]) -> NarrationScript:
     scenes = tuple(Scene(str(i + 1), (s,)) for i, s in enumerate(sentences))
     if not scenes:
         raise InvalidInput("the script is empty", field="script", limit=">= 1 sentence")
-    return NarrationScript(title[:30], scenes)
+    return NarrationScript(shorten(title, max_chars=30), scenes)
 
 
 def _fill(

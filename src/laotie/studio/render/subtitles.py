@@ -90,6 +90,19 @@ def words_of(text: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+def shorten(text: str, *, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` at a word boundary (never inside "29.9元")."""
+    text = text.strip()
+    if len(text) <= max_chars:
+        return text
+    kept = ""
+    for word in words_of(text):
+        if len(kept) + len(word) > max_chars:
+            break
+        kept += word
+    return (kept or text[:max_chars]).rstrip("，、,;；：:")
+
+
 def wrap_cjk(text: str, *, max_chars: int) -> list[str]:
     """Break a line into rows of at most ``max_chars``, balanced in length, only between words
     (a single word longer than a row is the one thing cut)."""
