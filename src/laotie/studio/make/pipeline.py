@@ -192,8 +192,9 @@ def make_video(
     )
     cover = None
     if options.cover:
+        # each variant's cover shows another of its visuals
         cover = make_cover(
-            visuals[0].path,
+            visuals[min(variant, len(visuals) - 1)].path,
             title=script.title,
             video=options.video,
             out=out.with_name(f"{out.stem}_cover.png"),
