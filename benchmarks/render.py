@@ -263,6 +263,7 @@ def _write_moviepy(
         audio_codec="aac",
         audio_bitrate="128k",
         ffmpeg_params=["-crf", str(CRF), "-pix_fmt", "yuv420p"],
+        temp_audiofile=str(out.with_name(f"{out.stem}_audio.m4a")),
         logger=None,
     )
 
