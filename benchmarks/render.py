@@ -1,24 +1,30 @@
-"""Render speed: a 60-second 1080x1920 narrated video with 12 images, three ways in one run.
+"""Render speed: two 60-second 1080x1920 narrated videos, each rendered three ways in one run.
 
-- laotie: ``laotie.studio.render.render`` -- one ffmpeg filter graph: 12 stills each decoded
-  once, slow pans (moving crop), burnt-in subtitles (libass), the "AI生成" badge, the voice
-  track and the ``AIGC`` metadata tag; libx264 veryfast / CRF 23 + AAC 128k;
-- moviepy: the same composition (12 panned image clips, one text clip per subtitle cue, the
-  badge image, the same voice) written by ``write_videofile`` with the same encoder settings
-  -- the Python-per-frame peer (moviepy is a benchmark-only dependency);
-- bare: one ffmpeg pass that encodes the same frames with nothing else: the same 12 stills
-  (already scaled to the pan canvas, untimed), the same moving-crop pans, concatenated, with the
-  same voice and encoder settings -- no subtitles, no badge, no metadata. This is the floor
-  any renderer of these frames pays (mostly libx264 encoding moving pictures);
-- slideshow (context only): the 12 stills shown without motion (concat demuxer), which
-  shows what the motion itself costs the encoder.
+Stills: 12 images (1600x1200 JPEGs) with slow pans. Footage: 12 spans cut from 6 distinct
+1920x1080 30 fps H.264 clips (ffmpeg's moving test sources; each clip entered twice, at
+different seconds), cropped to 9:16 and scaled to the frame.
 
-The narration (espeak-ng, padded to exactly 60 s) and the prepared images are made once and
-shared; only the rendering is timed, as wall-clock seconds and as CPU seconds (user + system
-of the process and its children). The floors (laotie >= 3x faster than moviepy, <= 1.3x the
-bare encode) are judged on CPU seconds, which stay meaningful on a shared, busy machine.
-Run ``laotie bench render`` (``--quick``: 12 s at 540x960, 4 images);
-results go to ``benchmarks/results/render.json``.
+- laotie: ``laotie.studio.render.render`` -- one ffmpeg filter graph: each still decoded once
+  (or each clip read only over the span used, trimmed, cropped, scaled), burnt-in subtitles
+  (libass), the "AI生成" badge, the voice and the ``AIGC`` metadata tag; libx264 veryfast /
+  CRF 23 + AAC 128k;
+- moviepy: the same composition (panned image clips, or ``subclipped`` video clips with
+  ``Crop`` + ``Resize``; one text clip per subtitle cue; the badge image; the same voice)
+  written by ``write_videofile`` with the same encoder settings -- the Python-per-frame peer
+  (moviepy is a benchmark-only dependency, installed by ``make bench``);
+- bare: one ffmpeg pass that encodes the same frames with nothing else (the same stills and
+  pans, or the same clip spans trimmed, cropped and scaled by the same filters), concatenated,
+  with the same voice -- no subtitles, no badge, no metadata: the floor any renderer of these
+  frames pays;
+- slideshow (context only): the 12 stills without motion (concat demuxer).
+
+The narration (espeak-ng, padded to exactly 60 s) and the inputs are made once and shared;
+only the rendering is timed, as wall-clock seconds and as CPU seconds (user + system of the
+process and its children). Floors, judged on CPU seconds (meaningful on a shared machine):
+stills laotie >= 3x faster than moviepy and <= 1.3x the bare encode; footage >= 6x and <= 1.2x.
+Run ``laotie bench render`` (``--quick``: 12 s at 540x960, 4 images, 4 clip spans);
+``run(parts=("footage",))`` renders one composition only. Results go to
+``benchmarks/results/render.json``.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from laotie.studio.render.compose import (
     DEFAULT_MOTIONS,
     Composition,
     Shot,
+    _clip_chain,
     _motion_filter,
     render,
     shot_frames,
@@ -62,6 +69,8 @@ from laotie.studio.tts.base import Cue
 RESULTS = Path(__file__).resolve().parent / "results" / "render.json"
 FLOOR_VS_MOVIEPY = 3.0
 FLOOR_VS_BARE = 1.3
+FOOTAGE_FLOOR_VS_MOVIEPY = 6.0
+FOOTAGE_FLOOR_VS_BARE = 1.2
 PRESET, CRF, FPS = "veryfast", 23, 30
 SENTENCES = (
     "老铁们好，欢迎来到今天的好物分享。",
@@ -227,6 +236,38 @@ def run_slideshow(exact: list[Path], narration: Narration, out: Path, work: Path
     )
 
 
+def _write_moviepy(
+    layers: list[Any],
+    narration: Narration,
+    video: VideoFormat,
+    badge_path: Path,
+    badge_xy: tuple[int, int],
+    out: Path,
+) -> None:
+    """Add the captions and the badge over ``layers``, the voice under them, and encode."""
+    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip
+
+    layers = [*layers, *_captions(narration, video)]
+    layers.append(
+        ImageClip(str(badge_path)).with_duration(narration.duration_s).with_position(badge_xy)
+    )
+    composite = CompositeVideoClip(layers, size=(video.width, video.height))
+    composite = composite.with_duration(narration.duration_s).with_audio(
+        AudioFileClip(str(narration.path))
+    )
+    composite.write_videofile(
+        str(out),
+        fps=FPS,
+        codec="libx264",
+        preset=PRESET,
+        audio_codec="aac",
+        audio_bitrate="128k",
+        ffmpeg_params=["-crf", str(CRF), "-pix_fmt", "yuv420p"],
+        temp_audiofile=str(out.with_name(f"{out.stem}_audio.m4a")),
+        logger=None,
+    )
+
+
 def run_moviepy(
     oversize: list[Path],
     narration: Narration,
@@ -236,7 +277,7 @@ def run_moviepy(
     out: Path,
 ) -> None:
     """moviepy composing and writing the same video."""
-    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, TextClip
+    from moviepy import ImageClip
 
     frames = shot_frames([1.0] * len(oversize), math.ceil(narration.duration_s * FPS))
     layers = []
@@ -259,8 +300,94 @@ def run_moviepy(
 
         layers.append(clip.with_position(position))
         at += duration
+    _write_moviepy(layers, narration, video, badge_path, badge_xy, out)
+
+
+def _clips(root: Path, count: int, seconds: float) -> list[Path]:
+    """Distinct 1920x1080 30 fps H.264 clips with motion everywhere (ffmpeg's moving test
+    sources), ``seconds`` long: footage as a stock site would send it, landscape."""
+    sources = (
+        "testsrc2=size=1920x1080:rate=30",
+        "mandelbrot=size=1920x1080:rate=30",
+        "life=size=1920x1080:rate=30:mold=10:ratio=0.3:death_color=#103060:life_color=#f0c040",
+        "cellauto=size=1920x1080:rate=30:rule=110",
+        "smptehdbars=size=1920x1080:rate=30,hue=H=t",
+        "rgbtestsrc=size=1920x1080:rate=30,rotate=a=t/3",
+    )
+    paths = []
+    for index in range(count):
+        path = root / f"clip_{index:02d}.mp4"
+        run_ffmpeg(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                sources[index % len(sources)],
+                "-t",
+                f"{seconds:.2f}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-crf",
+                "20",
+                "-pix_fmt",
+                "yuv420p",
+                str(path),
+            ],
+            stage="bench clip",
+        )
+        paths.append(path)
+    return paths
+
+
+def footage_shots(clips: list[Path], count: int) -> tuple[Shot, ...]:
+    """``count`` shots over the clips, each clip entered at a different second."""
+    return tuple(
+        Shot(clips[i % len(clips)], start_s=float(i // len(clips)) * 2.0) for i in range(count)
+    )
+
+
+def run_bare_footage(
+    shots: tuple[Shot, ...], narration: Narration, video: VideoFormat, out: Path
+) -> None:
+    """The same clip spans trimmed, cropped and scaled the same way, concatenated, with the
+    voice: no subtitles, no badge, no metadata."""
+    frames = shot_frames([1.0] * len(shots), math.ceil(narration.duration_s * FPS))
+    args: list[str] = []
+    chains = []
+    for index, (shot, count) in enumerate(zip(shots, frames, strict=True)):
+        inputs, chain = _clip_chain(index, shot, count, video)
+        args += inputs
+        chains.append(chain + f"[s{index}]")
+    labels = "".join(f"[s{i}]" for i in range(len(shots)))
+    chains.append(f"{labels}concat=n={len(shots)}:v=1:a=0[v]")
+    run_ffmpeg(
+        [
+            *args,
+            "-i",
+            str(narration.path),
+            "-filter_complex",
+            ";".join(chains),
+            "-map",
+            "[v]",
+            "-map",
+            f"{len(shots)}:a",
+            *_video_args(),
+            *_audio_args(narration),
+            str(out),
+        ],
+        stage="bare footage encode",
+    )
+
+
+def _captions(narration: Narration, video: VideoFormat) -> list[Any]:
+    """One moviepy text clip per cue, placed where laotie's subtitles sit."""
+    from moviepy import TextClip
+
     size = font_size_px(video)
     per_row = max(4, int(video.width * 0.86 / size))
+    layers = []
     for cue in narration.cues:
         text = "\n".join(wrap_cjk(cue.text.rstrip("。，"), max_chars=per_row))
         caption = TextClip(
@@ -273,33 +400,87 @@ def run_moviepy(
             method="label",
             text_align="center",
         )
-        y = round(video.height * 0.86) - caption.h
+        y = round(video.height * 0.78) - caption.h
         layers.append(
             caption.with_start(cue.start_s)
             .with_duration(cue.end_s - cue.start_s)
             .with_position(("center", y))
         )
-    layers.append(
-        ImageClip(str(badge_path)).with_duration(narration.duration_s).with_position(badge_xy)
-    )
-    composite = CompositeVideoClip(layers, size=(video.width, video.height))
-    composite = composite.with_duration(narration.duration_s).with_audio(
-        AudioFileClip(str(narration.path))
-    )
-    composite.write_videofile(
-        str(out),
-        fps=FPS,
-        codec="libx264",
-        preset=PRESET,
-        audio_codec="aac",
-        audio_bitrate="128k",
-        ffmpeg_params=["-crf", str(CRF), "-pix_fmt", "yuv420p"],
-        logger=None,
-    )
+    return layers
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    """Render the same video three ways, print a table, write the JSON result."""
+def run_moviepy_footage(
+    shots: tuple[Shot, ...],
+    narration: Narration,
+    video: VideoFormat,
+    badge_path: Path,
+    badge_xy: tuple[int, int],
+    out: Path,
+) -> None:
+    """moviepy cutting the same spans from the same clips, cropping and resizing them to the
+    frame, with the same captions, badge and voice."""
+    from moviepy import VideoFileClip
+    from moviepy.video.fx import Crop, Resize
+
+    frames = shot_frames([1.0] * len(shots), math.ceil(narration.duration_s * FPS))
+    layers = []
+    sources = []
+    at = 0.0
+    for shot, count in zip(shots, frames, strict=True):
+        duration = count / FPS
+        clip = VideoFileClip(str(shot.source), audio=False)
+        sources.append(clip)
+        part = clip.subclipped(shot.start_s, min(clip.duration, shot.start_s + duration))
+        crop_w = min(part.w, round(part.h * video.width / video.height))
+        crop_h = min(part.h, round(part.w * video.height / video.width))
+        part = part.with_effects(
+            [
+                Crop(x_center=part.w / 2, y_center=part.h / 2, width=crop_w, height=crop_h),
+                Resize((video.width, video.height)),
+            ]
+        )
+        layers.append(part.with_start(at).with_duration(duration))
+        at += duration
+    _write_moviepy(layers, narration, video, badge_path, badge_xy, out)
+    for clip in sources:
+        clip.close()
+
+
+def _timed(jobs: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    for name, job in jobs.items():
+        started, cpu_started = time.perf_counter(), _cpu_s()
+        job()
+        wall[name] = time.perf_counter() - started
+        cpu[name] = _cpu_s() - cpu_started
+    return wall, cpu
+
+
+#: the two compositions: the prefix of their job names and their floors (moviepy x, bare x)
+PARTS = {
+    "stills": ("", FLOOR_VS_MOVIEPY, FLOOR_VS_BARE),
+    "footage": ("footage_", FOOTAGE_FLOOR_VS_MOVIEPY, FOOTAGE_FLOOR_VS_BARE),
+}
+
+
+def _figures(cpu: dict[str, float], wall: dict[str, float], part: str) -> dict[str, Any]:
+    prefix, floor_moviepy, floor_bare = PARTS[part]
+    vs_moviepy = cpu[f"{prefix}moviepy"] / cpu[f"{prefix}laotie"]
+    vs_bare = cpu[f"{prefix}laotie"] / cpu[f"{prefix}bare"]
+    return {
+        "speedup_vs_moviepy_cpu": round(vs_moviepy, 2),
+        "vs_bare_cpu": round(vs_bare, 3),
+        "speedup_vs_moviepy_wall": round(wall[f"{prefix}moviepy"] / wall[f"{prefix}laotie"], 2),
+        "vs_bare_wall": round(wall[f"{prefix}laotie"] / wall[f"{prefix}bare"], 3),
+        "floors": {"speedup_vs_moviepy": floor_moviepy, "vs_bare": floor_bare},
+        "floors_met": vs_moviepy >= floor_moviepy and vs_bare <= floor_bare,
+    }
+
+
+def run(quick: bool = False, parts: tuple[str, ...] = tuple(PARTS)) -> dict[str, Any]:
+    """Render the stills video and the footage video each way (``parts`` picks which), print
+    a table, write the JSON result."""
     video = VideoFormat(540, 960, FPS) if quick else VideoFormat(1080, 1920, FPS)
     seconds, count = (12.0, 4) if quick else (60.0, 12)
     console = Console()
@@ -318,12 +499,13 @@ def run(quick: bool = False) -> dict[str, Any]:
             for i, p in enumerate(images)
         ]
         badge = render_badge(video.width, video.height, out=prep / "badge.png")
+        label = new_label()
         comp = Composition(
-            video=video,
-            shots=tuple(Shot(p) for p in images),
-            narration=narration,
-            label=new_label(),
+            video=video, shots=tuple(Shot(p) for p in images), narration=narration, label=label
         )
+        clips = _clips(root, max(2, count // 2), seconds / count * 2 + 8)
+        shots = footage_shots(clips, count)
+        footage = Composition(video=video, shots=shots, narration=narration, label=label)
         jobs = {
             "slideshow": lambda: run_slideshow(exact, narration, root / "slideshow.mp4", root),
             "bare": lambda: run_bare(oversize, narration, video, root / "bare.mp4"),
@@ -331,53 +513,64 @@ def run(quick: bool = False) -> dict[str, Any]:
             "moviepy": lambda: run_moviepy(
                 oversize, narration, video, badge.path, (badge.x, badge.y), root / "moviepy.mp4"
             ),
+            "footage_bare": lambda: run_bare_footage(
+                shots, narration, video, root / "footage_bare.mp4"
+            ),
+            "footage_laotie": lambda: run_laotie(
+                footage, root / "footage_laotie.mp4", root / "work_footage"
+            ),
+            "footage_moviepy": lambda: run_moviepy_footage(
+                shots,
+                narration,
+                video,
+                badge.path,
+                (badge.x, badge.y),
+                root / "footage_moviepy.mp4",
+            ),
         }
-        wall: dict[str, float] = {}
-        cpu: dict[str, float] = {}
-        for name, job in jobs.items():
-            started, cpu_started = time.perf_counter(), _cpu_s()
-            job()
-            wall[name] = time.perf_counter() - started
-            cpu[name] = _cpu_s() - cpu_started
-        durations = {k: probe(root / f"{k}.mp4").duration_s for k in jobs}
+        wanted = {
+            k: v
+            for k, v in jobs.items()
+            if ("footage" if k.startswith("footage_") else "stills") in parts
+        }
+        wall, cpu = _timed(wanted)
+        durations = {k: probe(root / f"{k}.mp4").duration_s for k in wanted}
         load = os.getloadavg()[0]
-    vs_moviepy = cpu["moviepy"] / cpu["laotie"]
-    vs_bare = cpu["laotie"] / cpu["bare"]
-    result = {
+    result: dict[str, Any] = {
         "area": "render",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "hardware": hardware(),
         "load_average_1m": round(load, 1),
         "python": platform.python_version(),
-        "video": f"{video.size} @ {FPS} fps, {seconds:.0f} s, {count} images",
+        "video": f"{video.size} @ {FPS} fps, {seconds:.0f} s, {count} images / {count} clip spans",
         "encoder": f"libx264 {PRESET} crf {CRF} + aac 128k",
         "cpu_s": {k: round(v, 2) for k, v in cpu.items()},
         "wall_s": {k: round(v, 2) for k, v in wall.items()},
         "output_duration_s": {k: round(v, 2) for k, v in durations.items()},
-        "laotie_speedup_vs_moviepy_cpu": round(vs_moviepy, 2),
-        "laotie_vs_bare_cpu": round(vs_bare, 3),
-        "laotie_speedup_vs_moviepy_wall": round(wall["moviepy"] / wall["laotie"], 2),
-        "laotie_vs_bare_wall": round(wall["laotie"] / wall["bare"], 3),
-        "floors": {"speedup_vs_moviepy": FLOOR_VS_MOVIEPY, "vs_bare": FLOOR_VS_BARE},
-        "floors_met": vs_moviepy >= FLOOR_VS_MOVIEPY and vs_bare <= FLOOR_VS_BARE,
         "quick": quick,
     }
+    for part in parts:
+        result[part] = _figures(cpu, wall, part)
     table = Table(title=f"render: {result['video']}")
     for column in ("renderer", "CPU s", "wall s", "ratio (CPU)"):
         table.add_column(column)
-    ratios = {
-        "slideshow": "no motion (context)",
-        "bare": "1.00 (floor)",
-        "laotie": f"{vs_bare:.2f} x bare",
-        "moviepy": f"{vs_moviepy:.2f} x laotie",
-    }
-    for name in jobs:
-        table.add_row(name, f"{cpu[name]:.1f}", f"{wall[name]:.1f}", ratios[name])
+    for name in wanted:
+        prefix = "footage_" if name.startswith("footage_") else ""
+        ratio = {
+            "slideshow": "no motion (context)",
+            f"{prefix}bare": "1.00 (floor)",
+            f"{prefix}laotie": f"{cpu[name] / cpu[prefix + 'bare']:.2f} x {prefix}bare",
+            f"{prefix}moviepy": f"{cpu[name] / cpu[prefix + 'laotie']:.2f} x {prefix}laotie",
+        }[name]
+        table.add_row(name, f"{cpu[name]:.1f}", f"{wall[name]:.1f}", ratio)
     console.print(table)
-    console.print(
-        f"floors met: {result['floors_met']} (>= {FLOOR_VS_MOVIEPY}x moviepy, "
-        f"<= {FLOOR_VS_BARE}x bare, CPU s)  load {load:.1f}  [{result['hardware']}]"
-    )
+    for part in parts:
+        floors = result[part]["floors"]
+        console.print(
+            f"{part}: floors met {result[part]['floors_met']} "
+            f"(>= {floors['speedup_vs_moviepy']}x moviepy, <= {floors['vs_bare']}x bare, CPU s)"
+        )
+    console.print(f"load {load:.1f}  [{result['hardware']}]")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return result

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from laotie.cli import studio_media
+from laotie.cli import studio_make, studio_media
 from laotie.cli._common import console, emit_json, services, settings
 from laotie.core.errors import InvalidInput
 from laotie.studio import JobRunner, JobView, OpenAICompatibleClient, load_adaptation, review
@@ -22,6 +22,7 @@ app.add_typer(jobs_app, name="jobs")
 llm_app = typer.Typer(help="The language model the llm engine uses: check it end to end.")
 app.add_typer(llm_app, name="llm")
 studio_media.register(app)
+studio_make.register(app)
 ENGINES = ("offline", "llm")
 
 

@@ -92,8 +92,9 @@ class Settings(BaseSettings):
     kling_base_url: str = Field(
         default="https://api-beijing.klingai.com", description="Kling API base URL"
     )
-    tts_engine: Literal["espeak", "openai"] = Field(
-        default="espeak", description="speech engine: offline espeak-ng or OpenAI-compatible"
+    tts_engine: Literal["espeak", "openai", "azure", "volcengine"] = Field(
+        default="espeak",
+        description="speech engine: offline espeak-ng, OpenAI-compatible, Azure or Volcengine",
     )
     tts_base_url: str = Field(default="", description="OpenAI-compatible speech base URL")
     tts_api_key: str = Field(default="", repr=False, description="speech API key")
@@ -102,6 +103,26 @@ class Settings(BaseSettings):
     image_base_url: str = Field(default="", description="OpenAI-compatible image base URL")
     image_api_key: str = Field(default="", repr=False, description="image API key")
     image_model: str = Field(default="gpt-image-1", description="image model name")
+    azure_speech_key: str = Field(default="", repr=False, description="Azure speech key")
+    azure_speech_region: str = Field(default="", description="Azure speech region (eastasia)")
+    azure_speech_base_url: str = Field(
+        default="", description="Azure speech endpoint; empty = the region's"
+    )
+    volcengine_appid: str = Field(default="", description="Volcengine speech app id")
+    volcengine_token: str = Field(default="", repr=False, description="Volcengine access token")
+    volcengine_cluster: str = Field(default="volcano_tts", description="Volcengine TTS cluster")
+    volcengine_base_url: str = Field(
+        default="https://openspeech.bytedance.com", description="Volcengine speech base URL"
+    )
+    pexels_api_key: str = Field(default="", repr=False, description="Pexels API key")
+    pexels_base_url: str = Field(default="https://api.pexels.com", description="Pexels API URL")
+    pixabay_api_key: str = Field(default="", repr=False, description="Pixabay API key")
+    pixabay_base_url: str = Field(default="https://pixabay.com", description="Pixabay API URL")
+    kolors_api_key: str = Field(default="", repr=False, description="Kolors (可图) API key")
+    kolors_base_url: str = Field(
+        default="https://api.siliconflow.cn/v1", description="Kolors SiliconFlow-style base URL"
+    )
+    kolors_model: str = Field(default="Kwai-Kolors/Kolors", description="Kolors model name")
     studio_max_script_chars: int = Field(
         default=20_000, ge=1, description="longest narration script accepted (characters)"
     )

@@ -33,6 +33,8 @@ from laotie.store.repos import studio as repo
 from laotie.store.tables.studio import StudioJob
 
 log = logging.getLogger(__name__)
+#: the creator studio output is published under when a request names none
+STUDIO_CREATOR = "laotie-studio"
 TERMINAL = frozenset(repo.TERMINAL)
 #: progress is written at most this often unless the message changes (seconds)
 PROGRESS_WRITE_S = 0.25

@@ -9,6 +9,8 @@ and the implicit label the file carries. Ad videos are also registered as ad cre
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -26,18 +28,26 @@ from laotie.core.settings import Settings
 from laotie.store.db import Database
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
+from laotie.studio.aigc_label import new_label
 from laotie.studio.files import StudioFiles, is_file_id, studio_files
-from laotie.studio.jobs import DEFAULT_ROLES, JobContext, JobRunner, Submitter, Validator
+from laotie.studio.jobs import (
+    DEFAULT_ROLES,
+    STUDIO_CREATOR,
+    JobContext,
+    JobRunner,
+    Submitter,
+    Validator,
+)
+from laotie.studio.make.job import MakeRequest, run_make, validate_make
 from laotie.studio.media_labels import read_label
 from laotie.studio.presenter import PresenterOptions, present
+from laotie.studio.probe import probe
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render import NarrateOptions, narrate, parse_format
 from laotie.studio.render.script import load_script, script_from_text
+from laotie.studio.render.visuals import check_visual
 from laotie.studio.tts.base import TtsEngine
 from laotie.studio.tts.factory import engine_for_voice, engine_from_settings
-
-#: the creator studio output is published under when the request names none
-STUDIO_CREATOR = "laotie-studio"
 
 Progress = Callable[[float, str], None]
 
@@ -361,23 +371,105 @@ def run_presenter(
     }
 
 
+def run_make_job(
+    services: MediaContext, request: MakeRequest, *, job_id: str, progress: Progress
+) -> dict[str, Any]:
+    """Make the request's videos; publish each to the catalog unless told not to."""
+    videos = run_make(
+        services.settings,
+        request,
+        out_dir=_output_dir(services.settings, job_id),
+        progress=lambda f, m: progress(f * 0.95, m),
+    )
+    for video in videos:
+        video["item_id"] = None
+        if request.publish:
+            video["item_id"] = publish_video(
+                services,
+                path=Path(video["path"]),
+                title=video["title"],
+                caption="".join(video["sentences"])[:500],
+                duration_s=video["duration_s"],
+                creator_id=request.creator_id,
+            )
+    progress(1.0, "done")
+    return {"videos": videos}
+
+
+class KlingRequest(BaseModel):
+    """A Kling clip: text2video from a prompt, or image2video from an uploaded still."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["text2video", "image2video"]
+    prompt: str = Field(default="", max_length=2500)
+    image_base64: str | None = Field(
+        default=None, max_length=14_000_000, description="the still (base64), image2video"
+    )
+    aspect: Literal["9:16", "16:9", "1:1"] = "9:16"
+    duration: Literal[5, 10] = 5
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    publish: bool = Field(default=False, description="create a catalog item for the clip")
+
+
+def run_kling(
+    services: MediaContext, request: KlingRequest, *, job_id: str, progress: Progress
+) -> dict[str, Any]:
+    """Generate a labelled Kling clip under the job's folder."""
+    out_dir = _output_dir(services.settings, job_id)
+    params: dict[str, Any] = {"prompt": request.prompt, "duration_s": request.duration}
+    if request.mode == "image2video":
+        if not request.image_base64:
+            raise InvalidInput("image2video needs image_base64", field="image_base64")
+        still = out_dir / "still.img"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            still.write_bytes(base64.b64decode(request.image_base64, validate=True))
+        except binascii.Error as exc:
+            raise InvalidInput("image_base64 is not base64", field="image_base64") from exc
+        params["image"] = check_visual(still, field="image_base64")
+    else:
+        if not request.prompt.strip():
+            raise InvalidInput("text2video needs a prompt", field="prompt")
+        params["aspect_ratio"] = request.aspect
+    progress(0.1, f"waiting for Kling {request.mode}")
+    path = _kling(services.settings).generate(
+        request.mode, out=out_dir / "kling.mp4", label=new_label(), **params
+    )
+    item_id = None
+    if request.publish:
+        item_id = publish_video(
+            services,
+            path=path,
+            title=request.prompt[:60] or "Kling",
+            caption=request.prompt,
+            duration_s=probe(path).duration_s,
+            creator_id=request.creator_id,
+        )
+    progress(1.0, "done")
+    return {"path": str(path), "mode": request.mode, "item_id": item_id}
+
+
 #: job kind -> (request model, runner), for the studio job registry
 MEDIA_JOBS: dict[str, tuple[type[BaseModel], Callable[..., dict[str, Any]]]] = {
     "narrate": (NarrateRequest, run_narrate),
     "ad": (AdRequest, run_ad),
     "presenter": (PresenterRequest, run_presenter),
+    "kling": (KlingRequest, run_kling),
 }
 #: the params of each kind that name input files (``a.b``: key b of dict a; lists hold many)
 FILE_FIELDS: dict[str, tuple[str, ...]] = {
     "narrate": ("script_path", "images", "music"),
     "ad": ("music", "brief.images", "brief.music"),
     "presenter": ("avatar", "backgrounds", "music"),
+    "kling": (),
 }
 #: who may submit each kind over the API (advertisers make ads for their own campaigns)
 MEDIA_ROLES: dict[str, frozenset[Role]] = {
     "narrate": DEFAULT_ROLES,
     "ad": DEFAULT_ROLES | {Role.ADVERTISER},
     "presenter": DEFAULT_ROLES,
+    "kling": DEFAULT_ROLES,
 }
 
 
@@ -430,22 +522,35 @@ def _check_ad(context: MediaContext, request: AdRequest, submitter: Submitter) -
     return updates
 
 
+def _creator_scope(params: dict[str, Any], creator_id: str, submitter: Submitter) -> dict[str, Any]:
+    """A creator key publishes only as its own creator (the default when params name none)."""
+    if submitter.role != Role.CREATOR:
+        return {}
+    creator = creator_id if "creator_id" in params else submitter.scope
+    if creator != submitter.scope:
+        raise PermissionDenied(
+            f"this key is scoped to {submitter.scope!r} and may not publish as {creator!r}",
+            field="creator_id",
+        )
+    return {"creator_id": creator}
+
+
+def make_validator(params: dict[str, Any], submitter: Submitter) -> dict[str, Any]:
+    """The ``make`` job's validator: its params, and a creator key's own creator (whose media
+    library the job reads)."""
+    clean = validate_make(params)
+    return clean | _creator_scope(params, clean["creator_id"], submitter)
+
+
 def media_validator(kind: str, context: MediaContext) -> Validator:
     """The one validator of a media kind: params, limits, scope, ownership and input files."""
     model = MEDIA_JOBS[kind][0]
 
     def validate(params: dict[str, Any], submitter: Submitter) -> dict[str, Any]:
         request = _parse_request(model, params)
-        parse_format(request.size)
-        updates: dict[str, Any] = {}
-        if submitter.role == Role.CREATOR:
-            creator = request.creator_id if "creator_id" in params else submitter.scope
-            if creator != submitter.scope:
-                raise PermissionDenied(
-                    f"this key is scoped to {submitter.scope!r} and may not publish as {creator!r}",
-                    field="creator_id",
-                )
-            updates["creator_id"] = creator
+        if hasattr(request, "size"):
+            parse_format(request.size)
+        updates = _creator_scope(params, request.creator_id, submitter)
         if isinstance(request, AdRequest):
             updates |= _check_ad(context, request, submitter)
         clean: dict[str, Any] = request.model_copy(update=updates).model_dump(mode="json")
@@ -470,7 +575,7 @@ def _input_path(files: StudioFiles, value: str) -> str:
 
 
 def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = None) -> None:
-    """Register the ``narrate``, ``ad`` and ``presenter`` job kinds on the studio runner."""
+    """Register the ``narrate``, ``ad``, ``presenter``, ``kling`` and ``make`` job kinds."""
     files = studio_files(settings)
     context = MediaContext(settings=settings, db=runner.db, ads=ads)
     for kind, (model, run) in MEDIA_JOBS.items():
@@ -486,3 +591,13 @@ def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = Non
         runner.register(
             kind, handler, validate=media_validator(kind, context), roles=MEDIA_ROLES[kind]
         )
+
+    def make_handler(ctx: JobContext) -> dict[str, Any]:
+        return run_make_job(
+            context,
+            MakeRequest.model_validate(ctx.params),
+            job_id=ctx.job_id,
+            progress=ctx.progress,
+        )
+
+    runner.register("make", make_handler, validate=make_validator)

@@ -271,3 +271,39 @@ def test_cover_images_come_back_badged_and_labelled(tmp_path: Path, media) -> No
     assert read_label(out).label is not None
     white_rows = media.white_rows(out, (0, 0, 150, 80))
     assert white_rows >= 0.05 * 300
+
+
+def test_make_reaches_kling_text2video_and_image2video(kling_url: str, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from laotie.studio.make.visuals import KlingSource, plan_visuals
+    from laotie.studio.render.formats import VideoFormat
+
+    client, _ = _client(kling_url)
+    visuals = plan_visuals(
+        ["清晨的果园，阳光穿过树叶。"],
+        [KlingSource(client, aspect="9:16")],
+        title="果园",
+        video=VideoFormat(360, 640),
+        variant=0,
+        out_dir=tmp_path / "a",
+        palettes=("dusk",),
+    )
+    assert visuals[0].source == "kling" and probe(visuals[0].path).duration_s > 0.5
+    assert _Kling.bodies[-1]["path"] == "/v1/videos/text2video"
+    assert _Kling.bodies[-1]["aspect_ratio"] == "9:16"
+    still = tmp_path / "still.png"
+    Image.new("RGB", (300, 400), (10, 200, 10)).save(still)
+    animated = plan_visuals(
+        ["这一句没有素材。"],
+        [],
+        title="果园",
+        video=VideoFormat(360, 640),
+        variant=0,
+        out_dir=tmp_path / "b",
+        palettes=("dusk",),
+        kling_image=client,
+    )
+    assert animated[0].source == "kling-image(card)"
+    assert _Kling.bodies[-1]["path"] == "/v1/videos/image2video" and _Kling.bodies[-1]["image"]
+    assert probe(animated[0].path).duration_s > 0.5

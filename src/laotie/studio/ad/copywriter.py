@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from laotie.core.errors import ProviderResponseError
 from laotie.studio.ad.brief import ProductBrief, price_text
 from laotie.studio.providers.llm import LLMProvider
+from laotie.studio.render.subtitles import shorten
 
 _HOOKS = (
     "{name}来了！{point}",
@@ -70,7 +71,7 @@ def template_copies(brief: ProductBrief) -> list[AdCopy]:
         points = [_sentence(p) for p in rotated]
         copies.append(
             AdCopy(
-                title=title[:20] or brief.name,
+                title=shorten(title, max_chars=20) or brief.name,
                 hook=_sentence(hook.format(point=point, **values)),
                 points=tuple(points),
                 price_line=_price_line(brief),
@@ -121,7 +122,7 @@ def llm_copies(brief: ProductBrief, llm: LLMProvider, *, count: int = 4) -> list
         variants = json.loads(answer.content)["variants"]
         copies = [
             AdCopy(
-                title=str(v["title"])[:20],
+                title=shorten(str(v["title"]), max_chars=20),
                 hook=_sentence(str(v["hook"])),
                 points=tuple(_sentence(str(p)) for p in v["points"][:4] if str(p).strip()),
                 price_line=_price_line(brief),

@@ -51,10 +51,16 @@ class SpriteSet:
     paths: dict[tuple[int, bool], Path]
     width: int
     height: int
+    #: the face (head) inside a sprite: left, top, right, bottom in sprite pixels
+    face: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def sprite(self, level: int, eyes_closed: bool) -> Path:
         """The sprite for a mouth level and eye state."""
         return self.paths[(level, eyes_closed)]
+
+
+#: the drawn presenter's head (ears to hair to chin) on the unscaled canvas
+_DEFAULT_HEAD = (110, 120, 490, 520)
 
 
 def _draw_default(level: int, eyes_closed: bool) -> Image.Image:
@@ -121,7 +127,8 @@ def default_sprites(height_px: int, *, workdir: Path) -> SpriteSet:
             path = workdir / f"presenter_m{level}_e{int(closed)}.png"
             image.save(path, compress_level=1)
             paths[(level, closed)] = path
-    return SpriteSet(paths, *size)
+    head = tuple(round(v * scale) for v in _DEFAULT_HEAD)
+    return SpriteSet(paths, *size, face=(head[0], head[1], head[2], head[3]))
 
 
 def _load_portrait(path: Path) -> Image.Image:
@@ -215,4 +222,5 @@ def portrait_sprites(avatar: Path, height_px: int, *, workdir: Path) -> SpriteSe
             path = workdir / f"portrait_m{level}_e{int(closed)}.png"
             sprite.save(path, compress_level=1)
             paths[(level, closed)] = path
-    return SpriteSet(paths, *size)
+    box = (round(left), round(top), round(left + fw), round(top + fh))
+    return SpriteSet(paths, *size, face=box)

@@ -16,6 +16,7 @@ from laotie.studio.presenter.motion import blink_mask, mouth_levels, write_track
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render.compose import Composition, OverlayTrack, RenderResult, Shot, render
 from laotie.studio.render.formats import VideoFormat
+from laotie.studio.render.layout import Box
 from laotie.studio.render.narrate import Progress, _quiet, scene_cards
 from laotie.studio.render.script import NarrationScript
 from laotie.studio.render.visuals import check_visual
@@ -69,7 +70,9 @@ def presenter_track(
         levels, blinks, fps=video.fps, sprite=sprites.sprite, out=workdir / "presenter.ffconcat"
     )
     x, y = placement(video, sprites)
-    return OverlayTrack(track, x, y)
+    left, top, right, bottom = sprites.face
+    # the subtitles keep clear of the presenter's face
+    return OverlayTrack(track, x, y, face=Box(x + left, y + top, x + right, y + bottom))
 
 
 def present(

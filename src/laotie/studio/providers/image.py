@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 from pathlib import Path
 
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from laotie.core.errors import (
-    InvalidInput,
-    ProviderError,
-    ProviderRateLimited,
-    ProviderResponseError,
-    ProviderTimeout,
-)
+from laotie.core.errors import InvalidInput, ProviderResponseError
 from laotie.core.ids import new_id
 from laotie.studio.aigc_label import AigcLabel, new_label
 from laotie.studio.media_labels import label_picture
+from laotie.studio.providers.http import call, download
 
 #: longest prompt accepted (characters)
 MAX_PROMPT_CHARS = 4000
+#: largest generated image downloaded (bytes)
+MAX_IMAGE_BYTES = 40 * 1024 * 1024
 
 
 class OpenAiImages:
@@ -51,29 +47,24 @@ class OpenAiImages:
         self._http = http or httpx.Client(timeout=timeout_s)
 
     def _request(self, body: dict[str, object]) -> dict[str, object]:
-        url = f"{self.base_url}/images/generations"
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        for attempt in range(self.retries + 1):
-            try:
-                response = self._http.post(url, json=body, headers=headers)
-            except httpx.TimeoutException as exc:
-                raise ProviderTimeout(f"image provider timed out: {url}") from exc
-            except httpx.HTTPError as exc:
-                raise ProviderError(f"image provider unreachable: {url}: {exc}") from exc
-            if response.status_code in (429, 500, 502, 503) and attempt < self.retries:
-                time.sleep(min(0.5 * 2**attempt, 4.0))
-                continue
-            if response.status_code == 429:
-                raise ProviderRateLimited(f"image provider rate-limited at {url}")
-            if response.status_code != 200:
-                raise ProviderResponseError(
-                    f"image provider answered {response.status_code}: {response.text[:200]}"
-                )
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise ProviderResponseError("image provider answer is not JSON") from exc
-        raise ProviderError("image provider gave no answer")  # pragma: no cover
+        response = call(
+            self._http,
+            "POST",
+            f"{self.base_url}/images/generations",
+            provider="image provider",
+            key_setting="LAOTIE_IMAGE_API_KEY",
+            retries=self.retries,
+            json=body,
+            headers=headers,
+        )
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise ProviderResponseError("image provider answer is not JSON") from exc
+        if not isinstance(answer, dict):
+            raise ProviderResponseError("image provider answer is not a JSON object")
+        return answer
 
     def _image_bytes(self, answer: dict[str, object]) -> bytes:
         items = answer.get("data")
@@ -83,21 +74,13 @@ class OpenAiImages:
         if first.get("b64_json"):
             return base64.b64decode(str(first["b64_json"]))
         if first.get("url"):
-            response = self._http.get(str(first["url"]))
-            if response.status_code != 200:
-                raise ProviderResponseError(f"image download answered {response.status_code}")
-            return response.content
+            return download(
+                self._http, str(first["url"]), provider="image provider", max_bytes=MAX_IMAGE_BYTES
+            )
         raise ProviderResponseError("image answer has neither b64_json nor url")
 
-    def cover(
-        self,
-        prompt: str,
-        *,
-        out: Path,
-        size: str = "1024x1536",
-        label: AigcLabel | None = None,
-    ) -> Path:
-        """Generate one image for ``prompt``, badge and label it, and save it as PNG ``out``."""
+    def image(self, prompt: str, *, out: Path, size: str = "1024x1536") -> Path:
+        """Generate one image for ``prompt`` and save it as the PNG ``out`` (no label yet)."""
         if not prompt.strip():
             raise InvalidInput("an image prompt must not be empty", field="prompt")
         if len(prompt) > MAX_PROMPT_CHARS:
@@ -111,14 +94,32 @@ class OpenAiImages:
                 "response_format": "b64_json",
             }
         )
-        try:
-            image = Image.open(io.BytesIO(self._image_bytes(answer))).convert("RGB")
-        except (UnidentifiedImageError, OSError) as exc:
-            raise ProviderResponseError(f"image provider sent no decodable image: {exc}") from exc
+        return save_png(self._image_bytes(answer), out=out, provider="image provider")
+
+    def cover(
+        self,
+        prompt: str,
+        *,
+        out: Path,
+        size: str = "1024x1536",
+        label: AigcLabel | None = None,
+    ) -> Path:
+        """Generate one image for ``prompt``, badge and label it, and save it as PNG ``out``."""
         source = Path(out).with_name(f".{new_id('raw_')}.png")
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         try:
-            image.save(source, format="PNG")
+            self.image(prompt, out=source, size=size)
             return label_picture(source, out=Path(out), label=label or new_label())
         finally:
             source.unlink(missing_ok=True)
+
+
+def save_png(data: bytes, *, out: Path, provider: str) -> Path:
+    """Decode an image a provider sent and save it as the PNG ``out``."""
+    try:
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ProviderResponseError(f"{provider} sent no decodable image: {exc}") from exc
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    image.save(out, format="PNG")
+    return Path(out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from laotie.core.errors import InvalidInput
@@ -21,6 +21,7 @@ from laotie.studio.ffmpeg import atomic_output, run_ffmpeg
 from laotie.studio.media_labels import FONT_PATH, mp4_label_args, render_badge
 from laotie.studio.probe import probe
 from laotie.studio.render.formats import VideoFormat
+from laotie.studio.render.layout import Box, SafeArea, SubtitleStyle
 from laotie.studio.render.subtitles import write_ass, write_srt
 from laotie.studio.render.visuals import (
     MOTION_MARGIN,
@@ -38,15 +39,19 @@ MOTIONS = ("pan-right", "pan-left", "pan-down", "pan-up", "zoom-in", "still")
 DEFAULT_MOTIONS = ("pan-right", "pan-down", "pan-left", "pan-up")
 #: output audio sample rate (Hz)
 AUDIO_RATE = 48_000
+#: ffmpeg ``xfade`` transitions offered between shots ("" = a straight cut)
+TRANSITIONS = ("fade", "dissolve", "wipeleft", "slideup", "circleopen", "smoothleft")
 
 
 @dataclass(frozen=True)
 class Shot:
-    """One visual (still image or clip) shown for ``weight`` shares of the total time."""
+    """One visual (still image or clip) shown for ``weight`` shares of the total time; a
+    clip is played from ``start_s`` (seconds into it), looped if it is too short."""
 
     source: Path
     weight: float = 1.0
     motion: str = ""
+    start_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class OverlayTrack:
     concat_list: Path
     x: int
     y: int
+    face: Box | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ class Composition:
     music_gain_db: float = -12.0
     overlay: OverlayTrack | None = None
     burn_subtitles: bool = True
+    style: SubtitleStyle | None = None
+    safe: SafeArea | None = None
+    transition: str = ""
+    transition_s: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -124,18 +134,29 @@ def _motion_filter(motion: str, video: VideoFormat, frames: int) -> str:
     raise InvalidInput(f"unknown motion {motion!r}", field="motion", limit=MOTIONS)
 
 
+def _clip_chain(index: int, shot: Shot, frames: int, video: VideoFormat) -> tuple[list[str], str]:
+    """A footage clip: read only the span used, trimmed to its frames, cropped to the frame's
+    shape and then scaled (fewer pixels to scale than scaling first)."""
+    w, h, fps = video.width, video.height, video.fps
+    seconds = frames / fps + 1.0
+    inputs = ["-stream_loop", "-1"]
+    if shot.start_s > 0:
+        inputs += ["-ss", f"{shot.start_s:.3f}"]
+    inputs += ["-t", f"{seconds:.3f}", "-i", str(shot.source)]
+    chain = (
+        f"[{index}:v]fps={fps},trim=end_frame={frames},setpts=N/{fps}/TB,"
+        f"crop='min(iw,ih*{w}/{h})':'min(ih,iw*{h}/{w})',scale={w}:{h}:flags=bicubic,"
+        f"setsar=1,format=yuv420p"
+    )
+    return inputs, chain
+
+
 def _shot_chain(
     index: int, shot: Shot, frames: int, video: VideoFormat, motion: str
 ) -> tuple[list[str], str]:
-    """Input arguments and the filter chain for one shot (label ``[s<index>]``)."""
+    """Input arguments and the filter chain for one shot (unlabelled; the caller ends it)."""
     if is_clip(shot.source):
-        inputs = ["-stream_loop", "-1", "-i", str(shot.source)]
-        chain = (
-            f"[{index}:v]fps={video.fps},scale={video.width}:{video.height}:"
-            f"force_original_aspect_ratio=increase,crop={video.width}:{video.height},"
-            f"setsar=1,format=yuv420p,trim=end_frame={frames},setpts=N/{video.fps}/TB[s{index}]"
-        )
-        return inputs, chain
+        return _clip_chain(index, shot, frames, video)
     inputs = ["-i", str(shot.source)]
     width, height = canvas_size(video)
     # scale and convert the single decoded still once; ``loop`` then repeats it in memory
@@ -143,9 +164,39 @@ def _shot_chain(
         f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=increase:flags=lanczos,"
         f"crop={width}:{height},setsar=1,format=yuv420p,"
         f"loop=loop={frames - 1}:size=1:start=0,trim=end_frame={frames},"
-        f"setpts=N/{video.fps}/TB,{_motion_filter(motion, video, frames)},setsar=1[s{index}]"
+        f"setpts=N/{video.fps}/TB,{_motion_filter(motion, video, frames)},setsar=1"
     )
     return inputs, chain
+
+
+def transition_frames(comp: Composition, frames: Sequence[int]) -> int:
+    """Frames each transition overlaps (0 for straight cuts; never more than half a shot)."""
+    if not comp.transition or len(frames) < 2:
+        return 0
+    if comp.transition not in TRANSITIONS:
+        raise InvalidInput(
+            f"unknown transition {comp.transition!r}", field="transition", limit=TRANSITIONS
+        )
+    wanted = round(comp.transition_s * comp.video.fps)
+    return max(0, min(wanted, min(frames) // 2))
+
+
+def _join_shots(comp: Composition, frames: Sequence[int], overlap: int) -> list[str]:
+    """Filters that join the labelled shots ``[s0]..[sN]`` into ``[base]``."""
+    n = len(frames)
+    if overlap == 0:
+        return ["".join(f"[s{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[base]"]
+    fps = comp.video.fps
+    chains, current, elapsed = [], "s0", 0
+    for i in range(1, n):
+        elapsed += frames[i - 1]
+        target = "base" if i == n - 1 else f"x{i}"
+        chains.append(
+            f"[{current}][s{i}]xfade=transition={comp.transition}:"
+            f"duration={overlap / fps:.4f}:offset={elapsed / fps:.4f}[{target}]"
+        )
+        current = target
+    return chains
 
 
 def build_command(
@@ -155,16 +206,19 @@ def build_command(
     video, duration = comp.video, comp.narration.duration_s
     total_frames = math.ceil(duration * video.fps)
     frames = shot_frames([s.weight for s in comp.shots], total_frames)
+    overlap = transition_frames(comp, frames)
     args: list[str] = []
     chains: list[str] = []
+    n = len(comp.shots)
     for index, (shot, count) in enumerate(zip(comp.shots, frames, strict=True)):
         motion = shot.motion or DEFAULT_MOTIONS[index % len(DEFAULT_MOTIONS)]
-        shot_inputs, chain = _shot_chain(index, shot, count, video, motion)
+        # with a transition every shot but the last runs on under the next one
+        extended = count + (overlap if index < n - 1 else 0)
+        shot_inputs, chain = _shot_chain(index, shot, extended, video, motion)
         args += shot_inputs
-        chains.append(chain)
-    n = len(comp.shots)
-    labels = "".join(f"[s{i}]" for i in range(n))
-    chains.append(f"{labels}concat=n={n}:v=1:a=0[base]")
+        # xfade needs one frame rate on both inputs; a plain concat does not
+        chains.append(chain + (f",fps={video.fps}" if overlap else "") + f"[s{index}]")
+    chains += _join_shots(comp, frames, overlap)
     current = "base"
     next_input = n
     if comp.overlay is not None:
@@ -243,21 +297,19 @@ def render(
             source = prepare_still(
                 source, comp.video, out=workdir / f"still_{index:03d}.png", margin=MOTION_MARGIN
             )
-        prepared.append(Shot(source.resolve(), shot.weight, shot.motion))
+        prepared.append(Shot(source.resolve(), shot.weight, shot.motion, shot.start_s))
     if comp.music is not None:
         music_info = probe(comp.music)
         if not music_info.has_audio:
             raise InvalidInput(f"music file has no audio: {comp.music}", field="music")
-    write_ass(comp.narration.cues, comp.video, out=workdir / "subs.ass")
-    staged = Composition(
-        video=comp.video,
-        shots=tuple(prepared),
-        narration=comp.narration,
-        label=comp.label,
-        music=comp.music.resolve() if comp.music else None,
-        music_gain_db=comp.music_gain_db,
-        overlay=comp.overlay,
-        burn_subtitles=comp.burn_subtitles,
+    safe = comp.safe or SafeArea()
+    if comp.overlay is not None and comp.overlay.face is not None:
+        safe = SafeArea(zones=safe.zones, avoid=(*safe.avoid, comp.overlay.face))
+    write_ass(
+        comp.narration.cues, comp.video, out=workdir / "subs.ass", style=comp.style, safe=safe
+    )
+    staged = replace(
+        comp, shots=tuple(prepared), music=comp.music.resolve() if comp.music else None
     )
     out = Path(out).resolve()
     with atomic_output(out) as temp:

@@ -16,7 +16,7 @@ from laotie.studio.render.cards import PALETTES, title_card
 from laotie.studio.render.compose import Composition, OverlayTrack, RenderResult, Shot, render
 from laotie.studio.render.formats import VideoFormat
 from laotie.studio.render.script import NarrationScript
-from laotie.studio.render.subtitles import write_srt
+from laotie.studio.render.subtitles import shorten, write_srt
 from laotie.studio.render.visuals import check_visual
 from laotie.studio.tts.base import Narration, TtsEngine, synthesize_narration
 
@@ -65,9 +65,9 @@ def scene_cards(
     for number, scene in enumerate(script.scenes):
         first_line = scene.sentences[0].rstrip("。！？!?，,")
         heading = script.title if number == 0 else scene.heading
-        subtitle = first_line[:12] if number else ""
+        subtitle = shorten(first_line, max_chars=12) if number else ""
         if not heading or heading.isdigit():
-            heading, subtitle = script.title, first_line[:12]
+            heading, subtitle = script.title, shorten(first_line, max_chars=12)
         cards.append(
             title_card(
                 heading,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from laotie.core.errors import InvalidInput
+from laotie.studio.render.subtitles import shorten
 from laotie.studio.tts.text import split_sentences
 
 
@@ -60,7 +61,9 @@ def script_from_text(
         if sentences:
             scenes.append(Scene(f"{number}", sentences))
     first = scenes[0].sentences[0] if scenes else ""
-    script = NarrationScript(title or first.rstrip("。！？!?，,")[:30], tuple(scenes))
+    script = NarrationScript(
+        title or shorten(first.rstrip("。！？!?，,"), max_chars=30), tuple(scenes)
+    )
     return _check(script, max_chars=max_chars, source="text")
 
 

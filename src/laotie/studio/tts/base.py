@@ -16,23 +16,36 @@ NARRATION_RATE = 24_000
 
 
 @dataclass(frozen=True)
+class WordTiming:
+    """A word the provider timed: spoken from ``start_s`` to ``end_s`` (seconds)."""
+
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
 class SpeechClip:
-    """One synthesised sentence: a mono 16-bit WAV and its exact duration in seconds."""
+    """One synthesised sentence: a mono 16-bit WAV, its exact duration in seconds, and the
+    word timings when the provider returns them (relative to the clip's start)."""
 
     text: str
     path: Path
     duration_s: float
     sample_rate: int
+    words: tuple[WordTiming, ...] = ()
 
 
 @dataclass(frozen=True)
 class Cue:
-    """A subtitle cue: the sentence shown from ``start_s`` to ``end_s`` (seconds)."""
+    """A subtitle cue: the sentence shown from ``start_s`` to ``end_s`` (seconds), with its
+    words' timings on the narration's clock when the speech provider gave them."""
 
     index: int
     start_s: float
     end_s: float
     text: str
+    words: tuple[WordTiming, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,9 @@ def synthesize_narration(
         start = len(pcm) // 2
         pcm.extend(frames)
         end = len(pcm) // 2
-        cues.append(Cue(index, start / sample_rate, end / sample_rate, text))
+        offset = start / sample_rate
+        words = tuple(WordTiming(w.text, offset + w.start_s, offset + w.end_s) for w in clip.words)
+        cues.append(Cue(index, offset, end / sample_rate, text, words))
         pcm.extend(silence_gap)
     path = workdir / "narration.wav"
     with wave.open(str(path), "wb") as handle:
