@@ -85,6 +85,8 @@ def test_evaluate_home_scores_against_the_truth_and_shows_exposure_bias(
         "popular_capped",
         "random",
         "oracle",
+        "als_plain",
+        "ease",
     }
     assert set(true) == set(logged)
     assert true["oracle"] == 1.0

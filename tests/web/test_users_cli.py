@@ -16,6 +16,7 @@ runner = CliRunner()
 
 def test_create_an_account_from_stdin(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    assert runner.invoke(app, ["--home", str(home), "init"]).exit_code == 0
     created = runner.invoke(
         app,
         [

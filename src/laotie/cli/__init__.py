@@ -73,7 +73,8 @@ COMMANDS: dict[str, LazyCommand] = {
         "Train a new model version from the event log and make it current. Example: laotie train",
     ),
     "evaluate": LazyCommand(
-        "laotie.cli.feed:evaluate", "Evaluate the pipeline against popular and random baselines."
+        "laotie.cli.feed:evaluate",
+        "Evaluate the pipeline against popular, plain ALS, EASE and random baselines.",
     ),
     "init": LazyCommand(
         "laotie.cli:init",
