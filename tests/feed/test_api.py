@@ -193,6 +193,23 @@ def test_cli_feed_inspects_without_logging(home: Services) -> None:
     assert impressions() == before + 5
 
 
+def test_api_preview_logs_nothing(home: Services, client: tuple[TestClient, dict]) -> None:
+    http, headers = client
+
+    def impressions() -> int:
+        home.feed.flush()
+        return home.lake.read(types=["impression"]).height
+
+    before = impressions()
+    previewed = http.get("/v1/feed/u2", params={"n": 5, "preview": "true"}, headers=headers)
+    assert previewed.status_code == 200, previewed.text
+    assert len(previewed.json()["entries"]) == 5
+    assert impressions() == before
+    served = http.get("/v1/feed/u2", params={"n": 5}, headers=headers)
+    assert served.status_code == 200, served.text
+    assert impressions() == before + 5
+
+
 def test_similar_items_and_users(home: Services, client: tuple[TestClient, dict]) -> None:
     http, headers = client
     home.feed.train()

@@ -22,7 +22,15 @@ ALLOWED = {
     "member": ["/feed", "/catalog", "/teams"],
     "manager": ["/feed", "/catalog", "/teams"],
 }
-PATH_ARGS = {"/feed": "/feed?user=sim-u000003"}
+
+
+def _path(username: str, path: str) -> str:
+    """The page to open for ``path``: the feed preview of a simulated user, or a person's own."""
+    if path != "/feed":
+        return path
+    scope = ACCOUNTS[username][1] or ""
+    user = scope.removeprefix("person:") if scope.startswith("person:") else "sim-u000003"
+    return f"/feed?user={user}"
 
 
 def _check_page(tab: Tab, name: str) -> None:
@@ -52,11 +60,13 @@ def test_every_role_walks_its_pages(
     tab.sign_in(username, PASSWORD)
     tab.goto(f"/catalog?lang={lang}")
     for path in ALLOWED[username]:
-        response = tab.goto(PATH_ARGS.get(path, path))
+        response = tab.goto(_path(username, path))
         assert response.status == 200, (username, path, response.status)
         tab.page.wait_for_load_state("networkidle")
         tab.shot(f"{username}-{lang}-{path.strip('/') or 'overview'}")
         _check_page(tab, f"{username} {path}")
+        if path == "/feed":
+            assert tab.page.locator("#similar-title").count() == 1, username
     for path in set(PAGES) - set(ALLOWED[username]) - {"/"}:
         response = tab.goto(path)
         assert response.status == 403, (username, path)

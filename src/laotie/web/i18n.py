@@ -109,6 +109,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report": ("报表", "Report"),
     "spend_yuan": ("消耗（元）", "Spend (yuan)"),
     "impressions": ("曝光", "Impressions"),
+    "similar_to": ("相似内容：", "Similar to"),
     "clicks": ("点击", "Clicks"),
     "conversions": ("转化", "Conversions"),
     "day": ("日期", "Day"),

@@ -25,14 +25,27 @@ async def get_feed(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     kind: Annotated[list[str] | None, Query(description="only these kinds (repeatable)")] = None,
     explain: Annotated[bool, Query(description="show sources, predictions, adjustments")] = False,
+    preview: Annotated[
+        bool,
+        Query(description="inspect only: log no impressions, mark nothing seen, run no ad auction"),
+    ] = False,
 ) -> FeedPage:
-    """A page of the feed; impressions are logged server-side; unknown users get a cold start.
+    """A page of the feed; impressions are logged server-side (unless ``preview``); unknown
+    users get a cold start.
 
     A feed is CPU-bound Python: ``feed_concurrency`` of them run at once in this process (in
     worker threads, off the event loop); more threads would only take turns at the GIL.
     A person key reads only its own user's feed."""
     require_user(principal, user_id)
-    compute = partial(services.feed.feed, user_id, n=n, cursor=cursor, kinds=kind, explain=explain)
+    compute = partial(
+        services.feed.feed,
+        user_id,
+        n=n,
+        cursor=cursor,
+        kinds=kind,
+        explain=explain,
+        log=not preview,
+    )
     page = await anyio.to_thread.run_sync(compute, limiter=_feed_limiter(request, services))
     episodes = [e.id for e in page.entries if isinstance(e, FeedEntry) and e.kind == "episode"]
     if episodes:  # paid micro-drama: a locked episode is served with its price
