@@ -46,7 +46,7 @@ from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
 
 log = logging.getLogger(__name__)
 _EXTERNAL_USER, _INTERNAL_USER = attrgetter("user_external_id"), attrgetter("user_id")
-INSPECTION_WARNING = "inspection: no impressions logged, no ads auctioned (--log to log)"
+INSPECTION_WARNING = "inspection only: no impressions logged, nothing marked seen, no ads auctioned"
 NO_MODEL_WARNING = "no trained model yet: serving a popularity/fresh feed (run `laotie train`)"
 
 
