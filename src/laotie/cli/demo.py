@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from laotie.cli._common import console, settings
 from laotie.cli._serving import serve_api
@@ -78,17 +77,15 @@ def _config(users: int, items: int, days: int, seed: int, policy: str) -> SimCon
     return SimConfig.model_validate(data)
 
 
-def _revenue_table(summary: dict[str, Any]) -> Table:
+def _revenue_rows(summary: dict[str, Any]) -> list[list[str]]:
     """Revenue by line, GMV, paying users and ARPPU from the ledger (rates: docs/commerce.md)."""
-    table = Table(title="revenue by line (ledger; paying rates cited in docs/commerce.md)")
-    table.add_column("line")
-    table.add_column("yuan", justify="right")
-    for line, fen in summary["revenue_fen"].items():
-        table.add_row(REVENUE_LABELS[line], format_fen(fen))
-    table.add_row("GMV 成交额", format_fen(summary["gmv_fen"]))
-    table.add_row("paying users 付费用户", f"{summary['paying_users']:,}")
-    table.add_row("ARPPU", format_fen(summary["arppu_fen"]))
-    return table
+    rows = [[REVENUE_LABELS[line], format_fen(fen)] for line, fen in summary["revenue_fen"].items()]
+    return [
+        *rows,
+        ["GMV 成交额", format_fen(summary["gmv_fen"])],
+        ["paying users 付费用户", f"{summary['paying_users']:,}"],
+        ["ARPPU", format_fen(summary["arppu_fen"])],
+    ]
 
 
 def _cell(name: str, value: object) -> str:
@@ -166,7 +163,14 @@ def demo(
         rows=[[KPIS[n].short, *(_cell(n, v) for v in shown[n])] for n in shown.columns[1:]],
     ):
         console.print(part)
-    console.print(_revenue_table(svc.commerce.summary()))
+    for part in fitted_tables(
+        width=console.width,
+        title="revenue by line (ledger; paying rates cited in docs/commerce.md)",
+        key="line",
+        headers=["yuan"],
+        rows=_revenue_rows(svc.commerce.summary()),
+    ):
+        console.print(part)
     cpu = time.process_time() - cpu_started
     console.print(
         f"simulated {days} days of {users:,} users in {elapsed:.0f} s ({cpu:.0f} s of CPU)"
