@@ -263,11 +263,13 @@ KPIS: dict[str, Kpi] = {
         ),
         Kpi(
             "gmv_fen",
-            "GMV",
-            "成交额",
+            "Paid amount",
+            "用户付费额",
             "fen",
-            "Sum of amount_fen of purchase events (integer fen).",
-            short="GMV",
+            "Sum of amount_fen of purchase events (integer fen): goods orders, live gifts and paid "
+            "unlocks alike, before refunds. Goods-only GMV net of refunds is the ledger's "
+            "(`laotie commerce summary`).",
+            short="paid",
         ),
         Kpi(
             "paying_users",
