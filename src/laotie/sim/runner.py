@@ -466,7 +466,11 @@ class Simulation:
             click, convert, leave, order_fen = ad_response(
                 self.config.behaviour, sensitivity=sens, aigc=ad.aigc, rng=rng
             )
-            at = ts + ad.position * 10_000
+            # the ads service stamped the placement with the platform clock, which never runs
+            # back: when an earlier-starting session is simulated after a later one, the page
+            # was served after ``ts``, and the user can only react after that
+            served_ms = max(ts, self.services.clock.now_ms())
+            at = served_ms + ad.position * 10_000
             if at >= self._horizon_ms:
                 continue
             emit("ad_impression", None, at, ref=ad.impression_id, request_id=served.request_id)
