@@ -181,6 +181,38 @@ def test_volcengine_errors_are_clear(tmp_path: Path) -> None:
             good.synthesize("服务很忙", out=tmp_path / "c.wav")
 
 
+#: Volcengine's busy answer: HTTP 200 with a failure code in the body
+_BUSY_ANSWER = as_json(200, {"reqid": "r", "code": 3003, "message": "server busy"})
+
+
+def test_volcengine_busy_answer_is_waited_out_then_retried(tmp_path: Path) -> None:
+    answers = [_BUSY_ANSWER, _BUSY_ANSWER]
+
+    def busy_twice(seen: Seen) -> tuple[int, dict[str, str], bytes]:
+        return answers.pop(0) if answers else _volcengine(seen)
+
+    slept: list[float] = []
+    with provider_server() as server:
+        server.route("POST", "/api/v1/tts", busy_twice)
+        engine = VolcengineSpeech(
+            appid="a", token="volc-token", base_url=server.base_url, retries=2, sleep=slept.append
+        )
+        clip = engine.synthesize("你好", out=tmp_path / "a.wav")
+        assert clip.duration_s > 0
+        assert len(server.seen) == 3
+    # a busy server is given time between tries, not hammered
+    assert len(slept) == 2
+    assert all(0 <= wait <= 8.0 for wait in slept)
+    with provider_server() as server:
+        server.route("POST", "/api/v1/tts", lambda _s: _BUSY_ANSWER)
+        engine = VolcengineSpeech(
+            appid="a", token="volc-token", base_url=server.base_url, retries=1, sleep=slept.append
+        )
+        with pytest.raises(ProviderRateLimited, match="3003"):
+            engine.synthesize("你好", out=tmp_path / "b.wav")
+        assert len(server.seen) == 2
+
+
 def test_voice_is_normalised_to_minus_16_lufs(tmp_path: Path) -> None:
     quiet = tmp_path / "quiet.wav"
     quiet.write_bytes(_wav_bytes(4.0, amplitude=900))

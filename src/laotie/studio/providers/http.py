@@ -1,7 +1,8 @@
 """One way to call a generation provider over HTTP and turn its failures into clear errors.
 
 Every provider client (stock footage, image and speech generation) sends its requests
-through :func:`call`, which retries 429/5xx with exponential backoff and maps what the
+through :func:`call`, which retries 429/5xx/timeouts with the one policy of
+:mod:`laotie.studio.providers.retry` (the LLM client's too) and maps what the
 provider answers to the laotie error tree with a message a creator can act on: a bad key
 names the setting to fix, an exhausted quota says so, refused content names the prompt.
 """
@@ -21,6 +22,7 @@ from laotie.core.errors import (
     ProviderResponseError,
     ProviderTimeout,
 )
+from laotie.studio.providers.retry import Transient, call_with_retries, retry_after
 
 #: words providers use when they refuse a prompt or an output as unsafe
 REFUSAL_WORDS = ("content_policy", "safety", "sensitive", "moderation", "refused", "违规", "敏感")
@@ -98,27 +100,43 @@ def call(
     json: Any = None,
     content: bytes | str | None = None,
 ) -> httpx.Response:
-    """Send one request, retrying 429 and 5xx; a failure raises a clear provider error."""
+    """Send one request, retrying 429, 5xx and timeouts; a failure raises a clear provider error.
+
+    The waits are :func:`~laotie.studio.providers.retry.call_with_retries`' policy (jittered
+    exponential backoff from ``backoff_s``, at most 8 s, or the server's ``Retry-After``).
+    """
     if not url.startswith(("http://", "https://")):
         raise InvalidInput(f"{provider} URL must be http(s): {url}", field=key_setting)
-    for attempt in range(retries + 1):
+
+    def attempt() -> httpx.Response:
         try:
             response = client.request(
                 method, url, headers=headers, params=params, json=json, content=content
             )
         except httpx.TimeoutException as exc:
-            if attempt == retries:
-                raise ProviderTimeout(f"{provider} timed out: {url}", provider=provider) from exc
-            continue
+            timeout = ProviderTimeout(f"{provider} timed out: {url}", provider=provider)
+            timeout.__cause__ = exc
+            raise Transient(timeout) from exc
         except httpx.HTTPError as exc:
             raise ProviderError(f"{provider} unreachable: {url}: {exc}", provider=provider) from exc
-        retryable = response.status_code == 429 or response.status_code >= 500
-        if retryable and attempt < retries and not out_of_quota(answer_text(response)):
-            sleep(min(backoff_s * 2**attempt, 8.0))
-            continue
+        status = response.status_code
+        if (status == 429 or status >= 500) and not out_of_quota(answer_text(response)):
+            try:
+                raise_for_answer(response, provider=provider, key_setting=key_setting)
+            except ProviderError as error:
+                wait = retry_after(response.headers.get("Retry-After"))
+                raise Transient(error, retry_after_s=wait) from error
         raise_for_answer(response, provider=provider, key_setting=key_setting)
         return response
-    raise ProviderError(f"{provider} gave no answer", provider=provider)  # pragma: no cover
+
+    return call_with_retries(
+        attempt,
+        retries=retries,
+        backoff_s=backoff_s,
+        sleep=sleep,
+        what=f"{provider} {method} {url}",
+        max_wait_s=8.0,
+    )
 
 
 def download(

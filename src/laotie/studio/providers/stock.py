@@ -17,6 +17,7 @@ Wire formats (both documented public APIs):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -71,6 +72,12 @@ def _best(candidates: list[_Candidate], *, width: int, height: int) -> _Candidat
     if covering:
         return min(covering, key=lambda c: c.width * c.height)
     return max(candidates, key=lambda c: c.width * c.height)
+
+
+def _best_of_each(hits: Iterable[list[_Candidate]], *, width: int, height: int) -> list[_Candidate]:
+    """The best-fitting file of every hit (see :func:`_best`); a hit with none is left out."""
+    best = (_best(files, width=width, height=height) for files in hits)
+    return [candidate for candidate in best if candidate is not None]
 
 
 class _StockClient:
@@ -182,11 +189,10 @@ class PexelsClient(_StockClient):
         """Pexels hits, each reduced to its best-fitting file."""
         params = {"query": query, "orientation": orientation_of(width, height), "per_page": count}
         headers = {"Authorization": self.api_key}
-        found: list[_Candidate] = []
         if kind == "video":
             data = self._get("/videos/search", params, headers)
-            for video in data.get("videos") or []:
-                files = [
+            files_of_each = (
+                [
                     _candidate(
                         f,
                         id=video.get("id"),
@@ -198,11 +204,11 @@ class PexelsClient(_StockClient):
                     for f in video.get("video_files") or []
                     if f.get("link") and f.get("file_type", "video/mp4") == "video/mp4"
                 ]
-                best = _best(files, width=width, height=height)
-                if best is not None:
-                    found.append(best)
-            return found
+                for video in data.get("videos") or []
+            )
+            return _best_of_each(files_of_each, width=width, height=height)
         data = self._get("/v1/search", params, headers)
+        found: list[_Candidate] = []
         for photo in data.get("photos") or []:
             src = photo.get("src") or {}
             url = src.get("large2x") or src.get("original")
@@ -239,11 +245,10 @@ class PixabayClient(_StockClient):
             "per_page": max(3, min(count, 200)),
             "safesearch": "true",
         }
-        found: list[_Candidate] = []
         if kind == "video":
             data = self._get("/api/videos/", params, {})
-            for hit in data.get("hits") or []:
-                renditions = [
+            renditions_of_each = (
+                [
                     _candidate(
                         v,
                         id=hit.get("id"),
@@ -255,16 +260,16 @@ class PixabayClient(_StockClient):
                     for v in (hit.get("videos") or {}).values()
                     if isinstance(v, dict) and v.get("url")
                 ]
-                best = _best(renditions, width=width, height=height)
-                if best is not None:
-                    found.append(best)
-            return found
+                for hit in data.get("hits") or []
+            )
+            return _best_of_each(renditions_of_each, width=width, height=height)
         shape = orientation_of(width, height)
         params["image_type"] = "photo"
         params["orientation"] = {"portrait": "vertical", "landscape": "horizontal"}.get(
             shape, "all"
         )
         data = self._get("/api/", params, {})
+        found: list[_Candidate] = []
         for hit in data.get("hits") or []:
             url = hit.get("largeImageURL") or hit.get("webformatURL")
             if url:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
 
-from laotie.core.errors import (
-    InvalidInput,
-    ProviderError,
-    ProviderRateLimited,
-    ProviderResponseError,
-    ProviderTimeout,
-)
+from laotie.core.errors import InvalidInput, ProviderResponseError
+from laotie.studio.providers.http import call
 from laotie.studio.tts.base import NARRATION_RATE, SpeechClip, normalize_wav, wav_duration_s
 
 #: input length the OpenAI speech endpoint accepts (characters)
@@ -72,27 +66,18 @@ class OpenAiSpeech:
         return SpeechClip(text, out, wav_duration_s(out), NARRATION_RATE)
 
     def _post(self, body: dict[str, object], headers: dict[str, str]) -> bytes:
-        url = f"{self.base_url}/audio/speech"
-        for attempt in range(self.retries + 1):
-            try:
-                response = self._client.post(url, json=body, headers=headers)
-            except httpx.TimeoutException as exc:
-                if attempt == self.retries:
-                    raise ProviderTimeout(f"speech provider timed out: {url}") from exc
-                continue
-            except httpx.HTTPError as exc:
-                raise ProviderError(f"speech provider unreachable: {url}: {exc}") from exc
-            if response.status_code == 429 or response.status_code >= 500:
-                if attempt == self.retries:
-                    kind = ProviderRateLimited if response.status_code == 429 else ProviderError
-                    raise kind(f"speech provider answered {response.status_code} at {url}")
-                time.sleep(min(0.2 * 2**attempt, 2.0))
-                continue
-            if response.status_code != 200:
-                raise ProviderResponseError(
-                    f"speech provider answered {response.status_code}: {response.text[:200]}"
-                )
-            if not response.content:
-                raise ProviderResponseError("speech provider sent an empty body")
-            return response.content
-        raise ProviderError("speech provider gave no answer")  # pragma: no cover
+        # the one provider call: 429/5xx retries and the error mapping every provider shares
+        response = call(
+            self._client,
+            "POST",
+            f"{self.base_url}/audio/speech",
+            provider="speech provider",
+            key_setting="LAOTIE_TTS_API_KEY",
+            retries=self.retries,
+            backoff_s=0.2,
+            headers=headers,
+            json=body,
+        )
+        if not response.content:
+            raise ProviderResponseError("speech provider sent an empty body")
+        return response.content

@@ -17,7 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from laotie.core.errors import (
     ProviderResponseError,
 )
 from laotie.studio.providers.http import call
+from laotie.studio.providers.retry import Transient, call_with_retries
 from laotie.studio.tts.base import (
     NARRATION_RATE,
     SpeechClip,
@@ -78,6 +81,7 @@ class VolcengineSpeech:
         timeout_s: float = 60.0,
         retries: int = 2,
         http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not appid or not token:
             raise InvalidInput(
@@ -92,6 +96,7 @@ class VolcengineSpeech:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
         self._http = http or httpx.Client(timeout=timeout_s)
+        self._sleep = sleep
 
     def _body(self, text: str) -> dict[str, Any]:
         return {
@@ -114,29 +119,39 @@ class VolcengineSpeech:
         }
 
     def _answer(self, text: str) -> dict[str, Any]:
-        for attempt in range(self.retries + 1):
-            response = call(
-                self._http,
-                "POST",
-                f"{self.base_url}/api/v1/tts",
-                provider="volcengine speech",
-                key_setting="LAOTIE_VOLCENGINE_TOKEN",
-                retries=self.retries,
-                json=self._body(text),
-                headers={"Authorization": f"Bearer;{self.token}"},
-            )
-            try:
-                answer = response.json()
-                code = int(answer.get("code", -1))
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise ProviderResponseError("volcengine answer is not its JSON") from exc
-            if code == SUCCESS:
-                return dict(answer)
-            message = str(answer.get("message", ""))
-            if code in _BUSY and attempt < self.retries and "quota" not in message.lower():
-                continue
-            raise _failure(code, message)
-        raise ProviderError("volcengine gave no answer")  # pragma: no cover
+        return call_with_retries(
+            lambda: self._answer_once(text),
+            retries=self.retries,
+            backoff_s=0.5,
+            sleep=self._sleep,
+            what="volcengine speech",
+            max_wait_s=8.0,
+        )
+
+    def _answer_once(self, text: str) -> dict[str, Any]:
+        """One request; a busy answer (in a 200 body) is a Transient, waited out like a 429."""
+        response = call(
+            self._http,
+            "POST",
+            f"{self.base_url}/api/v1/tts",
+            provider="volcengine speech",
+            key_setting="LAOTIE_VOLCENGINE_TOKEN",
+            retries=self.retries,
+            sleep=self._sleep,
+            json=self._body(text),
+            headers={"Authorization": f"Bearer;{self.token}"},
+        )
+        try:
+            answer = response.json()
+            code = int(answer.get("code", -1))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ProviderResponseError("volcengine answer is not its JSON") from exc
+        if code == SUCCESS:
+            return dict(answer)
+        message = str(answer.get("message", ""))
+        if code in _BUSY and "quota" not in message.lower():
+            raise Transient(_failure(code, message))
+        raise _failure(code, message)
 
     def synthesize(self, text: str, *, out: Path) -> SpeechClip:
         """Speak ``text`` into the WAV ``out``; word timings come from the frontend answer."""
