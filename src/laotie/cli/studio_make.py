@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from laotie.cli._common import console, emit_json, settings
-from laotie.cli.studio_media import _progress, _publish, _report
+from laotie.cli._media import media_progress, publish_video_item, report_result
 from laotie.core.errors import InvalidInput
 from laotie.studio.aigc_label import new_label
 from laotie.studio.make.pipeline import MakeOptions, aspect_format
@@ -97,7 +97,7 @@ def make_command(
         transition=transition,
         music_dir=music_dir,
     )
-    with _progress(as_json) as progress:
+    with media_progress(as_json) as progress:
         made = make_from_settings(
             source,
             settings=config,
@@ -116,7 +116,9 @@ def make_command(
     for video in made:
         row = video.as_dict()
         if publish:
-            row["item_id"] = _publish(video.result.path, video.title, video.result.duration_s)
+            row["item_id"] = publish_video_item(
+                video.result.path, video.title, video.result.duration_s
+            )
         rows.append(row)
     if as_json:
         emit_json({"videos": rows})
@@ -149,10 +151,10 @@ def kling_command(
         secret_key=config.kling_secret_key,
         base_url=config.kling_base_url,
     )
-    with _progress(as_json) as progress:
+    with media_progress(as_json) as progress:
         progress(0.1, f"waiting for Kling {mode}")
         path = client.generate(mode, out=out, label=new_label(), **params)
-    _report({"path": str(path), "mode": mode}, as_json)
+    report_result({"path": str(path), "mode": mode}, as_json)
 
 
 def kling_params(

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from laotie.cli._common import console, emit_json, services, settings
+from laotie.cli._common import settings
+from laotie.cli._media import media_progress, publish_video_item, report_result
 from laotie.core.errors import InvalidInput
 from laotie.studio.ad import llm_copies, load_brief, make_ads, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
-from laotie.studio.media_jobs import MediaContext, _kling, publish_video
+from laotie.studio.media_jobs import _kling
 from laotie.studio.presenter import PresenterOptions, present
 from laotie.studio.render import NarrateOptions, narrate, narrate_audio, parse_format
 from laotie.studio.render.script import load_script, script_from_text
@@ -30,20 +27,6 @@ Publish = Annotated[
     bool, typer.Option(help="also create catalog items (kind video, AIGC confirmed)")
 ]
 Json = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[float, str], None]]:
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("starting", total=1.0)
-        yield lambda fraction, message: bar.update(task, completed=fraction, description=message)
 
 
 def narrate_command(
@@ -76,7 +59,7 @@ def narrate_command(
         path = narrate_audio(parsed, out=out, engine=engine)
         result = {"path": str(path), "srt_path": str(path.with_suffix(".srt"))}
     else:
-        with _progress(as_json) as progress:
+        with media_progress(as_json) as progress:
             rendered = narrate(
                 parsed,
                 out=out,
@@ -92,8 +75,8 @@ def narrate_command(
             "duration_s": round(rendered.duration_s, 3),
         }
         if publish:
-            result["item_id"] = _publish(rendered.path, parsed.title, rendered.duration_s)
-    _report(result, as_json)
+            result["item_id"] = publish_video_item(rendered.path, parsed.title, rendered.duration_s)
+    report_result(result, as_json)
 
 
 def ad_command(
@@ -123,7 +106,7 @@ def ad_command(
             config, index=VOICES.index(voice), speed=voice.speed, pitch=voice.pitch
         )
 
-    with _progress(as_json) as progress:
+    with media_progress(as_json) as progress:
         ads = make_ads(
             parsed,
             copies,
@@ -144,9 +127,9 @@ def ad_command(
             "duration_s": round(ad.result.duration_s, 3),
         }
         if publish:
-            row["item_id"] = _publish(ad.result.path, ad.copy.title, ad.result.duration_s)
+            row["item_id"] = publish_video_item(ad.result.path, ad.copy.title, ad.result.duration_s)
         rows.append(row)
-    _report({"videos": rows}, as_json)
+    report_result({"videos": rows}, as_json)
 
 
 def presenter_command(
@@ -173,7 +156,7 @@ def presenter_command(
     if provider not in ("offline", "kling"):
         raise InvalidInput("provider must be offline or kling", field="provider")
     mode: Literal["offline", "kling"] = "kling" if provider == "kling" else "offline"
-    with _progress(as_json) as progress:
+    with media_progress(as_json) as progress:
         rendered = present(
             script,
             out=out,
@@ -194,34 +177,8 @@ def presenter_command(
         "duration_s": round(rendered.duration_s, 3),
     }
     if publish:
-        result["item_id"] = _publish(rendered.path, script.title, rendered.duration_s)
-    _report(result, as_json)
-
-
-def _publish(path: Path, title: str, duration_s: float) -> str:
-    built = services()
-    try:
-        return publish_video(
-            MediaContext(settings=built.settings, db=built.db),
-            path=path,
-            title=title,
-            caption="",
-            duration_s=duration_s,
-        )
-    finally:
-        built.close()
-
-
-def _report(result: dict[str, object], as_json: bool) -> None:
-    if as_json:
-        emit_json(result)
-        return
-    for key, value in result.items():
-        if isinstance(value, list):
-            for row in value:
-                console.print(json.dumps(row, ensure_ascii=False))
-        else:
-            console.print(f"[bold]{key}[/]: {value}")
+        result["item_id"] = publish_video_item(rendered.path, script.title, rendered.duration_s)
+    report_result(result, as_json)
 
 
 def register(app: typer.Typer) -> None:
