@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from laotie.core.errors import InvalidInput
 from laotie.core.settings import Settings
 from laotie.studio.ad.brief import parse_brief
-from laotie.studio.jobs import STUDIO_CREATOR
+from laotie.studio.jobs import STUDIO_CREATOR, parse_params
 from laotie.studio.make.pipeline import MakeOptions, Progress, aspect_format
 from laotie.studio.make.service import MakeSource, make_from_settings
 from laotie.studio.make.visuals import check_sources
@@ -70,12 +70,7 @@ class MakeRequest(BaseModel):
 
 def validate_make(params: dict[str, Any]) -> dict[str, Any]:
     """The ``make`` job's params, checked and normalised; ``InvalidInput`` names the field."""
-    try:
-        request = MakeRequest.model_validate(params)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "params"
-        raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
+    request = parse_params(MakeRequest, params)
     request.source()
     request.style()
     check_sources(request.visuals)
