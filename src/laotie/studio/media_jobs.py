@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from sqlalchemy.exc import IntegrityError
 
-from laotie.core.catalog import CreatorCreate, ItemCreate
+from laotie.core.catalog import EXTERNAL_ID, CreatorCreate, ItemCreate
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, Role
@@ -76,7 +76,7 @@ class _Request(BaseModel):
     music: str | None = Field(
         default=None, description="background music file, ducked under the voice"
     )
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
     publish: bool = Field(default=True, description="create a catalog item for each video")
 
 
@@ -409,7 +409,7 @@ class KlingRequest(BaseModel):
     )
     aspect: Literal["9:16", "16:9", "1:1"] = "9:16"
     duration: Literal[5, 10] = 5
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
     publish: bool = Field(default=False, description="create a catalog item for the clip")
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from laotie.core.catalog import EXTERNAL_ID
 from laotie.core.errors import InvalidInput
 from laotie.core.settings import Settings
 from laotie.studio.ad.brief import parse_brief
@@ -48,7 +49,7 @@ class MakeRequest(BaseModel):
     outline_colour: str = "#000000"
     position: Literal["bottom", "middle", "top"] = "bottom"
     transition: str = Field(default="auto", max_length=20)
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
     publish: bool = Field(default=True, description="create a catalog item for each video")
 
     def style(self) -> SubtitleStyle:
