@@ -17,7 +17,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from laotie.api.deps import AdminKey, AppKey, ServicesDep, person_of, require_role, require_user
+from laotie.api.deps import (
+    AdminKey,
+    AppKey,
+    ReaderKey,
+    ServicesDep,
+    person_of,
+    require_role,
+    require_user,
+)
 from laotie.api.problems import OWN_ERRORS
 from laotie.commerce import (
     CardCreate,
@@ -45,9 +53,6 @@ from laotie.store.repos.access import Principal
 router = APIRouter(prefix="/v1/commerce", tags=["commerce"])
 CreatorKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.CREATOR))]
 MerchantKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.ADVERTISER))]
-RoomReaderKey = Annotated[
-    Principal, Depends(require_role(Role.ADMIN, Role.APP, Role.CREATOR, Role.ADVERTISER))
-]
 
 
 def _scope(principal: Principal) -> str | None:
@@ -207,7 +212,7 @@ def end_room(room_id: str, services: ServicesDep, key: CreatorKey) -> RoomPublic
 
 
 @router.get("/rooms/{room_id}")
-def room_page(room_id: str, services: ServicesDep, _: RoomReaderKey) -> RoomPage:
+def room_page(room_id: str, services: ServicesDep, _: ReaderKey) -> RoomPage:
     """A room's viewers and latest gifts."""
     room, gifts = services.commerce.live.room(room_id)
     return RoomPage(room=room, gifts=gifts)
@@ -260,7 +265,7 @@ def add_product(
 
 
 @router.get("/shops/{shop_id}/products")
-def list_products(shop_id: str, services: ServicesDep, _: RoomReaderKey) -> list[ProductPublic]:
+def list_products(shop_id: str, services: ServicesDep, _: ReaderKey) -> list[ProductPublic]:
     """A shop's products with their stock."""
     return services.commerce.shops.products(shop_id)
 
@@ -285,7 +290,7 @@ def add_card(
 @router.get("/cards")
 def cards(
     services: ServicesDep,
-    _: RoomReaderKey,
+    _: ReaderKey,
     target: Annotated[str, Query(pattern=r"^(item|room):.{1,128}$")],
 ) -> list[ProductPublic]:
     """Products shown on a video (``item:<id>``) or a room (``room:<id>``)."""
