@@ -24,6 +24,7 @@ from laotie.api.deps import (
     ServicesDep,
     person_of,
     require_role,
+    require_scope,
     require_user,
 )
 from laotie.api.problems import OWN_ERRORS
@@ -241,9 +242,7 @@ def refund_gift(gift_id: int, services: ServicesDep, _: AdminKey) -> GiftPublic:
 @router.get("/creators/{creator_id}/earnings")
 def creator_earnings(creator_id: str, services: ServicesDep, key: CreatorKey) -> Balance:
     """What the platform owes a creator from gifts and paid content, fen."""
-    scope = _scope(key)
-    if scope is not None and scope != creator_id:
-        raise PermissionDenied(f"this key is scoped to creator {scope!r}", field="scope")
+    require_scope(key, creator_id)
     return Balance(id=creator_id, balance_fen=services.commerce.creator_earnings_fen(creator_id))
 
 
