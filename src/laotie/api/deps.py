@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BeforeValidator
 
 from laotie.api.guard import Guard, client_address, key_of
@@ -31,20 +30,16 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-#: documents the key in OpenAPI; the key itself is read by ``Guard`` (either header works)
-_BEARER = HTTPBearer(auto_error=False, description="an API key: Bearer lt_<id>.<secret>")
 #: the scope prefix of a person key: role app, scope ``person:<user id>``
 PERSON_SCOPE_PREFIX = "person:"
 
 
-async def current_key(
-    request: Request,
-    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None,
-) -> Principal:
+async def current_key(request: Request) -> Principal:
     """The principal of the request's API key (``Authorization: Bearer`` or ``X-API-Key``).
 
     Requests with a body were authenticated by ``BodyGuard`` before their body was read; the
-    others are here, through the same guard (cache, rate limits, failed-auth lockout)."""
+    others are here, through the same guard (cache, rate limits, failed-auth lockout). The
+    OpenAPI document declares both headers as security schemes (``api.openapi``)."""
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal):
         return principal

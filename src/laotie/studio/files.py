@@ -50,10 +50,9 @@ class StudioFiles:
         self.root = Path(root)
         self.max_bytes = max_bytes
 
-    def _paths(self, file_id: str) -> tuple[Path, Path]:
-        if not is_file_id(file_id):
-            raise InvalidInput(f"{file_id!r} is not a studio file id", field="file_id")
-        return self.root / file_id, self.root / f"{file_id}.json"
+    def _record_path(self, file_id: str) -> Path:
+        """Where the record of ``file_id`` lies (the data file's name is in the record)."""
+        return self.root / f"{file_id}.json"
 
     def _create(self, owner: str | None, name: str, file_id: str | None = None) -> _Sink:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -82,7 +81,7 @@ class StudioFiles:
         the same owner is the same file (a repeated job submission stays identical)."""
         digest = hashlib.sha256(f"{owner or ''}\0".encode() + data).hexdigest()
         file_id = FILE_PREFIX + digest[:32]
-        record_path = self.root / f"{file_id}.json"
+        record_path = self._record_path(file_id)
         if record_path.is_file():
             record = json.loads(record_path.read_text(encoding="utf-8"))
             record.pop("path", None)
@@ -97,14 +96,13 @@ class StudioFiles:
 
     def resolve(self, file_id: str, *, owner: str | None, field: str) -> Path:
         """The path of an uploaded file that ``owner`` may use (None: any owner, an admin)."""
-        try:
-            _, record_path = self._paths(file_id)
-        except InvalidInput as exc:
+        if not is_file_id(file_id):
             raise InvalidInput(
                 f"{field} must be a studio file id from POST /v1/studio/files, "
                 f"never a server path: {file_id[:80]!r}",
                 field=field,
-            ) from exc
+            )
+        record_path = self._record_path(file_id)
         if not record_path.is_file():
             raise NotFound(f"studio file {file_id} does not exist", field=field)
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -149,7 +147,7 @@ class _Sink:
             raise InvalidInput("a studio file must not be empty", field="body", limit=1)
         stored = StoredFile(self.file_id, self.owner, self.name, self.size, self.digest.hexdigest())
         record = {**asdict(stored), "path": self.path.name}
-        record_path = self.files.root / f"{self.file_id}.json"
+        record_path = self.files._record_path(self.file_id)
         descriptor = os.open(record_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(record, handle, ensure_ascii=False)

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.errors import Conflict, InvalidInput, LaotieError, NotFound, PermissionDenied
@@ -133,6 +133,18 @@ Handler = Callable[["JobContext"], dict[str, Any]]
 Validator = Callable[[dict[str, Any], Submitter], dict[str, Any]]
 #: roles that may submit a kind unless its registration says otherwise
 DEFAULT_ROLES = frozenset({Role.ADMIN, Role.CREATOR})
+Params = TypeVar("Params", bound=BaseModel)
+
+
+def parse_params(model: type[Params], params: dict[str, Any]) -> Params:
+    """A kind's request model read from job params, for validators; the first problem is
+    raised as ``InvalidInput`` naming its field."""
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "params"
+        raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
 
 
 @dataclass(frozen=True)

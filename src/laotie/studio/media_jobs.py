@@ -17,10 +17,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from sqlalchemy.exc import IntegrityError
 
-from laotie.core.catalog import CreatorCreate, ItemCreate
+from laotie.core.catalog import EXTERNAL_ID, CreatorCreate, ItemCreate
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, Role
@@ -37,6 +37,7 @@ from laotie.studio.jobs import (
     JobRunner,
     Submitter,
     Validator,
+    parse_params,
 )
 from laotie.studio.make.job import MakeRequest, run_make, validate_make
 from laotie.studio.media_labels import read_label
@@ -75,7 +76,7 @@ class _Request(BaseModel):
     music: str | None = Field(
         default=None, description="background music file, ducked under the voice"
     )
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
     publish: bool = Field(default=True, description="create a catalog item for each video")
 
 
@@ -408,7 +409,7 @@ class KlingRequest(BaseModel):
     )
     aspect: Literal["9:16", "16:9", "1:1"] = "9:16"
     duration: Literal[5, 10] = 5
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
     publish: bool = Field(default=False, description="create a catalog item for the clip")
 
 
@@ -496,15 +497,6 @@ def _call(change: Callable[[str, str], str], field_name: str, value: str, _inner
     return change(value, field_name)
 
 
-def _parse_request(model: type[BaseModel], params: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(params)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "params"
-        raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
-
-
 def _check_ad(context: MediaContext, request: AdRequest, submitter: Submitter) -> dict[str, Any]:
     """Scope of an ad job: creators never register creatives, advertisers only their own."""
     parse_brief(request.brief)
@@ -547,7 +539,7 @@ def media_validator(kind: str, context: MediaContext) -> Validator:
     model = MEDIA_JOBS[kind][0]
 
     def validate(params: dict[str, Any], submitter: Submitter) -> dict[str, Any]:
-        request = _parse_request(model, params)
+        request: Any = parse_params(model, params)
         if hasattr(request, "size"):
             parse_format(request.size)
         updates = _creator_scope(params, request.creator_id, submitter)

@@ -17,7 +17,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from laotie.api.deps import AdminKey, AppKey, ServicesDep, person_of, require_role, require_user
+from laotie.api.deps import (
+    AdminKey,
+    AppKey,
+    ReaderKey,
+    ServicesDep,
+    person_of,
+    require_role,
+    require_scope,
+    require_user,
+)
 from laotie.api.problems import OWN_ERRORS
 from laotie.commerce import (
     CardCreate,
@@ -45,9 +54,6 @@ from laotie.store.repos.access import Principal
 router = APIRouter(prefix="/v1/commerce", tags=["commerce"])
 CreatorKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.CREATOR))]
 MerchantKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.ADVERTISER))]
-RoomReaderKey = Annotated[
-    Principal, Depends(require_role(Role.ADMIN, Role.APP, Role.CREATOR, Role.ADVERTISER))
-]
 
 
 def _scope(principal: Principal) -> str | None:
@@ -207,7 +213,7 @@ def end_room(room_id: str, services: ServicesDep, key: CreatorKey) -> RoomPublic
 
 
 @router.get("/rooms/{room_id}")
-def room_page(room_id: str, services: ServicesDep, _: RoomReaderKey) -> RoomPage:
+def room_page(room_id: str, services: ServicesDep, _: ReaderKey) -> RoomPage:
     """A room's viewers and latest gifts."""
     room, gifts = services.commerce.live.room(room_id)
     return RoomPage(room=room, gifts=gifts)
@@ -236,9 +242,7 @@ def refund_gift(gift_id: int, services: ServicesDep, _: AdminKey) -> GiftPublic:
 @router.get("/creators/{creator_id}/earnings")
 def creator_earnings(creator_id: str, services: ServicesDep, key: CreatorKey) -> Balance:
     """What the platform owes a creator from gifts and paid content, fen."""
-    scope = _scope(key)
-    if scope is not None and scope != creator_id:
-        raise PermissionDenied(f"this key is scoped to creator {scope!r}", field="scope")
+    require_scope(key, creator_id)
     return Balance(id=creator_id, balance_fen=services.commerce.creator_earnings_fen(creator_id))
 
 
@@ -260,7 +264,7 @@ def add_product(
 
 
 @router.get("/shops/{shop_id}/products")
-def list_products(shop_id: str, services: ServicesDep, _: RoomReaderKey) -> list[ProductPublic]:
+def list_products(shop_id: str, services: ServicesDep, _: ReaderKey) -> list[ProductPublic]:
     """A shop's products with their stock."""
     return services.commerce.shops.products(shop_id)
 
@@ -285,7 +289,7 @@ def add_card(
 @router.get("/cards")
 def cards(
     services: ServicesDep,
-    _: RoomReaderKey,
+    _: ReaderKey,
     target: Annotated[str, Query(pattern=r"^(item|room):.{1,128}$")],
 ) -> list[ProductPublic]:
     """Products shown on a video (``item:<id>``) or a room (``room:<id>``)."""

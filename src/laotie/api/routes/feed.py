@@ -9,6 +9,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request
 
 from laotie.api.deps import AppKey, ServicesDep, require_user
+from laotie.core.catalog import EXTERNAL_ID
 from laotie.feed import FeedEntry, FeedPage
 from laotie.wiring import Services
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1/feed", tags=["feed"])
 @router.get("/{user_id}", response_model=FeedPage, response_model_exclude_none=True)
 async def get_feed(
     request: Request,
-    user_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,128}$", description="user id")],
+    user_id: Annotated[str, Path(pattern=EXTERNAL_ID, description="user id")],
     services: ServicesDep,
     principal: AppKey,
     n: Annotated[int, Query(description="entries on the page, 1..100")] = 20,

@@ -12,15 +12,15 @@ import anyio.to_thread
 from fastapi import APIRouter, Path, Query
 
 from laotie.api.deps import AppKey, ServicesDep, require_user
+from laotie.core.catalog import EXTERNAL_ID
 from laotie.feed.schemas import SimilarItems, SimilarUsers
 
 router = APIRouter(prefix="/v1", tags=["feed"])
-_ID = r"^[A-Za-z0-9_.:\-]{1,128}$"
 
 
 @router.get("/items/{item_id}/similar", response_model=SimilarItems)
 async def get_similar_items(
-    item_id: Annotated[str, Path(pattern=_ID, description="item id")],
+    item_id: Annotated[str, Path(pattern=EXTERNAL_ID, description="item id")],
     services: ServicesDep,
     _: AppKey,
     n: Annotated[int, Query(description="items, 1..100")] = 20,
@@ -31,7 +31,7 @@ async def get_similar_items(
 
 @router.get("/users/{user_id}/similar", response_model=SimilarUsers)
 async def get_similar_users(
-    user_id: Annotated[str, Path(pattern=_ID, description="user id")],
+    user_id: Annotated[str, Path(pattern=EXTERNAL_ID, description="user id")],
     services: ServicesDep,
     principal: AppKey,
     n: Annotated[int, Query(description="users, 1..100")] = 20,

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from laotie.api.deps import AdminKey, CurrentKey, Day, ServicesDep
+from laotie.api.deps import PERSON_SCOPE_PREFIX as PERSON_SCOPE_PREFIX  # web/pages/teams.py
+from laotie.api.deps import AdminKey, CurrentKey, Day, ServicesDep, person_of
 from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import Role
 from laotie.insights.schemas import (
@@ -31,16 +32,15 @@ from laotie.insights.teams import ADMIN, TeamProgramme, Viewer
 from laotie.store.repos.access import Principal
 
 router = APIRouter(prefix="/v1/teams", tags=["teams"])
-PERSON_SCOPE_PREFIX = "person:"
 
 
 def viewer_of(principal: Principal) -> Viewer:
     """The programme identity of an API key (see the module docstring)."""
     if principal.role == Role.ADMIN:
         return ADMIN
-    scope = principal.scope or ""
-    if principal.role == Role.APP and scope.startswith(PERSON_SCOPE_PREFIX):
-        return Viewer(user_id=scope.removeprefix(PERSON_SCOPE_PREFIX))
+    user_id = person_of(principal)
+    if user_id is not None:
+        return Viewer(user_id=user_id)
     raise PermissionDenied(
         "the team programme needs an admin key or a person key (role app, scope person:<user id>)",
         field="role",

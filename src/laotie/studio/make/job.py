@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from laotie.core.catalog import EXTERNAL_ID
 from laotie.core.errors import InvalidInput
 from laotie.core.settings import Settings
 from laotie.studio.ad.brief import parse_brief
-from laotie.studio.jobs import STUDIO_CREATOR
+from laotie.studio.jobs import STUDIO_CREATOR, parse_params
 from laotie.studio.make.pipeline import MakeOptions, Progress, aspect_format
 from laotie.studio.make.service import MakeSource, make_from_settings
 from laotie.studio.make.visuals import check_sources
@@ -48,7 +49,7 @@ class MakeRequest(BaseModel):
     outline_colour: str = "#000000"
     position: Literal["bottom", "middle", "top"] = "bottom"
     transition: str = Field(default="auto", max_length=20)
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=r"^[A-Za-z0-9_.:\-]{1,128}$")
+    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
     publish: bool = Field(default=True, description="create a catalog item for each video")
 
     def style(self) -> SubtitleStyle:
@@ -70,12 +71,7 @@ class MakeRequest(BaseModel):
 
 def validate_make(params: dict[str, Any]) -> dict[str, Any]:
     """The ``make`` job's params, checked and normalised; ``InvalidInput`` names the field."""
-    try:
-        request = MakeRequest.model_validate(params)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "params"
-        raise InvalidInput(f"{where}: {first['msg']}", field=where) from exc
+    request = parse_params(MakeRequest, params)
     request.source()
     request.style()
     check_sources(request.visuals)
