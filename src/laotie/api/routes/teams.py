@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from laotie.api.deps import PERSON_SCOPE_PREFIX as PERSON_SCOPE_PREFIX  # web/pages/teams.py
 from laotie.api.deps import AdminKey, CurrentKey, Day, ServicesDep, person_of
 from laotie.core.errors import PermissionDenied
 from laotie.core.kinds import Role

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from laotie.api.deps import person_of
 from laotie.api.routes import teams as teams_api
 from laotie.core.kinds import Role
 from laotie.web.console import ConsoleRoute, VisitDep
@@ -52,5 +53,5 @@ async def teams_page(visit: VisitDep) -> Response:
 
 def _sees_digest(visit: VisitDep, manager_id: str) -> bool:
     """A manager reads their own digests; an admin reads every manager's."""
-    own = visit.principal.scope == f"{teams_api.PERSON_SCOPE_PREFIX}{manager_id}"
+    own = person_of(visit.principal) == manager_id
     return visit.principal.role == Role.ADMIN or own
