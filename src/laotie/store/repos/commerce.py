@@ -66,11 +66,6 @@ def merchant_payable(advertiser_id: int) -> str:
     return f"merchant:{advertiser_id}:payable"
 
 
-def find_journal(session: Session, *, txn_key: str) -> AdJournal | None:
-    """The ledger transaction recorded under ``txn_key``, if any."""
-    return session.scalar(select(AdJournal).where(AdJournal.txn_key == txn_key))
-
-
 def post(
     session: Session,
     *,
