@@ -216,10 +216,10 @@ class Shops(Area):
                 created_at_ms=self.stamp()[0],
             ),
         )
-        self.payments.record(
+        payment = self.payments.record(
             session, user_id=user.id, purpose="order", amount_fen=amount, order_id=row.id
         )
-        return self._public(session, row), product.title
+        return self._public(session, row, payment=payment), product.title
 
     @staticmethod
     def _attributed_creator(session: Session, source: str) -> int | None:
@@ -330,8 +330,12 @@ class Shops(Area):
                 for o in repo.orders(session, shop_id=shop_pk, user_id=user_pk)
             ]
 
-    def _public(self, session: Session, order: ComOrder) -> OrderPublic:
-        payment = repo.payment_of_order(session, order_id=order.id)
+    def _public(
+        self, session: Session, order: ComOrder, *, payment: ComPayment | None = None
+    ) -> OrderPublic:
+        """``payment``, when the caller holds the order's, spares looking it up."""
+        if payment is None:
+            payment = repo.payment_of_order(session, order_id=order.id)
         user = session.get(User, order.user_id)
         product = repo.product_row(session, product_id=order.product_id)
         return OrderPublic(
