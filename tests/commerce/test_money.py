@@ -3,8 +3,8 @@ each move exactly the right fen between the right accounts, once."""
 
 import pytest
 
-from laotie.commerce import GiftCreate, OrderCreate, UnlockCreate
-from laotie.core.errors import Conflict, InsufficientBalance, InvalidInput
+from laotie.commerce import CardCreate, GiftCreate, OrderCreate, UnlockCreate
+from laotie.core.errors import Conflict, InsufficientBalance, InvalidInput, PermissionDenied
 from laotie.store.repos import ads as ads_repo
 
 
@@ -156,3 +156,20 @@ def test_the_summary_names_every_revenue_line(world, top_up):
     assert summary["revenue_fen"]["paid_content"] == 9
     assert (summary["paying_users"], summary["arppu_fen"]) == (1, 1000)
     assert summary["creator_earnings_fen"] == {"c1": 50 + 21}
+
+
+def test_a_merchant_key_restocks_cards_and_ships_only_its_own_shop(world):
+    order = world.shops.create_order(
+        OrderCreate(id="o1", user_id="u2", product_id="p1", quantity=1, source="item:v1")
+    )
+    world.payments.settle(out_trade_no=order.out_trade_no, transaction_id="T1", amount_fen=1999)
+    with pytest.raises(PermissionDenied):
+        world.shops.restock("p1", 1, scope="m2")
+    with pytest.raises(PermissionDenied):
+        world.shops.add_card("p1", CardCreate(target="item:v1"), scope="m2")
+    with pytest.raises(PermissionDenied):
+        world.shops.ship("o1", scope="m2")
+    assert world.shops.restock("p1", 1, scope="m1").stock == 5
+    world.shops.add_card("p1", CardCreate(target="item:v1"), scope="m1")
+    assert [p.id for p in world.shops.cards("item:v1")] == ["p1"]
+    assert world.shops.ship("o1", scope="m1").status == "shipped"

@@ -62,7 +62,7 @@ class PaidContent(Area):
         wall = repo.paywall(session, series_id=item.series_id)
         locked = False
         if wall is not None and item.position > wall.free_episodes:
-            scopes = repo.unlocked_scopes(session, user_id=user_id, series_id=item.series_id)
+            scopes = repo.user_scopes(session, user_id=user_id, series_ids=[item.series_id])
             locked = not ({f"item:{item.id}", f"series:{item.series_id}"} & scopes)
         return EpisodeOffer(
             item_id=item.external_id,

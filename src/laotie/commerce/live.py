@@ -215,7 +215,7 @@ class LiveRooms(Area):
         when the room's category is among ``interests``; at most ``n`` (the feed's quota)."""
         wanted = set(interests)
         with self.db.session() as session:
-            rooms = [self._public(session, r) for r in repo.live_rooms(session)]
+            rooms = self._publics(session, repo.live_rooms(session))
 
         def score(room: RoomPublic) -> float:
             bonus = INTEREST_BONUS if room.category and room.category in wanted else 0.0
@@ -224,23 +224,36 @@ class LiveRooms(Area):
         return sorted(rooms, key=lambda r: (-score(r), r.id))[:n]
 
     def _public(self, session: Session, row: ComRoom) -> RoomPublic:
-        creator = session.get(Creator, row.creator_id)
-        gifts, fen = repo.gift_totals(session, room_ids=[row.id]).get(row.id, (0, 0))
-        return RoomPublic(
-            id=row.external_id,
-            creator_id=creator.external_id if creator else "",
-            title=row.title,
-            category=row.category,
-            status=row.status,
-            ai_host=row.ai_host,
-            aigc_status=row.aigc_status,
-            viewers=row.viewers,
-            peak_viewers=row.peak_viewers,
-            gifts=gifts,
-            gifts_fen=fen,
-            started_at_ms=row.started_at_ms,
-            ended_at_ms=row.ended_at_ms,
-        )
+        return self._publics(session, [row])[0]
+
+    def _publics(self, session: Session, rows: Sequence[ComRoom]) -> list[RoomPublic]:
+        """Rooms with their creators and gift totals, read in one query each (live-now ranks
+        every live room on each request, so no query per room)."""
+        if not rows:
+            return []
+        totals = repo.gift_totals(session, room_ids=[r.id for r in rows])
+        creators = repo.creator_external_ids(session, creator_ids=[r.creator_id for r in rows])
+        publics = []
+        for row in rows:
+            gifts, fen = totals.get(row.id, (0, 0))
+            publics.append(
+                RoomPublic(
+                    id=row.external_id,
+                    creator_id=creators.get(row.creator_id, ""),
+                    title=row.title,
+                    category=row.category,
+                    status=row.status,
+                    ai_host=row.ai_host,
+                    aigc_status=row.aigc_status,
+                    viewers=row.viewers,
+                    peak_viewers=row.peak_viewers,
+                    gifts=gifts,
+                    gifts_fen=fen,
+                    started_at_ms=row.started_at_ms,
+                    ended_at_ms=row.ended_at_ms,
+                )
+            )
+        return publics
 
 
 def _gift_public(gift: ComGift, room_id: str) -> GiftPublic:

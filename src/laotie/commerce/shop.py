@@ -76,10 +76,7 @@ class Shops(Area):
 
     def _shop(self, session: Session, shop_id: str, scope: str | None) -> ComShop:
         shop = repo.by_external_id(session, ComShop, external_id=shop_id, field="shop_id")
-        if scope is not None:
-            merchant = session.get(AdAdvertiser, shop.advertiser_id)
-            _check_merchant(scope, merchant.external_id if merchant else "")
-        return shop
+        return _scoped(session, shop, scope)
 
     def add_product(
         self, shop_id: str, product: ProductCreate, *, scope: str | None = None
@@ -112,8 +109,7 @@ class Shops(Area):
             product = repo.by_external_id(
                 session, ComProduct, external_id=product_id, field="product_id"
             )
-            shop = repo.shop_row(session, shop_id=product.shop_id)
-            self._shop(session, shop.external_id, scope)
+            shop = _scoped(session, repo.shop_row(session, shop_id=product.shop_id), scope)
             repo.return_stock(session, product_id=product.id, quantity=quantity)
             session.refresh(product)
             return _product_public(product, shop.external_id)
@@ -134,7 +130,7 @@ class Shops(Area):
             product = repo.by_external_id(
                 session, ComProduct, external_id=product_id, field="product_id"
             )
-            self._shop(session, repo.shop_row(session, shop_id=product.shop_id).external_id, scope)
+            _scoped(session, repo.shop_row(session, shop_id=product.shop_id), scope)
             table = Item if kind == "item" else ComRoom
             repo.by_external_id(session, table, external_id=target_id, field="target")
             if not repo.card_exists(session, product_id=product.id, target=card.target):
@@ -220,10 +216,10 @@ class Shops(Area):
                 created_at_ms=self.stamp()[0],
             ),
         )
-        self.payments.record(
+        payment = self.payments.record(
             session, user_id=user.id, purpose="order", amount_fen=amount, order_id=row.id
         )
-        return self._public(session, row), product.title
+        return self._public(session, row, payment=payment), product.title
 
     @staticmethod
     def _attributed_creator(session: Session, source: str) -> int | None:
@@ -299,7 +295,7 @@ class Shops(Area):
         """The merchant ships a paid order."""
         with self.db.session() as session:
             order = repo.by_external_id(session, ComOrder, external_id=order_id, field="order_id")
-            self._shop(session, repo.shop_row(session, shop_id=order.shop_id).external_id, scope)
+            _scoped(session, repo.shop_row(session, shop_id=order.shop_id), scope)
             if order.status != "paid":
                 raise Conflict(f"order {order_id!r} is {order.status}, not paid", field="status")
             order.status, order.shipped_at_ms = "shipped", self.stamp()[0]
@@ -334,8 +330,12 @@ class Shops(Area):
                 for o in repo.orders(session, shop_id=shop_pk, user_id=user_pk)
             ]
 
-    def _public(self, session: Session, order: ComOrder) -> OrderPublic:
-        payment = repo.payment_of_order(session, order_id=order.id)
+    def _public(
+        self, session: Session, order: ComOrder, *, payment: ComPayment | None = None
+    ) -> OrderPublic:
+        """``payment``, when the caller holds the order's, spares looking it up."""
+        if payment is None:
+            payment = repo.payment_of_order(session, order_id=order.id)
         user = session.get(User, order.user_id)
         product = repo.product_row(session, product_id=order.product_id)
         return OrderPublic(
@@ -349,6 +349,14 @@ class Shops(Area):
             status=order.status,
             out_trade_no=payment.out_trade_no if payment else None,
         )
+
+
+def _scoped(session: Session, shop: ComShop, scope: str | None) -> ComShop:
+    """``shop``, when a key scoped to ``scope`` (a merchant) may act on it."""
+    if scope is not None:
+        merchant = session.get(AdAdvertiser, shop.advertiser_id)
+        _check_merchant(scope, merchant.external_id if merchant else "")
+    return shop
 
 
 def _check_merchant(scope: str | None, merchant_id: str) -> None:

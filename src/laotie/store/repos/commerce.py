@@ -66,11 +66,6 @@ def merchant_payable(advertiser_id: int) -> str:
     return f"merchant:{advertiser_id}:payable"
 
 
-def find_journal(session: Session, *, txn_key: str) -> AdJournal | None:
-    """The ledger transaction recorded under ``txn_key``, if any."""
-    return session.scalar(select(AdJournal).where(AdJournal.txn_key == txn_key))
-
-
 def post(
     session: Session,
     *,
@@ -238,17 +233,6 @@ def unlock(session: Session, *, user_id: int, scope: str) -> ComUnlock | None:
     )
 
 
-def unlocked_scopes(session: Session, *, user_id: int, series_id: int) -> set[str]:
-    """Every scope a user unlocked in a series."""
-    return set(
-        session.scalars(
-            select(ComUnlock.scope).where(
-                ComUnlock.user_id == user_id, ComUnlock.series_id == series_id
-            )
-        )
-    )
-
-
 def unlock_by_impression(session: Session, *, impression_id: str) -> ComUnlock | None:
     """The unlock a rewarded ad impression already paid for, if any."""
     return session.scalar(select(ComUnlock).where(ComUnlock.ad_impression_id == impression_id))
@@ -405,16 +389,6 @@ def orders(
     return list(session.scalars(query.order_by(ComOrder.id.desc()).limit(limit)))
 
 
-def journal_totals_by_kind(session: Session) -> dict[str, tuple[int, int]]:
-    """(transactions, fen) of commerce ledger transactions per kind."""
-    rows = session.execute(
-        select(AdJournal.kind, func.count(), func.sum(AdJournal.amount_fen))
-        .where(AdJournal.advertiser_id.is_(None))
-        .group_by(AdJournal.kind)
-    )
-    return {kind: (int(n), int(fen or 0)) for kind, n, fen in rows}
-
-
 def paid_orders(session: Session) -> list[tuple[int, int, int, str, int | None, str]]:
     """(user, amount, commission, source, creator, status) of every order that was paid."""
     rows = session.execute(
@@ -446,11 +420,6 @@ def paying_users(session: Session) -> dict[int, int]:
     return {int(user): int(fen) for user, fen in rows}
 
 
-def wallets_total(session: Session) -> int:
-    """Sum of every wallet's balance, fen."""
-    return int(session.scalar(select(func.sum(ComWallet.balance_fen))) or 0)
-
-
 def wallets(session: Session) -> dict[int, int]:
     """Every wallet's balance, fen."""
     return {
@@ -462,16 +431,6 @@ def unlock_counts(session: Session) -> dict[str, int]:
     """Unlocks per method."""
     rows = session.execute(select(ComUnlock.method, func.count()).group_by(ComUnlock.method))
     return {method: int(n) for method, n in rows}
-
-
-def ledger_users(session: Session, *, kinds: Sequence[str]) -> set[int]:
-    """Users who made a transaction of one of ``kinds`` (gift senders, unlockers)."""
-    gift_users = set(session.scalars(select(ComGift.user_id).where(ComGift.status == "sent")))
-    if "unlock" in kinds:
-        gift_users |= set(
-            session.scalars(select(ComUnlock.user_id).where(ComUnlock.method == "coins"))
-        )
-    return gift_users
 
 
 def creator_external_ids(session: Session, *, creator_ids: Sequence[int]) -> dict[int, str]:
