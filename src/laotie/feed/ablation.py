@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from laotie.feed.fusion import fuse
-from laotie.feed.metrics import ndcg_per_user, paired_bootstrap, precision_at_k, recall_at_k
+from laotie.feed.metrics import (
+    ndcg_at_k,
+    ndcg_per_user,
+    paired_bootstrap,
+    precision_at_k,
+    recall_at_k,
+)
 from laotie.feed.pipeline import Pipeline
 
 #: candidate depths whose recall is reported
@@ -80,7 +86,7 @@ def ablation(
         name: {
             f"recall@{k}": round(recall_at_k(recs, relevant, k), 4),
             f"precision@{k}": round(precision_at_k(recs, relevant, k), 4),
-            f"ndcg@{k}": round(float(ndcg_per_user(recs, relevant, k).mean()), 4),
+            f"ndcg@{k}": round(ndcg_at_k(recs, relevant, k), 4),
         }
         for name, recs in pages.items()
         if len(recs) == len(users)

@@ -4,8 +4,8 @@
 training interaction, implicit's defaults but 64 factors and 20 sweeps: what a first try with
 the library gives) and ``ease`` (Steck, "Embarrassingly Shallow Autoencoders for Sparse
 Data", WWW 2019: a closed-form ridge regression of each item on all others over the
-item-item Gram matrix, ``B = I - P · diag(1/diag(P))`` with ``P = (XᵀX + λI)⁻¹``). They score
-whole catalogs: fine for evaluation, not for serving.
+item-item Gram matrix, solved by the ``ease`` source's ``ease_weights``). They score whole
+catalogs: fine for evaluation, not for serving.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from laotie.core.errors import InvalidInput
+from laotie.feed.sources.ease import ease_weights
 
 #: EASE inverts an items x items matrix: beyond this many items it is skipped
 EASE_MAX_ITEMS = 12_000
@@ -83,12 +84,7 @@ class Ease:
                 field="items",
                 limit=f"<= {EASE_MAX_ITEMS:,}",
             )
-        gram = (matrix.T @ matrix).toarray().astype(np.float64)
-        gram[np.diag_indices(n_items)] += self.l2
-        precision = np.linalg.inv(gram)
-        weights = -precision / np.diag(precision)
-        weights[np.diag_indices(n_items)] = 0.0
-        self.weights_ = weights.astype(np.float32)
+        self.weights_ = ease_weights(matrix, self.l2)
         self.matrix_ = matrix
         return self
 

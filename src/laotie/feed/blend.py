@@ -81,7 +81,11 @@ class Blend:
         same rows)."""
         if self.weight <= 0 or head is None or not len(scores):
             return scores
-        mixed = (1.0 - self.weight) * _percentile(scores) + self.weight * _percentile(head)
+        return self.mix(_percentile(scores), _percentile(head))
+
+    def mix(self, model_ranks: np.ndarray, head_ranks: np.ndarray) -> np.ndarray:
+        """The blended score from the model's and the head's percentile ranks."""
+        mixed = (1.0 - self.weight) * model_ranks + self.weight * head_ranks
         return (mixed + 0.01).astype(np.float32)
 
     def as_dict(self) -> dict[str, Any]:
@@ -125,13 +129,15 @@ def choose_blend(
     relevant = np.asarray(relevant, np.float64)
     scores = {m: Blend(model=m).model_score(predictions, fusion) for m in MODELS}
 
-    def per_user(blend: Blend) -> np.ndarray:
-        base = scores[blend.model]
-        out = np.empty(len(base), np.float32)
-        head = heads.get(blend.head)
+    def per_user_ranks(values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values), np.float32)
         for rows in groups:
-            out[rows] = blend.apply(base[rows], None if head is None else head[rows])
+            out[rows] = _percentile(values[rows])
         return out
+
+    # each model's and head's per-user ranks do not depend on the weight: ranked once here,
+    # not once per blend tried (3 models x 4 weights x each head)
+    model_ranks = {m: per_user_ranks(v) for m, v in scores.items()}
 
     tried = {Blend(model=model): _ndcg(groups, relevant, scores[model]) for model in MODELS}
     report = {
@@ -139,10 +145,12 @@ def choose_blend(
     }
     for head, values in heads.items():
         report[head] = round(float(_ndcg(groups, relevant, values).mean() or 0.0), 4)
+        head_ranks = per_user_ranks(values)
         for model in MODELS:
             for weight in WEIGHTS[1:]:
                 blend = Blend(head, weight, model)
-                tried[blend] = _ndcg(groups, relevant, per_user(blend))
+                mixed = blend.mix(model_ranks[model], head_ranks)
+                tried[blend] = _ndcg(groups, relevant, mixed)
     default = tried[Blend()]
     if not len(default):
         return Blend(), report

@@ -238,6 +238,7 @@ class FeedService:
     # --- requests -------------------------------------------------------------------------
 
     def _check_n(self, n: int) -> None:
+        """``InvalidInput`` unless ``n`` is a page size from 1 to ``serving.max_n``."""
         limit = self.config.serving.max_n
         if not isinstance(n, int) or not 1 <= n <= limit:
             raise InvalidInput(
@@ -312,11 +313,7 @@ class FeedService:
         """A page of ``n`` entries for ``user_id`` (external id); ``cursor`` continues a session.
 
         ``log=False`` inspects: no impressions logged, nothing marked seen, no ad auction."""
-        limit = self.config.serving.max_n
-        if not isinstance(n, int) or not 1 <= n <= limit:
-            raise InvalidInput(
-                f"n must be between 1 and {limit}, got {n}", field="n", limit=f"1..{limit}"
-            )
+        self._check_n(n)
         kind_codes = None
         if kinds:
             unknown = [k for k in kinds if k not in KIND_CODES]

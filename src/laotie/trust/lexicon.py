@@ -61,9 +61,7 @@ def idiom_masks() -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=1)
 def dictionary_words() -> frozenset[str]:
     """Every word in jieba's dictionary (to tell a broken idiom from another real word)."""
-    path = Path(jieba.__file__).with_name("dict.txt")
-    with path.open(encoding="utf-8") as handle:
-        return frozenset(line.split(" ", 1)[0] for line in handle)
+    return frozenset(word_frequencies())
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba
 
@@ -102,6 +103,17 @@ def _boundary_share(text: str, phrase: str) -> float:
     return sum(at_boundary) / len(spots) if spots else 0.0
 
 
+@lru_cache(maxsize=4)
+def _cut(text: str) -> tuple[str, ...]:
+    return tuple(jieba.lcut(text, HMM=False))
+
+
+def _words(text: str) -> list[str]:
+    """``text``'s jieba tokens (accurate mode, no HMM): cut once for the checks that
+    ``check_text`` runs one after another on the same text."""
+    return list(_cut(text))
+
+
 def _title(text: str) -> str:
     """The first line when it is short enough to be a title (names the text's subject)."""
     first = text.lstrip().split("\n", 1)[0]
@@ -155,8 +167,10 @@ def keyword_stuffing(text: str) -> CheckResult:
             score *= 0.0 if phrase in title else 1.0 - _topical_share(text, phrase)
         if score > best_score:
             best_phrase, best_score, best_count = phrase, score, count
-    modern = _classical_rate(text, jieba.lcut(text, HMM=False)) < _MODERN_MAX_CLASSICAL
-    inserted, inserted_score = best_stuffed(text, modern=modern) if prose else (None, 0.0)
+    inserted, inserted_score = None, 0.0
+    if prose:  # only prose is read for inserted tokens (and segmented to tell its register)
+        modern = _classical_rate(text, _words(text)) < _MODERN_MAX_CLASSICAL
+        inserted, inserted_score = best_stuffed(text, modern=modern)
     if inserted is not None and not _is_subject(inserted, title) and inserted_score > best_score:
         count = len(inserted.occurrences)
         ranked = inserted.suspicious()[:_MAX_EVIDENCE] or list(inserted.occurrences[:3])
@@ -278,7 +292,7 @@ def spun_text(text: str) -> CheckResult:
     cjk = len(_IS_CJK.findall(text))
     if cjk < 200:
         return CheckResult("spun_text", 0.0, SPUN_THRESHOLD)
-    words = jieba.lcut(text, HMM=False)
+    words = _words(text)
     mixed = _register_mix(text)
     weak = _broken_idioms(text, words) + _name_variants(text, words)
     clashes = len({e.note for e in mixed})

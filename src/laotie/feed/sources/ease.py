@@ -26,6 +26,20 @@ def _csr(rows: np.ndarray, values: np.ndarray, n_rows: int) -> tuple[np.ndarray,
     return ptr, values[order]
 
 
+def ease_weights(matrix: sparse.spmatrix, l2: float) -> np.ndarray:
+    """EASE's item-item weights ``B`` (float32, zero diagonal) of a users x items 0/1
+    ``matrix``: ``B = I - P · diag(1/diag(P))`` with ``P = (XᵀX + λI)⁻¹``."""
+    n_items = matrix.shape[1]
+    gram = (matrix.T @ matrix).toarray().astype(np.float64)
+    if not n_items:
+        return gram.astype(np.float32)
+    gram[np.diag_indices(n_items)] += l2
+    precision = np.linalg.inv(gram)
+    weights = (-precision / np.diag(precision)).astype(np.float32)
+    np.fill_diagonal(weights, 0.0)
+    return weights
+
+
 class EaseSource(Source):
     """Sum of the EASE weights from the user's played items."""
 
@@ -55,11 +69,7 @@ class EaseSource(Source):
             (np.ones(int(keep.sum()), np.float64), (users[keep], column[items[keep]])),
             shape=(n_users, len(modelled)),
         )
-        gram = (x.T @ x).toarray()
-        gram[np.diag_indices(len(modelled))] += self.l2
-        precision = np.linalg.inv(gram) if len(modelled) else gram
-        weights = (-precision / np.diag(precision)).astype(np.float32) if len(modelled) else gram
-        np.fill_diagonal(weights, 0.0)
+        weights = ease_weights(x, self.l2)
         take = min(self.neighbours, max(len(modelled) - 1, 0))
         rows = np.empty(0, np.int64)
         cols = np.empty(0, np.int64)
