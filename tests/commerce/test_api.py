@@ -136,3 +136,23 @@ def test_the_feed_serves_locked_episodes_with_their_price(client, services, make
     prices = services.commerce.content.locked_prices("u1", ["e1", "e2", "e3"])
     assert prices == {"e3": 30}
     assert services.commerce.content.locked_prices("stranger", ["e2"]) == {"e2": 30}
+
+
+def test_a_person_key_pays_and_reads_only_as_its_own_user(client, services, make_headers):
+    _world(services)
+    with services.db.session() as session:
+        catalog.create_user(session, user=UserCreate(id="u2"))
+    app, person = make_headers("app"), make_headers("app", "person:u2")
+    base = "/v1/commerce"
+    paid = client.post(f"{base}/topups", json={"user_id": "u1", "amount_fen": 600}, headers=app)
+    assert paid.status_code == 201 and paid.json()["user_id"] == "u1"
+    trade = paid.json()["out_trade_no"]
+    assert client.get(f"{base}/payments/{trade}", headers=app).status_code == 200
+    assert client.get(f"{base}/payments/{trade}", headers=person).status_code == 403
+    assert client.get(f"{base}/wallets/u1", headers=person).status_code == 403
+    as_other = {"user_id": "u1", "amount_fen": 600}
+    assert client.post(f"{base}/topups", json=as_other, headers=person).status_code == 403
+    own = client.post(f"{base}/topups", json={"user_id": "u2", "amount_fen": 600}, headers=person)
+    assert own.status_code == 201
+    mine = client.get(f"{base}/payments/{own.json()['out_trade_no']}", headers=person)
+    assert mine.status_code == 200 and mine.json()["user_id"] == "u2"

@@ -25,7 +25,7 @@ from laotie.core.ids import new_id
 from laotie.store.db import Database
 from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
-from laotie.store.tables import ComNotification, ComPayment
+from laotie.store.tables import ComNotification, ComPayment, User
 
 log = logging.getLogger(__name__)
 IN_PROCESS = "in_process"
@@ -139,12 +139,14 @@ class Payments(Area):
         code_url = self.ask_provider(
             payment.out_trade_no, amount_fen=payment.amount_fen, description="laotie coins"
         )
-        return _public(payment, code_url)
+        return _public(payment, request.user_id, code_url)
 
     def payment(self, out_trade_no: str) -> PaymentPublic:
         """A payment by our trade number."""
         with self.db.session() as session:
-            return _public(repo.payment(session, out_trade_no=out_trade_no), None)
+            payment = repo.payment(session, out_trade_no=out_trade_no)
+            payer = session.get(User, payment.user_id)
+            return _public(payment, payer.external_id if payer else "", None)
 
     def settle(self, *, out_trade_no: str, transaction_id: str, amount_fen: int) -> bool:
         """The provider says the payer paid ``amount_fen``: move the money once (True the
@@ -294,9 +296,10 @@ class Payments(Area):
         return "ignored"
 
 
-def _public(payment: ComPayment, code_url: str | None) -> PaymentPublic:
+def _public(payment: ComPayment, payer: str, code_url: str | None) -> PaymentPublic:
     return PaymentPublic(
         out_trade_no=payment.out_trade_no,
+        user_id=payer,
         purpose=payment.purpose,
         amount_fen=payment.amount_fen,
         status=payment.status,

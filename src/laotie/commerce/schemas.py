@@ -31,6 +31,7 @@ class PaymentPublic(_Schema):
     """A payment waiting for the payer (``code_url`` is what they scan) or settled."""
 
     out_trade_no: str
+    user_id: str = Field(description="the payer (user external id)")
     purpose: str
     amount_fen: int
     status: str

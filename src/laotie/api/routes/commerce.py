@@ -107,9 +107,11 @@ def start_top_up(body: TopUpCreate, services: ServicesDep, key: AppKey) -> Payme
 
 
 @router.get("/payments/{out_trade_no}")
-def get_payment(out_trade_no: str, services: ServicesDep, _: AppKey) -> PaymentPublic:
+def get_payment(out_trade_no: str, services: ServicesDep, key: AppKey) -> PaymentPublic:
     """A payment's status."""
-    return services.commerce.payments.payment(out_trade_no)
+    payment = services.commerce.payments.payment(out_trade_no)
+    require_user(key, payment.user_id)
+    return payment
 
 
 @router.get("/wallets/{user_id}")
