@@ -21,7 +21,15 @@ from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
-from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
+from laotie.studio import (
+    Dispatcher,
+    JobRunner,
+    LeasePolicy,
+    RedisJobQueue,
+    ThreadDispatcher,
+    register_media_jobs,
+    register_writer_jobs,
+)
 from laotie.trust import TrustPolicy, TrustService
 
 
@@ -74,7 +82,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     seed = 0 if isinstance(clock, ManualClock) else None
     ads = AdsService(db, settings=settings, clock=clock, random_state=seed)
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
-    studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
+    studio_jobs = JobRunner(
+        db,
+        workers=settings.studio_workers,
+        clock=clock,
+        dispatcher=_job_dispatcher(settings),
+        policy=LeasePolicy(lease_s=settings.job_lease_s),
+    )
     register_writer_jobs(studio_jobs, settings)
     register_media_jobs(studio_jobs, settings, ads=ads)
     insights = InsightsService(
@@ -120,6 +134,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         feed=feed,
         commerce=commerce,
     )
+
+
+def _job_dispatcher(settings: Settings) -> Dispatcher:
+    """The studio jobs' dispatcher: a Redis queue where one is configured, else own threads."""
+    if settings.job_queue_url:
+        return RedisJobQueue(settings.job_queue_url, heartbeat_timeout_s=2 * settings.job_lease_s)
+    return ThreadDispatcher(settings.studio_workers)
 
 
 def _wechatpay(settings: Settings) -> WechatPayConfig | None:

@@ -1,5 +1,6 @@
 """``laotie worker``: periodic jobs (lake compaction, nightly training, digests) on a
-persisted schedule; missed runs after downtime are caught up once."""
+persisted schedule, missed runs after downtime caught up once; with ``--jobs``, a consumer of
+the studio job queue instead."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from laotie.cli._common import console, emit_json, services
 from laotie.core.clock import MS_PER_HOUR, day_start_ms, to_datetime
 from laotie.insights.kpis import day_of_ms
 from laotie.insights.scheduler import Job, Scheduler
+from laotie.studio import RedisJobQueue
 from laotie.wiring import Services
 
 #: local time of day (hours) at which each daily job is due
@@ -56,12 +58,21 @@ def worker(
     status: Annotated[bool, typer.Option("--status", help="show the schedule and exit")] = False,
     poll_seconds: Annotated[float, typer.Option(help="seconds between schedule checks")] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    jobs: Annotated[
+        bool, typer.Option("--jobs", help="consume the studio job queue (job_queue_url) instead")
+    ] = False,
+    threads: Annotated[
+        int, typer.Option(min=1, max=64, help="with --jobs: jobs run at once by this process")
+    ] = 2,
 ) -> None:
     """Run periodic jobs: compaction 03:00, training 04:00, digests 08:00 (local).
 
-    Example: laotie worker --once
+    Example: laotie worker --once; LAOTIE_JOB_QUEUE_URL=redis://127.0.0.1:6379/0 laotie worker --jobs
     """
     svc = services()
+    if jobs:
+        _consume_jobs(svc, threads=threads)
+        return
     scheduler = Scheduler(svc.db, svc.clock, build_jobs(svc), tz=svc.settings.timezone)
     if status:
         rows = scheduler.states()
@@ -113,3 +124,24 @@ def worker(
         scheduler.run_forever(poll_s=poll_seconds, stop=stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+def _consume_jobs(svc: Services, *, threads: int) -> None:
+    """Run studio jobs from the Redis queue until SIGTERM or Ctrl-C (running jobs finish)."""
+    queue = svc.studio_jobs.dispatcher
+    if not isinstance(queue, RedisJobQueue):
+        console.print(
+            "[red]laotie worker --jobs needs a job queue: set job_queue_url "
+            "(LAOTIE_JOB_QUEUE_URL=redis://host:6379/0)[/red]"
+        )
+        raise typer.Exit(2)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    svc.studio_jobs.serve()
+    console.print(f"laotie worker: studio jobs from {queue.url}, {threads} at once (Ctrl-C stops)")
+    try:
+        queue.consume(threads=threads, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        svc.studio_jobs.shutdown(wait=True)

@@ -87,6 +87,18 @@ class Settings(BaseSettings):
         default=800, ge=0, description="LLM output price, fen per million tokens"
     )
     studio_workers: int = Field(default=2, ge=1, le=64, description="studio job worker threads")
+    job_queue_url: str = Field(
+        default="",
+        description="redis:// URL of the studio job queue consumed by `laotie worker --jobs`"
+        " processes; empty runs jobs on this process's own threads",
+    )
+    job_lease_s: float = Field(
+        default=30.0,
+        ge=1.0,
+        le=3600.0,
+        description="seconds a running studio job's lease lasts without renewal; a job whose"
+        " worker stops renewing is run again by another worker after it lapses",
+    )
     kling_access_key: str = Field(default="", repr=False, description="Kling access key")
     kling_secret_key: str = Field(default="", repr=False, description="Kling secret key")
     kling_base_url: str = Field(

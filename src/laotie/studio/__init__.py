@@ -11,6 +11,8 @@ from laotie.studio.aigc_label import (
     with_propagator,
 )
 from laotie.studio.files import StoredFile, StudioFiles, studio_files
+from laotie.studio.job_dispatch import Dispatcher, LeasePolicy, ThreadDispatcher
+from laotie.studio.job_queue import RedisJobQueue
 from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
 from laotie.studio.media_jobs import (
     AdRequest,
@@ -36,20 +38,24 @@ __all__ = [
     "AdRequest",
     "Adaptation",
     "AigcLabel",
+    "Dispatcher",
     "FileLabel",
     "JobCancelled",
     "JobContext",
     "JobRunner",
     "JobView",
+    "LeasePolicy",
     "LLMProvider",
     "MediaContext",
     "NarrateRequest",
     "OpenAICompatibleClient",
     "PresenterRequest",
+    "RedisJobQueue",
     "ReviewReport",
     "StoredFile",
     "StudioFiles",
     "Submitter",
+    "ThreadDispatcher",
     "adapt",
     "export_all",
     "label_picture",

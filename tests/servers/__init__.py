@@ -1,0 +1,1 @@
+"""Real servers (Redis, PostgreSQL, ...) started on loopback for tests."""
