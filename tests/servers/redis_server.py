@@ -28,9 +28,9 @@ def redis_server(workdir: Path) -> Iterator[str]:
     if binary is None:
         pytest.skip("redis-server is not installed (Debian package redis-server)")
     port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir)]
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", str(workdir)],
+        [*command, "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 import redis
+from tests.servers.redis_server import redis_server
 
+from laotie.cli.worker import build_jobs
 from laotie.core.settings import load_settings
+from laotie.insights.scheduler import Scheduler
 from laotie.studio import JobView, LeasePolicy, RedisJobQueue
 from laotie.studio.job_queue import QUEUE
 from laotie.wiring import Services, build_services
-from tests.servers.redis_server import redis_server
 
 WORKER = str(Path(__file__).with_name("_queue_worker.py"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +97,7 @@ def _until(api: Services, job_id: str, done: object, timeout_s: float = 60) -> J
         time.sleep(0.1)
 
 
-def test_the_cli_worker_runs_a_job_queued_by_the_api_side(
+def test_the_cli_worker_runs_studio_and_periodic_jobs_queued_elsewhere(
     api: Services, workers: Workers, small_novel_text: str
 ) -> None:
     job = api.studio_jobs.submit("adapt", {"novel_text": small_novel_text, "episodes": 6})
@@ -109,6 +111,13 @@ def test_the_cli_worker_runs_a_job_queued_by_the_api_side(
     done = _until(api, job.id, lambda v: v.done, timeout_s=120)
     assert done.status == "succeeded", done.error
     assert done.result and done.result["review_passed"] is True
+    schedule = Scheduler(api.db, api.clock, build_jobs(api), tz=api.settings.timezone)
+    queued = {r.name: r.summary.removeprefix("queued as ") for r in schedule.run_pending()}
+    assert set(queued) >= {"compact", "digests"}
+    for name, job_id in queued.items():
+        ran = _until(api, job_id, lambda v: v.done, timeout_s=120)
+        assert (ran.kind, ran.status) == (f"periodic.{name}", "succeeded"), ran.error
+        assert ran.result and ran.result["summary"]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
 

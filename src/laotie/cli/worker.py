@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -15,9 +17,10 @@ from rich.table import Table
 
 from laotie.cli._common import console, emit_json, services
 from laotie.core.clock import MS_PER_HOUR, day_start_ms, to_datetime
+from laotie.core.errors import LaotieError
 from laotie.insights.kpis import day_of_ms
 from laotie.insights.scheduler import Job, Scheduler
-from laotie.studio import RedisJobQueue
+from laotie.studio import JobContext, RedisJobQueue
 from laotie.wiring import Services
 
 #: local time of day (hours) at which each daily job is due
@@ -26,8 +29,14 @@ TRAIN_AT_HOUR = 4
 DIGESTS_AT_HOUR = 8
 
 
-def build_jobs(svc: Services) -> list[Job]:
-    """The worker's jobs on these services (training only where a service can train)."""
+#: the job kinds periodic tasks run as, so they travel on the same queue as studio jobs
+PERIODIC_KIND = "periodic."
+#: how long ``laotie worker`` waits for a periodic task run on its own threads (seconds)
+PERIODIC_WAIT_S = 6 * 3600.0
+
+
+def periodic_tasks(svc: Services) -> dict[str, tuple[Callable[[int], str], int]]:
+    """Each periodic task by name: ``run(due_ms) -> summary`` and its offset past midnight."""
 
     def compact(due_ms: int) -> str:
         report = svc.lake.compact(before_ms=day_start_ms(due_ms, "UTC"))
@@ -38,10 +47,10 @@ def build_jobs(svc: Services) -> list[Job]:
         run = svc.insights.programme.send_digests(day=day)
         return f"{run.day}: sent {run.sent}, skipped {run.skipped}, failed {run.failed}"
 
-    jobs = [
-        Job("compact", compact, offset_ms=COMPACT_AT_HOUR * MS_PER_HOUR),
-        Job("digests", digests, offset_ms=DIGESTS_AT_HOUR * MS_PER_HOUR),
-    ]
+    tasks: dict[str, tuple[Callable[[int], str], int]] = {
+        "compact": (compact, COMPACT_AT_HOUR * MS_PER_HOUR),
+        "digests": (digests, DIGESTS_AT_HOUR * MS_PER_HOUR),
+    }
     trainers: list[tuple[str, Any]] = [(name, getattr(svc, name, None)) for name in ("feed", "ads")]
     for name, service in trainers:
         if service is not None and callable(getattr(service, "train", None)):
@@ -49,8 +58,42 @@ def build_jobs(svc: Services) -> list[Job]:
             def train(_due_ms: int, service: Any = service) -> str:
                 return f"trained: {service.train()!s:.200}"
 
-            jobs.append(Job(f"train_{name}", train, offset_ms=TRAIN_AT_HOUR * MS_PER_HOUR))
-    return jobs
+            tasks[f"train_{name}"] = (train, TRAIN_AT_HOUR * MS_PER_HOUR)
+    return tasks
+
+
+def register_periodic_kinds(svc: Services) -> dict[str, tuple[Callable[[int], str], int]]:
+    """Register each periodic task as a job kind only local processes may submit."""
+    tasks = periodic_tasks(svc)
+    for name, (run, _offset) in tasks.items():
+
+        def handler(ctx: JobContext, run: Callable[[int], str] = run) -> dict[str, str]:
+            return {"summary": run(int(ctx.params["due_ms"]))}
+
+        svc.studio_jobs.register(PERIODIC_KIND + name, handler)
+    return tasks
+
+
+def build_jobs(svc: Services) -> list[Job]:
+    """The schedule: each due task is queued as a job (once per due time, however many
+    schedulers run); run on this process's threads it is awaited for its summary."""
+
+    def queue(name: str, due_ms: int) -> str:
+        runner = svc.studio_jobs
+        job = runner.submit(
+            PERIODIC_KIND + name, {"due_ms": due_ms}, idempotency_key=f"{name}@{due_ms}"
+        )
+        if not runner.dispatcher.local:
+            return f"queued as {job.id}"
+        done = runner.wait(job.id, timeout_s=PERIODIC_WAIT_S)
+        if done.status != "succeeded":
+            raise LaotieError(f"{job.id} {done.status}: {done.error or done.message}", job=job.id)
+        return str((done.result or {}).get("summary", ""))
+
+    return [
+        Job(name, partial(queue, name), offset_ms=offset)
+        for name, (_run, offset) in register_periodic_kinds(svc).items()
+    ]
 
 
 def worker(
@@ -67,7 +110,7 @@ def worker(
 ) -> None:
     """Run periodic jobs: compaction 03:00, training 04:00, digests 08:00 (local).
 
-    Example: laotie worker --once; LAOTIE_JOB_QUEUE_URL=redis://127.0.0.1:6379/0 laotie worker --jobs
+    Example: laotie worker --once; with LAOTIE_JOB_QUEUE_URL set, laotie worker --jobs
     """
     svc = services()
     if jobs:
@@ -137,6 +180,7 @@ def _consume_jobs(svc: Services, *, threads: int) -> None:
         raise typer.Exit(2)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    register_periodic_kinds(svc)
     svc.studio_jobs.serve()
     console.print(f"laotie worker: studio jobs from {queue.url}, {threads} at once (Ctrl-C stops)")
     try:
