@@ -20,6 +20,7 @@ from laotie.core.clock import MS_PER_HOUR, day_start_ms, to_datetime
 from laotie.core.errors import LaotieError
 from laotie.insights.kpis import day_of_ms
 from laotie.insights.scheduler import Job, Scheduler
+from laotie.sim.ab_job import register_ab_job
 from laotie.studio import JobContext, RedisJobQueue
 from laotie.wiring import Services
 
@@ -181,6 +182,7 @@ def _consume_jobs(svc: Services, *, threads: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     register_periodic_kinds(svc)
+    register_ab_job(svc.studio_jobs, svc.settings.home)
     svc.studio_jobs.serve()
     console.print(f"laotie worker: studio jobs from {queue.url}, {threads} at once (Ctrl-C stops)")
     try:

@@ -13,7 +13,15 @@ from laotie.studio.aigc_label import (
 from laotie.studio.files import StoredFile, StudioFiles, studio_files
 from laotie.studio.job_dispatch import Dispatcher, LeasePolicy, ThreadDispatcher
 from laotie.studio.job_queue import RedisJobQueue
-from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
+from laotie.studio.jobs import (
+    LOCAL,
+    JobCancelled,
+    JobContext,
+    JobRunner,
+    JobView,
+    Submitter,
+    parse_params,
+)
 from laotie.studio.media_jobs import (
     AdRequest,
     MediaContext,
@@ -62,6 +70,7 @@ __all__ = [
     "load_adaptation",
     "new_label",
     "parse_novel",
+    "parse_params",
     "publish_video",
     "read_label",
     "read_novel",

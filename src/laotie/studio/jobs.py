@@ -331,13 +331,17 @@ class JobRunner:
             return _view(job)
 
     def list(
-        self, *, status: str | None = None, owner: str | None = None, limit: int = 50
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        owner: str | None = None,
+        limit: int = 50,
     ) -> list[JobView]:
-        """Most recent jobs first."""
+        """Most recent jobs first, optionally of one status and one kind."""
         with self.db.session() as session:
-            return [
-                _view(j) for j in repo.list_jobs(session, status=status, owner=owner, limit=limit)
-            ]
+            jobs = repo.list_jobs(session, status=status, kind=kind, owner=owner, limit=limit)
+            return [_view(j) for j in jobs]
 
     def cancel(self, job_id: str, *, owner: str | None = None) -> JobView:
         """Cancel a queued job now, or ask a running one to stop at its next progress report."""
