@@ -18,7 +18,7 @@ from .test_console_roles import PAGES
 ALLOWED = {
     "admin": [*PAGES, "/ads/campaigns/sim-camp000", "/catalog/items/spam1"],
     "creator": ["/catalog", "/studio"],
-    "advertiser": ["/catalog", "/ads"],
+    "advertiser": ["/catalog", "/ads", "/studio"],  # ad videos are studio jobs
     "member": ["/feed", "/catalog", "/teams"],
     "manager": ["/feed", "/catalog", "/teams"],
 }

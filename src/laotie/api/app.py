@@ -33,6 +33,7 @@ ROUTERS = [
     trust.router,
     ads.router,
     insights.router,
+    insights.items_router,
     teams.router,
     studio.router,
     studio_media.router,
