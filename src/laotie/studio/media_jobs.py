@@ -20,15 +20,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from sqlalchemy.exc import IntegrityError
 
+from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, new_label
 from laotie.core.catalog import EXTERNAL_ID, CreatorCreate, ItemCreate
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, Role
 from laotie.core.settings import Settings
+from laotie.media import probe, read_label
 from laotie.store.db import Database
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
-from laotie.studio.aigc_label import new_label
 from laotie.studio.files import StudioFiles, is_file_id, studio_files
 from laotie.studio.jobs import (
     DEFAULT_ROLES,
@@ -40,9 +41,7 @@ from laotie.studio.jobs import (
     parse_params,
 )
 from laotie.studio.make.job import MakeRequest, run_make, validate_make
-from laotie.studio.media_labels import read_label
 from laotie.studio.presenter import PresenterOptions, present
-from laotie.studio.probe import probe
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render import NarrateOptions, narrate, parse_format
 from laotie.studio.render.script import load_script, script_from_text
@@ -321,7 +320,7 @@ def register_creatives(
             },
             landing_url=landing,
             aigc=True,
-            aigc_labels={"AIGC": v["aigc"], "explicit": "AI生成"},
+            aigc_labels={METADATA_FIELD: v["aigc"], "explicit": EXPLICIT_NOTICE_SHORT},
         )
         for v in videos
     ]

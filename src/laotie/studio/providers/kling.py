@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from laotie.core.aigc import AigcLabel
 from laotie.core.errors import (
     InvalidInput,
     ProviderError,
@@ -30,9 +31,7 @@ from laotie.core.errors import (
     ProviderResponseError,
     ProviderTimeout,
 )
-from laotie.studio.aigc_label import AigcLabel
-from laotie.studio.ffmpeg import atomic_output, run_ffmpeg
-from laotie.studio.media_labels import mp4_label_args
+from laotie.media import atomic_output, mp4_label_args, run_ffmpeg
 
 #: task kinds and their paths under ``/v1/videos/``
 KINDS = {"text2video": "text2video", "image2video": "image2video", "avatar": "avatar/image2video"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from laotie.core.aigc import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.core.errors import InvalidInput
 from laotie.core.settings import Settings, get_settings
-from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.bible import build_bible
 from laotie.studio.writer.characters import (
