@@ -19,7 +19,7 @@ from laotie.media.labels import (
     write_file_label,
     write_image_label,
 )
-from laotie.media.probe import (
+from laotie.media.info import (
     MediaInfo,
     extract_frame,
     frame_png,

@@ -24,7 +24,7 @@ from laotie.core.errors import InvalidInput, MediaError
 from laotie.core.ids import new_id
 from laotie.media.ffmpeg import atomic_output, run_ffmpeg
 from laotie.media.fonts import load_font
-from laotie.media.probe import read_metadata
+from laotie.media.info import read_metadata
 
 #: the standard's floor for the notice's text height, as a share of the shortest side
 MIN_TEXT_HEIGHT_RATIO = 0.05

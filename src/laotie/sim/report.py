@@ -14,9 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from laotie.insights.charts import Chart
-from laotie.insights.kpis import day_of_ms
-from laotie.insights.report import KpiReport, render_html, write_png_charts
+from laotie.insights import Chart, KpiReport, day_of_ms, render_html, write_png_charts
 from laotie.sim.runner import RunResult
 
 

@@ -115,14 +115,6 @@ def _output_dir(settings: Settings, job_id: str) -> Path:
     return settings.path("media", "studio", job_id, "x").parent
 
 
-def _kling(settings: Settings) -> KlingClient:
-    return KlingClient(
-        access_key=settings.kling_access_key,
-        secret_key=settings.kling_secret_key,
-        base_url=settings.kling_base_url,
-    )
-
-
 def publish_video(
     services: MediaContext,
     *,
@@ -336,7 +328,7 @@ def run_presenter(
     """Render a presenter video (offline 2D, or Kling's avatar when ``provider`` is kling)."""
     settings = services.settings
     script = script_from_text(request.text, max_chars=settings.studio_max_script_chars)
-    kling = _kling(settings) if request.provider == "kling" else None
+    kling = KlingClient.from_settings(settings) if request.provider == "kling" else None
     result = present(
         script,
         out=_output_dir(settings, job_id) / "presenter.mp4",
@@ -433,7 +425,7 @@ def run_kling(
             raise InvalidInput("text2video needs a prompt", field="prompt")
         params["aspect_ratio"] = request.aspect
     progress(0.1, f"waiting for Kling {request.mode}")
-    path = _kling(services.settings).generate(
+    path = KlingClient.from_settings(services.settings).generate(
         request.mode, out=out_dir / "kling.mp4", label=new_label(), **params
     )
     item_id = None

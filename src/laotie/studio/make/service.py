@@ -118,14 +118,6 @@ def voice_for(
     return engine
 
 
-def _kling(settings: Settings) -> KlingClient:
-    return KlingClient(
-        access_key=settings.kling_access_key,
-        secret_key=settings.kling_secret_key,
-        base_url=settings.kling_base_url,
-    )
-
-
 def visual_sources(
     names: Sequence[str], *, settings: Settings, video: VideoFormat, library: Path | None
 ) -> tuple[list[VisualSource], KlingClient | None]:
@@ -179,9 +171,9 @@ def visual_sources(
                 if video.width == video.height
                 else ("9:16" if video.height > video.width else "16:9")
             )
-            sources.append(KlingSource(_kling(settings), aspect=aspect))
+            sources.append(KlingSource(KlingClient.from_settings(settings), aspect=aspect))
         else:  # kling-image
-            kling_image = _kling(settings)
+            kling_image = KlingClient.from_settings(settings)
     return sources, kling_image
 
 
