@@ -14,7 +14,9 @@ import numpy as np
 
 from laotie.core.errors import InvalidInput
 from laotie.core.kinds import AigcStatus, ItemKind
+from laotie.sim.ads_adapter import seed_campaigns
 from laotie.sim.config import SimConfig
+from laotie.sim.feed_adapter import FeedPolicy
 from laotie.sim.policies import Policy, SimView
 from laotie.sim.world import World
 from laotie.store.repos import catalog as catalog_repo
@@ -70,7 +72,6 @@ def feed_policy(view: SimView, services: Any, config: SimConfig) -> Policy:
             "use run.policy = 'popular', 'random' or 'oracle'",
             field="run.policy",
         )
-    from laotie.sim.feed_adapter import FeedPolicy
 
     return FeedPolicy(view, services, config)
 
@@ -81,7 +82,6 @@ def seed_ads(services: Any, world: World, config: SimConfig, *, now_ms: int) -> 
     if ads is None:
         log.info("sim: no ads service wired; the run has no ads")
         return 0
-    from laotie.sim.ads_adapter import seed_campaigns
 
     rng = np.random.default_rng([config.run.seed, 4])
     return seed_campaigns(ads, world, config, now_ms=now_ms, rng=rng)

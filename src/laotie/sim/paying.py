@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from laotie.ads import AdvertiserCreate
 from laotie.commerce import (
     CardCreate,
     GiftCreate,
@@ -86,7 +87,6 @@ class Paying:
 
     def open(self, *, creators: list[str], series: list[str], videos: list[str]) -> None:
         """Day 0: rooms for up to 5 creators, paywalls, a merchant with 8 products."""
-        from laotie.ads import AdvertiserCreate
 
         commerce = self.services.commerce
         rng = np.random.default_rng([self.seed, 71])

@@ -33,8 +33,10 @@ from laotie.studio.make.visuals import (
     check_sources,
     image_size,
 )
+from laotie.studio.providers.image import OpenAiImages
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.providers.kolors import KolorsImages, nearest_size
+from laotie.studio.providers.llm import OpenAICompatibleClient
 from laotie.studio.render.formats import VideoFormat
 from laotie.studio.tts.base import TtsEngine
 from laotie.studio.tts.espeak import PINYIN_VOICE
@@ -92,8 +94,6 @@ def script_writer(
     wants_llm = llm_configured(settings) if use_llm is None else use_llm
     if wants_llm:
         if llm is None:
-            from laotie.studio.providers.llm import OpenAICompatibleClient
-
             llm = OpenAICompatibleClient.from_settings(settings)
         model = llm
         return lambda variant: llm_script(
@@ -148,8 +148,6 @@ def visual_sources(
                 )
             )
         elif name == "openai":
-            from laotie.studio.providers.image import OpenAiImages
-
             images = OpenAiImages(
                 base_url=settings.image_base_url,
                 api_key=settings.image_api_key,

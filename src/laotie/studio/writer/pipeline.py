@@ -17,6 +17,7 @@ from laotie.studio.writer.characters import (
 )
 from laotie.studio.writer.editor import CastBook
 from laotie.studio.writer.lines import Cast
+from laotie.studio.writer.llm_engine import adapt_llm
 from laotie.studio.writer.model import Adaptation, Novel
 from laotie.studio.writer.offline import DRAFT_NOTICE, build_offline
 from laotie.studio.writer.people import non_person_reason
@@ -86,7 +87,6 @@ def adapt(
         return adapt_offline(novel, episodes=episodes, source_file=source_file, progress=progress)
     if engine != "llm":
         raise InvalidInput("engine must be offline or llm", field="engine")
-    from laotie.studio.writer.llm_engine import adapt_llm
 
     settings = settings or get_settings()
     if provider is None:
