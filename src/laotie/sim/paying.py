@@ -31,6 +31,7 @@ from laotie.commerce import (
     UnlockCreate,
 )
 from laotie.core.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
+from laotie.wiring import Services
 
 #: external ids of the simulated world's series start with this
 SERIES_PREFIX = "sim-s"
@@ -76,7 +77,7 @@ class PayingDay:
 class Paying:
     """Drives paying behaviour through ``services.commerce`` (a ``laotie.wiring.Services``)."""
 
-    services: Any
+    services: Services
     user_ids: list[str]
     seed: int
     rates: PayingRates = field(default_factory=PayingRates)
