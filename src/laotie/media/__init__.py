@@ -5,7 +5,15 @@ Other packages use only the names below.
 """
 
 from laotie.media.ffmpeg import atomic_output, ffmpeg_exe, ffmpeg_output, run_ffmpeg
-from laotie.media.fonts import FONT_PATH, load_font
+from laotie.media.fonts import FONT_PATH, font_for_glyph_height, load_font
+from laotie.media.info import (
+    MediaInfo,
+    extract_frame,
+    frame_png,
+    grey_frames,
+    probe,
+    read_metadata,
+)
 from laotie.media.labels import (
     MIN_TEXT_HEIGHT_RATIO,
     TEXT_HEIGHT_RATIO,
@@ -19,14 +27,6 @@ from laotie.media.labels import (
     write_file_label,
     write_image_label,
 )
-from laotie.media.info import (
-    MediaInfo,
-    extract_frame,
-    frame_png,
-    grey_frames,
-    probe,
-    read_metadata,
-)
 
 __all__ = [
     "FONT_PATH",
@@ -39,6 +39,7 @@ __all__ = [
     "extract_frame",
     "ffmpeg_exe",
     "ffmpeg_output",
+    "font_for_glyph_height",
     "frame_png",
     "grey_frames",
     "label_picture",

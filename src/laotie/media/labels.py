@@ -23,7 +23,7 @@ from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, AigcLabel
 from laotie.core.errors import InvalidInput, MediaError
 from laotie.core.ids import new_id
 from laotie.media.ffmpeg import atomic_output, run_ffmpeg
-from laotie.media.fonts import load_font
+from laotie.media.fonts import font_for_glyph_height
 from laotie.media.info import read_metadata
 
 #: the standard's floor for the notice's text height, as a share of the shortest side
@@ -73,15 +73,7 @@ def render_badge(
 ) -> LabelBadge:
     """Draw the visible notice for a frame size, top-left, as an RGBA PNG at ``out``."""
     target = notice_text_height(width, height)
-    size = target
-    font = load_font(size)
-    # grow the font until the drawn glyphs (not the em box) reach the target height
-    for _ in range(40):
-        _, top_edge, _, bottom_edge = font.getbbox(text)
-        if bottom_edge - top_edge >= target:
-            break
-        size += 1
-        font = load_font(size)
+    font = font_for_glyph_height(text, target)
     left, top, right, bottom = (round(v) for v in font.getbbox(text))
     pad_x, pad_y = max(4, target // 2), max(3, target // 3)
     badge_w, badge_h = right - left + 2 * pad_x, bottom - top + 2 * pad_y

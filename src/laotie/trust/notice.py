@@ -21,7 +21,7 @@ from scipy.signal import fftconvolve
 
 from laotie.core.aigc import EXPLICIT_NOTICE_SHORT
 from laotie.core.errors import MediaError
-from laotie.media import frame_png, load_font
+from laotie.media import font_for_glyph_height, frame_png
 
 NOTICE_TEXT = EXPLICIT_NOTICE_SHORT
 #: correlation at or above which the notice counts as present
@@ -49,14 +49,7 @@ class NoticeMatch:
 
 @lru_cache(maxsize=32)
 def _template(text_height: int, text: str = NOTICE_TEXT) -> np.ndarray:
-    font = load_font(text_height)
-    size = text_height
-    for _ in range(40):
-        left, top, right, bottom = font.getbbox(text)
-        if bottom - top >= text_height:
-            break
-        size += 1
-        font = load_font(size)
+    font = font_for_glyph_height(text, text_height)
     left, top, right, bottom = (round(v) for v in font.getbbox(text))
     pad = max(2, text_height // 4)
     image = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
