@@ -6,11 +6,7 @@ from __future__ import annotations
 import polars as pl
 from pydantic import BaseModel
 
-from laotie.insights.kpis import (
-    LONG_VIEW_THRESHOLD_MS,
-    VALID_PLAY_THRESHOLD_MS,
-    long_view_expr,
-)
+from laotie.core.watch import long_view_expr, valid_play_expr
 
 
 class ItemStats(BaseModel):
@@ -42,7 +38,7 @@ def item_stats(
     events: pl.LazyFrame, *, item_pk: int, item_id: str, start_ms: int, end_ms: int
 ) -> ItemStats:
     """Aggregate the events of store item ``item_pk`` (public id ``item_id``) in the window;
-    valid plays and long views follow the KuaiRand rules of ``laotie.insights.kpis``."""
+    valid plays and long views follow the KuaiRand rules of ``laotie.core.watch``."""
     kind = pl.col("type").cast(pl.String)
     watch = kind == "watch"
     row = (
@@ -51,8 +47,8 @@ def item_stats(
             (kind == "impression").sum().alias("impressions"),
             pl.col("user_id").filter(kind == "impression").n_unique().alias("viewers"),
             (kind == "play").sum().alias("plays"),
-            (watch & long_view_expr(threshold_ms=VALID_PLAY_THRESHOLD_MS)).sum().alias("valid"),
-            (watch & long_view_expr(threshold_ms=LONG_VIEW_THRESHOLD_MS)).sum().alias("long"),
+            (watch & valid_play_expr()).sum().alias("valid"),
+            (watch & long_view_expr()).sum().alias("long"),
             pl.col("watch_ms").filter(watch).sum().alias("watch_ms"),
             (kind == "like").sum().alias("likes"),
             (kind == "share").sum().alias("shares"),
