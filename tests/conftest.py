@@ -12,6 +12,7 @@ from laotie.api import create_app
 from laotie.core.settings import Settings, load_settings
 from laotie.store.repos import access
 from laotie.wiring import Services, build_services
+from tests.servers.redis import RedisServer
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -71,3 +72,21 @@ def admin_headers(services: Services) -> dict[str, str]:
 def app_headers(services: Services) -> dict[str, str]:
     """Authorization headers of an app key (ingest events, read feeds)."""
     return _headers(services, "app")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server on loopback for the session; skips where it is not installed."""
+    reason = RedisServer.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an emptied real Redis server (``redis://127.0.0.1:<port>/0``)."""
+    redis_server.flush()
+    return redis_server.url
