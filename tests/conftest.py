@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 from collections.abc import Callable, Iterator
+from multiprocessing.context import SpawnContext
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,14 @@ def redis_url(redis_server: RedisServer) -> str:
     """The URL of an emptied real Redis server (``redis://127.0.0.1:<port>/0``)."""
     redis_server.flush()
     return redis_server.url
+
+
+@pytest.fixture
+def spawn(monkeypatch: pytest.MonkeyPatch) -> SpawnContext:
+    """A multiprocessing context whose children start fresh interpreters (no forked locks or
+    threads). The ``pytest`` launcher script runs tests when imported, so the children are
+    told not to re-import the parent's main module."""
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    monkeypatch.delattr(main, "__file__", raising=False)
+    return multiprocessing.get_context("spawn")

@@ -15,12 +15,14 @@ from laotie.commerce import (
 )
 from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
+from laotie.core.live import LiveState
 from laotie.core.settings import Settings
 from laotie.feed import DatabaseFeedStore, FeedService, load_feed_config
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
+from laotie.store.live import open_live_state
 from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
 from laotie.trust import TrustPolicy, TrustService
 
@@ -32,6 +34,7 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    live: LiveState
     events: EventLog
     lake: Lake
     trust: TrustService
@@ -45,6 +48,7 @@ class Services:
         """Release the database connections."""
         self.feed.close()
         self.studio_jobs.shutdown(wait=False)
+        self.live.close()
         self.db.dispose()
 
 
@@ -55,6 +59,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url)
     db.migrate()
+    live = open_live_state(settings.live_state_url)  # shared by every process when on Redis
     events = EventLog(db, clock=clock, max_batch=settings.max_batch_events)
     lake = Lake(db, settings.home / "lake" / "events")
     trust = TrustService(
@@ -72,7 +77,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     # a manual clock means a simulated or test run, which must be reproducible (auction
     # throttling and creative sampling draw random numbers)
     seed = 0 if isinstance(clock, ManualClock) else None
-    ads = AdsService(db, settings=settings, clock=clock, random_state=seed)
+    ads = AdsService(db, settings=settings, clock=clock, random_state=seed, live=live)
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
     register_writer_jobs(studio_jobs, settings)
@@ -111,6 +116,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         settings=settings,
         db=db,
         clock=clock,
+        live=live,
         events=events,
         lake=lake,
         trust=trust,
