@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.servers.redis import RedisServer
 
 from laotie.api import create_app
 from laotie.core.settings import Settings, load_settings
 from laotie.store.repos import access
 from laotie.wiring import Services, build_services
-from tests.servers.redis import RedisServer
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

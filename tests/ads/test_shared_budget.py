@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from tests.ads.live_workers import charge_clicks
 
 from laotie.ads import AdvertiserCreate, CampaignCreate, CampaignUpdate, CreativeCreate, TopUp
 from laotie.core.clock import day_label
@@ -12,7 +13,6 @@ from laotie.core.contracts import AdRequest
 from laotie.core.settings import load_settings
 from laotie.store.repos import ads as repo
 from laotie.wiring import build_services
-from tests.ads.live_workers import charge_clicks
 
 PROCESSES = 4
 PLACEMENTS = 160

@@ -7,11 +7,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from tests.servers.redis import free_port
 
 from laotie.core.errors import InvalidInput, Unavailable
 from laotie.core.live import LiveState
 from laotie.store.live import MemoryLiveState, open_live_state
-from tests.servers.redis import free_port
 
 DAY_MS = 86_400_000
 
