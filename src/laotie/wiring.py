@@ -17,7 +17,7 @@ from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.live import LiveState
 from laotie.core.settings import Settings
-from laotie.feed import DatabaseFeedStore, FeedService, load_feed_config
+from laotie.feed import DatabaseFeedStore, FeedService, LiveSignals, load_feed_config
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
@@ -99,6 +99,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         clock=clock,
         gate=trust,
         ad_filler=ads,
+        # a process alone keeps the feed's signals in its own state; processes sharing a live
+        # state server also log them there for each other
+        signals=LiveSignals(live) if settings.live_state_url else None,
     )
     events.subscribe(feed.on_events)  # real-time user state and co-visitation
     wechatpay = _wechatpay(settings)

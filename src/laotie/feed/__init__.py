@@ -2,11 +2,12 @@
 micro-drama episodes, novel chapters and games.
 
 Public face: ``FeedService`` (in-process feed, training, swaps), ``FeedConfig`` and
-``load_feed_config``, ``evaluate`` (offline protocols and metrics), the stores, and the
-schemas a page is made of.
+``load_feed_config``, ``LiveSignals`` (real-time signals shared by serving processes),
+``evaluate`` (offline protocols and metrics), the stores, and the schemas a page is made of.
 """
 
 from laotie.feed.config import FeedConfig, load_feed_config
+from laotie.feed.live import LiveSignals
 from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
 from laotie.feed.service import FeedService
 from laotie.feed.signals import FeedData
@@ -23,6 +24,7 @@ __all__ = [
     "FeedPage",
     "FeedService",
     "FeedStore",
+    "LiveSignals",
     "MemoryFeedStore",
     "TrainReport",
     "load_feed_config",
