@@ -37,7 +37,7 @@ class _Entry(NamedTuple):
     ts_ms: int
     watch_ms: int
     duration_ms: int
-    seen: list[int]
+    seen: Sequence[int] = ()
 
 
 def _user_key(user_id: int) -> str:

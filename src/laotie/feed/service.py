@@ -502,6 +502,7 @@ class FeedService:
             zip(map(_EXTERNAL_USER, events), map(_INTERNAL_USER, events), strict=True)
         )
         self._recent.extend(item_events)
+        self._share(lambda signals: signals.record(item_events))
         serving = self._state
         if serving is None:  # not loaded yet: the load replays ``_recent``
             return
@@ -524,7 +525,6 @@ class FeedService:
                 covisit.add_pairs(pairs)
             except Unavailable as exc:
                 log.warning("live co-visitation pairs lost: %s", exc)
-        self._share(lambda signals: signals.record(item_events))
 
     def train(self, *, now_ms: int | None = None, keep_inputs: bool = False) -> TrainReport:
         """Train a new version from the store's events, save it, make it CURRENT and serve it."""
