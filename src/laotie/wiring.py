@@ -26,6 +26,9 @@ from laotie.store.live import open_live_state
 from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
 from laotie.trust import TrustPolicy, TrustService
 
+#: where a process announces that trust decisions changed, so every other drops its cache
+TRUST_DECISIONS_CHANNEL = "trust:decisions"
+
 
 @dataclass
 class Services:
@@ -73,7 +76,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             exact_copy_action=TrustDecision(settings.trust_exact_copy_action),
         ),
         propagator=settings.trust_propagator,
+        announce=lambda: live.publish(TRUST_DECISIONS_CHANNEL, "changed"),
     )
+    live.subscribe(TRUST_DECISIONS_CHANNEL, lambda _message: trust.forget_decisions())
     # a manual clock means a simulated or test run, which must be reproducible (auction
     # throttling and creative sampling draw random numbers)
     seed = 0 if isinstance(clock, ManualClock) else None

@@ -8,8 +8,10 @@ inside the server: a budget reservation against its ceiling, and a rate-limit hi
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -45,6 +47,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf')
 """
 _PAYLOAD = "p"
+log = logging.getLogger(__name__)
 
 
 class RedisLiveState:
@@ -181,7 +184,14 @@ class RedisLiveState:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe(**{name: self._dispatcher(name) for name in self._handlers})
             self._pubsub = pubsub
-            self._listener = pubsub.run_in_thread(sleep_time=0.05, daemon=True)
+            self._listener = pubsub.run_in_thread(
+                sleep_time=0.05, daemon=True, exception_handler=self._listener_failed
+            )
+
+    def _listener_failed(self, exc: BaseException, pubsub: PubSub, thread: Any) -> None:
+        """The server went away: keep the listener alive, it resubscribes once it is back."""
+        log.warning("live state at %s: subscription interrupted (%s); retrying", self.url, exc)
+        time.sleep(0.5)
 
     def _dispatcher(self, channel: str) -> Callable[[dict[str, Any]], None]:
         def dispatch(message: dict[str, Any]) -> None:
