@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from tests.servers.redis import RedisServer
 
 from laotie.api import create_app
+from laotie.core.live import LiveState
 from laotie.core.settings import Settings, load_settings
+from laotie.store.live import open_live_state
 from laotie.store.repos import access
 from laotie.wiring import Services, build_services
 
@@ -104,3 +106,12 @@ def spawn(monkeypatch: pytest.MonkeyPatch) -> SpawnContext:
     monkeypatch.setattr(main, "__spec__", None, raising=False)
     monkeypatch.delattr(main, "__file__", raising=False)
     return multiprocessing.get_context("spawn")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def live(request: pytest.FixtureRequest) -> Iterator[LiveState]:
+    """Each ``LiveState`` implementation in turn: in process, then on a real Redis server."""
+    url = "" if request.param == "memory" else request.getfixturevalue("redis_url")
+    state = open_live_state(url)
+    yield state
+    state.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +17,8 @@ from laotie.feed import FeedConfig, FeedData, FeedEntry, FeedService, LiveSignal
 from laotie.feed.bundle import Bundle, save_bundle
 from laotie.feed.sources import CovisitSource
 from laotie.store.eventlog import StoredEvent
-from laotie.store.live import open_live_state
 from laotie.store.repos import catalog
 from laotie.wiring import build_services
-
-
-@pytest.fixture(params=["memory", "redis"])
-def live(request: pytest.FixtureRequest) -> Iterator[LiveState]:
-    url = "" if request.param == "memory" else request.getfixturevalue("redis_url")
-    state = open_live_state(url)
-    yield state
-    state.close()
 
 
 def _event(user: int, item: int, kind: str, ts_ms: int, n: int) -> StoredEvent:

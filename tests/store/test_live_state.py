@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from tests.servers.redis import free_port
@@ -14,15 +13,6 @@ from laotie.core.live import LiveState
 from laotie.store.live import MemoryLiveState, open_live_state
 
 DAY_MS = 86_400_000
-
-
-@pytest.fixture(params=["memory", "redis"])
-def live(request: pytest.FixtureRequest) -> Iterator[LiveState]:
-    """Each implementation in turn; the Redis one on a real server."""
-    url = "" if request.param == "memory" else request.getfixturevalue("redis_url")
-    state = open_live_state(url)
-    yield state
-    state.close()
 
 
 def test_counters_add_up_per_key_and_field(live: LiveState) -> None:
