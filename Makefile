@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM,
-# Redis for the scale-out tests)
+# redis-server for the live state, job queue and event stream tests)
 APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium redis-server
 DEPS_STAMP := $(VENV)/.deps-installed
 

@@ -15,12 +15,14 @@ from laotie.commerce import (
 )
 from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
+from laotie.core.live import LiveState
 from laotie.core.settings import Settings
-from laotie.feed import DatabaseFeedStore, FeedService, load_feed_config
+from laotie.feed import DatabaseFeedStore, FeedService, LiveSignals, load_feed_config
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
+from laotie.store.live import open_live_state
 from laotie.studio import (
     Dispatcher,
     JobRunner,
@@ -32,6 +34,9 @@ from laotie.studio import (
 )
 from laotie.trust import TrustPolicy, TrustService
 
+#: where a process announces that trust decisions changed, so every other drops its cache
+TRUST_DECISIONS_CHANNEL = "trust:decisions"
+
 
 @dataclass
 class Services:
@@ -40,6 +45,7 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    live: LiveState
     events: EventLog
     lake: Lake
     trust: TrustService
@@ -53,6 +59,7 @@ class Services:
         """Release the database connections."""
         self.feed.close()
         self.studio_jobs.shutdown(wait=False)
+        self.live.close()
         self.db.dispose()
 
 
@@ -63,6 +70,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url)
     db.migrate()
+    live = open_live_state(settings.live_state_url)  # shared by every process when on Redis
     events = EventLog(db, clock=clock, max_batch=settings.max_batch_events)
     lake = Lake(db, settings.home / "lake" / "events")
     trust = TrustService(
@@ -76,11 +84,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             exact_copy_action=TrustDecision(settings.trust_exact_copy_action),
         ),
         propagator=settings.trust_propagator,
+        announce=lambda: live.publish(TRUST_DECISIONS_CHANNEL, "changed"),
     )
+    live.subscribe(TRUST_DECISIONS_CHANNEL, lambda _message: trust.forget_decisions())
     # a manual clock means a simulated or test run, which must be reproducible (auction
     # throttling and creative sampling draw random numbers)
     seed = 0 if isinstance(clock, ManualClock) else None
-    ads = AdsService(db, settings=settings, clock=clock, random_state=seed)
+    ads = AdsService(db, settings=settings, clock=clock, random_state=seed, live=live)
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     studio_jobs = JobRunner(
         db,
@@ -108,6 +118,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         clock=clock,
         gate=trust,
         ad_filler=ads,
+        # a process alone keeps the feed's signals in its own state; processes sharing a live
+        # state server also log them there for each other
+        signals=LiveSignals(live) if settings.live_state_url else None,
     )
     events.subscribe(feed.on_events)  # real-time user state and co-visitation
     wechatpay = _wechatpay(settings)
@@ -125,6 +138,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         settings=settings,
         db=db,
         clock=clock,
+        live=live,
         events=events,
         lake=lake,
         trust=trust,

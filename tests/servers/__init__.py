@@ -1,1 +1,1 @@
-"""Real servers (Redis, PostgreSQL, ...) started on loopback for tests."""
+"""Real servers started on loopback for the tests that need them (skipped when not installed)."""

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from tests.servers.redis_server import redis_server
 
 from laotie.cli.worker import build_jobs
 from laotie.core.settings import load_settings
@@ -26,16 +25,9 @@ WORKER = str(Path(__file__).with_name("_queue_worker.py"))
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
-
 @pytest.fixture
 def api(tmp_path: Path, redis_url: str) -> Iterator[Services]:
-    """The API side: services whose studio jobs go to the Redis queue."""
-    redis.Redis.from_url(redis_url).flushall()
+    """The API side: services whose studio jobs go to the (emptied) Redis queue."""
     svc = build_services(
         load_settings(home=tmp_path / "home", job_queue_url=redis_url, job_lease_s=1.0)
     )

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means a SQLite file under the home"
     )
+    live_state_url: str = Field(
+        default="",
+        description="Redis URL of the live state shared by serving processes (feed signals, "
+        "ad budgets and caps, rate limits, trust invalidation); empty: in process",
+    )
     host: str = Field(default="127.0.0.1", description="bind host of `laotie serve`")
     port: int = Field(default=8000, ge=1, le=65535, description="bind port of `laotie serve`")
     log_level: LogLevel = Field(default="INFO", description="logging level")
