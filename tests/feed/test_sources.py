@@ -11,6 +11,7 @@ import pytest
 
 from laotie.core.clock import MS_PER_DAY, ManualClock
 from laotie.feed.catalog import Catalog
+from laotie.feed.rows import training_set
 from laotie.feed.signals import FeedData
 from laotie.feed.sources import (
     AlsSource,
@@ -27,7 +28,6 @@ from laotie.feed.sources import (
 from laotie.feed.sources.content import match_terms
 from laotie.feed.sources.popular import choose_half_life
 from laotie.feed.state import Observation, UserState
-from laotie.feed.training import training_set
 
 NOW = 1_767_225_600_000
 
