@@ -113,7 +113,8 @@ class _Groups:
 
     def _sorted(self, values: np.ndarray) -> np.ndarray:
         """Row order by (user, value), ties in row order."""
-        return np.lexsort((np.arange(len(values)), values, self.ids))
+        order = np.argsort(values, kind="stable")
+        return order[np.argsort(self.ids[order], kind="stable")]
 
     def percentiles(self, values: np.ndarray) -> np.ndarray:
         """Each row's ``_percentile`` among its user's rows."""

@@ -1,11 +1,16 @@
 """The blend's gate: held-out users' candidate pages, as serving would build them.
 
 One user in ten (by a hash of the id) is held out of the ranker's fit. For up to
-``GATE_USERS`` of them the early sources' lists (what retrieval offered before the label
-split) make a candidate page, less what the user had already touched; the items among them
-the user went on to like are the relevant rows. Items the user liked that no source listed
+``GATE_USERS`` of them the sources' lists make a candidate page, less what the user had
+already touched; the items among them the user went on to like are the relevant rows.
+
+Two rules keep the gate a fair copy of serving. Items the user liked that no source listed
 are left out: serving never ranks them, so they would only reward a model that scores items
-no head can see, against the heads that serving blends with.
+no head can see. And the popularity the page is judged with (the ``popular`` head and the
+feature statistics) is what serving would know at the window's end: the early part plus
+every *other* user's late interactions. The ranker learned from those late interactions
+through its labels; judged against a popularity frozen at the split, it would win on the
+gate what it loses in serving, where popularity is as fresh as the ranker's knowledge.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import numpy as np
 import polars as pl
 
 from laotie.feed.blend import head_scores
+from laotie.feed.features import FeatureStats
+from laotie.feed.signals import merge_interactions
+from laotie.feed.sources import PopularSource, TrainingSet
 
 #: held-out users whose candidate pages decide the blend
 GATE_USERS = 300
@@ -31,7 +39,7 @@ def gate_rows(
     lists: dict[str, dict[int, np.ndarray]],
     touched: pl.DataFrame,
     *,
-    split_ms: int,
+    ts_ms: int,
 ) -> pl.DataFrame:
     """Candidate rows (user, item, relevant, ts) of up to ``GATE_USERS`` held-out users whose
     early candidates (``lists``: each source's list per user) hold an item they went on to
@@ -62,7 +70,7 @@ def gate_rows(
             "item_id": np.concatenate(items),
             "relevant": np.concatenate(relevant),
         }
-    ).with_columns(pl.lit(split_ms, pl.Int64).alias("ts_ms"))
+    ).with_columns(pl.lit(ts_ms, pl.Int64).alias("ts_ms"))
 
 
 def gate_heads(
@@ -79,3 +87,43 @@ def gate_heads(
                 found = by_user.get(user, np.empty(0, np.int64))
                 heads[name][rows] = head_scores(found, items[rows])
     return heads
+
+
+def serving_view(
+    early: TrainingSet,
+    late: pl.DataFrame,
+    lists: dict[str, dict[int, np.ndarray]],
+    *,
+    half_life_ms: int,
+    depth: int,
+) -> tuple[dict[str, dict[int, np.ndarray]], FeatureStats, int]:
+    """``lists`` with the held-out users' ``popular`` list as of the window's end, the
+    feature statistics then, and that end (ms): popularity from the early part plus the other
+    users' ``late`` interactions (the held-out users' own late part is what the gate judges)."""
+    others = late.filter(~pl.Series(held_out(late["user_id"].to_numpy())))
+    pairs = merge_interactions(early.pairs, others)
+    end_ms = int(late["last_ts_ms"].to_numpy().max()) + 1 if late.height else early.now_ms
+    now = TrainingSet(
+        catalog=early.catalog,
+        events=early.events,
+        pairs=pairs,
+        state=early.state,
+        now_ms=end_ms,
+        n_users=early.n_users,
+    )
+    popular = PopularSource(half_life_ms=half_life_ms).fit(now)
+    popular.bind(catalog=early.catalog, state=early.state, clock=None)  # type: ignore[arg-type]
+    stats = FeatureStats.fit(
+        pairs, early.catalog, n_users=early.n_users, popularity=popular.popularity_
+    )
+    fresh = dict(lists)
+    if "popular" in lists:
+        users = np.fromiter(lists["popular"], np.int64, len(lists["popular"]))
+        fresh["popular"] = {
+            **lists["popular"],
+            **{
+                int(user): popular.recommend_one(int(user), depth)[0]
+                for user in users[held_out(users)]
+            },
+        }
+    return fresh, stats, end_ms

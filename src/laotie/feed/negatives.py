@@ -56,7 +56,7 @@ def sample_negatives(
 #: ranker learns how candidates differ from random items, not which candidates a user wants
 CANDIDATE_NEGATIVE_SHARE = 0.5
 #: candidates per user and source that candidate negatives are drawn from
-_NEGATIVE_POOL = 200
+NEGATIVE_POOL = 200
 #: users whose candidate pools are built at most (a sample on large platforms)
 _POOL_USERS = 5000
 
@@ -78,7 +78,7 @@ def negative_pools(
         chosen = np.union1d(gate, sample)
     for user in chosen.tolist():
         for name, source in sources.items():
-            lists[name][user] = source.recommend_one(user, _NEGATIVE_POOL)[0]
+            lists[name][user] = source.recommend_one(user, NEGATIVE_POOL)[0]
         found = np.unique(np.concatenate([lists[name][user] for name in sources]))
         found = found[found >= 0]
         pools[user] = found[~np.isin(found, by_user.get(user, []))]

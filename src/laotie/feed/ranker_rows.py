@@ -16,8 +16,8 @@ import polars as pl
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.features import FeatureStats
-from laotie.feed.gate import gate_heads, gate_rows, held_out
-from laotie.feed.negatives import negative_pools, negatives_wanted, sample_negatives
+from laotie.feed.gate import gate_heads, gate_rows, held_out, serving_view
+from laotie.feed.negatives import NEGATIVE_POOL, negative_pools, negatives_wanted, sample_negatives
 from laotie.feed.rows import LABELS, row_features
 from laotie.feed.sources import CovisitSource, EaseSource, PopularSource, Source
 from laotie.feed.window import SplitWindow
@@ -97,11 +97,18 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
     rows = pl.concat([labelled, negatives])
     if rows.height > rc.max_training_rows:
         rows = rows.sample(rc.max_training_rows, seed=config.serving.seed)
+    gate_lists, gate_stats, end_ms = serving_view(
+        early,
+        window.late_pairs,
+        lists,
+        half_life_ms=config.popular.half_life_ms,
+        depth=NEGATIVE_POOL,
+    )
     gate = gate_rows(
-        window.late_pairs, lists, early.pairs.select("user_id", "item_id"), split_ms=window.split_ms
+        window.late_pairs, gate_lists, early.pairs.select("user_id", "item_id"), ts_ms=end_ms
     )
 
-    def described(frame: pl.DataFrame) -> np.ndarray:
+    def described(frame: pl.DataFrame, stats: FeatureStats = stats) -> np.ndarray:
         return row_features(
             stats,
             catalog,
@@ -125,6 +132,6 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
         negatives.height,
         lap.timings,
         gate,
-        described(gate),
-        gate_heads(gate, lists),
+        described(gate, gate_stats),
+        gate_heads(gate, gate_lists),
     )
