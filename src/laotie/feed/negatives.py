@@ -76,9 +76,12 @@ def negative_pools(
         wanted = min(len(rest), max(_POOL_USERS - len(gate), 0))
         sample = np.random.default_rng(0).choice(rest, wanted, replace=False)
         chosen = np.union1d(gate, sample)
-    for user in chosen.tolist():
-        for name, source in sources.items():
-            lists[name][user] = source.recommend_one(user, NEGATIVE_POOL)[0]
+    found_by_source = {  # a source with a batch ``recommend`` answers all users at once
+        name: source.recommend(chosen, NEGATIVE_POOL)[0] for name, source in sources.items()
+    }
+    for row, user in enumerate(chosen.tolist()):
+        for name in sources:
+            lists[name][user] = found_by_source[name][row]
         found = np.unique(np.concatenate([lists[name][user] for name in sources]))
         found = found[found >= 0]
         pools[user] = found[~np.isin(found, by_user.get(user, []))]
