@@ -5,25 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from laotie.core.clock import MS_PER_HOUR
-from laotie.sim import (
-    BehaviourConfig,
-    UserConfig,
-    WorldConfig,
-    generate_population,
-    generate_world,
-    simulate_page,
-)
+from laotie.sim import BehaviourConfig, SimConfig, WorldConfig, simulate_page
+from laotie.sim.runner import build_world
 from laotie.sim.satiation import Satiation
 
-WORLD = generate_world(
-    WorldConfig(videos=400, series=2, novels=1, games=10, creators=40),
-    days=3,
-    start_ms=1_767_542_400_000,
-    rng=np.random.default_rng(0),
-)
-POP = generate_population(
-    UserConfig(), n_users=20, category_first=WORLD.category_first, rng=np.random.default_rng(1)
-)
+SMALL = WorldConfig(videos=400, series=2, novels=1, games=10, creators=40)
+WORLD, POP = build_world(SimConfig(world=SMALL).with_run(users=20, days=3))
 CFG = BehaviourConfig()
 T0 = 1_767_600_000_000
 
