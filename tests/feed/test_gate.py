@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from laotie.feed.blend import _Groups, _percentile
 from laotie.feed.gate import gate_heads, gate_rows, held_out
 
 
@@ -37,21 +36,3 @@ def test_gate_pages_hold_only_listed_untouched_items() -> None:
     heads = gate_heads(gate, lists)
     order = np.argsort(gate["item_id"].to_numpy())
     np.testing.assert_allclose(heads["popular"][order], [1.0, 1 / 3, 0.0], rtol=1e-6)
-
-
-def test_per_user_ranking_in_one_sort_matches_ranking_each_user() -> None:
-    rng = np.random.default_rng(3)
-    users = rng.integers(0, 40, 4000)
-    values = rng.integers(0, 15, 4000).astype(np.float32)  # many ties
-    relevant = (rng.random(4000) < 0.05).astype(np.float64)
-    groups = _Groups(users)
-    discounts = 1.0 / np.log2(np.arange(2, 12))
-    expected_ndcg = []
-    for user in np.unique(users):
-        rows = np.flatnonzero(users == user)
-        np.testing.assert_allclose(groups.percentiles(values)[rows], _percentile(values[rows]))
-        gains = relevant[rows][np.argsort(-values[rows], kind="stable")[:10]]
-        ideal = discounts[: min(int(relevant[rows].sum()), 10)].sum()
-        if ideal > 0:
-            expected_ndcg.append((gains * discounts[: len(gains)]).sum() / ideal)
-    np.testing.assert_allclose(groups.ndcg(relevant, values), expected_ndcg)

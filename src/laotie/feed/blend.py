@@ -103,46 +103,16 @@ class Blend:
         )
 
 
-class _Groups:
-    """Rows grouped by user, with every per-user ranking done in one sort over all rows."""
-
-    def __init__(self, users: np.ndarray) -> None:
-        _, self.ids, counts = np.unique(users, return_inverse=True, return_counts=True)
-        self.sizes = counts[self.ids]
-        self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-
-    def _sorted(self, values: np.ndarray) -> np.ndarray:
-        """Row order by (user, value), ties in row order."""
-        order = np.argsort(values, kind="stable")
-        return order[np.argsort(self.ids[order], kind="stable")]
-
-    def percentiles(self, values: np.ndarray) -> np.ndarray:
-        """Each row's ``_percentile`` among its user's rows."""
-        order = self._sorted(values)
-        ids, vals = self.ids[order], values[order]
-        new_run = np.r_[True, (ids[1:] != ids[:-1]) | (vals[1:] != vals[:-1])]
-        run = np.cumsum(new_run) - 1
-        position = np.arange(len(values)) - self.starts[ids] + 1.0
-        first = position[new_run]
-        last = np.r_[position[np.flatnonzero(new_run)[1:] - 1], position[-1:]]
-        out = np.empty(len(values), np.float32)
-        out[order] = ((first[run] + last[run]) / 2.0) / self.sizes[order]
-        return out
-
-    def ndcg(self, relevant: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        """NDCG@``DEPTH`` of each user with a relevant row (in user order)."""
-        discounts = 1.0 / np.log2(np.arange(2, DEPTH + 2))
-        order = self._sorted(-scores)
-        ids = self.ids[order]
-        position = np.arange(len(scores)) - self.starts[ids]
-        top = position < DEPTH
-        n_users = len(self.starts)
-        dcg = np.bincount(
-            ids[top], weights=relevant[order][top] * discounts[position[top]], minlength=n_users
-        )
-        hits = np.minimum(np.bincount(self.ids, weights=relevant, minlength=n_users), DEPTH)
-        ideal = np.r_[0.0, np.cumsum(discounts)][hits.astype(np.int64)]
-        return dcg[ideal > 0] / ideal[ideal > 0]
+def _ndcg(groups: list[np.ndarray], relevant: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """NDCG@``DEPTH`` of each group (user) with a relevant row."""
+    discounts = 1.0 / np.log2(np.arange(2, DEPTH + 2))
+    values = []
+    for rows in groups:
+        gains = relevant[rows][np.argsort(-scores[rows], kind="stable")[:DEPTH]]
+        ideal = discounts[: min(int(relevant[rows].sum()), DEPTH)].sum()
+        if ideal > 0:
+            values.append(float((gains * discounts[: len(gains)]).sum() / ideal))
+    return np.asarray(values, np.float64)
 
 
 def choose_blend(
@@ -154,25 +124,33 @@ def choose_blend(
 ) -> tuple[Blend, dict[str, float]]:
     """The blend with the best NDCG@``DEPTH`` over the users' candidate rows (``heads``: each
     source's scores of the rows), and the NDCG of every model and every head alone."""
-    groups = _Groups(np.asarray(users))
+    order = np.argsort(users, kind="stable")
+    groups = [g for g in np.split(order, np.flatnonzero(np.diff(users[order])) + 1) if len(g)]
     relevant = np.asarray(relevant, np.float64)
     scores = {m: Blend(model=m).model_score(predictions, fusion) for m in MODELS}
+
+    def per_user_ranks(values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values), np.float32)
+        for rows in groups:
+            out[rows] = _percentile(values[rows])
+        return out
+
     # each model's and head's per-user ranks do not depend on the weight: ranked once here,
     # not once per blend tried (3 models x 4 weights x each head)
-    model_ranks = {m: groups.percentiles(v) for m, v in scores.items()}
-    tried = {Blend(model=model): groups.ndcg(relevant, scores[model]) for model in MODELS}
+    model_ranks = {m: per_user_ranks(v) for m, v in scores.items()}
+
+    tried = {Blend(model=model): _ndcg(groups, relevant, scores[model]) for model in MODELS}
     report = {
         blend.model: round(float(v.mean()), 4) if len(v) else 0.0 for blend, v in tried.items()
     }
     for head, values in heads.items():
-        alone = groups.ndcg(relevant, values)
-        report[head] = round(float(alone.mean()), 4) if len(alone) else 0.0
-        head_ranks = groups.percentiles(values)
+        report[head] = round(float(_ndcg(groups, relevant, values).mean() or 0.0), 4)
+        head_ranks = per_user_ranks(values)
         for model in MODELS:
             for weight in WEIGHTS[1:]:
                 blend = Blend(head, weight, model)
                 mixed = blend.mix(model_ranks[model], head_ranks)
-                tried[blend] = groups.ndcg(relevant, mixed)
+                tried[blend] = _ndcg(groups, relevant, mixed)
     default = tried[Blend()]
     if not len(default):
         return Blend(), report
