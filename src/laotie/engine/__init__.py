@@ -5,12 +5,25 @@ replicates); ``--engine spark`` runs the ALS factorisation of ``laotie train`` a
 distributed ALS and the replicates of ``laotie sim ab`` as Spark tasks, on the master named by
 ``LAOTIE_SPARK_MASTER`` (``local[2]``, or ``spark://host:7077`` for a standalone cluster).
 
-Public face: ``ENGINES``, ``spark_session`` (a context manager), ``spark_factorise`` (the
-``factorise`` hook of ``FeedService.train``) and ``spark_map`` (the ``map_replicates`` hook of
-``run_ab``).
+Public face: ``ENGINES`` and ``check_engine``; ``spark_session`` and ``settings_session``
+(context managers); ``spark_factorise`` (the ``factorise`` hook of ``FeedService.train``) and
+``spark_map`` (the ``map_replicates`` hook of ``run_ab``).
 """
 
 from laotie.engine.als import spark_factorise
-from laotie.engine.spark import ENGINES, spark_map, spark_session
+from laotie.engine.spark import (
+    ENGINES,
+    check_engine,
+    settings_session,
+    spark_map,
+    spark_session,
+)
 
-__all__ = ["ENGINES", "spark_factorise", "spark_map", "spark_session"]
+__all__ = [
+    "ENGINES",
+    "check_engine",
+    "settings_session",
+    "spark_factorise",
+    "spark_map",
+    "spark_session",
+]

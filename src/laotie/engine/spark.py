@@ -6,19 +6,28 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from laotie.core.errors import ProviderError
+from laotie.core.errors import Conflict, InvalidInput, ProviderError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from laotie.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 #: the engines ``--engine`` accepts: the embedded default and Apache Spark
 ENGINES: tuple[str, ...] = ("local", "spark")
+
+
+def check_engine(name: str) -> str:
+    """``name`` when it is one of ``ENGINES``; InvalidInput naming the known ones otherwise."""
+    if name not in ENGINES:
+        raise InvalidInput(f"unknown engine {name!r}; known: {', '.join(ENGINES)}", field="engine")
+    return name
 
 
 @contextmanager
@@ -29,13 +38,21 @@ def spark_session(
 
     The driver binds to loopback unless ``SPARK_LOCAL_IP`` says otherwise; executors run
     Python work with this interpreter; scratch files go under ``work_dir``. ProviderError
-    when the JVM cannot start (no Java 17) or the master cannot be reached."""
+    when the JVM cannot start (no Java 17) or the master cannot be reached; Conflict when
+    this process already runs a session."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # an install without the engine's dependency
         raise ProviderError(
             "pyspark is not installed: pip install pyspark", engine="spark"
         ) from exc
+    running = SparkSession.getActiveSession()
+    if running is not None:  # getOrCreate would hand it back whatever its master, then stop it
+        raise Conflict(
+            f"a Spark session on {running.sparkContext.master} is already running in this "
+            "process; use it instead of starting another",
+            field="spark_master",
+        )
     work_dir.mkdir(parents=True, exist_ok=True)
     host = os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
@@ -66,6 +83,18 @@ def spark_session(
         yield session
     finally:
         session.stop()
+
+
+def settings_session(
+    settings: Settings, *, app_name: str = "laotie"
+) -> AbstractContextManager[SparkSession]:
+    """``spark_session`` on ``LAOTIE_SPARK_MASTER`` with scratch under ``LAOTIE_HOME/spark``."""
+    return spark_session(
+        settings.spark_master,
+        work_dir=settings.home.resolve() / "spark",
+        app_name=app_name,
+        driver_memory=settings.spark_driver_memory,
+    )
 
 
 def parallelism(session: SparkSession) -> int:
