@@ -3,6 +3,7 @@ single-process trainer, and quality within noise of it on the same split."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from laotie.cli import app
 from laotie.core.clock import ManualClock
 from laotie.core.settings import Settings
-from laotie.engine import spark_factorise
+from laotie.engine import spark_factorise, spark_map
 from laotie.engine.quality import hold_out, holdout_scores, mean_interval
 from laotie.feed.bundle import load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
@@ -73,3 +74,18 @@ def test_an_unknown_engine_is_refused_naming_the_known_ones(settings: Settings) 
     assert result.exit_code != 0
     assert "unknown engine 'ray'" in result.output
     assert "local, spark" in result.output
+
+
+def _worker_answer(item: int) -> tuple[int, int, str]:
+    import laotie
+
+    return item * item, os.getpid(), laotie.__name__
+
+
+def test_spark_map_runs_each_item_in_an_executor_and_keeps_the_order(
+    spark: SparkSession,
+) -> None:
+    answers = spark_map(spark)(_worker_answer, [3, 1, 2])
+    assert [square for square, _, _ in answers] == [9, 1, 4]
+    assert all(pid != os.getpid() and name == "laotie" for _, pid, name in answers)
+    assert spark_map(spark)(_worker_answer, []) == []

@@ -52,13 +52,19 @@ def standalone(java: None, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     roles = [
         (
             master_log,
-            ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1"]
-            + ["--port", url.rsplit(":", 1)[1], "--webui-port", str(_free_port())],
+            [
+                "org.apache.spark.deploy.master.Master",
+                *("--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]),
+                *("--webui-port", str(_free_port())),
+            ],
         ),
         (
             worker_log,
-            ["org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "2"]
-            + ["--memory", "3g", "--webui-port", str(_free_port()), url],
+            [
+                "org.apache.spark.deploy.worker.Worker",
+                *("--host", "127.0.0.1", "--cores", "2", "--memory", "3g"),
+                *("--webui-port", str(_free_port()), url),
+            ],
         ),
     ]
     started: list[subprocess.Popen[bytes]] = []
@@ -92,9 +98,9 @@ def test_ab_replicates_on_a_standalone_cluster_match_the_serial_run(
     env = {**os.environ, "LAOTIE_SPARK_MASTER": url, "LAOTIE_HOME": str(tmp_path / "home")}
     arms = [str(EXAMPLES / "popular.toml"), str(EXAMPLES / "full.toml")]
     sizes = ["--days", "1", "--users", "30", "--replicates", "2"]
+    out = str(tmp_path / "ab")
     done = subprocess.run(
-        [*LAOTIE, "sim", "ab", *arms, *sizes, "--engine", "spark", "--json"]
-        + ["--out", str(tmp_path / "ab")],
+        [*LAOTIE, "sim", "ab", *arms, *sizes, "--engine", "spark", "--json", "--out", out],
         env=env,
         capture_output=True,
         text=True,
@@ -119,8 +125,7 @@ def test_ab_replicates_on_a_standalone_cluster_match_the_serial_run(
 
     # the full arm's home holds a day of events: train it again with ALS on the cluster
     trained = subprocess.run(
-        [*LAOTIE, "--home", str(tmp_path / "ab" / "r0" / "B"), "train", "--engine", "spark"]
-        + ["--json"],
+        [*LAOTIE, "--home", f"{out}/r0/B", "train", "--engine", "spark", "--json"],
         env=env,
         capture_output=True,
         text=True,

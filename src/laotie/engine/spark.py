@@ -54,6 +54,9 @@ def spark_session(
             field="spark_master",
         )
     work_dir.mkdir(parents=True, exist_ok=True)
+    # PySpark takes its executors' interpreter from this variable, not from the config below
+    # (which only spark-submit reads): without it they start a bare python3 without laotie
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     host = os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
         SparkSession.builder.master(master)
