@@ -21,6 +21,7 @@ from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
+from laotie.store.objects import ObjectStore, open_objects
 from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
 from laotie.trust import TrustPolicy, TrustService
 
@@ -40,6 +41,8 @@ class Services:
     studio_jobs: JobRunner
     feed: FeedService
     commerce: CommerceService
+    #: where studio outputs are kept besides the home (``LAOTIE_MEDIA_URL``); None: the home only
+    media: ObjectStore | None = None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -56,7 +59,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db = Database(settings.resolved_database_url)
     db.migrate()
     events = EventLog(db, clock=clock, max_batch=settings.max_batch_events)
-    lake = Lake(db, settings.home / "lake" / "events")
+    lake = Lake(
+        db, open_objects(settings.lake_url, settings, default=settings.home / "lake" / "events")
+    )
     trust = TrustService(
         db,
         media_dir=settings.home / "media" / "uploads",
@@ -76,7 +81,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
     register_writer_jobs(studio_jobs, settings)
-    register_media_jobs(studio_jobs, settings, ads=ads)
+    media = (
+        open_objects(settings.media_url, settings, default=settings.home / "media")
+        if settings.media_url
+        else None
+    )
+    register_media_jobs(studio_jobs, settings, ads=ads, media=media)
     insights = InsightsService(
         db,
         lake,
@@ -119,6 +129,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         studio_jobs=studio_jobs,
         feed=feed,
         commerce=commerce,
+        media=media,
     )
 
 

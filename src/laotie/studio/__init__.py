@@ -21,6 +21,7 @@ from laotie.studio.media_jobs import (
     register_media_jobs,
 )
 from laotie.studio.media_labels import FileLabel, label_picture, read_label, write_image_label
+from laotie.studio.outputs import output_paths
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.export import export_all, load_adaptation
 from laotie.studio.writer.job import register_writer_jobs
@@ -55,6 +56,7 @@ __all__ = [
     "label_picture",
     "load_adaptation",
     "new_label",
+    "output_paths",
     "parse_novel",
     "publish_video",
     "read_label",
