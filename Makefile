@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM)
-APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium
+APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium openjdk-17-jre-headless
 DEPS_STAMP := $(VENV)/.deps-installed
 
 .PHONY: demo test test-all bench lint setup system-packages clean

@@ -59,13 +59,12 @@ def test_spark_fit_is_within_noise_of_the_single_process_fit(spark: SparkSession
     config = FeedConfig()
     local = holdout_scores(held, config)
     engine = holdout_scores(held, config, factorise=spark_factorise(spark))
-    for name in ("page", "als"):
-        ours, theirs = getattr(engine, name), getattr(local, name)
-        mean, low, high = mean_interval(ours)
-        assert low <= mean <= high
-        diff, diff_low, diff_high = paired_bootstrap(ours, theirs)
-        # within noise: the paired interval of the difference holds zero or lies above it
-        assert diff_high >= 0, (name, diff, diff_low, diff_high)
+    # the retrieval model the engine fits: the paired interval of the difference holds zero
+    diff, low, high = paired_bootstrap(engine.als, local.als)
+    assert low <= 0 <= high, (diff, low, high)
+    # the served page: Spark's mean inside the single-process measurement's own interval
+    _, local_low, local_high = mean_interval(local.page)
+    assert local_low <= mean_interval(engine.page)[0] <= local_high
     assert mean_interval(engine.page)[0] > 0.05  # and the page is a real recommender
 
 
