@@ -8,6 +8,7 @@ paired, with bootstrap intervals over users.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ from laotie.core.clock import ManualClock
 from laotie.feed.catalog import Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.evaluation import split
-from laotie.feed.metrics import ndcg_per_user
+from laotie.feed.metrics import ndcg_per_user, paired_bootstrap
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.signals import FeedData, column_max, interactions
 from laotie.feed.sources import AlsSource
@@ -75,8 +76,6 @@ def holdout_scores(
 ) -> HoldoutScores:
     """Train on ``held.training`` (ALS vectors by ``factorise``, default single-process) and
     score every held-out user's page and ALS top-``k`` (seen items excluded by both)."""
-    import time
-
     started = time.perf_counter()
     bundle, _ = train(held.training, config, version="holdout", factorise=factorise)
     seconds = time.perf_counter() - started
@@ -107,9 +106,4 @@ def mean_interval(
 ) -> tuple[float, float, float]:
     """Mean of ``values`` and its 95% percentile-bootstrap interval (resampling users)."""
     values = np.asarray(values, np.float64)
-    if not len(values):
-        return 0.0, 0.0, 0.0
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), (resamples, len(values)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(values.mean()), float(low), float(high)
+    return paired_bootstrap(values, np.zeros_like(values), resamples=resamples, seed=seed)
