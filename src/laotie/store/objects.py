@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 from laotie.core.errors import InvalidInput, NotFound, ProviderError
 
 if TYPE_CHECKING:
+    from obstore.store import S3Config
+
     from laotie.core.settings import Settings
 
 
@@ -120,14 +122,16 @@ class S3Objects:
         if access_key_id:
             self._options["aws_access_key_id"] = access_key_id
             self._options["aws_secret_access_key"] = secret_access_key
+        config: S3Config = {"region": region, "virtual_hosted_style_request": False}
+        if endpoint_url:
+            config["endpoint"] = endpoint_url
+        if access_key_id:
+            config["access_key_id"] = access_key_id
+            config["secret_access_key"] = secret_access_key
         self._store = S3Store(
             self.bucket,
             prefix=self.prefix or None,
-            endpoint=endpoint_url or None,
-            region=region,
-            access_key_id=access_key_id or None,
-            secret_access_key=secret_access_key or None,
-            virtual_hosted_style_request=False,
+            config=config,
             client_options={"allow_http": endpoint_url.startswith("http://")},
         )
 
