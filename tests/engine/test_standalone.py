@@ -15,8 +15,14 @@ from pathlib import Path
 import pyspark
 import pytest
 
+from laotie.core.catalog import CreatorCreate, ItemCreate
+from laotie.core.clock import now_ms
+from laotie.core.settings import load_settings
+from laotie.feed.world import generate_world
 from laotie.sim import load_config
 from laotie.sim.ab import run_ab
+from laotie.store.repos.catalog import bulk_create_creators, bulk_create_items
+from laotie.wiring import build_services
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sim"
 LAOTIE = [str(Path(sys.executable).parent / "laotie")]
@@ -123,9 +129,10 @@ def test_ab_replicates_on_a_standalone_cluster_match_the_serial_run(
         )
         assert (row["a"], row["b"]) == pytest.approx((delta.a, delta.b), abs=1e-9)
 
-    # the full arm's home holds a day of events: train it again with ALS on the cluster
+    home = tmp_path / "train-home"
+    _home_with_recent_events(home)
     trained = subprocess.run(
-        [*LAOTIE, "--home", f"{out}/r0/B", "train", "--engine", "spark", "--json"],
+        [*LAOTIE, "--home", str(home), "train", "--engine", "spark", "--json"],
         env=env,
         capture_output=True,
         text=True,
@@ -133,5 +140,48 @@ def test_ab_replicates_on_a_standalone_cluster_match_the_serial_run(
     )
     assert trained.returncode == 0, trained.stderr[-3000:]
     summary = json.loads(trained.stdout)
-    assert summary["engine"] == "spark" and summary["counts"]["pairs"] > 0
+    assert summary["engine"] == "spark" and summary["counts"]["pairs"] > 1_000
     assert "Registered app laotie-train" in master_log.read_text()
+
+
+def _home_with_recent_events(home: Path) -> None:
+    """A home holding a generated world's items and its events, moved to end now."""
+    world = generate_world(n_items=300, n_users=80, n_events=8_000, n_categories=6, seed=5)
+    services = build_services(load_settings(home=home))
+    try:
+        with services.db.session() as session:
+            creators = sorted(set(world.items["creator_id"].to_list()))
+            bulk_create_creators(
+                session, creators=[CreatorCreate(id=f"c{c}", name=f"c{c}") for c in creators]
+            )
+            bulk_create_items(
+                session,
+                items=[
+                    ItemCreate(
+                        id=row["external_id"],
+                        kind="video",
+                        creator_id=f"c{row['creator_id']}",
+                        title=row["title"],
+                        category=row["category"],
+                        duration_ms=row["duration_ms"],
+                    )
+                    for row in world.items.iter_rows(named=True)
+                ],
+            )
+        shift = now_ms() - 60_000 - world.now_ms
+        events = [
+            {
+                "id": f"e{k}",
+                "type": row["type"],
+                "user_id": f"u{row['user_id']}",
+                "item_id": f"i{row['item_id']}",
+                "ts_ms": row["ts_ms"] + shift,
+                "watch_ms": row["watch_ms"],
+                "duration_ms": row["duration_ms"],
+            }
+            for k, row in enumerate(world.events.iter_rows(named=True))
+        ]
+        for start in range(0, len(events), 5_000):  # a batch holds at most 10,000 events
+            services.events.ingest(events[start : start + 5_000])
+    finally:
+        services.close()

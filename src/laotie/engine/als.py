@@ -50,6 +50,11 @@ def fit_spark_als(
 
     coo = matrix.tocoo()
     keep = coo.data != 0
+    if not keep.any():  # Spark refuses an empty fit; a model of nobody has no vectors
+        return (
+            np.zeros((matrix.shape[0], als.factors), np.float32),
+            np.zeros((matrix.shape[1], als.factors), np.float32),
+        )
     ratings = pa.table(
         {
             "user": pa.array(coo.row[keep].astype(np.int32)),
