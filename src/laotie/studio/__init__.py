@@ -1,15 +1,11 @@
-"""Studio: AI production tools (screenwriter, LLM providers, jobs, AIGC labels, media).
+"""Studio: AI production tools (screenwriter, LLM providers, jobs, media making).
+
+The AIGC label model is ``laotie.core.aigc``; running ffmpeg, probing and label read/write on
+files is ``laotie.media``.
 
 Other areas use only the names below.
 """
 
-from laotie.studio.aigc_label import (
-    EXPLICIT_NOTICE,
-    EXPLICIT_NOTICE_SHORT,
-    AigcLabel,
-    new_label,
-    with_propagator,
-)
 from laotie.studio.files import StoredFile, StudioFiles, studio_files
 from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
 from laotie.studio.media_jobs import (
@@ -20,7 +16,6 @@ from laotie.studio.media_jobs import (
     publish_video,
     register_media_jobs,
 )
-from laotie.studio.media_labels import FileLabel, label_picture, read_label, write_image_label
 from laotie.studio.outputs import output_paths
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.export import export_all, load_adaptation
@@ -31,13 +26,9 @@ from laotie.studio.writer.pipeline import adapt
 from laotie.studio.writer.review import ReviewReport, review
 
 __all__ = [
-    "EXPLICIT_NOTICE",
-    "EXPLICIT_NOTICE_SHORT",
     "LOCAL",
     "AdRequest",
     "Adaptation",
-    "AigcLabel",
-    "FileLabel",
     "JobCancelled",
     "JobContext",
     "JobRunner",
@@ -53,18 +44,13 @@ __all__ = [
     "Submitter",
     "adapt",
     "export_all",
-    "label_picture",
     "load_adaptation",
-    "new_label",
     "output_paths",
     "parse_novel",
     "publish_video",
-    "read_label",
     "read_novel",
     "register_media_jobs",
     "register_writer_jobs",
     "review",
     "studio_files",
-    "with_propagator",
-    "write_image_label",
 ]
