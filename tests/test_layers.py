@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".importlinter"
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("api", "web", "cli", "engine", "sim", "wiring", "feed", "ads", "studio", "trust", "insights",
-            "commerce", "media", "store", "core")  # fmt: skip
+PACKAGES = ("api", "web", "cli", "engine", "sim", "wiring", "feed", "ads", "studio", "trust",
+            "insights", "commerce", "media", "store", "core")  # fmt: skip
 
 
 def _lint(config: Path, *, cwd: Path, pythonpath: str) -> subprocess.CompletedProcess[str]:
