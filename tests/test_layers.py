@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".importlinter"
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("api", "web", "cli", "sim", "wiring", "feed", "ads", "studio", "trust", "insights",
-            "commerce", "media", "store", "core")  # fmt: skip
+PACKAGES = ("api", "web", "cli", "engine", "sim", "wiring", "feed", "ads", "studio", "trust",
+            "insights", "commerce", "media", "store", "core")  # fmt: skip
 
 
 def _lint(config: Path, *, cwd: Path, pythonpath: str) -> subprocess.CompletedProcess[str]:
@@ -74,7 +74,7 @@ def test_the_contracts_fail_on_a_deliberate_violation(tmp_path: Path) -> None:
     assert done.returncode != 0
     broken = {name for name, verdict in _verdicts(done.stdout).items() if verdict == "BROKEN"}
     assert broken == {
-        "Layers: core <- store <- media <- areas <- wiring <- sim <- api, web, cli",
+        "Layers: core<-store<-media<-areas<-wiring<-sim<-engine<-api,web,cli",
         "The simulator uses services, not the store",
         "Other areas use ads only through fakelaotie.ads (its __init__)",
         "A _private module is imported only inside its own package",

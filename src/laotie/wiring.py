@@ -23,6 +23,7 @@ from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
 from laotie.store.live import open_live_state
+from laotie.store.objects import ObjectStore, open_objects
 from laotie.store.stream import RedisEventStream
 from laotie.studio import (
     Dispatcher,
@@ -56,6 +57,8 @@ class Services:
     feed: FeedService
     commerce: CommerceService
     stream: RedisEventStream | None = None
+    #: where studio outputs are kept besides the home (``LAOTIE_MEDIA_URL``); None: the home only
+    media: ObjectStore | None = None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -76,7 +79,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db.migrate()
     live = open_live_state(settings.live_state_url)  # shared by every process when on Redis
     events = EventLog(db, clock=clock, max_batch=settings.max_batch_events)
-    lake = Lake(db, settings.home / "lake" / "events")
+    lake = Lake(
+        db, open_objects(settings.lake_url, settings, default=settings.home / "lake" / "events")
+    )
     trust = TrustService(
         db,
         media_dir=settings.home / "media" / "uploads",
@@ -104,7 +109,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         policy=LeasePolicy(lease_s=settings.job_lease_s),
     )
     register_writer_jobs(studio_jobs, settings)
-    register_media_jobs(studio_jobs, settings, ads=ads)
+    media = (
+        open_objects(settings.media_url, settings, default=settings.home / "media")
+        if settings.media_url
+        else None
+    )
+    register_media_jobs(studio_jobs, settings, ads=ads, media=media)
     insights = InsightsService(
         db,
         lake,
@@ -155,6 +165,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         feed=feed,
         commerce=commerce,
         stream=stream,
+        media=media,
     )
 
 

@@ -129,18 +129,32 @@ def similar_user(
 
 
 def train(
+    engine: Annotated[
+        str,
+        typer.Option(help="local: this process; spark: the ALS fit on Spark (LAOTIE_SPARK_MASTER)"),
+    ] = "local",
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Train a new model version from the event log and make it current. Example: laotie train"""
+    from laotie.engine import check_engine
+
+    check_engine(engine)
     svc = services()
     try:
-        with console.status("training the feed (ALS, co-visitation, LightGBM ranker)..."):
-            report = svc.feed.train()
+        with console.status(f"training the feed on {engine} (ALS, co-visitation, ranker)..."):
+            if engine == "spark":
+                from laotie.engine import settings_session, spark_factorise
+
+                with settings_session(svc.settings, app_name="laotie-train") as session:
+                    report = svc.feed.train(factorise=spark_factorise(session))
+            else:
+                report = svc.feed.train()
         version = svc.feed.model_version
     finally:
         svc.close()
     summary = {
         "version": version,
+        "engine": engine,
         "window": report.window,
         "counts": report.counts,
         "metrics": report.metrics,

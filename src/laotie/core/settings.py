@@ -8,6 +8,7 @@ environment variables override it.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -222,6 +223,48 @@ class Settings(BaseSettings):
     wechatpay_notify_url: str = Field(
         default="", description="public URL of /v1/commerce/payments/wechatpay/notify"
     )
+
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master of `--engine spark`: local[N] or spark://HOST:7077",
+    )
+    spark_driver_memory: str = Field(
+        default="2g", pattern=r"^[1-9][0-9]*[mg]$", description="Spark driver JVM heap, e.g. 2g"
+    )
+    lake_url: str = Field(
+        default="",
+        description="where the Parquet event lake lives: empty = LAOTIE_HOME/lake/events, "
+        "or s3://BUCKET/PREFIX",
+    )
+    media_url: str = Field(
+        default="",
+        description="where studio outputs are kept: empty = files under LAOTIE_HOME, "
+        "or s3://BUCKET/PREFIX",
+    )
+    s3_endpoint_url: str = Field(
+        default="", description="S3 API endpoint (MinIO, Ceph, a cloud's); empty = AWS"
+    )
+    s3_region: str = Field(default="us-east-1", description="S3 region of the buckets")
+    s3_access_key_id: str = Field(default="", repr=False, description="S3 access key id")
+    s3_secret_access_key: str = Field(
+        default="", repr=False, description="S3 secret access key (never logged)"
+    )
+
+    @field_validator("spark_master")
+    @classmethod
+    def _known_master(cls, value: str) -> str:
+        if not re.fullmatch(r"local(\[([1-9][0-9]*|\*)\])?|spark://[^\s/]+:[0-9]+", value):
+            raise ValueError(
+                "LAOTIE_SPARK_MASTER must be local, local[N], local[*] or spark://HOST:PORT"
+            )
+        return value
+
+    @field_validator("lake_url", "media_url")
+    @classmethod
+    def _object_store_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?", value):
+            raise ValueError("must be empty (files under LAOTIE_HOME) or s3://BUCKET[/PREFIX]")
+        return value.rstrip("/")
 
     @field_validator("home")
     @classmethod

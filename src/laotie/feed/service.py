@@ -44,7 +44,13 @@ from laotie.feed.similar import similar_items, similar_users
 from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
 from laotie.feed.state import ItemEvent, UserState, event_weight
 from laotie.feed.store import FeedStore, window_data
-from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
+from laotie.feed.training import (
+    Factorise,
+    TrainingInput,
+    TrainReport,
+    make_sources,
+    train,
+)
 
 log = logging.getLogger(__name__)
 _EXTERNAL_USER, _INTERNAL_USER = attrgetter("user_external_id"), attrgetter("user_id")
@@ -527,8 +533,15 @@ class FeedService:
             except Unavailable as exc:
                 log.warning("live co-visitation pairs lost: %s", exc)
 
-    def train(self, *, now_ms: int | None = None, keep_inputs: bool = False) -> TrainReport:
-        """Train a new version from the store's events, save it, make it CURRENT and serve it."""
+    def train(
+        self,
+        *,
+        now_ms: int | None = None,
+        keep_inputs: bool = False,
+        factorise: Factorise | None = None,
+    ) -> TrainReport:
+        """Train a new version from the store's events, save it, make it CURRENT and serve it;
+        ``factorise`` fits the ALS vectors on a distributed engine (``laotie.engine``)."""
         self.flush()
         now = now_ms if now_ms is not None else self.clock.now_ms()
         start = now - self.config.training.window_days * 86_400_000
@@ -540,7 +553,9 @@ class FeedService:
         given = TrainingInput(
             events, follows, now, bound, lambda: Catalog.from_frame(self.store.items(), size=bound)
         )
-        bundle, report = train(given, self.config, version=version, keep_inputs=keep_inputs)
+        bundle, report = train(
+            given, self.config, version=version, keep_inputs=keep_inputs, factorise=factorise
+        )
         save_bundle(bundle, self.models_dir, keep=self.config.training.keep_versions)
         self.swap(bundle, catalog=report.catalog, watermark=watermark)
         return report

@@ -55,6 +55,10 @@ log = logging.getLogger(__name__)
 _TRAINING_SWITCH_S = 0.0005
 
 
+#: fits an ``AlsSource``'s vectors on a users x items matrix (its own ``factorise`` or an engine's)
+Factorise = Callable[[AlsSource, sparse.csr_matrix], object]
+
+
 def make_sources(config: FeedConfig) -> dict[str, Source]:
     """Unfitted sources for every enabled source section, in pipeline order."""
     seed = config.serving.seed
@@ -183,9 +187,11 @@ def train(
     *,
     version: str,
     keep_inputs: bool = False,
+    factorise: Factorise | None = None,
 ) -> tuple[Bundle, TrainReport]:
     """Train every artefact on ``data`` (window ending at its ``now_ms``); ``keep_inputs``
-    returns the ALS matrix and ranker rows in ``TrainReport.inputs``."""
+    returns the ALS matrix and ranker rows in ``TrainReport.inputs``; ``factorise`` fits the
+    ALS vectors on the early matrix in place of ``AlsSource.factorise`` (a distributed engine)."""
     given = data if isinstance(data, TrainingInput) else TrainingInput.of(data)
     lap = Laps()
     timings = lap.timings
@@ -251,7 +257,7 @@ def train(
         )
         als = sources.get("als")
         if isinstance(als, AlsSource):
-            als.factorise(window.early_matrix)
+            (factorise or AlsSource.factorise)(als, window.early_matrix)
             if keep_inputs:
                 inputs["als_matrix"] = window.early_matrix
         lap("als_fit")

@@ -26,6 +26,7 @@ from laotie.studio.media_jobs import (
     publish_video,
     register_media_jobs,
 )
+from laotie.studio.outputs import output_paths
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.export import export_all, load_adaptation
 from laotie.studio.writer.job import register_writer_jobs
@@ -58,6 +59,7 @@ __all__ = [
     "adapt",
     "export_all",
     "load_adaptation",
+    "output_paths",
     "parse_novel",
     "parse_params",
     "publish_video",

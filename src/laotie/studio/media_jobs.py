@@ -28,6 +28,7 @@ from laotie.core.kinds import AigcStatus, ItemKind, Role
 from laotie.core.settings import Settings
 from laotie.media import probe, read_label
 from laotie.store.db import Database
+from laotie.store.objects import ObjectStore
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
 from laotie.studio.files import StudioFiles, is_file_id, studio_files
@@ -41,6 +42,7 @@ from laotie.studio.jobs import (
     parse_params,
 )
 from laotie.studio.make.job import MakeRequest, run_make, validate_make
+from laotie.studio.outputs import keep_outputs
 from laotie.studio.presenter import PresenterOptions, present
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render import NarrateOptions, narrate, parse_format
@@ -557,8 +559,11 @@ def _input_path(files: StudioFiles, value: str) -> str:
     return str(files.resolve(value, owner=None, field="file")) if is_file_id(value) else value
 
 
-def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = None) -> None:
-    """Register the ``narrate``, ``ad``, ``presenter``, ``kling`` and ``make`` job kinds."""
+def register_media_jobs(
+    runner: JobRunner, settings: Settings, *, ads: Any = None, media: ObjectStore | None = None
+) -> None:
+    """Register the ``narrate``, ``ad``, ``presenter``, ``kling`` and ``make`` job kinds;
+    with ``media``, each job's outputs are kept there too (``outputs.keep_outputs``)."""
     files = studio_files(settings)
     context = MediaContext(settings=settings, db=runner.db, ads=ads)
     for kind, (model, run) in MEDIA_JOBS.items():
@@ -567,20 +572,22 @@ def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = Non
             ctx: JobContext, kind: str = kind, model: type[BaseModel] = model, run: Any = run
         ) -> dict[str, Any]:
             params = _map_files(ctx.params, FILE_FIELDS[kind], lambda v, _f: _input_path(files, v))
-            return run(
+            result = run(
                 context, model.model_validate(params), job_id=ctx.job_id, progress=ctx.progress
             )
+            return result if media is None else keep_outputs(media, result, job_id=ctx.job_id)
 
         runner.register(
             kind, handler, validate=media_validator(kind, context), roles=MEDIA_ROLES[kind]
         )
 
     def make_handler(ctx: JobContext) -> dict[str, Any]:
-        return run_make_job(
+        result = run_make_job(
             context,
             MakeRequest.model_validate(ctx.params),
             job_id=ctx.job_id,
             progress=ctx.progress,
         )
+        return result if media is None else keep_outputs(media, result, job_id=ctx.job_id)
 
     runner.register("make", make_handler, validate=make_validator)
