@@ -19,6 +19,7 @@ from laotie.core.settings import Settings
 from laotie.feed import DatabaseFeedStore, FeedService, load_feed_config
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
+from laotie.store.delivery import Subscription
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
 from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
@@ -41,8 +42,13 @@ class Services:
     feed: FeedService
     commerce: CommerceService
 
+    def deliver_in_background(self) -> None:
+        """Acknowledge ingests on commit; the subscribers run from the event queue's thread."""
+        self.events.deliver_in_background()
+
     def close(self) -> None:
-        """Release the database connections."""
+        """Deliver the events still queued, then release the database connections."""
+        self.events.close()
         self.feed.close()
         self.studio_jobs.shutdown(wait=False)
         self.db.dispose()
@@ -73,7 +79,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     # throttling and creative sampling draw random numbers)
     seed = 0 if isinstance(clock, ManualClock) else None
     ads = AdsService(db, settings=settings, clock=clock, random_state=seed)
-    ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
     register_writer_jobs(studio_jobs, settings)
     register_media_jobs(studio_jobs, settings, ads=ads)
@@ -95,7 +100,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         gate=trust,
         ad_filler=ads,
     )
-    events.subscribe(feed.on_events)  # real-time user state and co-visitation
+    subscribe(events, ads=ads, feed=feed)
     wechatpay = _wechatpay(settings)
     commerce = CommerceService(
         db,
@@ -120,6 +125,16 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         feed=feed,
         commerce=commerce,
     )
+
+
+def subscribe(events: EventLog, *, ads: AdsService, feed: FeedService) -> None:
+    """The event path: who hears of committed events. The only place subscribers are added.
+
+    Both run after the commit, off the acknowledgement: ad charging and interests (idempotent
+    per (kind, impression id)), and the feed's real-time user state and sources.
+    """
+    events.subscribe(Subscription("ads", ads.on_events))
+    events.subscribe(Subscription("feed", feed.on_events))
 
 
 def _wechatpay(settings: Settings) -> WechatPayConfig | None:

@@ -39,7 +39,7 @@ from laotie.feed.schemas import (
 )
 from laotie.feed.signals import column_max, interactions
 from laotie.feed.similar import similar_items, similar_users
-from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
+from laotie.feed.sources import FreshSource, PopularSource, TrainingSet
 from laotie.feed.state import ItemEvent, UserState, event_weight
 from laotie.feed.store import FeedStore, window_data
 from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
@@ -221,6 +221,15 @@ class FeedService:
             self.reload()
         finally:
             self._loading = False
+
+    def reconfigure(
+        self, *, config: FeedConfig, models_dir: Path, ad_filler: AdSlotFiller | None
+    ) -> None:
+        """Serve with ``config``, the models under ``models_dir`` and ``ad_filler`` from the
+        next request (a simulator arm); the events seen so far are replayed into its state."""
+        with self._swap_lock:
+            self.config, self.models_dir, self.ad_filler = config, Path(models_dir), ad_filler
+            self._state = None
 
     def refresh_catalog(self) -> bool:
         """Rebuild the catalog if items were added or removed since it was loaded."""
@@ -467,7 +476,8 @@ class FeedService:
     # --- events and training --------------------------------------------------------------
 
     def on_events(self, events: Sequence[Any]) -> None:
-        """Event-log subscriber: update user state and live co-visitation from new events."""
+        """Event subscriber (wired in ``laotie.wiring``): the sources and the user state learn
+        from committed events in real time."""
         # the event log's StoredEvents are kept as they are: copying each into another
         # object cost about 1 µs an event on the ingest path
         item_events = [e for e in events if e.item_id is not None]
@@ -481,14 +491,10 @@ class FeedService:
         serving = self._state
         if serving is None:  # not loaded yet: the load replays ``_recent``
             return
-        covisit = serving.bundle.sources.get("covisit")
-        state = serving.bundle.state
         weights = [event_weight(e.type, e.watch_ms, e.duration_ms) for e in item_events]
-        if isinstance(covisit, CovisitSource):
-            for e, weight in zip(item_events, weights, strict=True):
-                if weight >= 1.0:
-                    covisit.observe(e.user_id, e.item_id, state.recent.get(e.user_id, []))
-        state.observe(serving.catalog, item_events, weights=weights)
+        for source in serving.bundle.sources.values():
+            source.observe(item_events, weights)
+        serving.bundle.state.observe(serving.catalog, item_events, weights=weights)
 
     def train(self, *, now_ms: int | None = None, keep_inputs: bool = False) -> TrainReport:
         """Train a new version from the store's events, save it, make it CURRENT and serve it."""

@@ -1,9 +1,10 @@
 """The real feed as a simulator policy: pages from ``FeedService.feed``, nightly ``train``.
 
-The policy runs its own ``FeedService`` built like the wired one (same store, trust gate and
-ad filler) with the run's ``run.feed`` overrides (e.g. a popularity-only pipeline for an A/B
-arm) and with wall-clock background checks switched off: the simulator refreshes the catalog
-when it publishes and swaps models when it trains, so a run is reproducible.
+The policy serves through the wired ``FeedService`` (the one ``laotie.wiring`` subscribed to
+the event log), reconfigured with the run's ``run.feed`` overrides (e.g. a popularity-only
+pipeline for an A/B arm), its own models folder and with wall-clock background checks
+switched off: the simulator refreshes the catalog when it publishes and swaps models when it
+trains, so a run is reproducible.
 """
 
 from __future__ import annotations
@@ -43,18 +44,14 @@ class FeedPolicy:
     name = "feed"
 
     def __init__(self, view: SimView, services: Any, config: SimConfig) -> None:
-        wired: FeedService = services.feed
         self.view = view
         self.services = services
-        self.feed = FeedService(
-            wired.store,
-            config=feed_config(wired.config, config.run.feed, seed=config.run.seed),
+        self.feed: FeedService = services.feed
+        self.feed.reconfigure(
+            config=feed_config(self.feed.config, config.run.feed, seed=config.run.seed),
             models_dir=services.settings.home / "models" / "feed-sim",
-            clock=services.clock,
-            gate=wired.gate,
-            ad_filler=wired.ad_filler if config.run.ads else None,
+            ad_filler=services.ads if config.run.ads else None,
         )
-        services.events.subscribe(self.feed.on_events)
         self._cursors: dict[int, str] = {}
 
     def serve(self, user: int, *, n: int, page: int, now_ms: int) -> Served:

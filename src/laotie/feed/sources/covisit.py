@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from typing import Self
+from collections.abc import Sequence
+from typing import Any, Self
 
 import numpy as np
 import polars as pl
@@ -97,7 +98,14 @@ class CovisitSource(Source):
         """Number of item ids the fitted arrays cover."""
         return len(self.ptr_) - 1
 
-    def observe(self, user_id: int, item_id: int, previous: list[int]) -> None:
+    def observe(self, events: Sequence[Any], weights: Sequence[float]) -> None:
+        """Live pairs from each positive event (weight >= 1) and the user's recent positives."""
+        recent = self.state.recent if self.state is not None else {}
+        for event, weight in zip(events, weights, strict=True):
+            if weight >= 1.0:
+                self.add_pairs(event.item_id, recent.get(event.user_id, []))
+
+    def add_pairs(self, item_id: int, previous: list[int]) -> None:
         """A new positive ``item_id`` after the user's ``previous`` positives: add live pairs."""
         with self._lock:
             for step, other in enumerate(reversed(previous[-self.window :]), start=1):
