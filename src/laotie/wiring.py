@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from laotie.ads import AdsService
+from laotie.catalog import CatalogService
 from laotie.commerce import (
     CommerceService,
     WechatPayConfig,
@@ -36,6 +37,7 @@ class Services:
     events: EventLog
     lake: Lake
     trust: TrustService
+    catalog: CatalogService
     ads: AdsService
     insights: InsightsService
     studio_jobs: JobRunner
@@ -77,11 +79,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     # a manual clock means a simulated or test run, which must be reproducible (auction
     # throttling and creative sampling draw random numbers)
+    catalog = CatalogService(db, screen=trust)  # the door every writer of items goes through
     seed = 0 if isinstance(clock, ManualClock) else None
     ads = AdsService(db, settings=settings, clock=clock, random_state=seed)
     studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
     register_writer_jobs(studio_jobs, settings)
-    register_media_jobs(studio_jobs, settings, ads=ads)
+    register_media_jobs(studio_jobs, settings, ads=ads, catalog=catalog)
     insights = InsightsService(
         db,
         lake,
@@ -119,6 +122,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         events=events,
         lake=lake,
         trust=trust,
+        catalog=catalog,
         ads=ads,
         insights=insights,
         studio_jobs=studio_jobs,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from laotie.core.catalog import ItemCreate, ItemPublic
 from laotie.core.kinds import AigcStatus
 
 
@@ -78,3 +79,12 @@ AIGC_NOTICES: dict[AigcStatus, str | None] = {
 def aigc_notice(status: str) -> str | None:
     """The notice text a client must show for an item of AIGC ``status`` (None: no notice)."""
     return AIGC_NOTICES[AigcStatus(status)]
+
+
+class CatalogDoor(Protocol):
+    """Where an item enters the catalog: trust screens it before the feed may distribute it
+    (``laotie.catalog.CatalogService`` is the one implementation)."""
+
+    def add_item(self, item: ItemCreate, *, declared: bool = False) -> ItemPublic:
+        """Add ``item``, screened by trust before this returns."""
+        ...

@@ -61,7 +61,7 @@ def test_publish_refuses_an_unlabelled_file(services, tmp_path: Path, media) -> 
     plain = media.solid_image(tmp_path / "x.png", (1, 2, 3))
     with pytest.raises(InvalidInput):
         publish_video(
-            MediaContext(services.settings, services.db),
+            MediaContext(services.settings, services.db, services.catalog),
             path=plain,
             title="x",
             caption="",
