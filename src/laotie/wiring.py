@@ -17,7 +17,7 @@ from laotie.commerce import (
 from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.settings import Settings
-from laotie.feed import DatabaseFeedStore, FeedService, load_feed_config
+from laotie.feed import DatabaseFeedStore, FeedService
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.delivery import Subscription
@@ -97,7 +97,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     feed = FeedService(
         DatabaseFeedStore(db, lake, events),
-        config=load_feed_config(settings.home),
+        config=settings.feed,
         models_dir=settings.home / "models" / "feed",
         clock=clock,
         gate=trust,

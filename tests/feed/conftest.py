@@ -9,7 +9,7 @@ import pytest
 from laotie.core.clock import ManualClock
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.signals import FeedData
 from laotie.feed.sources import TrainingSet
 from laotie.feed.training import train, training_set

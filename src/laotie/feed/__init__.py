@@ -2,11 +2,11 @@
 micro-drama episodes, novel chapters and games.
 
 Public face: ``FeedService`` (in-process feed, training, swaps), ``FeedConfig`` and
-``load_feed_config``, ``evaluate`` (offline protocols and metrics), the stores, and the
+``evaluate`` (offline protocols and metrics), the stores, and the
 schemas a page is made of.
 """
 
-from laotie.feed.config import FeedConfig, load_feed_config
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
 from laotie.feed.service import FeedService
 from laotie.feed.signals import FeedData
@@ -25,5 +25,4 @@ __all__ = [
     "FeedStore",
     "MemoryFeedStore",
     "TrainReport",
-    "load_feed_config",
 ]

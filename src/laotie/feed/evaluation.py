@@ -28,7 +28,7 @@ from laotie.core.errors import InvalidInput
 from laotie.feed.ablation import ablation
 from laotie.feed.baselines import EASE_MAX_ITEMS, Ease, PlainAls, binary_matrix, top_unseen
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.metrics import (
     auc,
     coverage,

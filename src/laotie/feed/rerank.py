@@ -15,7 +15,7 @@ import numpy as np
 
 from laotie.core.contracts import TrustDecision
 from laotie.feed.catalog import AIGC_NONE, AIGC_SUSPECTED, KINDS, Catalog
-from laotie.feed.config import RerankConfig
+from laotie.core.feedconfig import RerankConfig
 
 _WITHHELD = (TrustDecision.BLOCK, TrustDecision.REVIEW)
 

@@ -24,7 +24,7 @@ from laotie.core.errors import ArtefactError, InvalidInput, NotFound
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
 from laotie.feed.catalog import AIGC_STATUSES, KIND_CODES, KINDS, Catalog
-from laotie.feed.config import FeedConfig
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.cursor import Cursor, decode_cursor
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.schemas import (

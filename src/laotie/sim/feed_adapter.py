@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from laotie.core.settings import merged
 from laotie.feed import AdEntry, FeedConfig, FeedEntry, FeedService
 from laotie.sim.config import SimConfig
 from laotie.sim.policies import Served, ServedAd, SimView
@@ -21,20 +22,10 @@ from laotie.sim.policies import Served, ServedAd, SimView
 SIM_SERVING = {"reload_check_ms": 0, "catalog_refresh_ms": 0}
 
 
-def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def feed_config(base: FeedConfig, overrides: dict[str, Any], *, seed: int) -> FeedConfig:
     """``base`` with the run's overrides, the simulator's serving settings and its seed."""
-    data = _merged(base.model_dump(), overrides)
-    data = _merged(data, {"serving": {**SIM_SERVING, "seed": seed}})
+    data = merged(base.model_dump(), overrides)
+    data = merged(data, {"serving": {**SIM_SERVING, "seed": seed}})
     return FeedConfig.model_validate(data)
 
 
