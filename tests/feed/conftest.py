@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from laotie.core.clock import ManualClock
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
-from laotie.core.feedconfig import FeedConfig
 from laotie.feed.signals import FeedData
 from laotie.feed.sources import TrainingSet
 from laotie.feed.training import train, training_set

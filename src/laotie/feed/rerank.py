@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from laotie.core.contracts import TrustDecision
-from laotie.feed.catalog import AIGC_NONE, AIGC_SUSPECTED, KINDS, Catalog
 from laotie.core.feedconfig import RerankConfig
+from laotie.feed.catalog import AIGC_NONE, AIGC_SUSPECTED, KINDS, Catalog
 
 _WITHHELD = (TrustDecision.BLOCK, TrustDecision.REVIEW)
 

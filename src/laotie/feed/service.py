@@ -21,10 +21,10 @@ import numpy as np
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate, aigc_notice
 from laotie.core.errors import ArtefactError, InvalidInput, NotFound
+from laotie.core.feedconfig import FeedConfig
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
 from laotie.feed.catalog import AIGC_STATUSES, KIND_CODES, KINDS, Catalog
-from laotie.core.feedconfig import FeedConfig
 from laotie.feed.cursor import Cursor, decode_cursor
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.schemas import (
