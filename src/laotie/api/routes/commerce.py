@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as FastPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -236,7 +237,9 @@ def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, key: AppKey
 
 
 @router.post("/gifts/{gift_id}/refund")
-def refund_gift(gift_id: int, services: ServicesDep, _: AdminKey) -> GiftPublic:
+def refund_gift(
+    gift_id: Annotated[int, FastPath(ge=1, le=2**63 - 1)], services: ServicesDep, _: AdminKey
+) -> GiftPublic:
     """Reverse a gift exactly (operator)."""
     return services.commerce.live.refund_gift(gift_id)
 
