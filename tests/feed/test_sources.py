@@ -189,7 +189,7 @@ class TestCovisit(SourceContract):
 
     def test_live_pairs_are_added(self) -> None:
         source, _, _ = _fit(CovisitSource(), _two_cluster_world())
-        source.add_pairs(35, [3])
+        source.add_pairs(source.pairs(35, [3]))
         ids, _ = source.neighbours(3)
         assert 35 in ids.tolist()
 
