@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from laotie.ads import AdsService
+from laotie.catalog import CatalogService
 from laotie.commerce import (
     CommerceService,
     WechatPayConfig,
@@ -17,9 +18,10 @@ from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
 from laotie.core.live import LiveState
 from laotie.core.settings import Settings
-from laotie.feed import DatabaseFeedStore, FeedService, LiveSignals, load_feed_config
+from laotie.feed import DatabaseFeedStore, FeedService, LiveSignals
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
+from laotie.store.delivery import Subscription
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
 from laotie.store.live import open_live_state
@@ -51,6 +53,7 @@ class Services:
     events: EventLog
     lake: Lake
     trust: TrustService
+    catalog: CatalogService
     ads: AdsService
     insights: InsightsService
     studio_jobs: JobRunner
@@ -60,8 +63,13 @@ class Services:
     #: where studio outputs are kept besides the home (``LAOTIE_MEDIA_URL``); None: the home only
     media: ObjectStore | None = None
 
+    def deliver_in_background(self) -> None:
+        """Acknowledge ingests on commit; the subscribers run from the event queue's thread."""
+        self.events.deliver_in_background()
+
     def close(self) -> None:
-        """Release the database connections."""
+        """Deliver the events still queued, then release the database connections."""
+        self.events.close()
         self.feed.close()
         self.studio_jobs.shutdown(wait=False)
         self.live.close()
@@ -98,9 +106,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     live.subscribe(TRUST_DECISIONS_CHANNEL, lambda _message: trust.forget_decisions())
     # a manual clock means a simulated or test run, which must be reproducible (auction
     # throttling and creative sampling draw random numbers)
+    catalog = CatalogService(db, screen=trust)  # the door every writer of items goes through
     seed = 0 if isinstance(clock, ManualClock) else None
     ads = AdsService(db, settings=settings, clock=clock, random_state=seed, live=live)
-    ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
     studio_jobs = JobRunner(
         db,
         workers=settings.studio_workers,
@@ -114,7 +122,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         if settings.media_url
         else None
     )
-    register_media_jobs(studio_jobs, settings, ads=ads, media=media)
+    register_media_jobs(studio_jobs, settings, ads=ads, catalog=catalog, media=media)
     insights = InsightsService(
         db,
         lake,
@@ -127,7 +135,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     feed = FeedService(
         DatabaseFeedStore(db, lake, events),
-        config=load_feed_config(settings.home),
+        config=settings.feed,
         models_dir=settings.home / "models" / "feed",
         clock=clock,
         gate=trust,
@@ -136,10 +144,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         # state server also log them there for each other
         signals=LiveSignals(live) if settings.live_state_url else None,
     )
-    events.subscribe(feed.on_events)  # real-time user state and co-visitation
     stream = RedisEventStream(settings.event_stream_url) if settings.event_stream_url else None
-    if stream is not None:
-        events.subscribe(stream.publish)  # after commit, for consumers on other machines
+    subscribe(events, ads=ads, feed=feed, stream=stream)
     wechatpay = _wechatpay(settings)
     commerce = CommerceService(
         db,
@@ -159,6 +165,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         events=events,
         lake=lake,
         trust=trust,
+        catalog=catalog,
         ads=ads,
         insights=insights,
         studio_jobs=studio_jobs,
@@ -167,6 +174,26 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         stream=stream,
         media=media,
     )
+
+
+def subscribe(
+    events: EventLog,
+    *,
+    ads: AdsService,
+    feed: FeedService,
+    stream: RedisEventStream | None = None,
+) -> None:
+    """The event path: who hears of committed events. The only place subscribers are added.
+
+    All run after the commit, off the acknowledgement: ad charging and interests (idempotent
+    per (kind, impression id)), the feed's real-time user state and sources, and, where an
+    event stream is configured, publishing to it (its saved cursor makes the event log the
+    stream's outbox: events committed before a crash are published after the restart).
+    """
+    events.subscribe(Subscription("ads", ads.on_events))
+    events.subscribe(Subscription("feed", feed.on_events))
+    if stream is not None:
+        events.subscribe(Subscription("stream", stream.publish))
 
 
 def _job_dispatcher(settings: Settings) -> Dispatcher:

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from laotie.cli import app
 from laotie.core.errors import InvalidInput, NotFound
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.datasets import read_dataset
 from laotie.feed.evaluation import evaluate, policy_page, split, without_page_caps
 from laotie.feed.metrics import (

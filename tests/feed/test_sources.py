@@ -178,9 +178,18 @@ class TestCovisit(SourceContract):
         after = source.recommend_one(99, 5)[0]
         assert np.all((after[after >= 0] >= 21) & (after[after >= 0] <= 40)) and (after >= 0).any()
 
+    def test_observe_learns_live_pairs_from_positive_events_only(self) -> None:
+        source, training, catalog = _fit(CovisitSource(), _two_cluster_world())
+        training.state.observe(catalog, [Observation(99, 3, "play", NOW)])
+        assert 35 not in source.neighbours(3)[0].tolist()
+        events = [Observation(99, 35, "play", NOW), Observation(99, 36, "play", NOW)]
+        source.observe(events, [1.0, 0.5])  # the feed passes each event's event_weight
+        neighbours = source.neighbours(3)[0].tolist()
+        assert 35 in neighbours and 36 not in neighbours
+
     def test_live_pairs_are_added(self) -> None:
         source, _, _ = _fit(CovisitSource(), _two_cluster_world())
-        source.observe(5, 35, [3])
+        source.add_pairs(source.pairs(35, [3]))
         ids, _ = source.neighbours(3)
         assert 35 in ids.tolist()
 

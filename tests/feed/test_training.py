@@ -11,9 +11,9 @@ import pytest
 
 import laotie.feed
 from laotie.core.errors import ArtefactError
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.features import FEATURES, FeatureStats, build_features
 from laotie.feed.fusion import fuse
 from laotie.feed.negatives import negatives_wanted

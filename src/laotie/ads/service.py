@@ -111,15 +111,12 @@ class AdsService:
         self._items: dict[int, tuple[str, str]] = {}
         self.interests = InterestProfile()
 
-    # --- wiring ------------------------------------------------------------------------------
-
-    def attach(self, events: Any) -> None:
-        """Subscribe charging to an ``EventLog`` (ad events are charged after they commit)."""
-        events.subscribe(self.on_events)
+    # --- events ------------------------------------------------------------------------------
 
     def on_events(self, events: Sequence[Any]) -> ChargeSummary:
-        """Record and charge the ad events in a committed batch; learn users' interests from
-        the others."""
+        """Event subscriber (wired in ``laotie.wiring``): record and charge the ad events in a
+        committed batch; learn users' interests from the others. Safe to call again with the
+        same events."""
         try:
             self._learn_interests(events)
         except Exception:  # interests only sharpen targeting; charging must still happen

@@ -8,7 +8,6 @@ own help, so that ``laotie --help`` and ``--version`` answer without importing t
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +17,7 @@ import typer.main
 from typer.core import TyperCommand, TyperGroup
 
 from laotie import __version__
-from laotie.cli._common import console, err_console, services, settings
+from laotie.cli._common import console, err_console, services, settings, use_home
 from laotie.core.errors import LaotieError
 
 if TYPE_CHECKING:
@@ -194,8 +193,7 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    if home is not None:
-        os.environ["LAOTIE_HOME"] = str(home)
+    use_home(home)
 
 
 def init() -> None:

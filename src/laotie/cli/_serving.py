@@ -36,6 +36,7 @@ def serve_api(svc: Services, *, host: str, port: int) -> None:
     # load the served feed model now, so the first request does not pay for it
     svc.feed.model_version  # noqa: B018
     app = create_app(svc)
+    svc.deliver_in_background()  # a request is acknowledged on commit, before charging
     prepare_for_serving()
     console.print(url_line(host, port), highlight=False)
     serve(

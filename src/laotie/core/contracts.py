@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from laotie.core.catalog import ItemCreate, ItemPublic
 from laotie.core.kinds import AigcStatus
 
 
@@ -63,4 +64,13 @@ class AdSlotFiller(Protocol):
 
     def fill(self, request: AdRequest) -> list[AdPlacement]:
         """Winning ads for the request's slots."""
+        ...
+
+
+class CatalogDoor(Protocol):
+    """Where an item enters the catalog: trust screens it before the feed may distribute it
+    (``laotie.catalog.CatalogService`` is the one implementation)."""
+
+    def add_item(self, item: ItemCreate, *, declared: bool = False) -> ItemPublic:
+        """Add ``item``, screened by trust before this returns."""
         ...

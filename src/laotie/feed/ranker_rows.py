@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.features import FeatureStats
 from laotie.feed.gate import gate_heads, gate_rows, held_out, serving_view
 from laotie.feed.negatives import NEGATIVE_POOL, negative_pools, negatives_wanted, sample_negatives

@@ -22,10 +22,10 @@ from laotie.core.aigc import aigc_notice
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate
 from laotie.core.errors import ArtefactError, InvalidInput, NotFound, Unavailable
+from laotie.core.feedconfig import FeedConfig
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
 from laotie.feed.catalog import AIGC_STATUSES, KIND_CODES, KINDS, Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.cursor import Cursor, decode_cursor
 from laotie.feed.live import LiveSignals
 from laotie.feed.pipeline import Pipeline
@@ -235,6 +235,15 @@ class FeedService:
             self.reload()
         finally:
             self._loading = False
+
+    def reconfigure(
+        self, *, config: FeedConfig, models_dir: Path, ad_filler: AdSlotFiller | None
+    ) -> None:
+        """Serve with ``config``, the models under ``models_dir`` and ``ad_filler`` from the
+        next request (a simulator arm); the events seen so far are replayed into its state."""
+        with self._swap_lock:
+            self.config, self.models_dir, self.ad_filler = config, Path(models_dir), ad_filler
+            self._state = None
 
     def refresh_catalog(self) -> bool:
         """Rebuild the catalog if items were added or removed since it was loaded."""
@@ -498,7 +507,8 @@ class FeedService:
     # --- events and training --------------------------------------------------------------
 
     def on_events(self, events: Sequence[Any]) -> None:
-        """Event-log subscriber: update user state and live co-visitation from new events."""
+        """Event subscriber (wired in ``laotie.wiring``): the sources and the user state learn
+        from committed events in real time."""
         # the event log's StoredEvents are kept as they are: copying each into another
         # object cost about 1 µs an event on the ingest path
         item_events = [e for e in events if e.item_id is not None]
@@ -513,25 +523,10 @@ class FeedService:
         serving = self._state
         if serving is None:  # not loaded yet: the load replays ``_recent``
             return
-        covisit = serving.bundle.sources.get("covisit")
-        state = serving.bundle.state
         weights = [event_weight(e.type, e.watch_ms, e.duration_ms) for e in item_events]
-        pairs = (
-            [
-                pair
-                for e, weight in zip(item_events, weights, strict=True)
-                if weight >= 1.0
-                for pair in covisit.pairs(e.item_id, state.recent.get(e.user_id, []))
-            ]
-            if isinstance(covisit, CovisitSource)
-            else []
-        )
-        state.observe(serving.catalog, item_events, weights=weights)
-        if isinstance(covisit, CovisitSource) and pairs:
-            try:
-                covisit.add_pairs(pairs)
-            except Unavailable as exc:
-                log.warning("live co-visitation pairs lost: %s", exc)
+        for source in serving.bundle.sources.values():
+            source.observe(item_events, weights)
+        serving.bundle.state.observe(serving.catalog, item_events, weights=weights)
 
     def train(
         self,

@@ -19,10 +19,10 @@ import polars as pl
 from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.blend import Blend, choose_blend
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.features import FEATURES, FeatureStats
 from laotie.feed.metrics import auc, logloss
 from laotie.feed.ranker import Ranker

@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.signals import merge_interactions
 from laotie.feed.sources import TrainingSet
 from laotie.feed.sources.popular import choose_half_life

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, new_label
 from laotie.core.catalog import EXTERNAL_ID, CreatorCreate, ItemCreate
+from laotie.core.contracts import CatalogDoor
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, Role
@@ -56,10 +57,12 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class MediaContext:
-    """What a media job needs: settings, the database and (optionally) the ads service."""
+    """What a media job needs: settings, the database, the catalog door (where outputs are
+    published, screened by trust) and (optionally) the ads service."""
 
     settings: Settings
     db: Database
+    catalog: CatalogDoor
     ads: Any = None
 
     @property
@@ -150,21 +153,20 @@ def publish_video(
                     )
             except (Conflict, IntegrityError):
                 pass
-        catalog.create_item(
-            session,
-            item=ItemCreate(
-                id=item_id,
-                kind=ItemKind.VIDEO,
-                creator_id=creator_id,
-                title=(title or path.stem)[:200],
-                caption=caption[:2000],
-                tags=["AIGC", "studio"],
-                duration_ms=round(duration_s * 1000),
-                media_path=media_path,
-                aigc_status=AigcStatus.CONFIRMED,
-                aigc_label=found.label.to_dict(),
-            ),
+    services.catalog.add_item(
+        ItemCreate(
+            id=item_id,
+            kind=ItemKind.VIDEO,
+            creator_id=creator_id,
+            title=(title or path.stem)[:200],
+            caption=caption[:2000],
+            tags=["AIGC", "studio"],
+            duration_ms=round(duration_s * 1000),
+            media_path=media_path,
+            aigc_status=AigcStatus.CONFIRMED,
+            aigc_label=found.label.to_dict(),
         )
+    )
     return item_id
 
 
@@ -560,12 +562,17 @@ def _input_path(files: StudioFiles, value: str) -> str:
 
 
 def register_media_jobs(
-    runner: JobRunner, settings: Settings, *, ads: Any = None, media: ObjectStore | None = None
+    runner: JobRunner,
+    settings: Settings,
+    *,
+    catalog: CatalogDoor,
+    ads: Any = None,
+    media: ObjectStore | None = None,
 ) -> None:
     """Register the ``narrate``, ``ad``, ``presenter``, ``kling`` and ``make`` job kinds;
     with ``media``, each job's outputs are kept there too (``outputs.keep_outputs``)."""
     files = studio_files(settings)
-    context = MediaContext(settings=settings, db=runner.db, ads=ads)
+    context = MediaContext(settings=settings, db=runner.db, catalog=catalog, ads=ads)
     for kind, (model, run) in MEDIA_JOBS.items():
 
         def handler(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from laotie.core.catalog import ItemCreate, ItemPublic, ItemUpdate
 from laotie.core.clock import Clock, SystemClock
@@ -184,6 +185,12 @@ class TrustService:
             return {}
         return {item_id: gate[item_id] for item_id in item_ids if item_id in gate}
 
+    def hold(self, session: Session, item_ids: Sequence[int]) -> None:
+        """Withhold new items from the feed until ``screen`` decides on them; called by the
+        catalog door in the transaction that creates them."""
+        repo.hold(session, item_ids=item_ids, now_ms=self.clock.now_ms())
+        self._decisions_changed()
+
     def _gate_view(self) -> dict[int, TrustDecision]:
         gate, now = self._gate, time.monotonic()
         if gate is not None and now - self._gate_checked < GATE_REFRESH_S:
@@ -336,7 +343,7 @@ class TrustService:
             item = item.model_copy(update={"media_path": str(media_path)})
         try:
             with self.db.session() as session:
-                catalog.create_item(session, item=item)
+                self.hold(session, [catalog.create_item(session, item=item).id])
         except Exception:
             if media_path is not None:
                 media_path.unlink(missing_ok=True)

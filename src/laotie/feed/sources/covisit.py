@@ -8,16 +8,20 @@ and pairs formed by events ingested since training are added from a live overlay
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 import polars as pl
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
+from laotie.core.errors import Unavailable
 from laotie.feed.sources.base import Source, TrainingSet, top_n
+
+log = logging.getLogger(__name__)
 
 
 class CovisitOverlay(Protocol):
@@ -130,9 +134,22 @@ class CovisitSource(Source):
                 row = self._overlay[x]
                 row[y] = row.get(y, 0.0) + weight
 
-    def observe(self, user_id: int, item_id: int, previous: list[int]) -> None:
-        """A new positive ``item_id`` after the user's ``previous`` positives: add live pairs."""
-        self.add_pairs(self.pairs(item_id, previous))
+    def observe(self, events: Sequence[Any], weights: Sequence[float]) -> None:
+        """Live pairs from each positive event (weight >= 1) and the user's recent positives
+        (read before the user state takes the events in); a shared store that is down loses
+        them, logged."""
+        recent = self.state.recent if self.state is not None else {}
+        pairs = [
+            pair
+            for event, weight in zip(events, weights, strict=True)
+            if weight >= 1.0
+            for pair in self.pairs(event.item_id, recent.get(event.user_id, []))
+        ]
+        if pairs:
+            try:
+                self.add_pairs(pairs)
+            except Unavailable as exc:
+                log.warning("live co-visitation pairs lost: %s", exc)
 
     def _live_rows(self, item_ids: Sequence[int]) -> list[dict[int, float]]:
         if self._shared is not None:
