@@ -1,11 +1,4 @@
-"""The store on a real, throwaway PostgreSQL cluster (skipped where PostgreSQL is not installed)."""
-
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
+"""The store on a real, throwaway PostgreSQL server (skipped where PostgreSQL is not installed)."""
 
 import polars as pl
 import pytest
@@ -15,78 +8,11 @@ from laotie.core.settings import load_settings
 from laotie.store.repos import catalog
 from laotie.wiring import build_services
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(*command: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
-
 
 @pytest.fixture
-def postgres_url():
-    pytest.importorskip("psycopg")
-    initdb = PG_BIN / "initdb"
-    if not initdb.exists() or (os.geteuid() == 0 and not shutil.which("runuser")):
-        pytest.skip("PostgreSQL 15 server binaries not installed")
-    # the server refuses to run as root and cannot enter pytest's private tmp dirs
-    root = Path(tempfile.mkdtemp(prefix="laotie-pg-"))
-    data = root / "pg"
-    data.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(data, "postgres")
-    port = _free_port()
-    subprocess.run(
-        _as_postgres(str(initdb), "-D", str(data), "-U", "laotie", "--auth=trust", "--no-sync"),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off"
-    # -l: the server must not inherit our pipes, or waiting for pg_ctl never ends
-    subprocess.run(
-        _as_postgres(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(root / "log"),
-            "-w",
-            "start",
-        ),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=60,
-    )
-    try:
-        subprocess.run(
-            _as_postgres(
-                str(PG_BIN / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-U",
-                "laotie",
-                "laotie",
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql+psycopg://laotie@127.0.0.1:{port}/laotie"
-    finally:
-        subprocess.run(
-            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-            capture_output=True,
-        )
+def postgres_url(postgres_server):
+    """A new, empty database on the session's server (migrations run by the test)."""
+    return postgres_server.create_database()
 
 
 def test_store_and_event_log_on_postgres(postgres_url, tmp_path):
