@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,6 +48,7 @@ from laotie.commerce import (
     UnlockPublic,
 )
 from laotie.core.errors import LaotieError, PermissionDenied
+from laotie.core.ids import MAX_ROW_ID
 from laotie.core.kinds import Role
 from laotie.store.repos.access import Principal
 
@@ -236,7 +237,11 @@ def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, key: AppKey
 
 
 @router.post("/gifts/{gift_id}/refund")
-def refund_gift(gift_id: int, services: ServicesDep, _: AdminKey) -> GiftPublic:
+def refund_gift(
+    gift_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the gift's number")],
+    services: ServicesDep,
+    _: AdminKey,
+) -> GiftPublic:
     """Reverse a gift exactly (operator)."""
     return services.commerce.live.refund_gift(gift_id)
 
