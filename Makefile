@@ -4,8 +4,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM)
-APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium
+# Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM,
+# PostgreSQL: the tests start a throwaway server)
+APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium postgresql
 DEPS_STAMP := $(VENV)/.deps-installed
 
 .PHONY: demo test test-all bench lint setup system-packages clean

@@ -1,12 +1,22 @@
 """The store on a real, throwaway PostgreSQL server (skipped where PostgreSQL is not installed)."""
 
+import os
+
 import polars as pl
 import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from laotie.cli import app
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.settings import load_settings
+from laotie.store.db import Database
+from laotie.store.repos import ads as ads_repo
 from laotie.store.repos import catalog
+from laotie.store.tables import AdJournal, Event
 from laotie.wiring import build_services
+
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -53,3 +63,28 @@ def test_store_and_event_log_on_postgres(postgres_url, tmp_path):
         assert columns.equals(items.select("id", "title"))
     finally:
         services.close()
+
+
+def test_the_demo_runs_on_postgres(postgres_url, tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("LAOTIE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LAOTIE_DATABASE_URL", postgres_url)
+    home = tmp_path / "h"
+    result = runner.invoke(
+        app, ["--home", str(home), "demo", "--no-serve", "--users", "10", "--items", "30"]
+    )
+    assert result.exit_code == 0, result.output
+    assert not (home / "laotie.db").exists()  # everything went to PostgreSQL
+    db = Database(postgres_url)
+    try:
+        with db.session() as session:
+            events = session.scalar(select(func.count()).select_from(Event))
+            journals = session.scalar(select(func.count()).select_from(AdJournal))
+            assert ads_repo.unbalanced_journals(session) == []
+    finally:
+        db.dispose()
+    assert events > 100 and journals > 0
+    out = tmp_path / "events.csv"
+    exported = runner.invoke(app, ["--home", str(home), "events", "export", str(out)])
+    assert exported.exit_code == 0 and out.read_text().count("\n") > 100
