@@ -1,6 +1,7 @@
 """The store on a real, throwaway PostgreSQL server (skipped where PostgreSQL is not installed)."""
 
 import os
+import threading
 
 import polars as pl
 import pytest
@@ -13,7 +14,7 @@ from laotie.core.settings import load_settings
 from laotie.store.db import Database
 from laotie.store.repos import ads as ads_repo
 from laotie.store.repos import catalog
-from laotie.store.tables import AdJournal, Event
+from laotie.store.tables import AdJournal, Event, StoreMeta
 from laotie.wiring import build_services
 
 runner = CliRunner()
@@ -88,3 +89,44 @@ def test_the_demo_runs_on_postgres(postgres_url, tmp_path, monkeypatch):
     out = tmp_path / "events.csv"
     exported = runner.invoke(app, ["--home", str(home), "events", "export", str(out)])
     assert exported.exit_code == 0 and out.read_text().count("\n") > 100
+
+
+def test_a_deadlocked_transaction_is_run_again(postgres_url):
+    """Two transactions insert the same two keys in crossed orders: PostgreSQL aborts one
+    (deadlock_detected), and ``Database.retrying`` runs it again to success."""
+    db = Database(postgres_url)
+    db.migrate()
+    both_hold_their_first = threading.Barrier(2)
+    attempts: list[str] = []
+    errors: list[BaseException] = []
+
+    def crossed(first: str, second: str) -> None:
+        def attempt() -> None:
+            attempts.append(first)
+            with db.session() as session:
+                statement = db.insert_ignoring_duplicates(StoreMeta)
+                session.execute(statement, [{"key": first, "value": first}])
+                if attempts.count(first) == 1:
+                    both_hold_their_first.wait(timeout=30)
+                session.execute(statement, [{"key": second, "value": first}])
+
+        try:
+            db.retrying(attempt)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=crossed, args=("a", "b")),
+        threading.Thread(target=crossed, args=("b", "a")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == []
+        assert len(attempts) == 3  # one of the two ran twice
+        with db.session() as session:
+            assert set(session.scalars(select(StoreMeta.key))) >= {"a", "b"}
+    finally:
+        db.dispose()
