@@ -36,24 +36,16 @@ def serve_api(svc: Services, *, host: str, port: int, workers: int = 1) -> None:
     from laotie.api.process import prepare_for_serving
     from laotie.api.server import serve
 
+    app = None
     if workers > 1:
         svc.close()
         console.print(f"{url_line(host, port)}, {workers} worker processes", highlight=False)
-        serve(
-            None,
-            svc.settings,
-            host=host,
-            port=port,
-            log_level=svc.settings.log_level.lower(),
-            log_config=log_config(),
-            workers=workers,
-        )
-        return
-    # load the served feed model now, so the first request does not pay for it
-    svc.feed.model_version  # noqa: B018
-    app = create_app(svc)
-    prepare_for_serving()
-    console.print(url_line(host, port), highlight=False)
+    else:
+        # load the served feed model now, so the first request does not pay for it
+        svc.feed.model_version  # noqa: B018
+        app = create_app(svc)
+        prepare_for_serving()
+        console.print(url_line(host, port), highlight=False)
     serve(
         app,
         svc.settings,
@@ -61,4 +53,5 @@ def serve_api(svc: Services, *, host: str, port: int, workers: int = 1) -> None:
         port=port,
         log_level=svc.settings.log_level.lower(),
         log_config=log_config(),
+        workers=workers,
     )
