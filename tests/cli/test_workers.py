@@ -62,14 +62,16 @@ def _workers(server: psutil.Process) -> set[int]:
     return pids
 
 
-def _wait_for_workers(server: psutil.Process, *, other_than: set[int]) -> set[int]:
-    deadline = time.monotonic() + 90
+def _wait_for_workers(server: psutil.Process, *, other_than: set[int], log: Process) -> set[int]:
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         pids = _workers(server)
         if len(pids) == WORKERS and not pids & other_than:
             return pids
         time.sleep(0.2)
-    raise AssertionError(f"workers never became {WORKERS} new processes: {_workers(server)}")
+    raise AssertionError(
+        f"workers never became {WORKERS} new processes: {_workers(server)}\n{log.output[-3000:]}"
+    )
 
 
 def _post(url: str, key: str, number: int) -> dict:
@@ -104,7 +106,7 @@ def test_two_workers_share_the_database_and_survive_a_sigkill(settings: Settings
     try:
         server.wait_for(rf"{WORKERS} worker processes", timeout_s=60)
         supervisor = psutil.Process(server.process.pid)
-        first = _wait_for_workers(supervisor, other_than=set())
+        first = _wait_for_workers(supervisor, other_than=set(), log=server)
         server.wait_for("(?s)(Application startup complete.*){2}", timeout_s=90)
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(lambda n: _post(url, key, n), range(BATCHES // 2)))
@@ -112,7 +114,7 @@ def test_two_workers_share_the_database_and_survive_a_sigkill(settings: Settings
 
         victim = min(first)
         os.kill(victim, signal.SIGKILL)
-        replaced = _wait_for_workers(supervisor, other_than={victim})
+        replaced = _wait_for_workers(supervisor, other_than={victim}, log=server)
         assert victim not in replaced and len(replaced & first) == WORKERS - 1
         server.wait_for("(?s)(Application startup complete.*){3}", timeout_s=90)
         with ThreadPoolExecutor(8) as pool:
