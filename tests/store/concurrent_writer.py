@@ -1,8 +1,9 @@
 """One writer process of tests/store/test_multiprocess.py: ``python concurrent_writer.py JOB``.
 
 JOB is a JSON object: ``url`` (the database), ``role`` (``ingest`` or ``spend``), ``index``
-(this process's number) and ``go`` (a file whose appearance starts the work, so that every
-process writes at once). The process prints one JSON object of what it saw and exits 0.
+(this process's number) and ``go`` (a file whose appearance starts the work, created once every
+process has written its ``ready-N`` file next to it, so that all of them write at once).
+The process prints one JSON object of what it saw and exits 0.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ def main() -> None:
     job = json.loads(sys.argv[1])
     db = Database(job["url"])
     go = Path(job["go"])
+    # say this process has imported everything, then wait until every process has
+    go.with_name(f"ready-{job['index']}").touch()
     deadline = time.monotonic() + 120
     while not go.exists():
         if time.monotonic() > deadline:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,11 @@ def _race(url: str, role: str, go: Path) -> list[dict[str, Any]]:
         )
         for i in range(PROCESSES)
     ]
+    deadline = time.monotonic() + 240
+    while len(list(go.parent.glob("ready-*"))) < PROCESSES:
+        assert time.monotonic() < deadline, "the writers never got ready"
+        assert all(job.poll() is None for job in jobs), "a writer exited before the start"
+        time.sleep(0.05)
     go.touch()
     reports = []
     for job in jobs:
