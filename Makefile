@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM,
-# PostgreSQL: the tests start a throwaway server)
-APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium postgresql
+# redis-server for the live state, job queue and event stream tests; postgresql: the tests start
+# a throwaway server)
+APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium redis-server postgresql
 DEPS_STAMP := $(VENV)/.deps-installed
 
 .PHONY: demo test test-all bench lint setup system-packages clean
@@ -24,6 +25,7 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	# moviepy (the render benchmark's peer) caps Pillow below the version laotie uses: keep ours

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
+from multiprocessing.context import SpawnContext
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.servers.postgres import TEMPLATE, PostgresServer, Unavailable
+from tests.servers.redis import RedisServer
 
 from laotie.api import create_app
+from laotie.core.live import LiveState
 from laotie.core.settings import Settings, load_settings
+from laotie.store.live import open_live_state
 from laotie.store.repos import access
 from laotie.wiring import Services, build_services
-
-from .servers.postgres import TEMPLATE, PostgresServer, Unavailable
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -117,3 +122,41 @@ def admin_headers(services: Services) -> dict[str, str]:
 def app_headers(services: Services) -> dict[str, str]:
     """Authorization headers of an app key (ingest events, read feeds)."""
     return _headers(services, "app")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server on loopback for the session; skips where it is not installed."""
+    reason = RedisServer.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an emptied real Redis server (``redis://127.0.0.1:<port>/0``)."""
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def spawn(monkeypatch: pytest.MonkeyPatch) -> SpawnContext:
+    """A multiprocessing context whose children start fresh interpreters (no forked locks or
+    threads). The ``pytest`` launcher script runs tests when imported, so the children are
+    told not to re-import the parent's main module."""
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    monkeypatch.delattr(main, "__file__", raising=False)
+    return multiprocessing.get_context("spawn")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def live(request: pytest.FixtureRequest) -> Iterator[LiveState]:
+    """Each ``LiveState`` implementation in turn: in process, then on a real Redis server."""
+    url = "" if request.param == "memory" else request.getfixturevalue("redis_url")
+    state = open_live_state(url)
+    yield state
+    state.close()

@@ -15,14 +15,27 @@ from laotie.commerce import (
 )
 from laotie.core.clock import Clock, ManualClock, SystemClock
 from laotie.core.contracts import TrustDecision
+from laotie.core.live import LiveState
 from laotie.core.settings import Settings
-from laotie.feed import DatabaseFeedStore, FeedService, load_feed_config
+from laotie.feed import DatabaseFeedStore, FeedService, LiveSignals, load_feed_config
 from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
-from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
+from laotie.store.live import open_live_state
+from laotie.studio import (
+    Dispatcher,
+    JobRunner,
+    LeasePolicy,
+    RedisJobQueue,
+    ThreadDispatcher,
+    register_media_jobs,
+    register_writer_jobs,
+)
 from laotie.trust import TrustPolicy, TrustService
+
+#: where a process announces that trust decisions changed, so every other drops its cache
+TRUST_DECISIONS_CHANNEL = "trust:decisions"
 
 
 @dataclass
@@ -32,6 +45,7 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    live: LiveState
     events: EventLog
     lake: Lake
     trust: TrustService
@@ -45,6 +59,7 @@ class Services:
         """Release the database connections."""
         self.feed.close()
         self.studio_jobs.shutdown(wait=False)
+        self.live.close()
         self.db.dispose()
 
 
@@ -55,6 +70,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url)
     db.migrate()
+    live = open_live_state(settings.live_state_url)  # shared by every process when on Redis
     events = EventLog(db, clock=clock, max_batch=settings.max_batch_events)
     lake = Lake(db, settings.home / "lake" / "events")
     trust = TrustService(
@@ -68,13 +84,21 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             exact_copy_action=TrustDecision(settings.trust_exact_copy_action),
         ),
         propagator=settings.trust_propagator,
+        announce=lambda: live.publish(TRUST_DECISIONS_CHANNEL, "changed"),
     )
+    live.subscribe(TRUST_DECISIONS_CHANNEL, lambda _message: trust.forget_decisions())
     # a manual clock means a simulated or test run, which must be reproducible (auction
     # throttling and creative sampling draw random numbers)
     seed = 0 if isinstance(clock, ManualClock) else None
-    ads = AdsService(db, settings=settings, clock=clock, random_state=seed)
+    ads = AdsService(db, settings=settings, clock=clock, random_state=seed, live=live)
     ads.attach(events)  # ad_impression/ad_click/ad_conversion events are charged on commit
-    studio_jobs = JobRunner(db, workers=settings.studio_workers, clock=clock)
+    studio_jobs = JobRunner(
+        db,
+        workers=settings.studio_workers,
+        clock=clock,
+        dispatcher=_job_dispatcher(settings),
+        policy=LeasePolicy(lease_s=settings.job_lease_s),
+    )
     register_writer_jobs(studio_jobs, settings)
     register_media_jobs(studio_jobs, settings, ads=ads)
     insights = InsightsService(
@@ -94,6 +118,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         clock=clock,
         gate=trust,
         ad_filler=ads,
+        # a process alone keeps the feed's signals in its own state; processes sharing a live
+        # state server also log them there for each other
+        signals=LiveSignals(live) if settings.live_state_url else None,
     )
     events.subscribe(feed.on_events)  # real-time user state and co-visitation
     wechatpay = _wechatpay(settings)
@@ -111,6 +138,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         settings=settings,
         db=db,
         clock=clock,
+        live=live,
         events=events,
         lake=lake,
         trust=trust,
@@ -120,6 +148,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         feed=feed,
         commerce=commerce,
     )
+
+
+def _job_dispatcher(settings: Settings) -> Dispatcher:
+    """The studio jobs' dispatcher: a Redis queue where one is configured, else own threads."""
+    if settings.job_queue_url:
+        return RedisJobQueue(settings.job_queue_url, heartbeat_timeout_s=2 * settings.job_lease_s)
+    return ThreadDispatcher(settings.studio_workers)
 
 
 def _wechatpay(settings: Settings) -> WechatPayConfig | None:

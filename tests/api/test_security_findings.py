@@ -20,6 +20,7 @@ from laotie.api import create_app
 from laotie.core.clock import MS_PER_DAY, day_label
 from laotie.core.contracts import AdRequest
 from laotie.core.errors import Conflict
+from laotie.store.live import MemoryLiveState
 from laotie.store.repos import catalog
 
 NOVEL = "第一回 山前遇怪\n" + "悟空道：师父快走，前面有妖怪！" * 40
@@ -407,6 +408,7 @@ def test_16_failed_auth_locks_out_an_address_and_keys_are_rate_limited(services,
         assert statuses[:20] == [401] * 20 and statuses[20:] == [429] * 5
         locked = client.get("/v1/items", headers=admin_headers)
         assert locked.status_code == 429 and locked.json()["field"] == "authorization"
+    services.live = MemoryLiveState()  # a process started afresh, alone: nothing counted yet
     fresh = create_app(services)
     fresh.state.guard.per_key = list(parse_many("5/minute"))
     with TestClient(fresh) as client:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means a SQLite file under the home"
     )
+    live_state_url: str = Field(
+        default="",
+        description="Redis URL of the live state shared by serving processes (feed signals, "
+        "ad budgets and caps, rate limits, trust invalidation); empty: in process",
+    )
     host: str = Field(default="127.0.0.1", description="bind host of `laotie serve`")
     port: int = Field(default=8000, ge=1, le=65535, description="bind port of `laotie serve`")
     log_level: LogLevel = Field(default="INFO", description="logging level")
@@ -87,6 +92,18 @@ class Settings(BaseSettings):
         default=800, ge=0, description="LLM output price, fen per million tokens"
     )
     studio_workers: int = Field(default=2, ge=1, le=64, description="studio job worker threads")
+    job_queue_url: str = Field(
+        default="",
+        description="redis:// URL of the studio job queue consumed by `laotie worker --jobs`"
+        " processes; empty runs jobs on this process's own threads",
+    )
+    job_lease_s: float = Field(
+        default=30.0,
+        ge=1.0,
+        le=3600.0,
+        description="seconds a running studio job's lease lasts without renewal; a job whose"
+        " worker stops renewing is run again by another worker after it lapses",
+    )
     kling_access_key: str = Field(default="", repr=False, description="Kling access key")
     kling_secret_key: str = Field(default="", repr=False, description="Kling secret key")
     kling_base_url: str = Field(
@@ -160,6 +177,9 @@ class Settings(BaseSettings):
         default="block", description="gate decision for a copy at >= 0.9 similarity"
     )
     trust_max_upload_mb: int = Field(default=512, ge=1, description="largest upload, MiB")
+    ffmpeg: str = Field(
+        default="", description="ffmpeg binary to run; empty: the one imageio-ffmpeg ships"
+    )
     studio_max_file_mb: int = Field(
         default=256, ge=1, description="largest studio input file (POST /v1/studio/files), MiB"
     )

@@ -45,11 +45,13 @@ from laotie.feed.metrics import (
     recall_at_k,
     xauc,
 )
+from laotie.feed.negatives import negatives_wanted, sample_negatives
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.rerank import filter_candidates, select_page
+from laotie.feed.rows import LABELS, row_features
 from laotie.feed.signals import FeedData, column_max, column_min, interactions
 from laotie.feed.sources import AlsSource, CovisitSource, EaseSource
-from laotie.feed.training import LABELS, negatives_wanted, row_features, sample_negatives, train
+from laotie.feed.training import train
 
 PROTOCOLS: tuple[str, ...] = ("temporal", "stratified")
 #: what counts as relevant: the held-out positives, or every held-out interaction (the

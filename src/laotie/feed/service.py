@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -18,14 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from laotie.core.aigc import aigc_notice
 from laotie.core.clock import Clock, SystemClock
-from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate, aigc_notice
-from laotie.core.errors import ArtefactError, InvalidInput, NotFound
+from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate
+from laotie.core.errors import ArtefactError, InvalidInput, NotFound, Unavailable
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
 from laotie.feed.catalog import AIGC_STATUSES, KIND_CODES, KINDS, Catalog
 from laotie.feed.config import FeedConfig
 from laotie.feed.cursor import Cursor, decode_cursor
+from laotie.feed.live import LiveSignals
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.schemas import (
     AdEntry,
@@ -70,8 +72,11 @@ class FeedService:
         clock: Clock | None = None,
         gate: TrustGate | None = None,
         ad_filler: AdSlotFiller | None = None,
+        signals: LiveSignals | None = None,
     ) -> None:
         self.store = store
+        #: real-time signals shared with other serving processes (None: this one alone)
+        self.signals = signals
         self.config = config
         self.models_dir = Path(models_dir)
         self.clock = clock or SystemClock()
@@ -122,6 +127,9 @@ class FeedService:
         missed = [o for o in list(self._recent) if o.ts_ms >= window_end]
         if missed:
             bundle.state.observe(catalog, missed)
+        covisit = bundle.sources.get("covisit")
+        if self.signals is not None and isinstance(covisit, CovisitSource):
+            covisit.share(self.signals.covisit_overlay(bundle.version))
         pipeline = Pipeline(bundle, catalog, self.config, clock=self.clock, gate=self.gate)
         return _Serving(bundle=bundle, catalog=catalog, pipeline=pipeline, trained=trained)
 
@@ -332,6 +340,8 @@ class FeedService:
         internal = self.resolve_user(user_id)
         user = internal if internal is not None else -1
         exclude = np.asarray(previous.served if previous else (), np.int64)
+        if internal is not None:
+            self._catch_up(serving, internal)
         result = serving.pipeline.run(user, n, exclude=exclude, kinds=kind_codes, explain=explain)
         catalog = serving.catalog
         entries: list[FeedEntry | AdEntry] = []
@@ -389,6 +399,7 @@ class FeedService:
         if log:
             if internal is not None:
                 serving.bundle.state.mark_seen(internal, shown)
+                self._share(lambda signals: signals.record_seen(internal, shown))
             self._log_impressions(user_id, request_id, now, entries)
         warnings = [] if serving.trained else [NO_MODEL_WARNING]
         if not log:
@@ -403,6 +414,20 @@ class FeedService:
             next_cursor=next_cursor,
             warnings=warnings,
         )
+
+    def _catch_up(self, serving: _Serving, user: int) -> None:
+        """Fold in what other serving processes saw of ``user`` since this one last looked."""
+        self._share(lambda signals: signals.catch_up(serving.bundle.state, serving.catalog, [user]))
+
+    def _share(self, action: Callable[[LiveSignals], object]) -> None:
+        """Run ``action`` on the shared signals; an unreachable live state costs the page its
+        freshest signals from other processes, never the page."""
+        if self.signals is None:
+            return
+        try:
+            action(self.signals)
+        except Unavailable as exc:
+            log.warning("feed serves on this process's signals only: %s", exc)
 
     def _ads(self, user: int, user_id: str, request_id: str, n: int, now: int) -> list[Any]:
         slots = [p for p in self.config.rerank.ad_slots if p < n]
@@ -478,17 +503,29 @@ class FeedService:
             zip(map(_EXTERNAL_USER, events), map(_INTERNAL_USER, events), strict=True)
         )
         self._recent.extend(item_events)
+        self._share(lambda signals: signals.record(item_events))
         serving = self._state
         if serving is None:  # not loaded yet: the load replays ``_recent``
             return
         covisit = serving.bundle.sources.get("covisit")
         state = serving.bundle.state
         weights = [event_weight(e.type, e.watch_ms, e.duration_ms) for e in item_events]
-        if isinstance(covisit, CovisitSource):
-            for e, weight in zip(item_events, weights, strict=True):
-                if weight >= 1.0:
-                    covisit.observe(e.user_id, e.item_id, state.recent.get(e.user_id, []))
+        pairs = (
+            [
+                pair
+                for e, weight in zip(item_events, weights, strict=True)
+                if weight >= 1.0
+                for pair in covisit.pairs(e.item_id, state.recent.get(e.user_id, []))
+            ]
+            if isinstance(covisit, CovisitSource)
+            else []
+        )
         state.observe(serving.catalog, item_events, weights=weights)
+        if isinstance(covisit, CovisitSource) and pairs:
+            try:
+                covisit.add_pairs(pairs)
+            except Unavailable as exc:
+                log.warning("live co-visitation pairs lost: %s", exc)
 
     def train(self, *, now_ms: int | None = None, keep_inputs: bool = False) -> TrainReport:
         """Train a new version from the store's events, save it, make it CURRENT and serve it."""

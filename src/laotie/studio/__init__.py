@@ -1,17 +1,23 @@
-"""Studio: AI production tools (screenwriter, LLM providers, jobs, AIGC labels, media).
+"""Studio: AI production tools (screenwriter, LLM providers, jobs, media making).
+
+The AIGC label model is ``laotie.core.aigc``; running ffmpeg, probing and label read/write on
+files is ``laotie.media``.
 
 Other areas use only the names below.
 """
 
-from laotie.studio.aigc_label import (
-    EXPLICIT_NOTICE,
-    EXPLICIT_NOTICE_SHORT,
-    AigcLabel,
-    new_label,
-    with_propagator,
-)
 from laotie.studio.files import StoredFile, StudioFiles, studio_files
-from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
+from laotie.studio.job_dispatch import Dispatcher, LeasePolicy, ThreadDispatcher
+from laotie.studio.job_queue import RedisJobQueue
+from laotie.studio.jobs import (
+    LOCAL,
+    JobCancelled,
+    JobContext,
+    JobRunner,
+    JobView,
+    Submitter,
+    parse_params,
+)
 from laotie.studio.media_jobs import (
     AdRequest,
     MediaContext,
@@ -20,7 +26,6 @@ from laotie.studio.media_jobs import (
     publish_video,
     register_media_jobs,
 )
-from laotie.studio.media_labels import FileLabel, label_picture, read_label, write_image_label
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.export import export_all, load_adaptation
 from laotie.studio.writer.job import register_writer_jobs
@@ -30,39 +35,35 @@ from laotie.studio.writer.pipeline import adapt
 from laotie.studio.writer.review import ReviewReport, review
 
 __all__ = [
-    "EXPLICIT_NOTICE",
-    "EXPLICIT_NOTICE_SHORT",
     "LOCAL",
     "AdRequest",
     "Adaptation",
-    "AigcLabel",
-    "FileLabel",
+    "Dispatcher",
     "JobCancelled",
     "JobContext",
     "JobRunner",
     "JobView",
     "LLMProvider",
+    "LeasePolicy",
     "MediaContext",
     "NarrateRequest",
     "OpenAICompatibleClient",
     "PresenterRequest",
+    "RedisJobQueue",
     "ReviewReport",
     "StoredFile",
     "StudioFiles",
     "Submitter",
+    "ThreadDispatcher",
     "adapt",
     "export_all",
-    "label_picture",
     "load_adaptation",
-    "new_label",
     "parse_novel",
+    "parse_params",
     "publish_video",
-    "read_label",
     "read_novel",
     "register_media_jobs",
     "register_writer_jobs",
     "review",
     "studio_files",
-    "with_propagator",
-    "write_image_label",
 ]

@@ -12,7 +12,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,7 +22,7 @@ import numpy as np
 from laotie.core.catalog import ItemCreate, ItemPublic, ItemUpdate
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import TrustDecision
-from laotie.core.errors import InvalidInput
+from laotie.core.errors import InvalidInput, LaotieError
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus
 from laotie.store.db import Database
@@ -147,8 +147,11 @@ class TrustService:
         events: EventSink | None = None,
         policy: TrustPolicy | None = None,
         propagator: str = "laotie",
+        announce: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
+        #: tells other serving processes that decisions changed (``forget_decisions`` there)
+        self.announce = announce
         self.media_dir = media_dir
         #: only media under this folder (the data dir) is read and labelled
         self.media_root = media_root or media_dir
@@ -174,7 +177,8 @@ class TrustService:
         """Decisions other than allow for the given internal item ids (absent: allow).
 
         Answered from memory: every non-allow decision, reloaded at once after this process
-        saves one, and within ``GATE_REFRESH_S`` after another process does."""
+        saves one, and within ``GATE_REFRESH_S`` after another process does (at once where
+        the processes share a live state: the change is announced there)."""
         gate = self._gate_view()
         if not gate:
             return {}
@@ -195,7 +199,18 @@ class TrustService:
             return self._gate
 
     def _decisions_changed(self) -> None:
-        """Called after a decision is committed: the next gate call reloads them."""
+        """Called after a decision is committed: the next gate call reloads them, here and,
+        once announced, in every other serving process."""
+        self.forget_decisions()
+        if self.announce is not None:
+            try:
+                self.announce()
+            except LaotieError as exc:  # the others still reload within GATE_REFRESH_S
+                log.warning("could not announce a trust decision change: %s", exc)
+
+    def forget_decisions(self) -> None:
+        """Drop the cached decisions (another process changed them): the next gate call
+        reads them again."""
         with self._gate_lock:
             self._gate = None
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as FastPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -238,7 +239,7 @@ def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, key: AppKey
 
 @router.post("/gifts/{gift_id}/refund")
 def refund_gift(
-    gift_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the gift's number")],
+    gift_id: Annotated[int, FastPath(ge=1, le=MAX_ROW_ID, description="the gift's number")],
     services: ServicesDep,
     _: AdminKey,
 ) -> GiftPublic:
