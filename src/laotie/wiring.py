@@ -23,6 +23,7 @@ from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
 from laotie.store.live import open_live_state
+from laotie.store.stream import RedisEventStream
 from laotie.studio import (
     Dispatcher,
     JobRunner,
@@ -54,12 +55,15 @@ class Services:
     studio_jobs: JobRunner
     feed: FeedService
     commerce: CommerceService
+    stream: RedisEventStream | None = None
 
     def close(self) -> None:
         """Release the database connections."""
         self.feed.close()
         self.studio_jobs.shutdown(wait=False)
         self.live.close()
+        if self.stream is not None:
+            self.stream.close()
         self.db.dispose()
 
 
@@ -123,6 +127,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         signals=LiveSignals(live) if settings.live_state_url else None,
     )
     events.subscribe(feed.on_events)  # real-time user state and co-visitation
+    stream = RedisEventStream(settings.event_stream_url) if settings.event_stream_url else None
+    if stream is not None:
+        events.subscribe(stream.publish)  # after commit, for consumers on other machines
     wechatpay = _wechatpay(settings)
     commerce = CommerceService(
         db,
@@ -147,6 +154,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         studio_jobs=studio_jobs,
         feed=feed,
         commerce=commerce,
+        stream=stream,
     )
 
 

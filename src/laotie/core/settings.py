@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         default=800, ge=0, description="LLM output price, fen per million tokens"
     )
     studio_workers: int = Field(default=2, ge=1, le=64, description="studio job worker threads")
+    event_stream_url: str = Field(
+        default="",
+        description="redis:// URL of the stream accepted events are published to after commit,"
+        " for consumers on other machines; empty publishes nothing",
+    )
     job_queue_url: str = Field(
         default="",
         description="redis:// URL of the studio job queue consumed by `laotie worker --jobs`"
