@@ -309,8 +309,87 @@ def _wait_ready(base: str, server: subprocess.Popen[bytes], log_path: Path) -> N
     raise RuntimeError("laotie serve did not become ready within 60 s")
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    """Measure all three paths (best of ``repeats``), print a table, write the JSON result."""
+#: events a batch in the scale-out runs: smaller than BATCH so the load spreads over workers
+SCALE_BATCH = 1_000
+SCALE_CLIENTS = 8
+
+
+def run_processes(processes: list[int], *, quick: bool) -> dict[str, Any]:
+    """HTTP ingest against ``laotie serve --workers N`` for each N in ``processes``, on one
+    SQLite home (new event ids every run); rate, CPU seconds per process, ratio to one."""
+    from _processes import measure, print_runs, serve, with_ratios
+
+    count = 40 if quick else 300
+    runs: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="laotie-bench-ingest-") as tmp:
+        services = _home(Path(tmp), "scale")
+        with services.db.session() as session:
+            key, _ = access.create_key(session, role="app", name="bench")
+        home = services.settings.home
+        services.close()
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        for workers in processes:
+            batches = [
+                batch[i : i + SCALE_BATCH]
+                for batch in make_batches(count * SCALE_BATCH // BATCH or 1, tag=f"p{workers}")
+                for i in range(0, BATCH, SCALE_BATCH)
+            ]
+            bodies = [json.dumps(batch).encode() for batch in batches]
+
+            def load(base: str, bodies: list[bytes] = bodies) -> tuple[int, float]:
+                accepted: list[int] = []
+
+                def post(share: list[bytes]) -> None:
+                    with httpx.Client(base_url=base, headers=headers, timeout=300) as http:
+                        for body in share:
+                            response = http.post("/v1/events", content=body)
+                            response.raise_for_status()
+                            accepted.append(response.json()["accepted"])
+
+                threads = [
+                    threading.Thread(target=post, args=(bodies[i::SCALE_CLIENTS],))
+                    for i in range(SCALE_CLIENTS)
+                ]
+                started = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                elapsed = time.perf_counter() - started
+                if sum(accepted) != len(bodies) * SCALE_BATCH:
+                    raise RuntimeError(f"accepted {sum(accepted)} of {len(bodies) * SCALE_BATCH}")
+                return sum(accepted), elapsed
+
+            with serve(home, workers=workers, ready_path="/v1/health", headers=headers) as served:
+                runs[workers] = measure(served, load)
+    result = {
+        "area": "ingest",
+        "scale_out": True,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hardware": hardware(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "events_per_process_run": count * SCALE_BATCH,
+        "batch": SCALE_BATCH,
+        "http_clients": SCALE_CLIENTS,
+        "runs": with_ratios(runs),
+    }
+    print_runs(
+        f"ingest over HTTP, {SCALE_CLIENTS} clients, {SCALE_BATCH}-event batches; "
+        f"{result['hardware']}; load {result['load_average_1m']}",
+        "events",
+        result["runs"],
+    )
+    path = RESULTS.with_name("ingest-processes.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def run(quick: bool = False, processes: list[int] | None = None) -> dict[str, Any]:
+    """Measure all three paths (best of ``repeats``), print a table, write the JSON result;
+    with ``processes``, the scale-out runs over HTTP instead (``run_processes``)."""
+    if processes:
+        return run_processes(processes, quick=quick)
     count = 3 if quick else 20
     repeats = 1 if quick else 3
     clients = 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterator
 from multiprocessing.context import SpawnContext
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.servers.postgres import TEMPLATE, PostgresServer, Unavailable
 from tests.servers.redis import RedisServer
 
 from laotie.api import create_app
@@ -30,13 +32,56 @@ def shared_data() -> Path:
     return SHARED_DATA.resolve()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_backends`` run once on SQLite and once on PostgreSQL."""
+    if "database_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session, with a migrated template database;
+    skips the test (saying why) where the server cannot be started."""
+    try:
+        server = PostgresServer.start()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        server.create_template()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings on a fresh home in a temporary directory (a real SQLite file)."""
-    for name in list(__import__("os").environ):
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """``postgresql`` or ``sqlite`` for tests marked ``both_backends``; otherwise
+    ``LAOTIE_TEST_DATABASE`` (default ``sqlite``), so the whole suite can run on PostgreSQL."""
+    return str(getattr(request, "param", os.environ.get("LAOTIE_TEST_DATABASE", "sqlite")))
+
+
+@pytest.fixture
+def database_url(database_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated-or-empty database: a SQLite file, or a new PostgreSQL database."""
+    if database_backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.create_database(template=TEMPLATE)
+    return f"sqlite:///{tmp_path / 'home' / 'laotie.db'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Settings:
+    """Settings on a fresh home in a temporary directory (a real SQLite file, or PostgreSQL
+    for tests marked ``both_backends``)."""
+    for name in list(os.environ):
         if name.startswith("LAOTIE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LAOTIE_HOME", str(tmp_path / "home"))
+    if database_url.startswith("postgresql"):
+        monkeypatch.setenv("LAOTIE_DATABASE_URL", database_url)
+        return load_settings(home=tmp_path / "home", database_url=database_url)
     return load_settings(home=tmp_path / "home")
 
 

@@ -29,6 +29,8 @@ from laotie.store.delivery import Subscription
 from laotie.store.repos import catalog
 from laotie.store.tables import Base
 
+pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
+
 DAY0 = day_start_ms(1_790_000_000_000, "Asia/Shanghai")
 
 

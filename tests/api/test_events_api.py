@@ -1,5 +1,9 @@
 import json
 
+import pytest
+
+pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
+
 T0 = 1_795_900_000_000
 
 

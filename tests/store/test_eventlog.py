@@ -5,6 +5,8 @@ from laotie.core.errors import InvalidInput
 from laotie.store.delivery import Subscription
 from laotie.store.repos import catalog
 
+pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
+
 T0 = 1_795_900_000_000
 
 

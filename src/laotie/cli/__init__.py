@@ -207,12 +207,18 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind host (default LAOTIE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="bind port (default LAOTIE_PORT)")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="API processes sharing the port and database (docs/deploy.md)"
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API. Example: laotie serve --port 8000"""
+    """Serve the HTTP API. Example: laotie serve --port 8000 --workers 4"""
     from laotie.cli._serving import serve_api
 
     config = settings()
-    serve_api(services(), host=host or config.host, port=port or config.port)
+    serve_api(services(), host=host or config.host, port=port or config.port, workers=workers)
 
 
 def main() -> None:

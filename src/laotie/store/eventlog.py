@@ -224,9 +224,15 @@ class EventLog:
                 message = f"this key sends only its own user's events ({user_id!r})"
                 errors = errors + [EventError(i, e["id"], "user_id", message) for i, e in others]
                 valid = [(i, e) for i, e in valid if e["user_id"] == user_id]
-        result = IngestResult(errors=errors)
+
+        def attempt() -> tuple[IngestResult, Batch | None]:
+            fresh = IngestResult(errors=list(errors))
+            return fresh, self._store(valid, fresh)
+
         with self._lock:
-            batch = self._store(valid, result)
+            # PostgreSQL may abort one of two processes inserting the same ids in crossed
+            # orders (a deadlock): the batch is then stored again from the start
+            result, batch = self.db.retrying(attempt)
             if batch is not None:  # under the lock: batches reach the bus in row-id order
                 self.bus.publish(batch)
         result.rejected = len(result.errors)
@@ -297,6 +303,11 @@ class EventLog:
                     fields = (ident, kind, user_pk, user, item, item_external, ts_ms, watch_ms,
                             duration_ms, value, amount_fen, ref, request_id, device_id)  # fmt: skip
                     stored.append(_new_stored(fields))
+            if self.db.is_sqlite and rows:
+                # take the write lock first (a write that changes nothing): no other process
+                # can insert between reading the high-water id and our insert, so the rows
+                # above it are exactly ours, even with several processes on one file
+                session.connection().exec_driver_sql("UPDATE events SET id = id WHERE 0")
             before = self._max_id(session)
             inserted = self._insert(session, rows, before)
             last = self._max_id(session) if hooks else before
@@ -337,15 +348,15 @@ class EventLog:
             )
             return {r[0] for r in found}
         names = [c.strip() for c in _COLUMNS.split(",")]
-        statement = pg_insert(Event).on_conflict_do_nothing(index_elements=["client_event_id"])
-        ids = [r[0] for r in rows]
-        existing = set(
-            session.scalars(select(Event.client_event_id).where(Event.client_event_id.in_(ids)))
+        # RETURNING names the rows this transaction inserted: a concurrent writer's copy of an
+        # id (another process, same batch) is skipped here and reported as a duplicate
+        statement = (
+            pg_insert(Event)
+            .on_conflict_do_nothing(index_elements=["client_event_id"])
+            .returning(Event.client_event_id)
         )
-        fresh = [dict(zip(names, r, strict=True)) for r in rows if r[0] not in existing]
-        if fresh:
-            session.execute(statement, fresh)
-        return {r["client_event_id"] for r in fresh}
+        fresh = [dict(zip(names, r, strict=True)) for r in rows]
+        return set(session.scalars(statement, fresh))
 
     def _drop_compacted_duplicates(
         self, session: Session, events: list[tuple[int, dict[str, Any]]], result: IngestResult

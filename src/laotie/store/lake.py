@@ -175,9 +175,9 @@ class Lake:
         last_id = 0
         while True:
             with self.db.session() as session:
-                result = session.connection().exec_driver_sql(
-                    f"{_SELECT} WHERE ts_ms >= ? AND ts_ms < ? AND id > ? ORDER BY id LIMIT ?",
-                    (start, end, last_id, PART_ROWS),
+                result = session.execute(
+                    text(f"{_SELECT} WHERE ts_ms >= :s AND ts_ms < :e AND id > :i {_PAGE}"),
+                    {"s": start, "e": end, "i": last_id, "n": PART_ROWS},
                 )
                 batch = result.fetchall()
             if not batch:
@@ -209,9 +209,7 @@ class Lake:
             )
             for start in range(0, len(ids), 10_000):
                 session.execute(
-                    insert(CompactedEventId).prefix_with("OR IGNORE")
-                    if self.db.is_sqlite
-                    else insert(CompactedEventId),
+                    self.db.insert_ignoring_duplicates(CompactedEventId),
                     [{"client_event_id": c, "ts_ms": t} for c, t in ids[start : start + 10_000]],
                 )
             event_ids = frame["event_id"].to_list()
@@ -307,6 +305,9 @@ class Lake:
                 bound = {f"p{i}": value for i, value in enumerate(params)}
                 rows = session.execute(text(_SELECT + named), bound).fetchall()
         return _frame(rows)
+
+
+_PAGE = "ORDER BY id LIMIT :n"
 
 
 def _changed(result: object) -> bool:

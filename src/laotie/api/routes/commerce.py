@@ -49,6 +49,7 @@ from laotie.commerce import (
     UnlockPublic,
 )
 from laotie.core.errors import LaotieError, PermissionDenied
+from laotie.core.ids import MAX_ROW_ID
 from laotie.core.kinds import Role
 from laotie.store.repos.access import Principal
 
@@ -238,7 +239,9 @@ def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, key: AppKey
 
 @router.post("/gifts/{gift_id}/refund")
 def refund_gift(
-    gift_id: Annotated[int, FastPath(ge=1, le=2**63 - 1)], services: ServicesDep, _: AdminKey
+    gift_id: Annotated[int, FastPath(ge=1, le=MAX_ROW_ID, description="the gift's number")],
+    services: ServicesDep,
+    _: AdminKey,
 ) -> GiftPublic:
     """Reverse a gift exactly (operator)."""
     return services.commerce.live.refund_gift(gift_id)
