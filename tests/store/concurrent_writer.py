@@ -19,6 +19,7 @@ from laotie.commerce import CommerceService, GiftCreate, OrderCreate, UnlockCrea
 from laotie.core.clock import ManualClock
 from laotie.core.errors import Conflict, InsufficientBalance
 from laotie.store.db import Database
+from laotie.store.delivery import Subscription
 from laotie.store.eventlog import EventLog, StoredEvent
 
 EVENTS = 1_000
@@ -54,7 +55,7 @@ def ingest(db: Database, index: int) -> dict[str, Any]:
     def remember(batch: list[StoredEvent]) -> None:
         notified.extend(e.client_event_id for e in batch)
 
-    log.subscribe(remember)
+    log.subscribe(Subscription(f"writer-{index}", remember))  # this process's own cursor
     mine = events()
     random.Random(index).shuffle(mine)
     accepted = duplicate = 0

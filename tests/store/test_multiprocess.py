@@ -84,10 +84,13 @@ def test_overlapping_batches_from_several_processes_are_stored_and_announced_onc
 
     assert sum(r["accepted"] for r in reports) == EVENTS
     assert sum(r["accepted"] + r["duplicate"] for r in reports) == EVENTS * PROCESSES
-    # each accepted event reached exactly one process's subscribers, as that process counted
+    # every accepted event reached a subscriber; a process's subscriber hears its own events
+    # and, where its cursor has a gap, the other processes' events read back from the log
+    # (at least once per subscriber, never an event that was not stored)
     notified = Counter(e for r in reports for e in r["notified"])
-    assert len(notified) == EVENTS and set(notified.values()) == {1}
-    assert [len(r["notified"]) for r in reports] == [r["accepted"] for r in reports]
+    assert len(notified) == EVENTS
+    assert all(len(set(r["notified"])) >= r["accepted"] for r in reports)
+    assert all(len(set(r["notified"])) == len(r["notified"]) for r in reports)
     # the writes really interleaved: more than one process got to store events
     assert sum(1 for r in reports if r["accepted"]) > 1
     with db.session() as session:
