@@ -155,3 +155,14 @@ def test_adapt_job_exports_files(runner: JobRunner, tmp_path: Path, small_novel_
     assert len({v.progress for v in seen}) >= 2
     adaptation = load_adaptation(Path(done.result["out_dir"]))
     assert len(adaptation.scripts) == 10
+
+
+def test_a_novel_too_short_for_its_episodes_fails_as_bad_input(
+    runner: JobRunner, tmp_path: Path
+) -> None:
+    register_writer_jobs(runner, load_settings(home=tmp_path))
+    line = "    孙悟空说：“师父，前面有妖怪。”唐僧道：“悟空小心。”八戒笑道：“怕什么。”\n"
+    novel = "《短》\n\n" + "".join(f"第{n}回 山前遇怪\n{line}" * 3 for n in "一二三四五六")
+    done = runner.wait(runner.submit("adapt", {"novel_text": novel, "episodes": 4}).id)
+    assert (done.status, done.error_code) == ("failed", "invalid-input")
+    assert done.error and "fewer episodes" in done.error

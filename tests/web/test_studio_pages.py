@@ -44,12 +44,15 @@ def test_adaptation_from_an_uploaded_gb18030_novel(
     page = app_client.get(job_path)
     assert page.status_code == 200 and "succeeded" in page.text
     assert "孙悟空" in page.text or "悟空" in page.text  # the scripts are shown
+    review = done.result["review"]  # the review's findings, episode by episode, as a table
+    assert len(review["episodes"]) == 6 and "剧本审校" in page.text
+    assert f'<th scope="row">{review["episodes"][0]["episode"]}</th>' in page.text
     home = world.settings.home.resolve()
     assert all(Path(p).resolve().is_relative_to(home) for p in done.result["files"])
     assert app_client.get(f"{job_path}/files/0").status_code == 200
     assert app_client.get(f"{job_path}/files/999").status_code == 404
-    sign_in(app_client, "advertiser")  # not a studio role in the API, so not here either
-    assert app_client.get(job_path).status_code == 403
+    sign_in(app_client, "advertiser")  # another owner's job does not exist for them (API too)
+    assert app_client.get(job_path).status_code == 404
     sign_in(app_client, "creator")
     bad = app_client.post(
         "/studio/adapt",

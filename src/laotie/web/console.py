@@ -31,6 +31,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["highlight"] = highlight
+# show Chinese in JSON as written, not as \u escapes (tojson still escapes <, >, & and ')
+templates.env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
 
 def _ms_time(ms: int | None) -> str:

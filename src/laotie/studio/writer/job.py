@@ -110,6 +110,7 @@ def register_writer_jobs(runner: JobRunner, settings: Settings) -> None:
             "episodes": len(adaptation.scripts),
             "review_passed": verdict.passed,
             "mean_score": round(verdict.mean_score, 1),
+            "review": verdict.to_dict(),
             "usage": adaptation.usage,
         }
 

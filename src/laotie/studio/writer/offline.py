@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Literal
 
+from laotie.core.errors import InvalidInput
 from laotie.studio.writer.characters import GENERIC_ROLES, _jieba
 from laotie.studio.writer.lines import Candidate, Cast, clean_action, score, trim_speech
 from laotie.studio.writer.model import (
@@ -335,7 +336,13 @@ def build_episode(
     """Outline entry and script of one episode from its slice of the source."""
     cands = _candidates(segment, cast, max_chars=None)
     if len(cands) < MIN_LINES:
-        raise ValueError(f"episode {segment.episode}: only {len(cands)} usable source lines")
+        raise InvalidInput(
+            f"episode {segment.episode} gets only {len(cands)} usable source lines from the "
+            f"novel, fewer than the {MIN_LINES} a script needs: ask for fewer episodes or give "
+            "a longer text",
+            field="episodes",
+            limit=f">= {MIN_LINES} usable lines per episode",
+        )
     chapters = [segment.passages[c.paragraph].chapter for c in cands]
     window = _choose_window(cands, chapters, climax=climax)
     scenes: list[Scene] = []
