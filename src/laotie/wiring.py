@@ -21,7 +21,12 @@ from laotie.insights import InsightsService, SmtpConfig
 from laotie.store.db import Database
 from laotie.store.eventlog import EventLog
 from laotie.store.lake import Lake
-from laotie.studio import JobRunner, register_media_jobs, register_writer_jobs
+from laotie.studio import (
+    JobRunner,
+    register_host_job,
+    register_media_jobs,
+    register_writer_jobs,
+)
 from laotie.trust import TrustPolicy, TrustService
 
 
@@ -107,6 +112,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         wechatpay=wechatpay,
         emit=events.ingest,
     )
+    register_host_job(studio_jobs, settings, check_room=commerce.live.check_host)
     return Services(
         settings=settings,
         db=db,

@@ -1,6 +1,9 @@
 """Live rooms: a creator goes live and ends; viewers join and leave; viewers send gifts paid
 in coins, split between the creator and the platform; an operator refunds a gift exactly.
 
+A room is also a catalog item of kind ``live`` with the room's id, published while the room
+is live and withdrawn (``removed``) when it ends; an AI-host room's item is declared AIGC.
+
 The live-now source ranks rooms that are live by viewers, gifting and the user's interests.
 """
 
@@ -16,8 +19,9 @@ from sqlalchemy.orm import Session
 from laotie.commerce import postings
 from laotie.commerce._base import Area
 from laotie.commerce.schemas import GiftCreate, GiftPublic, RoomCreate, RoomPublic
+from laotie.core.catalog import ItemCreate, ItemUpdate
 from laotie.core.errors import Conflict, PermissionDenied
-from laotie.core.kinds import AigcStatus
+from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus
 from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
 from laotie.store.tables import ComGift, ComRoom, ComRoomViewer, Creator
@@ -48,6 +52,20 @@ class LiveRooms(Area):
                 raise Conflict(f"room {room.id!r} already exists", field="id")
             creator = catalog.get_creator(session, external_id=room.creator_id)
             ts_ms, _ = self.stamp()
+            aigc = AigcStatus.DECLARED if room.ai_host else AigcStatus.NONE
+            catalog.create_item(
+                session,
+                item=ItemCreate(
+                    id=room.id,
+                    kind=ItemKind.LIVE,
+                    creator_id=room.creator_id,
+                    title=room.title,
+                    category=room.category,
+                    tags=["live", "AI主播"] if room.ai_host else ["live"],
+                    aigc_status=aigc,
+                    created_at_ms=ts_ms,
+                ),
+            )
             row = repo.add(
                 session,
                 ComRoom(
@@ -57,7 +75,7 @@ class LiveRooms(Area):
                     category=room.category,
                     status="live",
                     ai_host=room.ai_host,
-                    aigc_status=AigcStatus.DECLARED if room.ai_host else AigcStatus.NONE,
+                    aigc_status=aigc,
                     viewers=0,
                     peak_viewers=0,
                     started_at_ms=ts_ms,
@@ -82,7 +100,25 @@ class LiveRooms(Area):
             row = self._room(session, room_id, scope)
             if row.status == "live":
                 row.status, row.ended_at_ms, row.viewers = "ended", self.stamp()[0], 0
+                catalog.update_item(
+                    session,
+                    external_id=row.external_id,
+                    update=ItemUpdate(status=ItemStatus.REMOVED),
+                )
             return self._public(session, row)
+
+    def check_host(self, room_id: str, *, scope: str | None = None) -> None:
+        """Refuse an AI-host stream for a room that is not live, declares no AI host, or
+        (``scope``) belongs to another creator."""
+        with self.db.session() as session:
+            row = self._room(session, room_id, scope)
+            if not row.ai_host:
+                raise Conflict(
+                    f"room {room_id!r} did not declare an AI host; start it with ai_host true",
+                    field="ai_host",
+                )
+            if row.status != "live":
+                raise Conflict(f"room {room_id!r} is not live", field="room_id")
 
     def presence(self, room_id: str, user_id: str, *, present: bool) -> RoomPublic:
         """A viewer joins (``present``) or leaves; repeats change nothing."""

@@ -187,6 +187,7 @@ class KindCaps(_Section):
     episode: float = Field(default=0.4, ge=0, le=1, description="micro-drama episodes")
     chapter: float = Field(default=0.3, ge=0, le=1, description="novel chapters")
     game: float = Field(default=0.2, ge=0, le=1, description="mini-games")
+    live: float = Field(default=0.2, ge=0, le=1, description="live rooms")
 
 
 class RerankConfig(_Section):

@@ -37,7 +37,7 @@ NEW_ITEM_AGE_MS = MS_PER_DAY
 SYSTEM_EVENT_TYPES: tuple[str, ...] = ("trust_decision",)
 #: item AIGC statuses that count as AIGC content (anything but ``none``)
 AIGC_STATUSES: tuple[str, ...] = ("declared", "suspected", "confirmed")
-ITEM_KINDS: tuple[str, ...] = ("video", "episode", "chapter", "game")
+ITEM_KINDS: tuple[str, ...] = ("video", "episode", "chapter", "game", "live")
 
 _EVENT_COLUMNS = ("type", "user_id", "item_id", "ts_ms", "watch_ms", "duration_ms", "amount_fen")
 

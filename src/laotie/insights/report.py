@@ -33,6 +33,7 @@ KIND_LABELS = {
     "episode": "短剧 episode",
     "chapter": "小说 chapter",
     "game": "小游戏 game",
+    "live": "直播 live",
     "unknown": "未知 unknown",
 }
 #: a retention point needs at least this share of D1's users behind it to be drawn

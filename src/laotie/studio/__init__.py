@@ -12,6 +12,7 @@ from laotie.studio.aigc_label import (
 )
 from laotie.studio.files import StoredFile, StudioFiles, studio_files
 from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
+from laotie.studio.live_jobs import HostRequest, host_dir, register_host_job
 from laotie.studio.media_jobs import (
     AdRequest,
     MediaContext,
@@ -21,6 +22,13 @@ from laotie.studio.media_jobs import (
     register_media_jobs,
 )
 from laotie.studio.media_labels import FileLabel, label_picture, read_label, write_image_label
+from laotie.studio.presenter.hls import (
+    HlsStream,
+    live_playlist,
+    load_stream,
+    playlist_label,
+    read_segment_label,
+)
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.export import export_all, load_adaptation
 from laotie.studio.writer.job import register_writer_jobs
@@ -37,6 +45,8 @@ __all__ = [
     "Adaptation",
     "AigcLabel",
     "FileLabel",
+    "HlsStream",
+    "HostRequest",
     "JobCancelled",
     "JobContext",
     "JobRunner",
@@ -52,13 +62,19 @@ __all__ = [
     "Submitter",
     "adapt",
     "export_all",
+    "host_dir",
     "label_picture",
+    "live_playlist",
     "load_adaptation",
+    "load_stream",
     "new_label",
     "parse_novel",
+    "playlist_label",
     "publish_video",
     "read_label",
     "read_novel",
+    "read_segment_label",
+    "register_host_job",
     "register_media_jobs",
     "register_writer_jobs",
     "review",
