@@ -113,6 +113,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         emit=events.ingest,
     )
     register_host_job(studio_jobs, settings, check_room=commerce.live.check_host)
+    feed.attach_live(commerce.live)  # the feed's live source ranks the rooms live now
     return Services(
         settings=settings,
         db=db,

@@ -9,7 +9,6 @@ The live-now source ranks rooms that are live by viewers, gifting and the user's
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,16 +19,12 @@ from laotie.commerce import postings
 from laotie.commerce._base import Area
 from laotie.commerce.schemas import GiftCreate, GiftPublic, RoomCreate, RoomPublic
 from laotie.core.catalog import ItemCreate, ItemUpdate
+from laotie.core.contracts import LiveRoomSignal, live_score
 from laotie.core.errors import Conflict, PermissionDenied
 from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus
 from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
 from laotie.store.tables import ComGift, ComRoom, ComRoomViewer, Creator
-
-#: weight of log gifting (fen) against log viewers in the live-now score
-GIFT_WEIGHT = 0.5
-#: score added when a room's category is among the user's interests
-INTEREST_BONUS = 2.0
 
 
 class LiveRooms(Area):
@@ -247,17 +242,31 @@ class LiveRooms(Area):
             return _gift_public(gift, room.external_id if room else "")
 
     def live_now(self, *, interests: Sequence[str] = (), n: int = 10) -> list[RoomPublic]:
-        """Rooms live now, best first: log viewers + GIFT_WEIGHT * log gifting, plus a bonus
-        when the room's category is among ``interests``; at most ``n`` (the feed's quota)."""
+        """Rooms live now, best first by ``core.contracts.live_score`` (viewers, gifting, and
+        the room's category among ``interests``); at most ``n``."""
         wanted = set(interests)
         with self.db.session() as session:
             rooms = self._publics(session, repo.live_rooms(session))
 
         def score(room: RoomPublic) -> float:
-            bonus = INTEREST_BONUS if room.category and room.category in wanted else 0.0
-            return math.log1p(room.viewers) + GIFT_WEIGHT * math.log1p(room.gifts_fen) + bonus
+            interested = bool(room.category) and room.category in wanted
+            return live_score(viewers=room.viewers, gifts_fen=room.gifts_fen, interested=interested)
 
         return sorted(rooms, key=lambda r: (-score(r), r.id))[:n]
+
+    def live_signals(self) -> list[LiveRoomSignal]:
+        """The rooms live now as the feed's ``live`` source reads them (``LiveSignals``)."""
+        with self.db.session() as session:
+            rows = repo.live_room_items(session)
+            totals = repo.gift_totals(session, room_ids=[room.id for room, _ in rows])
+            return [
+                LiveRoomSignal(
+                    item_id=item_id,
+                    viewers=room.viewers,
+                    gifts_fen=totals.get(room.id, (0, 0))[1],
+                )
+                for room, item_id in rows
+            ]
 
     def _public(self, session: Session, row: ComRoom) -> RoomPublic:
         return self._publics(session, [row])[0]

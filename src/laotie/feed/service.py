@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from laotie.core.clock import Clock, SystemClock
-from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate, aigc_notice
+from laotie.core.contracts import AdRequest, AdSlotFiller, LiveSignals, TrustGate, aigc_notice
 from laotie.core.errors import ArtefactError, InvalidInput, NotFound
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
@@ -39,7 +39,13 @@ from laotie.feed.schemas import (
 )
 from laotie.feed.signals import column_max, interactions
 from laotie.feed.similar import similar_items, similar_users
-from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
+from laotie.feed.sources import (
+    CovisitSource,
+    FreshSource,
+    LiveSource,
+    PopularSource,
+    TrainingSet,
+)
 from laotie.feed.state import ItemEvent, UserState, event_weight
 from laotie.feed.store import FeedStore, window_data
 from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
@@ -70,6 +76,7 @@ class FeedService:
         clock: Clock | None = None,
         gate: TrustGate | None = None,
         ad_filler: AdSlotFiller | None = None,
+        live: LiveSignals | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -77,6 +84,7 @@ class FeedService:
         self.clock = clock or SystemClock()
         self.gate = gate
         self.ad_filler = ad_filler
+        self.live = live
         self._users: dict[str, int] = {}
         self._recent: deque[ItemEvent] = deque(maxlen=200_000)
         self._pending: list[dict[str, Any]] = []
@@ -88,6 +96,18 @@ class FeedService:
         self._watermark = (-1, -1)
         self._loading = False
         self._state: _Serving | None = None
+
+    def attach_live(self, live: LiveSignals | None) -> None:
+        """Read the rooms live now from ``live`` (the ``live`` source recommends them)."""
+        self.live = live
+        state = self._state
+        if state is not None:
+            self._attach_live(state.bundle)
+
+    def _attach_live(self, bundle: Bundle) -> None:
+        source = bundle.sources.get("live")
+        if isinstance(source, LiveSource):
+            source.attach(self.live)
 
     @property
     def _serving(self) -> _Serving:
@@ -122,6 +142,7 @@ class FeedService:
         missed = [o for o in list(self._recent) if o.ts_ms >= window_end]
         if missed:
             bundle.state.observe(catalog, missed)
+        self._attach_live(bundle)
         pipeline = Pipeline(bundle, catalog, self.config, clock=self.clock, gate=self.gate)
         return _Serving(bundle=bundle, catalog=catalog, pipeline=pipeline, trained=trained)
 
@@ -147,7 +168,7 @@ class FeedService:
         sources = {
             name: source
             for name, source in make_sources(self.config).items()
-            if name in ("continue", "follow", "popular", "fresh")
+            if name in ("continue", "follow", "popular", "fresh", "live")
         }
         for name, source in sources.items():
             sources[name] = source.fit(training)

@@ -305,6 +305,16 @@ def live_rooms(session: Session) -> list[ComRoom]:
     return list(session.scalars(select(ComRoom).where(ComRoom.status == "live")))
 
 
+def live_room_items(session: Session) -> list[tuple[ComRoom, int]]:
+    """Every room live now with the internal id of its catalog item (same external id)."""
+    rows = session.execute(
+        select(ComRoom, Item.id)
+        .join(Item, Item.external_id == ComRoom.external_id)
+        .where(ComRoom.status == "live")
+    )
+    return [(room, int(item_id)) for room, item_id in rows]
+
+
 def gift_totals(session: Session, *, room_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """(gifts, fen) of sent, unrefunded gifts per room."""
     rows = session.execute(
