@@ -111,9 +111,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         provider=WechatPayProvider(wechatpay) if wechatpay else None,
         wechatpay=wechatpay,
         emit=events.ingest,
+        biller=ads,  # purchase-goal oCPC campaigns are billed when an order from their ad is paid
     )
     register_host_job(studio_jobs, settings, check_room=commerce.live.check_host)
-    feed.attach_live(commerce.live)  # the feed's live source ranks the rooms live now
+    feed.attach_live(commerce.live)
+    insights.attach_revenue_lines(
+        commerce.revenue_by_day
+    )  # revenue by line from the ledger  # the feed's live source ranks the rooms live now
     return Services(
         settings=settings,
         db=db,

@@ -111,3 +111,11 @@ def live_score(*, viewers: int, gifts_fen: int, interested: bool) -> float:
     category is among the user's interests (one rule for the feed and the live-now list)."""
     bonus = LIVE_INTEREST_BONUS if interested else 0.0
     return math.log1p(max(0, viewers)) + LIVE_GIFT_WEIGHT * math.log1p(max(0, gifts_fen)) + bonus
+
+
+class PurchaseBiller(Protocol):
+    """Bills the ad that led to a paid order (implemented by ``ads``, called by commerce)."""
+
+    def bill_purchase(self, impression_id: str, *, order_id: str, user_id: int, ts_ms: int) -> int:
+        """Charge a purchase-goal campaign once per impression; returns the fen charged."""
+        ...

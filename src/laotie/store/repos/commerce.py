@@ -178,6 +178,31 @@ def balances_by_prefix(session: Session, *, prefix: str) -> dict[str, int]:
     return {account: int(total) for account, total in rows}
 
 
+def day_totals(
+    session: Session,
+    *,
+    accounts: Sequence[str],
+    kinds: Sequence[str] | None = None,
+    start_day: str | None = None,
+    end_day: str | None = None,
+) -> dict[tuple[str, str], int]:
+    """Sum of postings (debits positive) per (journal day, account) for ``accounts``, from
+    journals of ``kinds`` (all kinds when None) on days in ``start_day``..``end_day``."""
+    query = (
+        select(AdJournal.day, AdPosting.account, func.sum(AdPosting.amount_fen))
+        .join(AdJournal, AdJournal.id == AdPosting.journal_id)
+        .where(AdPosting.account.in_(accounts))
+        .group_by(AdJournal.day, AdPosting.account)
+    )
+    if kinds is not None:
+        query = query.where(AdJournal.kind.in_(kinds))
+    if start_day is not None:
+        query = query.where(AdJournal.day >= start_day)
+    if end_day is not None:
+        query = query.where(AdJournal.day <= end_day)
+    return {(day, account): int(total) for day, account, total in session.execute(query)}
+
+
 def by_external_id(session: Session, table: type[T], *, external_id: str, field: str) -> T:
     """The row of ``table`` with this external id; NotFound naming ``field`` otherwise."""
     column: Any = getattr(table, "external_id")  # noqa: B009 - every table passed has one
