@@ -10,6 +10,7 @@ from laotie.commerce import reports
 from laotie.commerce.content import PaidContent
 from laotie.commerce.live import LiveRooms
 from laotie.commerce.payments import PaymentProvider, Payments
+from laotie.commerce.payouts import Payouts
 from laotie.commerce.shop import Shops
 from laotie.commerce.wechatpay import WechatPayConfig
 from laotie.core.clock import Clock
@@ -40,6 +41,7 @@ class CommerceService:
         self.payments = Payments(db, provider=provider, wechatpay=wechatpay, **common)
         self.content = PaidContent(db, creator_bp=content_creator_bp, **common)
         self.live = LiveRooms(db, creator_bp=gift_creator_bp, **common)
+        self.payouts = Payouts(db, **common)
         self.shops = Shops(db, payments=self.payments, biller=biller, **common)
 
     def summary(self) -> dict[str, Any]:

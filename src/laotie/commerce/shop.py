@@ -45,6 +45,8 @@ from laotie.store.tables import (
 )
 
 log = logging.getLogger(__name__)
+#: how long an order may wait for its payment before ``expire_unpaid`` releases its stock
+ORDER_TTL_MS = 30 * 60 * 1000
 
 
 class Shops(Area):
@@ -316,6 +318,36 @@ class Shops(Area):
             )
         except Exception:
             log.exception("billing the ad of order %s failed", order_id)
+
+    def expire_unpaid(self, *, older_than_ms: int = ORDER_TTL_MS, limit: int = 1000) -> int:
+        """Expire orders left unpaid for ``older_than_ms``: the provider closes each payment
+        first (so it can no longer be paid; one it refuses, e.g. paid meanwhile, is left for
+        its notification), then the order is ``expired`` and its stock returned. Returns how
+        many expired."""
+        with self.db.session() as session:
+            cutoff = self.stamp()[0] - older_than_ms
+            stale = [
+                (order.id, payment.out_trade_no)
+                for order in repo.stale_orders(session, created_before_ms=cutoff, limit=limit)
+                if (payment := repo.payment_of_order(session, order_id=order.id)) is not None
+            ]
+        expired = 0
+        for order_pk, out_trade_no in stale:
+            if self.payments.provider is not None:
+                try:
+                    self.payments.provider.close_order(out_trade_no=out_trade_no)
+                except ProviderError as exc:
+                    log.warning("payment %s not closed, order kept: %s", out_trade_no, exc)
+                    continue
+            with self.db.session() as session:
+                payment = repo.payment(session, out_trade_no=out_trade_no)
+                if not repo.close_payment(session, payment_id=payment.id):
+                    continue  # settled while we were closing it: the order stands
+                order = repo.order_row(session, order_id=order_pk)
+                repo.return_stock(session, product_id=order.product_id, quantity=order.quantity)
+                order.status = "expired"
+                expired += 1
+        return expired
 
     def ship(self, order_id: str, *, scope: str | None = None) -> OrderPublic:
         """The merchant ships a paid order."""

@@ -38,6 +38,8 @@ from laotie.commerce import (
     OrderCreate,
     OrderPublic,
     PaymentPublic,
+    PayoutCreate,
+    PayoutPublic,
     PaywallSet,
     ProductCreate,
     ProductPublic,
@@ -384,6 +386,17 @@ def list_orders(
     return services.commerce.shops.orders(shop_id=shop_id, user_id=user_id, scope=_scope(key))
 
 
+@router.post("/orders/expire")
+def expire_orders(
+    services: ServicesDep,
+    _: AdminKey,
+    older_than_min: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = 30,
+) -> dict[str, int]:
+    """Expire orders unpaid for ``older_than_min`` minutes (operator): the provider closes
+    each payment first, then its stock is released."""
+    return {"expired": services.commerce.shops.expire_unpaid(older_than_ms=older_than_min * 60_000)}
+
+
 @router.post("/orders/{order_id}/ship")
 def ship_order(order_id: str, services: ServicesDep, key: MerchantKey) -> OrderPublic:
     """The merchant ships a paid order."""
@@ -397,6 +410,12 @@ def refund_order(order_id: str, services: ServicesDep, _: AdminKey) -> OrderPubl
 
 
 # --- figures ---------------------------------------------------------------------------------
+
+
+@router.post("/payouts", status_code=201)
+def pay_out(body: PayoutCreate, services: ServicesDep, _: AdminKey) -> PayoutPublic:
+    """Pay a creator or merchant (operator) at most what the ledger says they are owed."""
+    return services.commerce.payouts.pay_out(body)
 
 
 @router.get("/summary")

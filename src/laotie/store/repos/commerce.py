@@ -388,6 +388,29 @@ def card_exists(session: Session, *, product_id: int, target: str) -> bool:
     return session.get(ComProductCard, (product_id, target)) is not None
 
 
+def stale_orders(session: Session, *, created_before_ms: int, limit: int) -> list[ComOrder]:
+    """Unpaid orders created before ``created_before_ms``, oldest first."""
+    return list(
+        session.scalars(
+            select(ComOrder)
+            .where(ComOrder.status == "created", ComOrder.created_at_ms < created_before_ms)
+            .order_by(ComOrder.created_at_ms)
+            .limit(limit)
+        )
+    )
+
+
+def close_payment(session: Session, *, payment_id: int) -> bool:
+    """Mark a still-unpaid payment closed; False when it was settled (or closed) meanwhile."""
+    done = session.execute(
+        update(ComPayment)
+        .where(ComPayment.id == payment_id, ComPayment.status == "created")
+        .values(status="closed")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
 def order_row(session: Session, *, order_id: int) -> ComOrder:
     """An order by internal id."""
     row = session.get(ComOrder, order_id)
