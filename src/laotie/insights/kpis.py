@@ -792,7 +792,7 @@ def kpi_table(
         .agg(pl.col("user_id").n_unique().alias("active_users"))
     )
     spend = _ad_spend_by_period(ad_spend, first=first, last=last, by=by)
-    lines = _ledger_lines_by_period(ledger_lines, by=by)
+    lines = _ledger_lines_by_period(ledger_lines, first=first, last=last, by=by)
     table = (
         periods.join(levels, on="period", how="left")
         .join(active, on="period", how="left")
@@ -841,47 +841,47 @@ def kpi_table(
     return table.select("period", *KPIS, *extra).sort("period")
 
 
-def _ledger_lines_by_period(lines: pl.DataFrame | None, *, by: Period) -> pl.DataFrame:
-    schema = {"period": pl.Date, **dict.fromkeys(LEDGER_LINES, pl.Int64)}
-    if lines is None:
-        return pl.DataFrame(schema=schema)
-    missing = {"day", *LEDGER_LINES} - set(lines.columns)
-    if missing:
-        raise InvalidInput(f"ledger_lines lacks columns {sorted(missing)}", field="ledger_lines")
-    day = pl.col("day")
-    if lines.schema["day"] != pl.Date:
-        day = day.cast(pl.String).str.to_date("%Y-%m-%d")
-    return (
-        lines.lazy()
-        .with_columns(period_start(day, by).alias("period"))
-        .group_by("period")
-        .agg(pl.col(c).sum().cast(pl.Int64) for c in LEDGER_LINES)
-        .collect()
-        .match_to_schema(schema)
+def _ledger_lines_by_period(
+    lines: pl.DataFrame | None, *, first: date, last: date, by: Period
+) -> pl.DataFrame:
+    return _sum_by_period(
+        lines, {c: c for c in LEDGER_LINES}, field="ledger_lines", first=first, last=last, by=by
     )
 
 
 def _ad_spend_by_period(
     ad_spend: pl.DataFrame | None, *, first: date, last: date, by: Period
 ) -> pl.DataFrame:
-    schema = {"period": pl.Date, "ads_revenue_fen": pl.Int64, "aigc_ad_spend_fen": pl.Int64}
-    if ad_spend is None:
+    sums = {"spend_fen": "ads_revenue_fen", "aigc_spend_fen": "aigc_ad_spend_fen"}
+    return _sum_by_period(ad_spend, sums, field="ad_spend", first=first, last=last, by=by)
+
+
+def _sum_by_period(
+    frame: pl.DataFrame | None,
+    sums: dict[str, str],
+    *,
+    field: str,
+    first: date,
+    last: date,
+    by: Period,
+) -> pl.DataFrame:
+    """Per period, the sum of each ``sums`` column (renamed to its value) of a ledger frame
+    with a ``day`` (Date or ISO text); an empty frame when ``frame`` is None."""
+    schema = {"period": pl.Date, **dict.fromkeys(sums.values(), pl.Int64)}
+    if frame is None:
         return pl.DataFrame(schema=schema)
-    missing = {"day", "spend_fen", "aigc_spend_fen"} - set(ad_spend.columns)
+    missing = {"day", *sums} - set(frame.columns)
     if missing:
-        raise InvalidInput(f"ad_spend lacks columns {sorted(missing)}", field="ad_spend")
+        raise InvalidInput(f"{field} lacks columns {sorted(missing)}", field=field)
     day = pl.col("day")
-    if ad_spend.schema["day"] != pl.Date:
+    if frame.schema["day"] != pl.Date:
         day = day.cast(pl.String).str.to_date("%Y-%m-%d")
     return (
-        ad_spend.lazy()
+        frame.lazy()
         .with_columns(day.alias("day"))
         .filter(pl.col("day").is_between(first, last))
         .group_by(period_start(pl.col("day"), by).alias("period"))
-        .agg(
-            pl.col("spend_fen").sum().cast(pl.Int64).alias("ads_revenue_fen"),
-            pl.col("aigc_spend_fen").sum().cast(pl.Int64).alias("aigc_ad_spend_fen"),
-        )
+        .agg(pl.col(source).sum().cast(pl.Int64).alias(name) for source, name in sums.items())
         .collect()
         .match_to_schema(schema)
     )
