@@ -23,6 +23,7 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	# moviepy (the render benchmark's peer) caps Pillow below the version laotie uses: keep ours

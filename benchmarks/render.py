@@ -47,10 +47,8 @@ from PIL import Image, ImageDraw
 from rich.console import Console
 from rich.table import Table
 
-from laotie.studio.aigc_label import new_label
-from laotie.studio.ffmpeg import run_ffmpeg
-from laotie.studio.media_labels import FONT_PATH, render_badge
-from laotie.studio.probe import probe
+from laotie.core.aigc import new_label
+from laotie.media import FONT_PATH, probe, render_badge, run_ffmpeg
 from laotie.studio.render.compose import (
     DEFAULT_MOTIONS,
     Composition,

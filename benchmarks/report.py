@@ -27,7 +27,8 @@ from rich.console import Console
 from rich.table import Table
 
 from laotie.core.events import EVENT_CODES
-from laotie.insights.kpis import LONG_VIEW_THRESHOLD_MS, NEW_ITEM_AGE_MS
+from laotie.core.watch import LONG_VIEW, passes_sql
+from laotie.insights.kpis import NEW_ITEM_AGE_MS
 from laotie.insights.report import build_report
 
 console = Console()
@@ -216,9 +217,8 @@ def duckdb_report(root: Path, items: pl.DataFrame, *, threads: int) -> dict[str,
             count(*) FILTER (WHERE type = {code["impression"]}) AS impressions,
             count(*) FILTER (WHERE type = {code["play"]}) AS plays,
             coalesce(sum(watch_ms) FILTER (WHERE type = {code["watch"]}), 0) AS watch_ms,
-            count(*) FILTER (WHERE type = {code["watch"]} AND CASE
-                WHEN duration_ms <= {LONG_VIEW_THRESHOLD_MS} THEN watch_ms >= duration_ms
-                ELSE watch_ms > {LONG_VIEW_THRESHOLD_MS} END) AS long_views,
+            count(*) FILTER (WHERE type = {code["watch"]} AND {passes_sql(LONG_VIEW)})
+                AS long_views,
             count(*) FILTER (WHERE type = {code["like"]}) AS likes,
             count(*) FILTER (WHERE type = {code["follow"]}) AS follows,
             count(*) FILTER (WHERE type = {code["hate"]}) AS hates,

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from laotie.core.aigc import new_label
 from laotie.core.catalog import CreatorCreate
+from laotie.media import render_badge, run_ffmpeg
 from laotie.store.repos import catalog
-from laotie.studio import HlsStream, live_playlist, new_label, playlist_label, read_segment_label
-from laotie.studio.ffmpeg import run_ffmpeg
-from laotie.studio.media_labels import render_badge
+from laotie.studio import HlsStream, live_playlist, playlist_label, read_segment_label
 from laotie.studio.presenter.hls import Segment
 
 SCRIPT = "家人们好，这款保温杯今天直播间特价。\n三百毫升，保温十二小时，点击下方小黄车下单。"

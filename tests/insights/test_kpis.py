@@ -12,8 +12,6 @@ from laotie.insights import kpis
 from laotie.insights.kpis import (
     cohort_retention,
     gini,
-    is_long_view,
-    is_valid_play,
     kind_mix,
     kpi_table,
 )
@@ -23,17 +21,6 @@ D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
 
 def row(table: pl.DataFrame, day: date) -> dict:
     return table.filter(pl.col("period") == day).row(0, named=True)
-
-
-def test_long_view_and_valid_play_follow_kuairand() -> None:
-    assert is_long_view(10_000, 10_000)
-    assert not is_long_view(9_999, 10_000)
-    assert not is_long_view(18_000, 60_000)  # strictly more than 18 s for long items
-    assert is_long_view(18_001, 60_000)
-    assert is_long_view(18_000, 18_000)
-    assert is_valid_play(7_001, 30_000)
-    assert not is_valid_play(7_000, 30_000)
-    assert is_valid_play(5_000, 5_000)
 
 
 def test_daily_kpis_match_hand_computed_values(events, items) -> None:

@@ -125,12 +125,6 @@ def test_date_and_hourmin_give_the_time_when_time_ms_is_absent(tmp_path):
     assert set(events["ts_ms"]) == {1_650_484_800_000}  # 2022-04-21 04:00 Beijing
 
 
-def test_long_view_follows_the_published_rule():
-    frame = pl.DataFrame({"watch": [10_000, 17_000, 18_000, 5_000], "dur": [10_000, 60_000] * 2})
-    flags = frame.select(kr.long_view(pl.col("watch"), pl.col("dur")))["watch"].to_list()
-    assert flags == [True, False, True, False]
-
-
 def test_import_is_idempotent_and_creates_authors_items_and_users(services, small_kuairand):
     sample = pl.read_csv(small_kuairand / "kuairand_sample_200.csv")
     report = import_dataset(services.events, "kuairand", small_kuairand)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from laotie.core.aigc import EXPLICIT_NOTICE
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import EXPLICIT_NOTICE
 from laotie.studio.writer.export import export_all, load_adaptation, read_docx_label
 from laotie.studio.writer.parse import parse_novel, units
 from laotie.studio.writer.pipeline import adapt_offline

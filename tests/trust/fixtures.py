@@ -9,8 +9,8 @@ import numpy as np
 from imageio_ffmpeg import get_ffmpeg_exe
 from PIL import Image, ImageDraw
 
-from laotie.studio import new_label
-from laotie.studio.media_labels import load_font, mp4_label_args, render_badge, write_image_label
+from laotie.core.aigc import new_label
+from laotie.media import load_font, mp4_label_args, render_badge, write_image_label
 
 #: an original passage in the register of the classical novels (written for these tests)
 CLASSICAL = """第一回　石先生夜访青松观　柳公子独步白云溪

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from laotie.studio.media_labels import read_label
+from laotie.media import read_label
 from laotie.trust.spin import stuff
 
 from .fixtures import CLASSICAL, labelled_image, stripped_copy

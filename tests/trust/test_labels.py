@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput
 from laotie.core.kinds import AigcStatus
-from laotie.studio import new_label
-from laotie.studio.media_labels import read_label
+from laotie.media import read_label
 from laotie.trust import find_notice, verify
 from laotie.trust.labels import write_label
 

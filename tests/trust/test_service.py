@@ -12,10 +12,10 @@ from laotie.core.contracts import TrustDecision, TrustGate
 from laotie.core.errors import InvalidInput, NotFound
 from laotie.core.events import EVENT_CODES
 from laotie.core.kinds import AigcStatus
+from laotie.media import read_label
 from laotie.store.db import Database
 from laotie.store.repos import catalog
 from laotie.store.tables import Event
-from laotie.studio.media_labels import read_label
 from laotie.trust import TrustPolicy, TrustService
 from laotie.trust import service as trust_service
 from laotie.trust.spin import spin, stuff

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from laotie.core.aigc import EXPLICIT_NOTICE, new_label
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.kinds import AigcStatus
+from laotie.media import read_label
 from laotie.store.repos import catalog
-from laotie.studio import EXPLICIT_NOTICE, new_label
-from laotie.studio.media_labels import read_label
 from laotie.studio.render import NarrateOptions, narrate, parse_format, script_from_text
 from laotie.studio.tts import EspeakTts
 from laotie.wiring import Services

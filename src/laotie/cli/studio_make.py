@@ -10,8 +10,8 @@ import typer
 
 from laotie.cli._common import console, emit_json, settings
 from laotie.cli._media import media_progress, publish_video_item, report_result
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import new_label
 from laotie.studio.make.pipeline import MakeOptions, aspect_format
 from laotie.studio.make.service import MakeSource, make_from_settings
 from laotie.studio.make.visuals import VISUAL_SOURCES

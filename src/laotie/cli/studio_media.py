@@ -12,8 +12,8 @@ from laotie.cli._media import media_progress, publish_video_item, report_result
 from laotie.core.errors import InvalidInput
 from laotie.studio.ad import llm_copies, load_brief, make_ads, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
-from laotie.studio.media_jobs import _kling
 from laotie.studio.presenter import PresenterOptions, present
+from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render import NarrateOptions, narrate, narrate_audio, parse_format
 from laotie.studio.render.script import load_script, script_from_text
 from laotie.studio.tts.base import TtsEngine
@@ -168,7 +168,7 @@ def presenter_command(
                 music=music,
                 provider=mode,
             ),
-            kling=_kling(config) if mode == "kling" else None,
+            kling=KlingClient.from_settings(config) if mode == "kling" else None,
             progress=progress,
         )
     result = {

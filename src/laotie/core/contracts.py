@@ -68,20 +68,6 @@ class AdSlotFiller(Protocol):
         ...
 
 
-#: the notice a client must show next to an item, by AIGC status (GB 45438-2025)
-AIGC_NOTICES: dict[AigcStatus, str | None] = {
-    AigcStatus.NONE: None,
-    AigcStatus.CONFIRMED: "AI生成",
-    AigcStatus.DECLARED: "作者声明：内容可能由AI生成",
-    AigcStatus.SUSPECTED: "疑似AI生成，请注意甄别",
-}
-
-
-def aigc_notice(status: str) -> str | None:
-    """The notice text a client must show for an item of AIGC ``status`` (None: no notice)."""
-    return AIGC_NOTICES[AigcStatus(status)]
-
-
 @dataclass(frozen=True)
 class LiveRoomSignal:
     """A room live now, as the feed sees it: its catalog item (internal id), audience, and

@@ -160,6 +160,9 @@ class Settings(BaseSettings):
         default="block", description="gate decision for a copy at >= 0.9 similarity"
     )
     trust_max_upload_mb: int = Field(default=512, ge=1, description="largest upload, MiB")
+    ffmpeg: str = Field(
+        default="", description="ffmpeg binary to run; empty: the one imageio-ffmpeg ships"
+    )
     studio_max_file_mb: int = Field(
         default=256, ge=1, description="largest studio input file (POST /v1/studio/files), MiB"
     )

@@ -2,11 +2,12 @@
 micro-drama episodes, novel chapters and games.
 
 Public face: ``FeedService`` (in-process feed, training, swaps), ``FeedConfig`` and
-``load_feed_config``, ``evaluate`` (offline protocols and metrics), the stores, and the
+``load_feed_config``, ``graded_ndcg`` (the ranking metric the simulator reuses), the stores, and the
 schemas a page is made of.
 """
 
 from laotie.feed.config import FeedConfig, load_feed_config
+from laotie.feed.metrics import graded_ndcg
 from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
 from laotie.feed.service import FeedService
 from laotie.feed.signals import FeedData
@@ -25,5 +26,6 @@ __all__ = [
     "FeedStore",
     "MemoryFeedStore",
     "TrainReport",
+    "graded_ndcg",
     "load_feed_config",
 ]

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
 from laotie.core.errors import InvalidInput
+from laotie.core.watch import LONG_VIEW_MS
 
 
 class _Section(BaseModel):
@@ -155,7 +156,9 @@ class RankerConfig(_Section):
     min_training_rows: int = Field(
         default=1000, ge=0, description="fewer labelled rows: no ranker, rank by retrieval"
     )
-    long_view_ms: int = Field(default=18_000, ge=1, description="KuaiRand long-view threshold")
+    long_view_ms: int = Field(
+        default=LONG_VIEW_MS, ge=1, description="KuaiRand long-view threshold"
+    )
 
 
 class FusionWeights(_Section):

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from laotie.core.aigc import aigc_notice
 from laotie.core.clock import Clock, SystemClock
-from laotie.core.contracts import AdRequest, AdSlotFiller, LiveSignals, TrustGate, aigc_notice
+from laotie.core.contracts import AdRequest, AdSlotFiller, LiveSignals, TrustGate
 from laotie.core.errors import ArtefactError, InvalidInput, NotFound
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle

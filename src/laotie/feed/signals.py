@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from laotie.core.watch import LONG_VIEW_MS, long_view_expr, watch_weight_expr
+
 #: weight each event type adds to a (user, item) preference; negative weights are dislikes
 EVENT_WEIGHTS: dict[str, float] = {
     "play": 1.0,
@@ -18,8 +20,6 @@ EVENT_WEIGHTS: dict[str, float] = {
 }
 #: net weight from which a (user, item) pair counts as a positive (a valid play or better)
 POSITIVE_MIN = 1.0
-#: KuaiRand's long-view rule: watched >= 18 s, or the whole item when it is shorter
-LONG_VIEW_MS = 18_000
 
 EVENT_COLUMNS: dict[str, pl.DataType] = {
     "user_id": pl.Int64(),
@@ -81,13 +81,11 @@ def rate_scale(events: pl.DataFrame) -> float:
 
 
 def weight_expr(*, rate_max: float) -> pl.Expr:
-    """Polars expression of each event's preference weight (see ``EVENT_WEIGHTS``)."""
-    ratio = (pl.col("watch_ms").fill_null(0) / pl.col("duration_ms").fill_null(0).clip(1)).clip(
-        0.0, 1.5
-    )
+    """Polars expression of each event's preference weight (see ``EVENT_WEIGHTS``; a watch
+    weighs ``core.watch.watch_weight``)."""
     return (
         pl.when(pl.col("type") == "watch")
-        .then(2.0 * ratio - 0.5)
+        .then(watch_weight_expr())
         .when(pl.col("type") == "rate")
         .then(5.0 * pl.col("value").fill_null(0.0) / rate_max - 3.0)
         .otherwise(
@@ -109,9 +107,7 @@ def interactions(
     t = pl.col("type")
     watch_ms = pl.col("watch_ms").fill_null(0)
     duration = pl.col("duration_ms").fill_null(0)
-    long_view = (t == "watch") & (
-        (watch_ms >= pl.min_horizontal(duration, pl.lit(long_view_ms))) & (watch_ms > 0)
-    )
+    long_view = (t == "watch") & long_view_expr(threshold_ms=long_view_ms)
     rated_high = (t == "rate") & (pl.col("value").fill_null(0) >= 0.7 * rate_max)
     return (
         events.with_columns(weight_expr(rate_max=rate_max).alias("w"))

@@ -13,6 +13,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import polars as pl
 
+from laotie.core.watch import watch_weight
 from laotie.feed.catalog import Catalog
 from laotie.feed.signals import EVENT_WEIGHTS, POSITIVE_MIN
 
@@ -37,8 +38,7 @@ class ItemEvent(Protocol):
 def event_weight(kind: str, watch_ms: int | None, duration_ms: int | None) -> float:
     """The preference weight of a single event (see ``signals.EVENT_WEIGHTS``)."""
     if kind == "watch":
-        ratio = min(max((watch_ms or 0) / max(duration_ms or 0, 1), 0.0), 1.5)
-        return 2.0 * ratio - 0.5
+        return watch_weight(watch_ms, duration_ms)
     return EVENT_WEIGHTS.get(kind, 0.0)
 
 

@@ -12,6 +12,8 @@ import polars as pl
 
 from laotie.feed.catalog import ITEM_COLUMNS
 from laotie.feed.signals import FeedData, column_max
+from laotie.store.repos.catalog import follows_frame, item_columns_frame, user_ids, users_frame
+from laotie.store.tables import Item
 
 
 class FeedStore(Protocol):
@@ -93,7 +95,6 @@ class DatabaseFeedStore:
 
     def items(self) -> pl.DataFrame:
         """The catalog's columns of every item (``repos.catalog.item_columns_frame``)."""
-        from laotie.store.repos.catalog import item_columns_frame
 
         with self.db.session() as session:
             return item_columns_frame(session, ITEM_COLUMNS)
@@ -102,22 +103,18 @@ class DatabaseFeedStore:
         """One aggregate query over the items table."""
         from sqlalchemy import func, select
 
-        from laotie.store.tables import Item
-
         with self.db.session() as session:
             count, top = session.execute(select(func.count(Item.id), func.max(Item.id))).one()
         return int(count or 0), int(top or 0)
 
     def user_ids(self, external_ids: list[str]) -> dict[str, int]:
         """``repos.catalog.user_ids``."""
-        from laotie.store.repos.catalog import user_ids
 
         with self.db.session() as session:
             return user_ids(session, external_ids=external_ids)
 
     def user_map(self) -> dict[str, int]:
         """``repos.catalog.users_frame`` as a dict."""
-        from laotie.store.repos.catalog import users_frame
 
         with self.db.session() as session:
             frame = users_frame(session)
@@ -125,7 +122,6 @@ class DatabaseFeedStore:
 
     def activity(self, *, start_ms: int, end_ms: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Lake events of the window and every follow."""
-        from laotie.store.repos.catalog import follows_frame
 
         with self.db.session() as session:
             follows = follows_frame(session)

@@ -21,16 +21,13 @@ import polars as pl
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
 from laotie.core.errors import InvalidInput
 from laotie.core.events import EVENT_NAMES, EVENT_TYPES
+from laotie.core.watch import long_view_expr
 
 FrameLike = pl.DataFrame | pl.LazyFrame
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month")
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-#: KuaiRand ``is_click``: a valid play is >= the duration for items <= 7 s, else > 7 s
-VALID_PLAY_THRESHOLD_MS = 7_000
-#: KuaiRand ``long_view``: the same rule with 18 s
-LONG_VIEW_THRESHOLD_MS = 18_000
 #: an item is "new" while younger than this at the moment of the impression (24 h)
 NEW_ITEM_AGE_MS = MS_PER_DAY
 #: event types that do not make a user active (written by the platform, not the user)
@@ -143,7 +140,7 @@ KPIS: dict[str, Kpi] = {
             "长播率",
             "ratio",
             "Long views over impressions. A long view is a watch event whose watch_ms >= "
-            "duration_ms when duration_ms <= 18 s, else watch_ms > 18 s (KuaiRand long_view).",
+            "duration_ms when duration_ms <= 18 s, else watch_ms >= 18 s (KuaiRand long_view).",
             ratio_of=("long_views", "impressions"),
             short="long view",
         ),
@@ -389,31 +386,6 @@ LEDGER_LINES: tuple[str, ...] = (
     "commission_revenue_fen",
     "goods_gmv_fen",
 )
-
-
-def is_long_view(watch_ms: int, duration_ms: int) -> bool:
-    """KuaiRand ``long_view``: watched to the end if <= 18 s long, else more than 18 s."""
-    if duration_ms <= LONG_VIEW_THRESHOLD_MS:
-        return watch_ms >= duration_ms
-    return watch_ms > LONG_VIEW_THRESHOLD_MS
-
-
-def is_valid_play(watch_ms: int, duration_ms: int) -> bool:
-    """KuaiRand ``is_click``: watched to the end if <= 7 s long, else more than 7 s."""
-    if duration_ms <= VALID_PLAY_THRESHOLD_MS:
-        return watch_ms >= duration_ms
-    return watch_ms > VALID_PLAY_THRESHOLD_MS
-
-
-def long_view_expr(
-    watch: str = "watch_ms", duration: str = "duration_ms", *, threshold_ms: int = 18_000
-) -> pl.Expr:
-    """Polars expression of the KuaiRand rule (``is_long_view``) over two columns."""
-    return (
-        pl.when(pl.col(duration) <= threshold_ms)
-        .then(pl.col(watch) >= pl.col(duration))
-        .otherwise(pl.col(watch) > threshold_ms)
-    )
 
 
 def check_timezone(tz: str) -> str:
@@ -724,7 +696,7 @@ def kpi_table(
         impression.sum().alias("impressions"),
         (kind == "play").sum().alias("plays"),
         pl.col("watch_ms").filter(watch).sum().alias("watch_ms"),
-        (watch & long_view_expr(threshold_ms=LONG_VIEW_THRESHOLD_MS)).sum().alias("long_views"),
+        (watch & long_view_expr()).sum().alias("long_views"),
         (kind == "like").sum().alias("likes"),
         (kind == "follow").sum().alias("follows"),
         (kind == "hate").sum().alias("hates"),

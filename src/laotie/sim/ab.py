@@ -28,8 +28,10 @@ from scipy import stats
 
 from laotie.core.clock import ManualClock
 from laotie.core.errors import InvalidInput
+from laotie.core.settings import load_settings
 from laotie.sim.config import SimConfig
 from laotie.sim.runner import DaySummary, RunResult, Simulation, UserTotals, start_ms_of
+from laotie.wiring import Services, build_services
 
 #: per-user KPIs: name -> (numerator column, denominator column or None for a per-user mean)
 USER_KPIS: dict[str, tuple[str, str | None]] = {
@@ -179,10 +181,8 @@ def run_arm(
         services.close()
 
 
-def default_services(home: Path, clock: ManualClock) -> Any:
+def default_services(home: Path, clock: ManualClock) -> Services:
     """The real services on a SQLite file under ``home``, driven by ``clock``."""
-    from laotie.core.settings import load_settings
-    from laotie.wiring import build_services
 
     return build_services(load_settings(home=home), clock=clock)
 

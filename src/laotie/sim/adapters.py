@@ -14,15 +14,18 @@ import numpy as np
 
 from laotie.core.errors import InvalidInput
 from laotie.core.kinds import AigcStatus, ItemKind
+from laotie.sim.ads_adapter import seed_campaigns
 from laotie.sim.config import SimConfig
+from laotie.sim.feed_adapter import FeedPolicy
 from laotie.sim.policies import Policy, SimView
 from laotie.sim.world import World
 from laotie.store.repos import catalog as catalog_repo
+from laotie.wiring import Services
 
 log = logging.getLogger(__name__)
 
 
-def publish_day(services: Any, world: World, day: int, view: SimView, *, clock_ms: int) -> int:
+def publish_day(services: Services, world: World, day: int, view: SimView, *, clock_ms: int) -> int:
     """Insert the creators and users (day 0), series, novels and items published on ``day``;
     items uploaded during the run pass the trust screen."""
     items = world.item_rows(day)
@@ -61,7 +64,7 @@ def _container_kinds(world: World, day: int) -> list[ItemKind]:
     return [c.kind for c in world.containers if c.publish_day == day]
 
 
-def feed_policy(view: SimView, services: Any, config: SimConfig) -> Policy:
+def feed_policy(view: SimView, services: Services, config: SimConfig) -> Policy:
     """A policy that asks the real feed service."""
     feed = getattr(services, "feed", None)
     if feed is None:
@@ -70,24 +73,22 @@ def feed_policy(view: SimView, services: Any, config: SimConfig) -> Policy:
             "use run.policy = 'popular', 'random' or 'oracle'",
             field="run.policy",
         )
-    from laotie.sim.feed_adapter import FeedPolicy
 
     return FeedPolicy(view, services, config)
 
 
-def seed_ads(services: Any, world: World, config: SimConfig, *, now_ms: int) -> int:
+def seed_ads(services: Services, world: World, config: SimConfig, *, now_ms: int) -> int:
     """Create advertisers, campaigns and creatives through the ads service; how many campaigns."""
     ads = getattr(services, "ads", None)
     if ads is None:
         log.info("sim: no ads service wired; the run has no ads")
         return 0
-    from laotie.sim.ads_adapter import seed_campaigns
 
     rng = np.random.default_rng([config.run.seed, 4])
     return seed_campaigns(ads, world, config, now_ms=now_ms, rng=rng)
 
 
-def nightly_services(services: Any, *, ads: bool) -> dict[str, Any]:
+def nightly_services(services: Services, *, ads: bool) -> dict[str, Any]:
     """Overnight work of the other areas (ads model training), as a worker would run it."""
     done: dict[str, Any] = {}
     service = getattr(services, "ads", None)

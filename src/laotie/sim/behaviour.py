@@ -3,7 +3,7 @@
 The model is a set of logits over the user's affinity to the item's category, the item's
 hidden quality, the user's kind preference, the page position and session fatigue. Watch
 fraction is Beta distributed around a mean that falls with duration. A ``play`` event follows
-KuaiRand's valid-play rule (watch >= duration for items <= 7 s, else > 7 s), so simulated
+KuaiRand's valid-play rule (``laotie.core.watch``), so simulated
 play rates read like KuaiRand's ``is_click``. Every impression slot consumes the same number of
 random draws whatever happens, so two policies shown to the same user stay on common random
 numbers.
@@ -16,12 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import erfinv
 
+from laotie.core.watch import LONG_VIEW, VALID_PLAY, passes_array
 from laotie.sim.config import BehaviourConfig
 from laotie.sim.users import Population
 from laotie.sim.world import World
 
-VALID_PLAY_MS = 7_000
-LONG_VIEW_MS = 18_000
 #: uniform draws consumed per impression slot (play, like, follow, share, comment, hate,
 #: leave, detect, skip time)
 DRAWS_PER_SLOT = 9
@@ -96,18 +95,12 @@ class PageOutcome:
         return len(self.items)
 
     def valid_play(self, duration_ms: np.ndarray) -> np.ndarray:
-        """KuaiRand's is_click rule per impression."""
-        return np.where(
-            duration_ms <= VALID_PLAY_MS,
-            self.watch_ms >= duration_ms,
-            self.watch_ms > VALID_PLAY_MS,
-        )
+        """KuaiRand's is_click rule (``core.watch.VALID_PLAY``) per impression."""
+        return passes_array(VALID_PLAY, self.watch_ms, duration_ms)
 
     def long_view(self, duration_ms: np.ndarray) -> np.ndarray:
-        """KuaiRand's long_view rule per impression."""
-        return np.where(
-            duration_ms <= LONG_VIEW_MS, self.watch_ms >= duration_ms, self.watch_ms > LONG_VIEW_MS
-        )
+        """KuaiRand's long_view rule (``core.watch.LONG_VIEW``) per impression."""
+        return passes_array(LONG_VIEW, self.watch_ms, duration_ms)
 
 
 def simulate_page(

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from laotie.ads import AdvertiserCreate
 from laotie.commerce import (
     CardCreate,
     GiftCreate,
@@ -30,6 +31,7 @@ from laotie.commerce import (
     UnlockCreate,
 )
 from laotie.core.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
+from laotie.wiring import Services
 
 #: external ids of the simulated world's series start with this
 SERIES_PREFIX = "sim-s"
@@ -75,7 +77,7 @@ class PayingDay:
 class Paying:
     """Drives paying behaviour through ``services.commerce`` (a ``laotie.wiring.Services``)."""
 
-    services: Any
+    services: Services
     user_ids: list[str]
     seed: int
     rates: PayingRates = field(default_factory=PayingRates)
@@ -86,7 +88,6 @@ class Paying:
 
     def open(self, *, creators: list[str], series: list[str], videos: list[str]) -> None:
         """Day 0: rooms for up to 5 creators, paywalls, a merchant with 8 products."""
-        from laotie.ads import AdvertiserCreate
 
         commerce = self.services.commerce
         rng = np.random.default_rng([self.seed, 71])

@@ -14,13 +14,12 @@ from typing import Any
 
 import polars as pl
 
-from laotie.insights.charts import Chart
-from laotie.insights.kpis import day_of_ms
-from laotie.insights.report import KpiReport, render_html, write_png_charts
+from laotie.insights import Chart, KpiReport, day_of_ms, render_html, write_png_charts
 from laotie.sim.runner import RunResult
+from laotie.wiring import Services
 
 
-def kpi_report(result: RunResult, services: Any, *, title: str) -> KpiReport:
+def kpi_report(result: RunResult, services: Services, *, title: str) -> KpiReport:
     """The insights report over the run's days, with the simulator's own charts added."""
     tz = result.config.run.timezone
     # the insights service reads the lake, the catalog and the ads ledger's spend itself
@@ -83,7 +82,11 @@ def revenue_chart(summary: dict[str, Any]) -> Chart:
 
 
 def write_report(
-    result: RunResult, services: Any, directory: Path, *, title: str = "laotie 模拟运行 sim run"
+    result: RunResult,
+    services: Services,
+    directory: Path,
+    *,
+    title: str = "laotie 模拟运行 sim run",
 ) -> tuple[Path, KpiReport]:
     """Write ``report.html``, PNG charts and ``days.json`` under ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)

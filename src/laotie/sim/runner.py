@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_label, day_start_ms, from_datetime
-from laotie.feed.metrics import graded_ndcg
+from laotie.feed import graded_ndcg
 from laotie.sim.behaviour import PageOutcome, ad_response, simulate_page
 from laotie.sim.config import SimConfig, record_config
 from laotie.sim.policies import Policy, ReferencePolicy, Served, SimView

@@ -1,15 +1,11 @@
-"""Studio: AI production tools (screenwriter, LLM providers, jobs, AIGC labels, media).
+"""Studio: AI production tools (screenwriter, LLM providers, jobs, media making).
+
+The AIGC label model is ``laotie.core.aigc``; running ffmpeg, probing and label read/write on
+files is ``laotie.media``.
 
 Other areas use only the names below.
 """
 
-from laotie.studio.aigc_label import (
-    EXPLICIT_NOTICE,
-    EXPLICIT_NOTICE_SHORT,
-    AigcLabel,
-    new_label,
-    with_propagator,
-)
 from laotie.studio.files import StoredFile, StudioFiles, studio_files
 from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
 from laotie.studio.live_jobs import HostRequest, host_dir, register_host_job
@@ -21,7 +17,6 @@ from laotie.studio.media_jobs import (
     publish_video,
     register_media_jobs,
 )
-from laotie.studio.media_labels import FileLabel, label_picture, read_label, write_image_label
 from laotie.studio.presenter.hls import (
     HlsStream,
     live_playlist,
@@ -38,13 +33,9 @@ from laotie.studio.writer.pipeline import adapt
 from laotie.studio.writer.review import ReviewReport, review
 
 __all__ = [
-    "EXPLICIT_NOTICE",
-    "EXPLICIT_NOTICE_SHORT",
     "LOCAL",
     "AdRequest",
     "Adaptation",
-    "AigcLabel",
-    "FileLabel",
     "HlsStream",
     "HostRequest",
     "JobCancelled",
@@ -63,15 +54,12 @@ __all__ = [
     "adapt",
     "export_all",
     "host_dir",
-    "label_picture",
     "live_playlist",
     "load_adaptation",
     "load_stream",
-    "new_label",
     "parse_novel",
     "playlist_label",
     "publish_video",
-    "read_label",
     "read_novel",
     "read_segment_label",
     "register_host_job",
@@ -79,6 +67,4 @@ __all__ = [
     "register_writer_jobs",
     "review",
     "studio_files",
-    "with_propagator",
-    "write_image_label",
 ]

@@ -20,15 +20,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from sqlalchemy.exc import IntegrityError
 
+from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, new_label
 from laotie.core.catalog import EXTERNAL_ID, CreatorCreate, ItemCreate
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, Role
 from laotie.core.settings import Settings
+from laotie.media import probe, read_label
 from laotie.store.db import Database
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
-from laotie.studio.aigc_label import new_label
 from laotie.studio.files import StudioFiles, is_file_id, studio_files
 from laotie.studio.jobs import (
     DEFAULT_ROLES,
@@ -40,9 +41,7 @@ from laotie.studio.jobs import (
     parse_params,
 )
 from laotie.studio.make.job import MakeRequest, run_make, validate_make
-from laotie.studio.media_labels import read_label
 from laotie.studio.presenter import PresenterOptions, present
-from laotie.studio.probe import probe
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render import NarrateOptions, narrate, parse_format
 from laotie.studio.render.script import load_script, script_from_text
@@ -114,14 +113,6 @@ class PresenterRequest(_Request):
 
 def _output_dir(settings: Settings, job_id: str) -> Path:
     return settings.path("media", "studio", job_id, "x").parent
-
-
-def _kling(settings: Settings) -> KlingClient:
-    return KlingClient(
-        access_key=settings.kling_access_key,
-        secret_key=settings.kling_secret_key,
-        base_url=settings.kling_base_url,
-    )
 
 
 def publish_video(
@@ -321,7 +312,7 @@ def register_creatives(
             },
             landing_url=landing,
             aigc=True,
-            aigc_labels={"AIGC": v["aigc"], "explicit": "AI生成"},
+            aigc_labels={METADATA_FIELD: v["aigc"], "explicit": EXPLICIT_NOTICE_SHORT},
         )
         for v in videos
     ]
@@ -337,7 +328,7 @@ def run_presenter(
     """Render a presenter video (offline 2D, or Kling's avatar when ``provider`` is kling)."""
     settings = services.settings
     script = script_from_text(request.text, max_chars=settings.studio_max_script_chars)
-    kling = _kling(settings) if request.provider == "kling" else None
+    kling = KlingClient.from_settings(settings) if request.provider == "kling" else None
     result = present(
         script,
         out=_output_dir(settings, job_id) / "presenter.mp4",
@@ -434,7 +425,7 @@ def run_kling(
             raise InvalidInput("text2video needs a prompt", field="prompt")
         params["aspect_ratio"] = request.aspect
     progress(0.1, f"waiting for Kling {request.mode}")
-    path = _kling(services.settings).generate(
+    path = KlingClient.from_settings(services.settings).generate(
         request.mode, out=out_dir / "kling.mp4", label=new_label(), **params
     )
     item_id = None

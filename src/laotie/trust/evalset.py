@@ -9,17 +9,22 @@ chapters form the ``dev`` split (used to choose thresholds), odd-numbered the ``
 from __future__ import annotations
 
 import csv
+import io
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from PIL import Image, ImageDraw
 
+from laotie.media import load_font, render_badge
 from laotie.trust import spin
+from laotie.trust.neardup import TextIndex
+from laotie.trust.notice import find_notice
 from laotie.trust.spam import CHECKS, CheckResult
+from laotie.trust.textfeat import feature_hashes
 
 _CHAPTER = re.compile(r"\n(?=第[一二三四五六七八九十百零〇]+[回章])")
 CORRUPTIONS: dict[str, tuple[str, Callable[[str, int], str]]] = {
@@ -128,7 +133,6 @@ def score_table(samples: Sequence[Sample]) -> dict[str, dict[str, list[float]]]:
 def neardup_score(samples: Sequence[Sample], *, split: str) -> DetectorScore:
     """Near-duplicate text detection: each clean excerpt is indexed; its spun copy must find
     it (positive) and every other excerpt's clean text must find nothing (negative)."""
-    from laotie.trust.neardup import TextIndex
 
     rows = [s for s in samples if s.split == split and s.source.count("#")]
     clean = {s.source: s.text for s in rows if s.kind == "clean"}
@@ -151,7 +155,6 @@ def neardup_score(samples: Sequence[Sample], *, split: str) -> DetectorScore:
 
 
 def _hashes(text: str) -> np.ndarray:
-    from laotie.trust.textfeat import feature_hashes
 
     return feature_hashes(text)
 
@@ -159,12 +162,6 @@ def _hashes(text: str) -> np.ndarray:
 def notice_score(*, count: int = 40, seed: int = 0) -> DetectorScore:
     """The visible-notice detector on synthetic frames: Studio's badge (JPEG re-encoded) vs
     the same frames without it, with near-miss captions (AI生活, 生成式, AI技术)."""
-    import io
-
-    from PIL import Image
-
-    from laotie.studio.media_labels import render_badge
-    from laotie.trust.notice import find_notice
 
     rng = np.random.default_rng(seed)
     sizes = [(720, 1280), (1080, 1920), (1080, 1080), (1920, 1080), (360, 640)]
@@ -189,10 +186,7 @@ def notice_score(*, count: int = 40, seed: int = 0) -> DetectorScore:
     return DetectorScore("visible_notice", "synthetic", *counts)
 
 
-def _scene(width: int, height: int, rng: np.random.Generator, caption: str) -> Any:
-    from PIL import Image, ImageDraw
-
-    from laotie.studio.media_labels import load_font
+def _scene(width: int, height: int, rng: np.random.Generator, caption: str) -> Image.Image:
 
     yy, xx = np.mgrid[0:height, 0:width]
     frame = np.zeros((height, width, 3), np.uint8)

@@ -15,31 +15,27 @@ into the label; the producer's elements are kept as found, never stripped.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from laotie.core.contracts import aigc_notice
+from laotie.core.aigc import (
+    LABEL_OF_STATUS,
+    STATUS_OF_LABEL,
+    AigcLabel,
+    aigc_notice,
+    with_propagator,
+)
 from laotie.core.errors import InvalidInput, MediaError
-from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus
-from laotie.studio import AigcLabel, with_propagator
+from laotie.media import read_label, read_metadata, write_file_label
 from laotie.trust.notice import image_notice, video_notice
 from laotie.trust.phash import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from laotie.trust.textnotice import find_text_notice
 
-#: ``Label`` values of GB 45438-2025: generated, possibly generated, suspected
-_LABEL_STATUS = {
-    "1": AigcStatus.CONFIRMED,
-    "2": AigcStatus.DECLARED,
-    "3": AigcStatus.SUSPECTED,
-}
-_STATUS_LABEL = {AigcStatus.DECLARED: "2", AigcStatus.SUSPECTED: "3"}
 _RANK = {
     AigcStatus.NONE: 0,
     AigcStatus.SUSPECTED: 1,
@@ -82,8 +78,6 @@ class LabelVerdict:
 
 def read_file_label(path: Path) -> AigcLabel | None:
     """The implicit label a media file carries (Studio's reader), or None."""
-    from laotie.studio.media_labels import read_label
-
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
         return None
@@ -159,8 +153,6 @@ def _metadata_traces(path: Path) -> list[str]:
             if GENERATOR_TRACE.search(text or ""):
                 traces.append(f"generator named in image metadata: {text[:80]!r}")
     elif suffix in VIDEO_SUFFIXES:
-        from laotie.studio.probe import read_metadata
-
         for key, value in read_metadata(path).items():
             if key != "AIGC" and (GENERATOR_TRACE.search(value) or TEXT_NOTICE.search(value)):
                 traces.append(f"video metadata {key}={value[:80]!r}")
@@ -211,7 +203,7 @@ def verify(
             evidence.append(f"implicit AIGC label in {media_path.suffix.lstrip('.')} metadata")
     status = AigcStatus.NONE
     if found is not None:
-        status = _LABEL_STATUS[found.Label]
+        status = STATUS_OF_LABEL[found.Label]
     if declared and _RANK[AigcStatus.DECLARED] > _RANK[status]:
         status = AigcStatus.DECLARED
         evidence.append("uploader declared AI-generated content")
@@ -255,7 +247,7 @@ def _platform_label(
     if status == AigcStatus.NONE:
         return None
     return AigcLabel(
-        Label=_STATUS_LABEL[status],
+        Label=LABEL_OF_STATUS[status],
         ContentProducer="",
         ProduceID="",
         ContentPropagator=propagator,
@@ -265,28 +257,8 @@ def _platform_label(
 
 def write_label(path: Path, label: dict[str, str]) -> None:
     """Write the platform's label into a stored media file in place (MP4, PNG, JPEG)."""
-    from laotie.studio.media_labels import mp4_label_args, write_image_label
-
-    value = AigcLabel.from_dict(label)
-    suffix = path.suffix.lower()
-    if suffix in {".png", ".jpg", ".jpeg"}:
-        write_image_label(path, value)
-    elif suffix in {".mp4", ".m4a", ".mov", ".m4v"}:
-        from imageio_ffmpeg import get_ffmpeg_exe
-
-        temp = path.with_name(f".{path.stem}.{new_id('tmp_')}{path.suffix}")
-        command = [
-            get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(path), "-map", "0",
-            "-map_metadata", "0", "-c", "copy", *mp4_label_args(value), str(temp),
-        ]  # fmt: skip
-        try:
-            done = subprocess.run(command, capture_output=True, check=False, timeout=300)
-            if done.returncode != 0:
-                message = done.stderr.decode("utf-8", "replace").strip()[-300:]
-                raise MediaError(f"cannot write label into {path}: {message}", input=str(path))
-            os.replace(temp, path)
-        finally:
-            temp.unlink(missing_ok=True)
+    if path.suffix.lower() in {".png", ".jpg", ".jpeg", ".mp4", ".m4a", ".mov", ".m4v"}:
+        write_file_label(path, AigcLabel.from_dict(label))
 
 
 def label_json(label: dict[str, str] | None) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 import jieba.posseg as pseg
 
 from laotie.trust.evalset import DetectorScore, Sample
+from laotie.trust.spam import keyword_stuffing, spun_text
 
 #: spin rates (share of covered content words swapped) and stuffing shares (of sentences)
 SPIN_RATES = (0.1, 0.2, 0.3, 0.5)
@@ -192,7 +193,6 @@ class LevelScore(DetectorScore):
 def evaluate_levels(samples: list[Sample], *, split: str) -> list[LevelScore]:
     """Per check and level: recall on that level's samples, false alarms on the clean ones
     (so precision is that of a 1:1 mix of clean and corrupted documents)."""
-    from laotie.trust.spam import keyword_stuffing, spun_text
 
     checks = {"spun_text": spun_text, "keyword_stuffing": keyword_stuffing}
     rows = [s for s in samples if s.split == split]

@@ -10,19 +10,20 @@ handwritten or heavily stylised text (see docs/trust.md).
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 from scipy.signal import fftconvolve
 
+from laotie.core.aigc import EXPLICIT_NOTICE_SHORT
 from laotie.core.errors import MediaError
+from laotie.media import font_for_glyph_height, frame_png
 
-FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-NOTICE_TEXT = "AI生成"
+NOTICE_TEXT = EXPLICIT_NOTICE_SHORT
 #: correlation at or above which the notice counts as present
 MATCH_THRESHOLD = 0.72
 #: frames are scaled so their shortest side has this many pixels before matching
@@ -48,17 +49,7 @@ class NoticeMatch:
 
 @lru_cache(maxsize=32)
 def _template(text_height: int, text: str = NOTICE_TEXT) -> np.ndarray:
-    try:
-        font = ImageFont.truetype(str(FONT_PATH), text_height)
-    except OSError as exc:
-        raise MediaError(f"font missing: {FONT_PATH}", input=str(FONT_PATH)) from exc
-    size = text_height
-    for _ in range(40):
-        left, top, right, bottom = font.getbbox(text)
-        if bottom - top >= text_height:
-            break
-        size += 1
-        font = ImageFont.truetype(str(FONT_PATH), size)
+    font = font_for_glyph_height(text, text_height)
     left, top, right, bottom = (round(v) for v in font.getbbox(text))
     pad = max(2, text_height // 4)
     image = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
@@ -123,23 +114,12 @@ def image_notice(path: Path) -> NoticeMatch:
 
 def video_notice(path: Path, *, at_seconds: tuple[float, ...] = (0.5, 1.5)) -> NoticeMatch:
     """Look for the visible notice on frames near the start of a video (best frame wins)."""
-    from imageio_ffmpeg import get_ffmpeg_exe
-
     best = NoticeMatch(0.0, 0, 0, 0, 0)
     for seconds in at_seconds:
-        command = [
-            get_ffmpeg_exe(), "-v", "error", "-ss", f"{seconds}", "-i", str(path),
-            "-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "-",
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, check=False, timeout=120)
-        if result.returncode != 0:
-            message = result.stderr.decode("utf-8", "replace").strip()[-300:]
-            raise MediaError(f"cannot read video {path}: {message}", input=str(path))
-        if not result.stdout:
+        png = frame_png(path, at_s=seconds)
+        if not png:
             continue
-        from io import BytesIO
-
-        with Image.open(BytesIO(result.stdout)) as frame:
+        with Image.open(BytesIO(png)) as frame:
             match = find_notice(frame)
         if match.score > best.score:
             best = match

@@ -7,7 +7,6 @@ hashes of frames sampled once per second (ffmpeg, scaled to 32x32 grey).
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from scipy.fft import dctn
 
 from laotie.core.errors import MediaError
+from laotie.media import grey_frames
 
 MAX_DISTANCE = 10
 _SIDE = 32
@@ -44,18 +44,10 @@ def image_phash(path: Path) -> int:
 
 def video_phashes(path: Path, *, max_frames: int = 60) -> list[int]:
     """pHashes of one frame per second of a video (at most ``max_frames``)."""
-    from imageio_ffmpeg import get_ffmpeg_exe
-
-    command = [
-        get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-vf",
-        f"fps=1,scale={_SIDE}:{_SIDE}:flags=area", "-frames:v", str(max_frames),
-        "-pix_fmt", "gray", "-f", "rawvideo", "-",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, check=False, timeout=300)
-    if result.returncode != 0 or not result.stdout:
-        message = result.stderr.decode("utf-8", "replace").strip()[-300:]
-        raise MediaError(f"cannot read video {path}: {message}", input=str(path))
-    frames = np.frombuffer(result.stdout, dtype=np.uint8)
+    raw = grey_frames(path, side=_SIDE, per_second=1, max_frames=max_frames)
+    if not raw:
+        raise MediaError(f"cannot read video {path}: no frames", input=str(path))
+    frames = np.frombuffer(raw, dtype=np.uint8)
     frames = frames[: len(frames) // _FRAME_BYTES * _FRAME_BYTES].reshape(-1, _SIDE, _SIDE)
     return [_phash_pixels(frame) for frame in frames]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from laotie.core.errors import InvalidInput
+from laotie.media import read_label
 from laotie.studio.ad import (
     AdVoice,
     llm_copies,
@@ -18,7 +19,6 @@ from laotie.studio.ad import (
     price_text,
     template_copies,
 )
-from laotie.studio.media_labels import read_label
 from laotie.studio.providers.llm import ChatResult, Usage
 from laotie.studio.render import parse_format, probe
 from laotie.studio.tts import EspeakTts

@@ -15,11 +15,9 @@ from typing import Any, ClassVar
 
 import pytest
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput, ProviderError, ProviderRateLimited, ProviderTimeout
-from laotie.studio.aigc_label import new_label
-from laotie.studio.ffmpeg import run_ffmpeg
-from laotie.studio.media_labels import read_label
-from laotie.studio.probe import probe
+from laotie.media import probe, read_label, run_ffmpeg
 from laotie.studio.providers.kling import KlingClient, kling_token
 
 ACCESS, SECRET = "ak-test", "sk-test"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import new_label
 from laotie.studio.render import extract_frame, probe
 from laotie.studio.render.compose import Composition, Shot, render
 from laotie.studio.render.formats import VideoFormat

@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput
 from laotie.core.settings import Settings
-from laotie.studio.aigc_label import new_label
-from laotie.studio.ffmpeg import run_ffmpeg
+from laotie.media import read_label, run_ffmpeg
 from laotie.studio.make.pipeline import MakeOptions, aspect_format
 from laotie.studio.make.script import template_script
 from laotie.studio.make.service import MakeSource, make_from_settings
-from laotie.studio.media_labels import read_label
 from laotie.studio.render import extract_frame, probe
 from laotie.studio.render.compose import Composition, Shot, render
 from laotie.studio.render.formats import VideoFormat

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from laotie.cli.studio import app
 from laotie.core.errors import InvalidInput
+from laotie.media import read_label
 from laotie.store.repos import catalog
 from laotie.studio.make.job import validate_make
-from laotie.studio.media_labels import read_label
 
 
 @pytest.mark.parametrize(

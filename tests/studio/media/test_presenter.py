@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from laotie.core.errors import InvalidInput
-from laotie.studio.media_labels import read_label
+from laotie.media import read_label
 from laotie.studio.presenter import PresenterOptions, blink_mask, find_face, mouth_levels, present
 from laotie.studio.presenter.present import placement, presenter_height
 from laotie.studio.render import extract_frame, parse_format, probe, script_from_text

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput, MediaError
-from laotie.studio.aigc_label import new_label
-from laotie.studio.media_labels import MIN_TEXT_HEIGHT_RATIO, notice_text_height, read_label
+from laotie.media import MIN_TEXT_HEIGHT_RATIO, notice_text_height, read_label
 from laotie.studio.render import (
     NarrateOptions,
     NarrationScript,

@@ -10,17 +10,11 @@ from fastapi.responses import HTMLResponse
 from laotie.api.deps import AdminKey, Day, ServicesDep
 from laotie.insights.kpis import KPIS, Period
 from laotie.insights.report import render_html
-from laotie.insights.service import InsightsService
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
 FromDay = Annotated[Day | None, Query(alias="from", description="first local day")]
 ToDay = Annotated[Day | None, Query(alias="to", description="last local day")]
 By = Annotated[Period, Query(description="day | week | month")]
-
-
-def _service(services: Any) -> InsightsService:
-    service: InsightsService = services.insights
-    return service
 
 
 @router.get("/kpis")
@@ -32,7 +26,7 @@ def kpis(
     by: By = "day",
 ) -> dict[str, Any]:
     """KPI rows per period (default: the last 30 days) and the definition of each KPI."""
-    report = _service(services).kpi_report(first_day=first_day, last_day=last_day, by=by)
+    report = services.insights.kpi_report(first_day=first_day, last_day=last_day, by=by)
     return {
         "by": by,
         "tz": report.tz,
@@ -50,5 +44,5 @@ def report_html(
     by: By = "day",
 ) -> HTMLResponse:
     """The KPI report as one self-contained HTML page with charts."""
-    report = _service(services).kpi_report(first_day=first_day, last_day=last_day, by=by)
+    report = services.insights.kpi_report(first_day=first_day, last_day=last_day, by=by)
     return HTMLResponse(render_html(report, generated_at_ms=services.clock.now_ms()))

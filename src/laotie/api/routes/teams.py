@@ -27,7 +27,7 @@ from laotie.insights.schemas import (
     TeamPublic,
     TeamUpdate,
 )
-from laotie.insights.teams import ADMIN, TeamProgramme, Viewer
+from laotie.insights.teams import ADMIN, Viewer
 from laotie.store.repos.access import Principal
 
 router = APIRouter(prefix="/v1/teams", tags=["teams"])
@@ -63,33 +63,28 @@ FromDay = Annotated[Day, Query(alias="from", description="first local day, YYYY-
 ToDay = Annotated[Day, Query(alias="to", description="last local day, YYYY-MM-DD")]
 
 
-def _programme(services: Any) -> TeamProgramme:
-    programme: TeamProgramme = services.insights.programme
-    return programme
-
-
 @router.post("/orgs", response_model=OrgPublic, status_code=201)
 def create_org(org: OrgCreate, services: ServicesDep, viewer: AdminViewerDep) -> OrgPublic:
     """Create an organisation (admin)."""
-    return _programme(services).create_org(org, viewer=viewer)
+    return services.insights.programme.create_org(org, viewer=viewer)
 
 
 @router.get("/orgs", response_model=list[OrgPublic])
 def list_orgs(services: ServicesDep, viewer: AdminViewerDep) -> list[OrgPublic]:
     """List organisations (admin)."""
-    return _programme(services).list_orgs(viewer=viewer)
+    return services.insights.programme.list_orgs(viewer=viewer)
 
 
 @router.post("", response_model=TeamPublic, status_code=201)
 def create_team(team: TeamCreate, services: ServicesDep, viewer: AdminViewerDep) -> TeamPublic:
     """Create a team with a daily goal in minutes (default 60) (admin)."""
-    return _programme(services).create_team(team, viewer=viewer)
+    return services.insights.programme.create_team(team, viewer=viewer)
 
 
 @router.get("", response_model=list[TeamPublic])
 def list_teams(services: ServicesDep, viewer: ViewerDep) -> list[TeamPublic]:
     """Teams: all for an admin, one's own for a person."""
-    return _programme(services).list_teams(viewer=viewer)
+    return services.insights.programme.list_teams(viewer=viewer)
 
 
 @router.patch("/{team_id}", response_model=TeamPublic)
@@ -97,7 +92,7 @@ def update_team(
     team_id: str, update: TeamUpdate, services: ServicesDep, viewer: AdminViewerDep
 ) -> TeamPublic:
     """Rename a team or change its daily goal (admin)."""
-    return _programme(services).update_team(team_id, update, viewer=viewer)
+    return services.insights.programme.update_team(team_id, update, viewer=viewer)
 
 
 @router.post("/{team_id}/members", response_model=MemberPublic, status_code=201)
@@ -105,13 +100,13 @@ def add_member(
     team_id: str, member: MemberCreate, services: ServicesDep, viewer: AdminViewerDep
 ) -> MemberPublic:
     """Add a platform user as member or manager (admin)."""
-    return _programme(services).add_member(team_id, member, viewer=viewer)
+    return services.insights.programme.add_member(team_id, member, viewer=viewer)
 
 
 @router.get("/{team_id}/members", response_model=list[MemberPublic])
 def list_members(team_id: str, services: ServicesDep, viewer: ViewerDep) -> list[MemberPublic]:
     """Memberships as the viewer may see them (managers never see opted-out members)."""
-    return _programme(services).list_members(team_id, viewer=viewer)
+    return services.insights.programme.list_members(team_id, viewer=viewer)
 
 
 @router.get("/{team_id}/members/{user_id}/records", response_model=MemberRecords)
@@ -124,7 +119,7 @@ def member_records(
     viewer: ViewerDep,
 ) -> MemberRecords:
     """A member's daily minutes against the goal (the member, their managers, an admin)."""
-    return _programme(services).records(
+    return services.insights.programme.records(
         team_id, user_id, first_day=first_day, last_day=last_day, viewer=viewer
     )
 
@@ -132,13 +127,13 @@ def member_records(
 @router.post("/{team_id}/members/{user_id}/opt-out", response_model=MemberPublic)
 def opt_out(team_id: str, user_id: str, services: ServicesDep, viewer: ViewerDep) -> MemberPublic:
     """Opt out of the programme (the member, or an admin on their behalf); recorded."""
-    return _programme(services).set_opt_out(team_id, user_id, opted_out=True, viewer=viewer)
+    return services.insights.programme.set_opt_out(team_id, user_id, opted_out=True, viewer=viewer)
 
 
 @router.post("/{team_id}/members/{user_id}/opt-in", response_model=MemberPublic)
 def opt_in(team_id: str, user_id: str, services: ServicesDep, viewer: ViewerDep) -> MemberPublic:
     """Opt back into the programme (the member, or an admin); recorded."""
-    return _programme(services).set_opt_out(team_id, user_id, opted_out=False, viewer=viewer)
+    return services.insights.programme.set_opt_out(team_id, user_id, opted_out=False, viewer=viewer)
 
 
 @router.get("/{team_id}/members/{user_id}/consent")
@@ -146,7 +141,7 @@ def consent(
     team_id: str, user_id: str, services: ServicesDep, viewer: ViewerDep
 ) -> list[dict[str, Any]]:
     """The member's consent log (the member or an admin)."""
-    return _programme(services).consent_history(team_id, user_id, viewer=viewer)
+    return services.insights.programme.consent_history(team_id, user_id, viewer=viewer)
 
 
 @router.get("/{team_id}/digests/{manager_id}", response_model=DigestPublic)
@@ -158,7 +153,7 @@ def digest(
     day: Annotated[Day, Query(description="local day, YYYY-MM-DD")],
 ) -> DigestPublic:
     """A manager's digest of a team for a day, as emailed (the manager or an admin)."""
-    return _programme(services).digest(team_id, manager_id, day=day, viewer=viewer)
+    return services.insights.programme.digest(team_id, manager_id, day=day, viewer=viewer)
 
 
 @router.post("/digests/send", response_model=DigestRun)
@@ -170,7 +165,7 @@ def send_digests(
     """Build and email every manager's digest for a day now (admin)."""
     if not viewer.admin:
         raise PermissionDenied("only an admin may send digests", field="role")
-    return _programme(services).send_digests(day=day)
+    return services.insights.programme.send_digests(day=day)
 
 
 @router.get("/me/records", response_model=list[MemberRecords])
@@ -178,4 +173,6 @@ def my_records(
     first_day: FromDay, last_day: ToDay, services: ServicesDep, viewer: ViewerDep
 ) -> list[MemberRecords]:
     """The caller's own records in every team they are a member of (person keys)."""
-    return _programme(services).my_records(first_day=first_day, last_day=last_day, viewer=viewer)
+    return services.insights.programme.my_records(
+        first_day=first_day, last_day=last_day, viewer=viewer
+    )

@@ -36,8 +36,6 @@ PREFIX = "kr"
 TIMEZONE = "Asia/Shanghai"
 #: 2022-04-08 00:00 Beijing, the first day of the logs: the clock of extracts without time
 FIRST_DAY_MS = 1_649_347_200_000
-#: a play of at least this long (or the whole video when shorter) is a ``long_view``
-LONG_VIEW_MS = 18_000
 
 _LOG_TYPES = {
     "user_id": pa.int64(),
@@ -139,15 +137,6 @@ def _events(block: pl.DataFrame, offset: int) -> pl.DataFrame:
         if column in base.columns and kind != "play"
     ]
     return conform(explode(base, prefix=PREFIX, rules=rules), EVENT_SCHEMA)
-
-
-def long_view(watch_ms: pl.Expr, duration_ms: pl.Expr) -> pl.Expr:
-    """KuaiRand's ``long_view`` derived from a watch event (the published rule, 18 s)."""
-    return (
-        pl.when(duration_ms <= LONG_VIEW_MS)
-        .then(watch_ms >= duration_ms)
-        .otherwise(watch_ms >= LONG_VIEW_MS)
-    )
 
 
 def read_items(directory: Path) -> Iterator[pl.DataFrame]:

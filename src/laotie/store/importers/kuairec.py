@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 
 from laotie.core.errors import NotFound
+from laotie.core.watch import valid_play_expr
 from laotie.store.importers import _csv
 from laotie.store.importers._frames import (
     EVENT_SCHEMA,
@@ -34,8 +35,6 @@ from laotie.store.importers.kuairand import user_features
 PREFIX = "kc"
 TIMEZONE = "Asia/Shanghai"
 MATRICES = ("small_matrix.csv", "big_matrix.csv")
-#: a valid play: the whole video when it is at most this long, else more than this (KuaiRand)
-VALID_PLAY_MS = 7_000
 #: creation time of items without one: 2020-07-05 00:00 Beijing, the first day of the logs
 FIRST_DAY_MS = 1_593_878_400_000
 UNKNOWN_AUTHOR = "unknown"
@@ -92,12 +91,9 @@ def _events(block: pl.DataFrame) -> pl.DataFrame:
         & pl.col("item_raw").is_not_null()
         & pl.col("ts_ms").is_not_null()
     )
-    valid_play = (
-        pl.when(duration <= VALID_PLAY_MS).then(watch >= duration).otherwise(watch > VALID_PLAY_MS)
-    )
     rules = [
         Rule("impression"),
-        Rule("play", when=valid_play.fill_null(False)),
+        Rule("play", when=valid_play_expr(watch, duration)),
         Rule(
             "watch",
             when=watchable(watch, duration).fill_null(False),

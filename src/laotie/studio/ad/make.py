@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput
+from laotie.media import label_picture
 from laotie.studio.ad.brief import ProductBrief, price_text
 from laotie.studio.ad.copywriter import AdCopy
-from laotie.studio.aigc_label import new_label
-from laotie.studio.media_labels import label_picture
 from laotie.studio.render.cards import title_card
 from laotie.studio.render.compose import Composition, RenderResult, Shot, render
 from laotie.studio.render.formats import VideoFormat

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-from laotie.studio.aigc_label import AigcLabel
-from laotie.studio.media_labels import label_picture, load_font
-from laotie.studio.probe import extract_frame
+from laotie.core.aigc import AigcLabel
+from laotie.media import extract_frame, label_picture, load_font
 from laotie.studio.render.formats import VideoFormat
 from laotie.studio.render.subtitles import wrap_cjk
 from laotie.studio.render.visuals import is_clip

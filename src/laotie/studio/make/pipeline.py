@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import new_label
 from laotie.studio.make.cover import make_cover
 from laotie.studio.make.script import MadeScript
 from laotie.studio.make.visuals import Visual, VisualSource, plan_visuals

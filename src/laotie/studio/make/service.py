@@ -33,8 +33,10 @@ from laotie.studio.make.visuals import (
     check_sources,
     image_size,
 )
+from laotie.studio.providers.image import OpenAiImages
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.providers.kolors import KolorsImages, nearest_size
+from laotie.studio.providers.llm import OpenAICompatibleClient
 from laotie.studio.render.formats import VideoFormat
 from laotie.studio.tts.base import TtsEngine
 from laotie.studio.tts.espeak import PINYIN_VOICE
@@ -92,8 +94,6 @@ def script_writer(
     wants_llm = llm_configured(settings) if use_llm is None else use_llm
     if wants_llm:
         if llm is None:
-            from laotie.studio.providers.llm import OpenAICompatibleClient
-
             llm = OpenAICompatibleClient.from_settings(settings)
         model = llm
         return lambda variant: llm_script(
@@ -116,14 +116,6 @@ def voice_for(
         return engine_from_settings(settings, voice=chosen, speed=rate, engine=engine_name)
 
     return engine
-
-
-def _kling(settings: Settings) -> KlingClient:
-    return KlingClient(
-        access_key=settings.kling_access_key,
-        secret_key=settings.kling_secret_key,
-        base_url=settings.kling_base_url,
-    )
 
 
 def visual_sources(
@@ -156,8 +148,6 @@ def visual_sources(
                 )
             )
         elif name == "openai":
-            from laotie.studio.providers.image import OpenAiImages
-
             images = OpenAiImages(
                 base_url=settings.image_base_url,
                 api_key=settings.image_api_key,
@@ -179,9 +169,9 @@ def visual_sources(
                 if video.width == video.height
                 else ("9:16" if video.height > video.width else "16:9")
             )
-            sources.append(KlingSource(_kling(settings), aspect=aspect))
+            sources.append(KlingSource(KlingClient.from_settings(settings), aspect=aspect))
         else:  # kling-image
-            kling_image = _kling(settings)
+            kling_image = KlingClient.from_settings(settings)
     return sources, kling_image
 
 

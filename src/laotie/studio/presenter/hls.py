@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from laotie.core.aigc import AigcLabel, new_label
 from laotie.core.errors import InvalidInput, MediaError, NotFound
-from laotie.studio.aigc_label import AigcLabel, new_label
-from laotie.studio.ffmpeg import run_ffmpeg
+from laotie.media import run_ffmpeg
 from laotie.studio.presenter.present import PresenterOptions, present
 from laotie.studio.render.narrate import Progress, _quiet
 from laotie.studio.render.script import NarrationScript

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from laotie.core.aigc import AigcLabel, new_label
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import AigcLabel, new_label
 from laotie.studio.presenter.avatar import SpriteSet, default_sprites, portrait_sprites
 from laotie.studio.presenter.motion import blink_mask, mouth_levels, write_track
 from laotie.studio.providers.kling import KlingClient

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 from PIL import Image, UnidentifiedImageError
 
+from laotie.core.aigc import AigcLabel, new_label
 from laotie.core.errors import InvalidInput, ProviderResponseError
 from laotie.core.ids import new_id
-from laotie.studio.aigc_label import AigcLabel, new_label
-from laotie.studio.media_labels import label_picture
+from laotie.media import label_picture
 from laotie.studio.providers.http import call, download
 
 #: longest prompt accepted (characters)

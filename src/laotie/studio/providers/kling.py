@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from laotie.core.aigc import AigcLabel
 from laotie.core.errors import (
     InvalidInput,
     ProviderError,
@@ -30,9 +31,8 @@ from laotie.core.errors import (
     ProviderResponseError,
     ProviderTimeout,
 )
-from laotie.studio.aigc_label import AigcLabel
-from laotie.studio.ffmpeg import atomic_output, run_ffmpeg
-from laotie.studio.media_labels import mp4_label_args
+from laotie.core.settings import Settings
+from laotie.media import atomic_output, mp4_label_args, run_ffmpeg
 
 #: task kinds and their paths under ``/v1/videos/``
 KINDS = {"text2video": "text2video", "image2video": "image2video", "avatar": "avatar/image2video"}
@@ -128,6 +128,15 @@ class KlingClient:
         self._http = http or httpx.Client(timeout=60.0)
         self._sleep = sleep
         self._clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KlingClient:
+        """A client with the keys and base URL of ``LAOTIE_KLING_*``."""
+        return cls(
+            access_key=settings.kling_access_key,
+            secret_key=settings.kling_secret_key,
+            base_url=settings.kling_base_url,
+        )
 
     def _headers(self) -> dict[str, str]:
         token = kling_token(self.access_key, self.secret_key)

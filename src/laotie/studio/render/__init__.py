@@ -1,6 +1,6 @@
 """Rendering on ffmpeg: one filter graph per video, subtitles, cards, probing."""
 
-from laotie.studio.probe import MediaInfo, extract_frame, probe
+from laotie.media import MediaInfo, extract_frame, probe
 from laotie.studio.render.cards import PALETTES, title_card
 from laotie.studio.render.compose import (
     MOTIONS,

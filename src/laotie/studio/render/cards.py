@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from laotie.studio.media_labels import load_font
+from laotie.media import load_font
 from laotie.studio.render.formats import VideoFormat
 from laotie.studio.render.subtitles import wrap_cjk
 

@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from laotie.core.aigc import AigcLabel
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import AigcLabel
-from laotie.studio.ffmpeg import atomic_output, run_ffmpeg
-from laotie.studio.media_labels import FONT_PATH, mp4_label_args, render_badge
-from laotie.studio.probe import probe
+from laotie.media import FONT_PATH, atomic_output, mp4_label_args, probe, render_badge, run_ffmpeg
 from laotie.studio.render.formats import VideoFormat
 from laotie.studio.render.layout import Box, SafeArea, SubtitleStyle
 from laotie.studio.render.subtitles import write_ass, write_srt

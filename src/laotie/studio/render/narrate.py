@@ -8,10 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from laotie.core.aigc import SPOKEN_NOTICE, AigcLabel, new_label
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import AigcLabel, new_label
-from laotie.studio.ffmpeg import atomic_output, run_ffmpeg
-from laotie.studio.media_labels import SPOKEN_NOTICE, mp4_label_args
+from laotie.media import atomic_output, mp4_label_args, run_ffmpeg
 from laotie.studio.render.cards import PALETTES, title_card
 from laotie.studio.render.compose import Composition, OverlayTrack, RenderResult, Shot, render
 from laotie.studio.render.formats import VideoFormat

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from laotie.core.errors import InvalidInput, MediaError
-from laotie.studio.ffmpeg import run_ffmpeg
+from laotie.media import run_ffmpeg
 
 #: sample rate of every narration track laotie builds (Hz)
 NARRATION_RATE = 24_000

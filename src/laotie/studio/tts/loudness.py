@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from laotie.core.errors import MediaError
-from laotie.studio.ffmpeg import run_ffmpeg
+from laotie.media import run_ffmpeg
 from laotie.studio.tts.base import NARRATION_RATE
 
 #: integrated loudness target (LUFS), true-peak ceiling (dBTP) and loudness range (LU)

@@ -15,8 +15,8 @@ from xml.sax.saxutils import escape
 
 from pydantic import ValidationError
 
+from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, AigcLabel, explicit_header
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import AigcLabel, explicit_header
 from laotie.studio.writer.model import Adaptation, Line, Script
 from laotie.studio.writer.rules import line_seconds
 
@@ -159,8 +159,8 @@ def export_docx(adaptation: Adaptation, path: Path) -> Path:
     props.title = f"《{adaptation.title}》微短剧改编"
     props.author = label.ContentProducer
     props.subject = "AIGC"
-    props.keywords = "AIGC; AI生成"
-    props.category = "AI生成"
+    props.keywords = f"{METADATA_FIELD}; {EXPLICIT_NOTICE_SHORT}"
+    props.category = EXPLICIT_NOTICE_SHORT
     props.comments = label.to_json()
     document.add_paragraph(explicit_header(label))
     document.add_paragraph(adaptation.draft_notice)

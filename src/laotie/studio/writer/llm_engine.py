@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from laotie.core.aigc import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.core.errors import ProviderResponseError
-from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.studio.providers.llm import LLMProvider, Message, Usage, estimate_tokens
 from laotie.studio.writer.bible import build_bible
 from laotie.studio.writer.characters import count_speakers, extract_characters

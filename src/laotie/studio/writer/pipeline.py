@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from laotie.core.aigc import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.core.errors import InvalidInput
 from laotie.core.settings import Settings, get_settings
-from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel, new_label
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.bible import build_bible
 from laotie.studio.writer.characters import (
@@ -17,6 +17,7 @@ from laotie.studio.writer.characters import (
 )
 from laotie.studio.writer.editor import CastBook
 from laotie.studio.writer.lines import Cast
+from laotie.studio.writer.llm_engine import adapt_llm
 from laotie.studio.writer.model import Adaptation, Novel
 from laotie.studio.writer.offline import DRAFT_NOTICE, build_offline
 from laotie.studio.writer.people import non_person_reason
@@ -86,7 +87,6 @@ def adapt(
         return adapt_offline(novel, episodes=episodes, source_file=source_file, progress=progress)
     if engine != "llm":
         raise InvalidInput("engine must be offline or llm", field="engine")
-    from laotie.studio.writer.llm_engine import adapt_llm
 
     settings = settings or get_settings()
     if provider is None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from laotie.core.aigc import EXPLICIT_NOTICE, AigcLabel
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import EXPLICIT_NOTICE, AigcLabel
 from laotie.studio.writer.editor import Finding, edit_episodes, paywall_finding
 from laotie.studio.writer.model import END_HOOK_TYPES, Adaptation, EpisodeOutline, Line, Script
 from laotie.studio.writer.rules import (

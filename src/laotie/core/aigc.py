@@ -1,4 +1,4 @@
-"""The GB 45438-2025 AIGC label: explicit notice texts and the implicit metadata label.
+"""The GB 45438-2025 AIGC label, defined once: notice texts and the implicit metadata label.
 
 GB 45438-2025 (《网络安全技术 人工智能生成合成内容标识方法》) asks for two kinds of label:
 
@@ -12,8 +12,10 @@ GB 45438-2025 (《网络安全技术 人工智能生成合成内容标识方法�
                 "ReservedCode2": ""}}
 
 ``AigcLabel`` is that object, immutable; every studio output (scripts, images, audio, MP4)
-carries one. Embedding it in a container format (MP4 ``udta``, PNG ``iTXt``, JPEG XMP/COM,
-DOCX core properties) is the job of the writer of that format; this module is the model only.
+carries one. ``AIGC_NOTICES`` is the notice a client must show next to an item of each AIGC
+status. Embedding a label in a container format (MP4 tags, PNG ``iTXt``, JPEG EXIF, DOCX core
+properties) is the job of ``laotie.media.labels`` and the writers; this module is the model
+only, so the studio that writes labels and the trust area that checks them share one text.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from laotie.core.errors import InvalidInput
 from laotie.core.ids import new_id
+from laotie.core.kinds import AigcStatus
 
 #: the metadata field name the standard gives to the implicit label
 METADATA_FIELD = "AIGC"
@@ -32,12 +35,31 @@ LABEL_GENERATED = "1"
 LABEL_POSSIBLY_GENERATED = "2"
 LABEL_SUSPECTED = "3"
 LABEL_VALUES = (LABEL_GENERATED, LABEL_POSSIBLY_GENERATED, LABEL_SUSPECTED)
+#: the item AIGC status a ``Label`` value gives, and the ``Label`` a platform writes for one
+STATUS_OF_LABEL: dict[str, AigcStatus] = {
+    LABEL_GENERATED: AigcStatus.CONFIRMED,
+    LABEL_POSSIBLY_GENERATED: AigcStatus.DECLARED,
+    LABEL_SUSPECTED: AigcStatus.SUSPECTED,
+}
+LABEL_OF_STATUS: dict[AigcStatus, str] = {
+    AigcStatus.DECLARED: LABEL_POSSIBLY_GENERATED,
+    AigcStatus.SUSPECTED: LABEL_SUSPECTED,
+}
 #: explicit notice placed at the start of generated text (scripts, outlines, bibles)
 EXPLICIT_NOTICE = "本内容由AI生成"
 #: explicit notice for a corner mark on images and video frames
 EXPLICIT_NOTICE_SHORT = "AI生成"
 #: the long form the standard uses in its examples ("人工智能生成")
 EXPLICIT_NOTICE_FORMAL = "人工智能生成"
+#: the notice spoken at the start of audio-only output
+SPOKEN_NOTICE = "本内容由人工智能生成。"
+#: the notice a client must show next to an item, by AIGC status
+AIGC_NOTICES: dict[AigcStatus, str | None] = {
+    AigcStatus.NONE: None,
+    AigcStatus.CONFIRMED: EXPLICIT_NOTICE_SHORT,
+    AigcStatus.DECLARED: "作者声明：内容可能由AI生成",
+    AigcStatus.SUSPECTED: "疑似AI生成，请注意甄别",
+}
 #: the producer name laotie writes when the caller names none
 DEFAULT_PRODUCER = "laotie"
 
@@ -140,3 +162,8 @@ def explicit_header(label: AigcLabel | None = None) -> str:
     """The one-line explicit notice put at the top of generated text."""
     suffix = f"（{label.ContentProducer}，编号 {label.ProduceID}）" if label else ""
     return f"【{EXPLICIT_NOTICE}】{suffix}"
+
+
+def aigc_notice(status: str) -> str | None:
+    """The notice text a client must show for an item of AIGC ``status`` (None: no notice)."""
+    return AIGC_NOTICES[AigcStatus(status)]

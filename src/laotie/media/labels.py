@@ -16,22 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
+from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, AigcLabel
 from laotie.core.errors import InvalidInput, MediaError
 from laotie.core.ids import new_id
-from laotie.studio.aigc_label import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, AigcLabel
-from laotie.studio.probe import read_metadata
+from laotie.media.ffmpeg import atomic_output, run_ffmpeg
+from laotie.media.fonts import font_for_glyph_height
+from laotie.media.info import read_metadata
 
-#: the CJK font every visible notice, card and subtitle is drawn with
-FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 #: the standard's floor for the notice's text height, as a share of the shortest side
 MIN_TEXT_HEIGHT_RATIO = 0.05
 #: what laotie draws (a margin above the floor so scaling never takes it under)
 TEXT_HEIGHT_RATIO = 0.06
-#: the notice spoken at the start of audio-only output
-SPOKEN_NOTICE = "本内容由人工智能生成。"
 #: EXIF tag numbers: the Exif sub-IFD and its UserComment field
 _EXIF_IFD = 0x8769
 _USER_COMMENT = 0x9286
@@ -65,16 +63,6 @@ class FileLabel:
         return self.label is not None
 
 
-def load_font(size_px: int) -> ImageFont.FreeTypeFont:
-    """The wqy-microhei font at ``size_px``; ``MediaError`` when the font is not installed."""
-    try:
-        return ImageFont.truetype(str(FONT_PATH), size_px)
-    except OSError as exc:
-        raise MediaError(
-            f"CJK font missing: {FONT_PATH} (install fonts-wqy-microhei)", input=str(FONT_PATH)
-        ) from exc
-
-
 def notice_text_height(width: int, height: int) -> int:
     """Pixel height laotie gives the notice text on a ``width`` x ``height`` frame."""
     return max(8, math.ceil(TEXT_HEIGHT_RATIO * min(width, height)))
@@ -85,15 +73,7 @@ def render_badge(
 ) -> LabelBadge:
     """Draw the visible notice for a frame size, top-left, as an RGBA PNG at ``out``."""
     target = notice_text_height(width, height)
-    size = target
-    font = load_font(size)
-    # grow the font until the drawn glyphs (not the em box) reach the target height
-    for _ in range(40):
-        _, top_edge, _, bottom_edge = font.getbbox(text)
-        if bottom_edge - top_edge >= target:
-            break
-        size += 1
-        font = load_font(size)
+    font = font_for_glyph_height(text, target)
     left, top, right, bottom = (round(v) for v in font.getbbox(text))
     pad_x, pad_y = max(4, target // 2), max(3, target // 3)
     badge_w, badge_h = right - left + 2 * pad_x, bottom - top + 2 * pad_y
@@ -172,6 +152,22 @@ def write_image_label(path: Path, label: AigcLabel) -> Path:
         raise InvalidInput(
             f"cannot label {image.format} images: {path}", field="image", limit=("PNG", "JPEG")
         )
+    return path
+
+
+def write_file_label(path: Path, label: AigcLabel) -> Path:
+    """Embed ``label`` in a PNG, JPEG, MP4, M4A or MOV file in place (video: a stream copy)."""
+    path = Path(path)
+    if path.suffix.lower() not in _VIDEO_SUFFIXES:
+        return write_image_label(path, label)
+    with atomic_output(path) as temp:
+        run_ffmpeg(
+            ["-i", str(path), "-map", "0", "-map_metadata", "0", "-c", "copy",
+             *mp4_label_args(label), str(temp)],
+            stage="write label",
+            input_name=str(path),
+            timeout_s=300,
+        )  # fmt: skip
     return path
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from laotie.core.aigc import FIELDS, AigcLabel, new_label, with_propagator
 from laotie.core.errors import InvalidInput
-from laotie.studio.aigc_label import FIELDS, AigcLabel, new_label, with_propagator
 
 
 def test_json_uses_the_standard_field_names() -> None:

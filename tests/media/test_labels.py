@@ -1,4 +1,4 @@
-"""GB 45438 labels on files: PNG/JPEG/M4A metadata written and read back, the visible badge."""
+"""GB 45438 labels on files: PNG/JPEG metadata written and read back, the visible badge."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from laotie.core.aigc import new_label
 from laotie.core.errors import InvalidInput, MediaError
-from laotie.studio.aigc_label import new_label
-from laotie.studio.media_labels import (
+from laotie.media import (
     MIN_TEXT_HEIGHT_RATIO,
     read_label,
     render_badge,
@@ -17,9 +17,15 @@ from laotie.studio.media_labels import (
 )
 
 
+def solid_image(path: Path, colour: tuple[int, int, int]) -> Path:
+    """A 400x300 single-colour image (format from the suffix)."""
+    Image.new("RGB", (400, 300), colour).save(path)
+    return path
+
+
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])
-def test_image_label_round_trip_keeps_every_element(tmp_path: Path, suffix: str, media) -> None:
-    image = media.solid_image(tmp_path / f"cover{suffix}", (10, 120, 200))
+def test_image_label_round_trip_keeps_every_element(tmp_path: Path, suffix: str) -> None:
+    image = solid_image(tmp_path / f"cover{suffix}", (10, 120, 200))
     label = new_label(producer="老铁工作室", reserved_code1="sig-1")
     write_image_label(image, label)
     found = read_label(image)
@@ -39,10 +45,10 @@ def test_png_keeps_its_other_text_chunks(tmp_path: Path) -> None:
     assert Image.open(path).text["Author"] == "someone"
 
 
-def test_unlabelled_and_unsupported_files(tmp_path: Path, media) -> None:
-    plain = media.solid_image(tmp_path / "plain.jpg", (1, 2, 3))
+def test_unlabelled_and_unsupported_files(tmp_path: Path) -> None:
+    plain = solid_image(tmp_path / "plain.jpg", (1, 2, 3))
     assert read_label(plain).label is None
-    gif = media.solid_image(tmp_path / "anim.gif", (1, 2, 3))
+    gif = solid_image(tmp_path / "anim.gif", (1, 2, 3))
     with pytest.raises(InvalidInput) as caught:
         write_image_label(gif, new_label())
     assert caught.value.field == "image"
