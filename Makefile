@@ -4,8 +4,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM)
-APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium
+# Debian packages the project needs (CJK font, offline Mandarin TTS, audio tools, OpenMP for LightGBM,
+# redis-server for the live state, job queue and event stream tests, Java for Spark; postgresql:
+# the tests start a throwaway server)
+APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium redis-server openjdk-17-jre-headless \
+	postgresql
 DEPS_STAMP := $(VENV)/.deps-installed
 
 .PHONY: demo test test-all bench lint setup system-packages clean

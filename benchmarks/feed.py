@@ -306,8 +306,51 @@ async def _load(
     }
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    """Run the benchmark; prints a table and writes ``benchmarks/results/feed.json``."""
+def run_processes(
+    home: Path, key: str, users: list[str], processes: list[int], *, seconds: float
+) -> dict[str, Any]:
+    """Feeds/s of ``laotie serve --workers N`` on the trained home for each N in
+    ``processes``; CPU seconds per process and the ratio to one process."""
+    from _processes import measure, print_runs, serve, with_ratios
+
+    headers = {"Authorization": f"Bearer {key}"}
+    runs: dict[int, dict[str, Any]] = {}
+    for workers in processes:
+
+        def load(base: str) -> tuple[int, float]:
+            done = asyncio.run(_load(base, key, users, seconds=seconds, concurrency=16))
+            if done["errors"]:
+                raise RuntimeError(f"{done['errors']} feed requests failed")
+            return int(done["requests"]), done["requests"] / done["feeds_per_s"]
+
+        path = f"/v1/feed/{users[0]}?n=20"
+        with serve(home, workers=workers, ready_path=path, headers=headers) as served:
+            runs[workers] = measure(served, load)
+    result = {
+        "benchmark": "feed",
+        "scale_out": True,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hardware": hardware(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "seconds_per_run": seconds,
+        "concurrency": 16,
+        "runs": with_ratios(runs),
+    }
+    print_runs(
+        f"feed over HTTP, 16 connections, {seconds:.0f} s a run (after a 10 s warm-up); "
+        f"{result['hardware']}; load {result['load_average_1m']}",
+        "feeds",
+        result["runs"],
+    )
+    path_out = RESULTS.with_name("feed-processes.json")
+    path_out.parent.mkdir(parents=True, exist_ok=True)
+    path_out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def run(quick: bool = False, processes: list[int] | None = None) -> dict[str, Any]:
+    """Run the benchmark; prints a table and writes ``benchmarks/results/feed.json``; with
+    ``processes``, the scale-out runs on the trained home instead (``run_processes``)."""
     n_items, n_users, n_events = SIZES[quick]
     reuse = os.environ.get("LAOTIE_BENCH_FEED_HOME")  # a home an earlier run loaded
     if reuse and (Path(reuse) / "bench-world.json").is_file():
@@ -342,6 +385,11 @@ def run(quick: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     report = services.feed.train(now_ms=world_now, keep_inputs=True)
     train_s = time.perf_counter() - started
+    if processes:
+        with services.db.session() as session:
+            key, _ = access.create_key(session, role="app")
+        services.close()
+        return run_processes(home, key, users, processes, seconds=5 if quick else 20)
     als = services.feed._serving.bundle.sources["als"]
     als_params = {
         k: getattr(als, k)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 from _machine import hardware
 from rich.console import Console
 from rich.table import Table
@@ -55,6 +56,8 @@ T0_MS = 1_795_900_000_000
 RESULTS = Path(__file__).resolve().parent / "results" / "ingest.json"
 DEFAULT_GC_THRESHOLDS = gc.get_threshold()
 FLOOR_SERVICE_RATIO = 0.5
+#: one event in this many is an ``ad_impression``, so ingest's hooks include ad charging
+AD_EVERY = 100
 FLOOR_HTTP_EVENTS_PER_S = 50_000
 #: runs the real `laotie` command (the same as the console script) in a subprocess
 SERVE = "from laotie.cli import main; main()"
@@ -66,7 +69,8 @@ _INSERT = (
 
 
 def make_batches(count: int, *, tag: str) -> list[list[dict[str, Any]]]:
-    """``count`` batches of generated events: impressions, plays, watches and likes."""
+    """``count`` batches of generated events: impressions, plays, watches and likes, and one
+    ad impression in ``AD_EVERY`` (which ads charging reads the database for)."""
     batches = []
     for b in range(count):
         batch = []
@@ -79,7 +83,10 @@ def make_batches(count: int, *, tag: str) -> list[list[dict[str, Any]]]:
                 "ts_ms": T0_MS + n * 50,
             }
             kind = n % 4
-            if kind == 0:
+            if n % AD_EVERY == 0:  # an ad impression the feed served: charging has to look it up
+                event["type"] = "ad_impression"
+                event["ref"] = f"imp-{tag}-{n}"
+            elif kind == 0:
                 event["type"] = "impression"
             elif kind == 1:
                 event["type"] = "play"
@@ -122,7 +129,7 @@ def _raw_rows(batches: list[list[dict[str, Any]]]) -> list[list[tuple[Any, ...]]
                 e.get("duration_ms"),
                 None,
                 None,
-                None,
+                e.get("ref"),
                 None,
                 None,
                 None,
@@ -138,9 +145,12 @@ def bench_service_and_raw(root: Path, batches: list[list[dict[str, Any]]]) -> di
     """Events/s (wall and CPU) of raw executemany and of ``EventLog.ingest``, batch by batch.
 
     ``service`` is the event log as ``build_services`` wires it, with the other areas'
-    post-commit hooks (feed signals, ads charging); ``eventlog`` is a bare ``EventLog`` with no
-    subscribers. The paths alternate batch by batch so that load from other processes on a
-    shared machine falls on all of them alike.
+    subscribers (feed state, ads charging) drained in the ingesting thread; ``acknowledged``
+    is the same with delivery in the background as ``laotie serve`` runs it, timed until
+    ``ingest`` returns (its subscribers' work is waited for after the run); ``eventlog`` is a
+    bare ``EventLog`` with no subscribers. The paths alternate batch by batch so that load
+    from other processes on a shared machine falls on all of them alike. Per-batch latencies
+    of ``service`` and ``acknowledged`` are returned as ``*_p50_ms`` / ``*_p99_ms``.
     """
     path = root / "raw.db"
     Database(f"sqlite:///{path}").migrate()
@@ -151,10 +161,13 @@ def bench_service_and_raw(root: Path, batches: list[list[dict[str, Any]]]) -> di
     services = _home(root, "service")
     bare_home = _home(root, "eventlog")
     bare = EventLog(bare_home.db, clock=bare_home.clock)
-    paths = ("raw_sqlite", "service", "eventlog")
+    background = _home(root, "acknowledged")
+    background.deliver_in_background()
+    paths = ("raw_sqlite", "service", "acknowledged", "eventlog")
     wall = dict.fromkeys(paths, 0.0)
     cpu = dict.fromkeys(paths, 0.0)
-    accepted = {"service": 0, "eventlog": 0}
+    accepted = {"service": 0, "acknowledged": 0, "eventlog": 0}
+    latency: dict[str, list[float]] = {"service": [], "acknowledged": []}
 
     def insert_raw(batch_rows: list[tuple[Any, ...]]) -> int | None:
         raw.execute("BEGIN")
@@ -167,25 +180,37 @@ def bench_service_and_raw(root: Path, batches: list[list[dict[str, Any]]]) -> di
             steps: tuple[tuple[str, Callable[[], int | None]], ...] = (
                 ("raw_sqlite", partial(insert_raw, batch_rows)),
                 ("service", partial(_accepted, services.events, batch)),
+                ("acknowledged", partial(_accepted, background.events, batch)),
                 ("eventlog", partial(_accepted, bare, batch)),
             )
             for name, step in steps:
                 w0, c0 = time.perf_counter(), time.thread_time()
                 count = step()
-                wall[name] += time.perf_counter() - w0
+                took = time.perf_counter() - w0
+                wall[name] += took
                 cpu[name] += time.thread_time() - c0
                 if name in accepted:
                     accepted[name] += int(count or 0)
+                if name in latency:
+                    latency[name].append(took * 1000)
     finally:
         raw.close()
         services.close()
+        background.close()  # waits for the background subscribers to finish
         bare_home.close()
     total = sum(len(b) for b in batches)
     if set(accepted.values()) != {total}:
         raise RuntimeError(f"accepted {accepted} events, expected {total} each")
-    return {name: total / wall[name] for name in paths} | {
-        f"{name}_cpu": total / cpu[name] for name in paths
+    quantiles = {
+        f"{name}_{label}_ms": float(np.percentile(values, q))
+        for name, values in latency.items()
+        for label, q in (("p50", 50), ("p99", 99))
     }
+    return (
+        {name: total / wall[name] for name in paths}
+        | {f"{name}_cpu": total / cpu[name] for name in paths}
+        | quantiles
+    )
 
 
 def _accepted(log: EventLog, batch: list[dict[str, Any]]) -> int:
@@ -216,15 +241,19 @@ def bench_http(
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     bodies = [json.dumps(batch).encode() for batch in batches]
     accepted: list[int] = []
+    latencies: list[float] = []
     lock = threading.Lock()
 
     def post(share: list[bytes]) -> None:
         with httpx.Client(base_url=base, headers=headers, timeout=300) as http:
             for body in share:
+                sent = time.perf_counter()
                 response = http.post("/v1/events", content=body)
+                took = time.perf_counter() - sent
                 response.raise_for_status()
                 with lock:
                     accepted.append(response.json()["accepted"])
+                    latencies.append(took * 1000)
 
     with log_path.open("wb") as log:
         server = subprocess.Popen(
@@ -252,7 +281,13 @@ def bench_http(
     total = sum(len(b) for b in batches)
     if sum(accepted) != total:
         raise RuntimeError(f"HTTP accepted {sum(accepted)} events, expected {total}")
-    return {"http": total / elapsed, "http_server_cpu": total / cpu if cpu > 0 else 0.0}
+    p50, p99 = (float(v) for v in np.percentile(latencies, [50, 99]))
+    return {
+        "http": total / elapsed,
+        "http_server_cpu": total / cpu if cpu > 0 else 0.0,
+        "http_p50_ms": p50,
+        "http_p99_ms": p99,
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -274,8 +309,87 @@ def _wait_ready(base: str, server: subprocess.Popen[bytes], log_path: Path) -> N
     raise RuntimeError("laotie serve did not become ready within 60 s")
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    """Measure all three paths (best of ``repeats``), print a table, write the JSON result."""
+#: events a batch in the scale-out runs: smaller than BATCH so the load spreads over workers
+SCALE_BATCH = 1_000
+SCALE_CLIENTS = 8
+
+
+def run_processes(processes: list[int], *, quick: bool) -> dict[str, Any]:
+    """HTTP ingest against ``laotie serve --workers N`` for each N in ``processes``, on one
+    SQLite home (new event ids every run); rate, CPU seconds per process, ratio to one."""
+    from _processes import measure, print_runs, serve, with_ratios
+
+    count = 40 if quick else 300
+    runs: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="laotie-bench-ingest-") as tmp:
+        services = _home(Path(tmp), "scale")
+        with services.db.session() as session:
+            key, _ = access.create_key(session, role="app", name="bench")
+        home = services.settings.home
+        services.close()
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        for workers in processes:
+            batches = [
+                batch[i : i + SCALE_BATCH]
+                for batch in make_batches(count * SCALE_BATCH // BATCH or 1, tag=f"p{workers}")
+                for i in range(0, BATCH, SCALE_BATCH)
+            ]
+            bodies = [json.dumps(batch).encode() for batch in batches]
+
+            def load(base: str, bodies: list[bytes] = bodies) -> tuple[int, float]:
+                accepted: list[int] = []
+
+                def post(share: list[bytes]) -> None:
+                    with httpx.Client(base_url=base, headers=headers, timeout=300) as http:
+                        for body in share:
+                            response = http.post("/v1/events", content=body)
+                            response.raise_for_status()
+                            accepted.append(response.json()["accepted"])
+
+                threads = [
+                    threading.Thread(target=post, args=(bodies[i::SCALE_CLIENTS],))
+                    for i in range(SCALE_CLIENTS)
+                ]
+                started = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                elapsed = time.perf_counter() - started
+                if sum(accepted) != len(bodies) * SCALE_BATCH:
+                    raise RuntimeError(f"accepted {sum(accepted)} of {len(bodies) * SCALE_BATCH}")
+                return sum(accepted), elapsed
+
+            with serve(home, workers=workers, ready_path="/v1/health", headers=headers) as served:
+                runs[workers] = measure(served, load)
+    result = {
+        "area": "ingest",
+        "scale_out": True,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hardware": hardware(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "events_per_process_run": count * SCALE_BATCH,
+        "batch": SCALE_BATCH,
+        "http_clients": SCALE_CLIENTS,
+        "runs": with_ratios(runs),
+    }
+    print_runs(
+        f"ingest over HTTP, {SCALE_CLIENTS} clients, {SCALE_BATCH}-event batches; "
+        f"{result['hardware']}; load {result['load_average_1m']}",
+        "events",
+        result["runs"],
+    )
+    path = RESULTS.with_name("ingest-processes.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def run(quick: bool = False, processes: list[int] | None = None) -> dict[str, Any]:
+    """Measure all three paths (best of ``repeats``), print a table, write the JSON result;
+    with ``processes``, the scale-out runs over HTTP instead (``run_processes``)."""
+    if processes:
+        return run_processes(processes, quick=quick)
     count = 3 if quick else 20
     repeats = 1 if quick else 3
     clients = 4
@@ -293,7 +407,10 @@ def run(quick: bool = False) -> dict[str, Any]:
             gc.unfreeze()
             gc.set_threshold(*DEFAULT_GC_THRESHOLDS)
         for name, rate in rates.items():
-            best[name] = max(best.get(name, 0.0), rate)
+            if name.endswith("_ms"):  # latencies: the best run is the fastest
+                best[name] = min(best.get(name, float("inf")), rate)
+            else:
+                best[name] = max(best.get(name, 0.0), rate)
     result = {
         "area": "ingest",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -305,7 +422,16 @@ def run(quick: bool = False) -> dict[str, Any]:
         "batch": BATCH,
         "http_clients": clients,
         "repeats": repeats,
-        "events_per_s": {k: round(v) for k, v in best.items()},
+        "ad_event_share": 1 / AD_EVERY,
+        "events_per_s": {k: round(v) for k, v in best.items() if not k.endswith("_ms")},
+        "http_batch_ms": {
+            "p50": round(best["http_p50_ms"], 1),
+            "p99": round(best["http_p99_ms"], 1),
+        },
+        "in_process_batch_ms": {
+            name: {q: round(best[f"{name}_{q}_ms"], 1) for q in ("p50", "p99")}
+            for name in ("service", "acknowledged")
+        },
         "service_vs_raw": round(best["service"] / best["raw_sqlite"], 3),
         "service_vs_raw_cpu": round(best["service_cpu"] / best["raw_sqlite_cpu"], 3),
         "eventlog_vs_raw": round(best["eventlog"] / best["raw_sqlite"], 3),
@@ -348,6 +474,13 @@ def _print(result: dict[str, Any]) -> None:
         f"{rates['service_cpu']:,} ({result['service_vs_raw_cpu']:.2f})",
     )
     table.add_row(
+        "service, acknowledged (subscribers in the background)",
+        f"{rates['acknowledged']:,}",
+        f"{rates['acknowledged'] / rates['raw_sqlite']:.2f}",
+        "",
+        f"{rates['acknowledged_cpu']:,}",
+    )
+    table.add_row(
         "bare EventLog (no hooks)",
         f"{rates['eventlog']:,}",
         f"{result['eventlog_vs_raw']:.2f}",
@@ -363,6 +496,17 @@ def _print(result: dict[str, Any]) -> None:
     )
     console = Console()
     console.print(table)
+    where = {"service": "subscribers inline", "acknowledged": "subscribers in the background"}
+    for name, shown in result["in_process_batch_ms"].items():
+        console.print(
+            f"in process, {name} ({where[name]}): {result['batch']:,}-event batch "
+            f"p50 {shown['p50']} ms, p99 {shown['p99']} ms"
+        )
+    latency = result["http_batch_ms"]
+    console.print(
+        f"HTTP POST /v1/events of {result['batch']:,} events: "
+        f"p50 {latency['p50']} ms, p99 {latency['p99']} ms"
+    )
     console.print("floors met" if result["floors_met"] else "[bold red]floors NOT met[/]")
 
 

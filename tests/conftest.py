@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 from collections.abc import Callable, Iterator
+from multiprocessing.context import SpawnContext
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.servers.postgres import TEMPLATE, PostgresServer, Unavailable
+from tests.servers.redis import RedisServer
 
 from laotie.api import create_app
+from laotie.core.live import LiveState
 from laotie.core.settings import Settings, load_settings
+from laotie.store.live import open_live_state
 from laotie.store.repos import access
 from laotie.wiring import Services, build_services
 
@@ -24,13 +32,56 @@ def shared_data() -> Path:
     return SHARED_DATA.resolve()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_backends`` run once on SQLite and once on PostgreSQL."""
+    if "database_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session, with a migrated template database;
+    skips the test (saying why) where the server cannot be started."""
+    try:
+        server = PostgresServer.start()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        server.create_template()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings on a fresh home in a temporary directory (a real SQLite file)."""
-    for name in list(__import__("os").environ):
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """``postgresql`` or ``sqlite`` for tests marked ``both_backends``; otherwise
+    ``LAOTIE_TEST_DATABASE`` (default ``sqlite``), so the whole suite can run on PostgreSQL."""
+    return str(getattr(request, "param", os.environ.get("LAOTIE_TEST_DATABASE", "sqlite")))
+
+
+@pytest.fixture
+def database_url(database_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated-or-empty database: a SQLite file, or a new PostgreSQL database."""
+    if database_backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.create_database(template=TEMPLATE)
+    return f"sqlite:///{tmp_path / 'home' / 'laotie.db'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Settings:
+    """Settings on a fresh home in a temporary directory (a real SQLite file, or PostgreSQL
+    for tests marked ``both_backends``)."""
+    for name in list(os.environ):
         if name.startswith("LAOTIE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LAOTIE_HOME", str(tmp_path / "home"))
+    if database_url.startswith("postgresql"):
+        monkeypatch.setenv("LAOTIE_DATABASE_URL", database_url)
+        return load_settings(home=tmp_path / "home", database_url=database_url)
     return load_settings(home=tmp_path / "home")
 
 
@@ -71,3 +122,41 @@ def admin_headers(services: Services) -> dict[str, str]:
 def app_headers(services: Services) -> dict[str, str]:
     """Authorization headers of an app key (ingest events, read feeds)."""
     return _headers(services, "app")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server on loopback for the session; skips where it is not installed."""
+    reason = RedisServer.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an emptied real Redis server (``redis://127.0.0.1:<port>/0``)."""
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def spawn(monkeypatch: pytest.MonkeyPatch) -> SpawnContext:
+    """A multiprocessing context whose children start fresh interpreters (no forked locks or
+    threads). The ``pytest`` launcher script runs tests when imported, so the children are
+    told not to re-import the parent's main module."""
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__spec__", None, raising=False)
+    monkeypatch.delattr(main, "__file__", raising=False)
+    return multiprocessing.get_context("spawn")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def live(request: pytest.FixtureRequest) -> Iterator[LiveState]:
+    """Each ``LiveState`` implementation in turn: in process, then on a real Redis server."""
+    url = "" if request.param == "memory" else request.getfixturevalue("redis_url")
+    state = open_live_state(url)
+    yield state
+    state.close()

@@ -18,6 +18,7 @@ from laotie.core.contracts import AdRequest
 from laotie.core.events import EVENT_CODES
 from laotie.core.settings import load_settings
 from laotie.store.db import Database
+from laotie.store.delivery import Subscription
 from laotie.store.eventlog import EventLog
 from laotie.store.tables import AdAdvertiser, AdJournal, AdOutcome, Event
 
@@ -98,7 +99,7 @@ def test_ledger_invariants(template: Path, tmp_path_factory: pytest.TempPathFact
     clock = ManualClock(START_MS + 1000)
     service = AdsService(db, settings=load_settings(home=home), clock=clock, random_state=0)
     log = EventLog(db, clock=clock)
-    service.attach(log)
+    log.subscribe(Subscription("ads", service.on_events))
     served: list = []
     sent: list[dict] = []
     for n, op in enumerate(operations):

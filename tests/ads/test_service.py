@@ -25,8 +25,11 @@ from laotie.core.contracts import AdRequest
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.kinds import AigcStatus
 from laotie.store.db import Database
+from laotie.store.delivery import Subscription
 from laotie.store.repos import catalog
 from laotie.store.tables import Base
+
+pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
 
 DAY0 = day_start_ms(1_790_000_000_000, "Asia/Shanghai")
 
@@ -47,7 +50,7 @@ def ads(services, clock) -> AdsService:
             ),
         )
     service = AdsService(services.db, settings=services.settings, clock=clock, random_state=0)
-    service.attach(services.events)
+    services.events.subscribe(Subscription("ads-under-test", service.on_events))
     service.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
     service.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first"))
     return service

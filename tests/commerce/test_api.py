@@ -3,9 +3,13 @@ problem document naming the field."""
 
 from __future__ import annotations
 
+import pytest
+
 from laotie.ads import AdvertiserCreate
 from laotie.core.catalog import ContainerCreate, CreatorCreate, ItemCreate, UserCreate
 from laotie.store.repos import catalog
+
+pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
 
 
 def _world(services):

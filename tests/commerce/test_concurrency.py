@@ -16,20 +16,18 @@ from laotie.core.errors import Conflict, InsufficientBalance
 from laotie.store.db import Database
 from laotie.store.repos import ads as ads_repo
 
-from ..store.test_postgres import postgres_url  # noqa: F401 - a fixture, used by name
 from .conftest import build_world, settle_top_up
 
 THREADS = 16
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CommerceService]:
+pytestmark = pytest.mark.both_backends
+
+
+@pytest.fixture
+def shared(database_url: str, tmp_path: Path) -> Iterator[CommerceService]:
     """A commerce world on a database that several threads write at once."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'laotie.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    db = Database(url)
+    db = Database(database_url)
     db.migrate()
     service = build_world(db, tmp_path)
     yield service

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from laotie.core.clock import ManualClock
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
+from laotie.feed.rows import training_set
 from laotie.feed.signals import FeedData
 from laotie.feed.sources import TrainingSet
-from laotie.feed.training import train, training_set
+from laotie.feed.training import train
 from laotie.feed.world import generate_world
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from laotie.core.feedconfig import FusionConfig
 from laotie.feed.blend import Blend, choose_blend, head_scores
-from laotie.feed.config import FusionConfig
 
 
 def test_head_scores_are_reciprocal_ranks_in_the_source_list() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from laotie.core.errors import InvalidInput
-from laotie.feed.config import FeedConfig, env_names, load_feed_config, reference_toml
+from laotie.core.feedconfig import FeedConfig, env_names, reference_toml
+from laotie.core.settings import load_settings
 
 REFERENCE = Path(__file__).resolve().parents[2] / "src" / "laotie" / "feed" / "reference.toml"
 
@@ -54,12 +55,14 @@ def _changed(default: object) -> object:
     raise AssertionError(f"no test value for {default!r}")
 
 
-def test_every_key_maps_to_its_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_key_maps_to_its_environment_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     defaults = FeedConfig()
     for key, env in env_names().items():
         wanted = _changed(_value(defaults, key))
         monkeypatch.setenv(env, wanted if isinstance(wanted, str) else json.dumps(wanted))
-        assert _value(FeedConfig(), key) == wanted, (key, env)
+        assert _value(load_settings(home=tmp_path).feed, key) == wanted, (key, env)
         monkeypatch.delenv(env)
 
 
@@ -67,16 +70,19 @@ def test_toml_section_and_environment_precedence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "laotie.toml").write_text("[feed.als]\nfactors = 16\nquota = 50\n")
-    assert load_feed_config(tmp_path).als.factors == 16
+    assert load_settings(home=tmp_path).feed.als.factors == 16
     monkeypatch.setenv("LAOTIE_FEED_ALS__FACTORS", "24")
-    config = load_feed_config(tmp_path)
+    config = load_settings(home=tmp_path).feed
     assert config.als.factors == 24 and config.als.quota == 50
+    # an explicit value wins over the environment (the opposite of the old feed config)
+    explicit = load_settings(home=tmp_path, feed={"als": {"factors": 8}}).feed
+    assert (explicit.als.factors, explicit.als.quota) == (8, 50)
 
 
 def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LAOTIE_FEED_RERANK__CREATOR_CAP", "0")
     with pytest.raises(InvalidInput) as error:
-        load_feed_config(tmp_path)
+        load_settings(home=tmp_path)
     assert error.value.field == "LAOTIE_FEED_RERANK__CREATOR_CAP"
 
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from laotie.cli import app
 from laotie.core.errors import InvalidInput, NotFound
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.datasets import read_dataset
 from laotie.feed.evaluation import evaluate, policy_page, split, without_page_caps
 from laotie.feed.metrics import (
@@ -213,6 +213,12 @@ def test_cli_evaluate_json(
     assert "too few users, under 20" in few.output
     bad = CliRunner().invoke(app, ["evaluate", "movielens"])
     assert bad.exit_code == 2 and "needs a directory" in bad.output
+    for spec in ("world:many", "world:5", "world:"):
+        world = CliRunner().invoke(app, ["evaluate", spec])
+        assert world.exit_code == 2 and "world:USERS needs a user count" in world.output
+    world = CliRunner().invoke(app, ["evaluate", "world:200", "--json", "--max-users", "30"])
+    assert world.exit_code == 0, world.output
+    assert json.loads(world.output)["events"]["train"] > 0
     assert CliRunner().invoke(app, ["init"]).exit_code == 0
     empty = CliRunner().invoke(app, ["evaluate", "home"])  # a fresh home has no events
     assert empty.exit_code == 2 and "nothing to evaluate" in empty.output

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from laotie.core.clock import ManualClock
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.pipeline import Pipeline, prerank_keep
 from laotie.feed.signals import FeedData
 from laotie.feed.training import train

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from laotie.core.contracts import TrustDecision
+from laotie.core.feedconfig import RerankConfig
 from laotie.feed.catalog import AIGC_NONE, KINDS, Catalog
-from laotie.feed.config import RerankConfig
 from laotie.feed.rerank import filter_candidates, select_page
 
 KIND_NAMES = list(KINDS)

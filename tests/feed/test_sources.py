@@ -12,6 +12,7 @@ import pytest
 from laotie.core.clock import MS_PER_DAY, ManualClock
 from laotie.core.contracts import LiveRoomSignal
 from laotie.feed.catalog import Catalog
+from laotie.feed.rows import training_set
 from laotie.feed.signals import FeedData
 from laotie.feed.sources import (
     AlsSource,
@@ -29,7 +30,6 @@ from laotie.feed.sources import (
 from laotie.feed.sources.content import match_terms
 from laotie.feed.sources.popular import choose_half_life
 from laotie.feed.state import Observation, UserState
-from laotie.feed.training import training_set
 
 NOW = 1_767_225_600_000
 
@@ -185,9 +185,18 @@ class TestCovisit(SourceContract):
         after = source.recommend_one(99, 5)[0]
         assert np.all((after[after >= 0] >= 21) & (after[after >= 0] <= 40)) and (after >= 0).any()
 
+    def test_observe_learns_live_pairs_from_positive_events_only(self) -> None:
+        source, training, catalog = _fit(CovisitSource(), _two_cluster_world())
+        training.state.observe(catalog, [Observation(99, 3, "play", NOW)])
+        assert 35 not in source.neighbours(3)[0].tolist()
+        events = [Observation(99, 35, "play", NOW), Observation(99, 36, "play", NOW)]
+        source.observe(events, [1.0, 0.5])  # the feed passes each event's event_weight
+        neighbours = source.neighbours(3)[0].tolist()
+        assert 35 in neighbours and 36 not in neighbours
+
     def test_live_pairs_are_added(self) -> None:
         source, _, _ = _fit(CovisitSource(), _two_cluster_world())
-        source.observe(5, 35, [3])
+        source.add_pairs(source.pairs(35, [3]))
         ids, _ = source.neighbours(3)
         assert 35 in ids.tolist()
 
@@ -206,6 +215,16 @@ class TestEase(SourceContract):
         training.state.observe(catalog, [Observation(99, 30, "play", NOW)])
         after = source.recommend_one(99, 5)[0]
         assert (after >= 0).any() and np.all((after[after >= 0] >= 21) & (after[after >= 0] <= 40))
+
+    def test_batch_recommend_is_recommend_one_of_each_user(self) -> None:
+        source, training, catalog = _fit(EaseSource(l2=10.0), _two_cluster_world())
+        training.state.observe(catalog, [Observation(99, 30, "play", NOW)])
+        users = np.array([1, 5, 25, 99, 77])  # 99: real-time history only; 77: none
+        ids, scores = source.recommend(users, 12)
+        for row, user in enumerate(users.tolist()):
+            one_ids, one_scores = source.recommend_one(user, 12)
+            np.testing.assert_allclose(scores[row], one_scores, rtol=1e-5)
+            assert set(ids[row].tolist()) == set(one_ids.tolist())
 
     def test_only_the_most_played_items_are_modelled(self) -> None:
         source, _, _ = _fit(EaseSource(max_items=10), _two_cluster_world())

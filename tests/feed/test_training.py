@@ -11,14 +11,15 @@ import pytest
 
 import laotie.feed
 from laotie.core.errors import ArtefactError
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.features import FEATURES, FeatureStats, build_features
 from laotie.feed.fusion import fuse
+from laotie.feed.negatives import negatives_wanted
 from laotie.feed.ranker import Ranker, duration_buckets, watch_quantiles
 from laotie.feed.signals import interactions, merge_interactions, rate_scale
-from laotie.feed.training import TrainingInput, negatives_wanted, train
+from laotie.feed.training import TrainingInput, train
 
 
 def test_public_surface_is_sorted_and_complete() -> None:

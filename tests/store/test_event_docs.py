@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from laotie.core.events import EVENT_CODES, EVENT_SPECS
-from laotie.store.eventlog import EventIn
+from laotie.store.eventschema import EventIn
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 START, END = "<!-- generated: start -->", "<!-- generated: end -->"

@@ -2,7 +2,10 @@ import pytest
 
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.errors import InvalidInput
+from laotie.store.delivery import Subscription
 from laotie.store.repos import catalog
+
+pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
 
 T0 = 1_795_900_000_000
 
@@ -88,7 +91,7 @@ def test_subscribers_see_accepted_events_after_commit(services, items):
         assert services.events.count() >= len(events)
         seen.extend(events)
 
-    services.events.subscribe(hook)
+    services.events.subscribe(Subscription("hook", hook))
     services.events.ingest([watch(1), watch(1), watch(2, item_id="missing")])
     assert [e.client_event_id for e in seen] == ["e1"]
     assert seen[0].item_external_id == "i1" and isinstance(seen[0].item_id, int)
@@ -98,7 +101,7 @@ def test_failing_subscriber_does_not_lose_events(services, items):
     def broken(events):
         raise RuntimeError("boom")
 
-    services.events.subscribe(broken)
+    services.events.subscribe(Subscription("broken", broken))
     assert services.events.ingest([watch(1)]).accepted == 1
     assert services.events.count() == 1
 

@@ -92,22 +92,26 @@ def test_csv_layout_reads_quoted_titles_and_half_stars(ml_csv):
 
 
 def test_import_writes_catalog_and_events_once(services, ml_csv):
-    report = import_dataset(services.events, "movielens", ml_csv)
+    report = import_dataset(services.events, "movielens", ml_csv, items=services.catalog)
     assert (report.items, report.placeholder_items, report.accepted) == (3, 1, 4)
     assert report.rejected == 0 and report.source_rows == 4
-    again = import_dataset(services.events, "movielens", ml_csv)
+    again = import_dataset(services.events, "movielens", ml_csv, items=services.catalog)
     assert (again.items, again.users, again.accepted, again.duplicate) == (0, 0, 0, 4)
-    assert services.events.count() == 4
     frame = services.lake.read()
-    assert sorted(frame["value"].to_list()) == [0.5, 3.0, 4.0, 4.5]
+    screened = frame.filter(pl.col("type") == "trust_decision")
+    assert screened.height == 4  # the catalog door had trust screen every item, once
+    assert services.events.count() == 4 + screened.height
+    rates = frame.filter(pl.col("type") != "trust_decision")
+    assert sorted(rates["value"].to_list()) == [0.5, 3.0, 4.0, 4.5]
     with services.db.session() as session:
         items = catalog.items_frame(session)
         assert items.height == 4  # three movies and a placeholder for movie 99
-        assert catalog.users_frame(session).height == 2
+        users = catalog.users_frame(session)["external_id"].to_list()
+        assert sorted(users) == ["ml:u1", "ml:u2", "system.trust"]  # and trust's actor
 
 
 def test_100k_import_creates_users_from_u_user(services, ml100k):
-    report = import_dataset(services.events, "movielens", ml100k)
+    report = import_dataset(services.events, "movielens", ml100k, items=services.catalog)
     assert (report.users, report.items, report.accepted) == (3, 3, 4)
     with services.db.session() as session:
         user = catalog.get_user(session, external_id="ml100k:u2")

@@ -5,7 +5,8 @@ from pydantic import ValidationError
 
 from laotie.core.events import EVENT_SPECS
 from laotie.store.db import Database
-from laotie.store.eventlog import EventIn, EventLog
+from laotie.store.eventlog import EventLog
+from laotie.store.eventschema import EventIn
 
 T0 = 1_795_900_000_000
 BASE = {"id": "e1", "type": "watch", "user_id": "u1", "item_id": "i1", "ts_ms": T0}

@@ -1,6 +1,10 @@
+import pytest
+
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.clock import MS_PER_DAY, day_start_ms
 from laotie.store.repos import catalog
+
+pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
 
 DAY0 = day_start_ms(1_795_900_000_000, "UTC")
 

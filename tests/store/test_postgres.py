@@ -1,92 +1,29 @@
-"""The store on a real, throwaway PostgreSQL cluster (skipped where PostgreSQL is not installed)."""
+"""The store on a real, throwaway PostgreSQL server (skipped where PostgreSQL is not installed)."""
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
+import threading
 
 import polars as pl
 import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from laotie.cli import app
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.settings import load_settings
+from laotie.store.db import Database
+from laotie.store.repos import ads as ads_repo
 from laotie.store.repos import catalog
+from laotie.store.tables import AdJournal, Event, StoreMeta
 from laotie.wiring import build_services
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(*command: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+runner = CliRunner()
 
 
 @pytest.fixture
-def postgres_url():
-    pytest.importorskip("psycopg")
-    initdb = PG_BIN / "initdb"
-    if not initdb.exists() or (os.geteuid() == 0 and not shutil.which("runuser")):
-        pytest.skip("PostgreSQL 15 server binaries not installed")
-    # the server refuses to run as root and cannot enter pytest's private tmp dirs
-    root = Path(tempfile.mkdtemp(prefix="laotie-pg-"))
-    data = root / "pg"
-    data.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(data, "postgres")
-    port = _free_port()
-    subprocess.run(
-        _as_postgres(str(initdb), "-D", str(data), "-U", "laotie", "--auth=trust", "--no-sync"),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off"
-    # -l: the server must not inherit our pipes, or waiting for pg_ctl never ends
-    subprocess.run(
-        _as_postgres(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(root / "log"),
-            "-w",
-            "start",
-        ),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=60,
-    )
-    try:
-        subprocess.run(
-            _as_postgres(
-                str(PG_BIN / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-U",
-                "laotie",
-                "laotie",
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql+psycopg://laotie@127.0.0.1:{port}/laotie"
-    finally:
-        subprocess.run(
-            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),
-            capture_output=True,
-        )
+def postgres_url(postgres_server):
+    """A new, empty database on the session's server (migrations run by the test)."""
+    return postgres_server.create_database()
 
 
 def test_store_and_event_log_on_postgres(postgres_url, tmp_path):
@@ -127,3 +64,69 @@ def test_store_and_event_log_on_postgres(postgres_url, tmp_path):
         assert columns.equals(items.select("id", "title"))
     finally:
         services.close()
+
+
+def test_the_demo_runs_on_postgres(postgres_url, tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("LAOTIE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LAOTIE_DATABASE_URL", postgres_url)
+    home = tmp_path / "h"
+    result = runner.invoke(
+        app, ["--home", str(home), "demo", "--no-serve", "--users", "10", "--items", "30"]
+    )
+    assert result.exit_code == 0, result.output
+    assert not (home / "laotie.db").exists()  # everything went to PostgreSQL
+    db = Database(postgres_url)
+    try:
+        with db.session() as session:
+            events = session.scalar(select(func.count()).select_from(Event))
+            journals = session.scalar(select(func.count()).select_from(AdJournal))
+            assert ads_repo.unbalanced_journals(session) == []
+    finally:
+        db.dispose()
+    assert events > 100 and journals > 0
+    out = tmp_path / "events.csv"
+    exported = runner.invoke(app, ["--home", str(home), "events", "export", str(out)])
+    assert exported.exit_code == 0 and out.read_text().count("\n") > 100
+
+
+def test_a_deadlocked_transaction_is_run_again(postgres_url):
+    """Two transactions insert the same two keys in crossed orders: PostgreSQL aborts one
+    (deadlock_detected), and ``Database.retrying`` runs it again to success."""
+    db = Database(postgres_url)
+    db.migrate()
+    both_hold_their_first = threading.Barrier(2)
+    attempts: list[str] = []
+    errors: list[BaseException] = []
+
+    def crossed(first: str, second: str) -> None:
+        def attempt() -> None:
+            attempts.append(first)
+            with db.session() as session:
+                statement = db.insert_ignoring_duplicates(StoreMeta)
+                session.execute(statement, [{"key": first, "value": first}])
+                if attempts.count(first) == 1:
+                    both_hold_their_first.wait(timeout=30)
+                session.execute(statement, [{"key": second, "value": first}])
+
+        try:
+            db.retrying(attempt)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=crossed, args=("a", "b")),
+        threading.Thread(target=crossed, args=("b", "a")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == []
+        assert len(attempts) == 3  # one of the two ran twice
+        with db.session() as session:
+            assert set(session.scalars(select(StoreMeta.key))) >= {"a", "b"}
+    finally:
+        db.dispose()

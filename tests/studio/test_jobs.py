@@ -111,19 +111,38 @@ def test_unknown_kind_and_bad_params_are_invalid_input(runner: JobRunner, tmp_pa
     assert info.value.field == "episodes"
 
 
-def test_restart_fails_interrupted_and_resumes_queued(db: Database) -> None:
+def test_restart_requeues_a_dead_workers_job_and_resumes_queued(db: Database) -> None:
     with db.session() as session:
         running, _ = repo.create_job(session, kind="count", params={}, now_ms=1)
-        running.status = "running"
-        queued, _ = repo.create_job(session, kind="count", params={}, now_ms=2)
-        running_id, queued_id = running.external_id, queued.external_id
+        running.status, running.attempts, running.worker = "running", 1, "gone:1"
+        running.lease_until_ms = 1  # its worker stopped renewing long ago
+        spent, _ = repo.create_job(session, kind="count", params={}, now_ms=2)
+        spent.status, spent.attempts, spent.lease_until_ms = "running", 3, 1
+        queued, _ = repo.create_job(session, kind="count", params={}, now_ms=3)
+        running_id, spent_id, queued_id = running.external_id, spent.external_id, queued.external_id
     jobs = JobRunner(db, workers=1)
     jobs.register("count", lambda ctx: {"ok": 1})
     jobs.register("other", lambda ctx: {})
     jobs.submit("other", {})
     assert jobs.wait(queued_id, timeout_s=10).status == "succeeded"
-    assert jobs.get(running_id).error_code == "interrupted"
+    resumed = jobs.wait(running_id, timeout_s=10)
+    assert (resumed.status, resumed.attempts) == ("succeeded", 2)
+    lost = jobs.get(spent_id)
+    assert (lost.status, lost.error_code) == ("failed", "worker-lost")
     jobs.shutdown(wait=True)
+
+
+def test_a_job_held_by_a_live_worker_is_not_claimed_twice(db: Database) -> None:
+    with db.session() as session:
+        job, _ = repo.create_job(session, kind="count", params={}, now_ms=1)
+        job_id = job.external_id
+    with db.session() as session:
+        assert repo.claim_job(session, job_id=job_id, now_ms=5, wall_now_ms=1_000, lease_ms=500)
+    with db.session() as session:
+        assert not repo.claim_job(session, job_id=job_id, now_ms=6, wall_now_ms=1_400)
+    with db.session() as session:
+        assert repo.claim_job(session, job_id=job_id, now_ms=7, wall_now_ms=1_600)
+        assert repo.get_job(session, job_id=job_id).attempts == 2
 
 
 def test_adapt_job_exports_files(runner: JobRunner, tmp_path: Path, small_novel_text: str) -> None:

@@ -18,7 +18,7 @@ from .test_console_roles import PAGES
 ALLOWED = {
     "admin": [*PAGES, "/ads/campaigns/sim-camp000", "/catalog/items/spam1"],
     "creator": ["/catalog", "/studio"],
-    "advertiser": ["/catalog", "/ads"],
+    "advertiser": ["/catalog", "/ads", "/studio"],  # ad videos are studio jobs
     "member": ["/feed", "/catalog", "/teams"],
     "manager": ["/feed", "/catalog", "/teams"],
 }
@@ -162,7 +162,7 @@ def test_admin_watches_an_experiment_run(browser: Any, live_server: LiveServer) 
     tab.page.select_option("select[name=policy_a]", "random")
     tab.page.select_option("select[name=policy_b]", "popular")
     tab.page.click("form[action='/experiments'] button[type=submit]")
-    tab.page.wait_for_url("**/experiments/ab_*")
+    tab.page.wait_for_url("**/experiments/job_*")
     tab.shot("admin-en-experiment-running")
     tab.page.wait_for_selector("#experiment-status .badge.succeeded", timeout=240_000)
     assert tab.page.locator("#experiment-status tbody tr").count() >= 5

@@ -1,7 +1,8 @@
 """Ads: advertisers, campaigns, creatives, prediction, auction, pacing, ledger and reports.
 
 Other areas use only these names. The feed calls ``AdsService.fill`` (``AdSlotFiller``); ad
-events whose ``ref`` is a placement's ``impression_id`` are charged via ``AdsService.attach``.
+events whose ``ref`` is a placement's ``impression_id`` are charged by
+``AdsService.on_events`` (subscribed in ``laotie.wiring``).
 """
 
 from laotie.ads.auction import bid_ecpm, click_price_fen, gsp

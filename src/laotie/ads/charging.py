@@ -27,17 +27,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from laotie.ads.auction import CPC, CPM, OBJECTIVE_CODES, OCPC, PURCHASE, conversion_price_fen
+from laotie.ads.counters import AdCounters
 from laotie.ads.schemas import Objective
 from laotie.ads.serving import Placement, Server
 from laotie.core.clock import day_label
 from laotie.store.db import Database
+from laotie.store.live import MemoryLiveState
 from laotie.store.repos import ads as repo
 
 log = logging.getLogger(__name__)
 AD_EVENT_KINDS = {"ad_impression": "impression", "ad_click": "click", "ad_conversion": "conversion"}
 #: how far over its daily budget a campaign may be billed, as a fraction of the budget
 OVERSPEND_TOLERANCE = 0.01
-_SPENT_CACHE = 100_000
 #: an ad event counts for money only within this window of its placement's served time (ms)
 ATTRIBUTION_BEFORE_MS = 5 * 60 * 1000
 ATTRIBUTION_AFTER_MS = 24 * 60 * 60 * 1000
@@ -80,14 +81,21 @@ class ChargeSummary:
 class Charger:
     """Turns ad events into outcomes and charges, exactly once per (kind, impression id)."""
 
-    def __init__(self, db: Database, *, server: Server, timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        server: Server,
+        timezone: str = "UTC",
+        counters: AdCounters | None = None,
+    ) -> None:
         self.db = db
         self.server = server
         self.timezone = timezone
         self._lock = threading.Lock()
-        # fen billed per (campaign, local day): read from the database once, then kept here,
-        # since this charger is the only writer of charges in the process
-        self._spent: dict[tuple[int, str], int] = {}
+        # fen billed per (campaign, local day), shared by every process charging this platform:
+        # a charge reserves its amount there first, so processes together stay under a ceiling
+        self.counters = counters or AdCounters(MemoryLiveState())
         self._pending: dict[tuple[int, str], int] = {}
 
     def handle(self, events: Sequence[Any]) -> ChargeSummary:
@@ -100,15 +108,13 @@ class Charger:
         feedback: list[tuple[int, int, int]] = []
         with self._lock:
             self._pending = {}
-            if len(self._spent) > _SPENT_CACHE:
-                self._spent.clear()
             try:
                 with self.db.session() as session:
                     for event in ad_events:
                         self._one(session, event, summary, feedback)
             except BaseException:
-                for key in self._pending:  # rolled back: read the truth again next time
-                    self._spent.pop(key, None)
+                for (campaign_pk, day), amount in self._pending.items():  # rolled back
+                    self.counters.release_spend(campaign_pk=campaign_pk, day=day, amount_fen=amount)
                 raise
             for campaign_pk, advertiser_pk, amount in summary.charges:
                 self.server.record_charge(
@@ -269,8 +275,10 @@ class Charger:
                         session, placement, "conversion", event.client_event_id, due, ts_ms, day
                     )
             except BaseException:
-                for key in self._pending:
-                    self._spent.pop(key, None)
+                for (campaign_pk, day), reserved in self._pending.items():  # rolled back
+                    self.counters.release_spend(
+                        campaign_pk=campaign_pk, day=day, amount_fen=reserved
+                    )
                 raise
             if amount:
                 self.server.record_charge(
@@ -309,11 +317,17 @@ class Charger:
             return 0, None, None
         campaign = repo.campaign_by_pk(session, campaign_id=placement.campaign_pk)
         ceiling = campaign.daily_budget_fen + int(campaign.daily_budget_fen * OVERSPEND_TOLERANCE)
-        key = (campaign.id, day)
-        if key not in self._spent:
-            self._spent[key] = repo.spent_on_day(session, campaign_id=campaign.id, day=day)
-        if self._spent[key] + due > ceiling:
+        reserved = self.counters.reserve_spend(
+            campaign_pk=campaign.id,
+            day=day,
+            amount_fen=due,
+            ceiling_fen=ceiling,
+            spent=lambda: repo.spent_on_day(session, campaign_id=campaign.id, day=day),
+        )
+        if not reserved:
             return 0, "over_budget", None
+        key = (campaign.id, day)
+        self._pending[key] = self._pending.get(key, 0) + due
         journal = repo.charge(
             session,
             txn_key=f"{kind}:{impression_id}",
@@ -325,7 +339,7 @@ class Charger:
             day=day,
         )
         if journal is None:
+            self._pending[key] -= due
+            self.counters.release_spend(campaign_pk=campaign.id, day=day, amount_fen=due)
             return 0, "insufficient_balance", None
-        self._spent[key] += due
-        self._pending[key] = self._pending.get(key, 0) + due
         return due, None, journal.id

@@ -16,6 +16,7 @@ import numpy as np
 
 from laotie.ads import reports
 from laotie.ads.charging import AD_EVENT_KINDS, AdEvent, Charger, ChargeSummary
+from laotie.ads.counters import AdCounters
 from laotie.ads.interests import InterestProfile
 from laotie.ads.prediction import PriorModel, ResponseModel, calibration_report
 from laotie.ads.schemas import (
@@ -40,8 +41,10 @@ from laotie.core.clock import Clock, SystemClock, day_label
 from laotie.core.contracts import AdPlacement, AdRequest
 from laotie.core.errors import InvalidInput, NotFound, PermissionDenied
 from laotie.core.events import EVENT_CODES
+from laotie.core.live import LiveState
 from laotie.core.settings import Settings
 from laotie.store.db import Database
+from laotie.store.live import MemoryLiveState
 from laotie.store.repos import ads as repo
 from laotie.store.tables import AdAdvertiser, AdCampaign, AdCreative
 
@@ -79,8 +82,11 @@ class AdsService:
         settings: Settings,
         clock: Clock | None = None,
         random_state: int | None = None,
+        live: LiveState | None = None,
     ) -> None:
         self.db = db
+        # budgets and frequency caps counted where every serving process sees them
+        counters = AdCounters(live or MemoryLiveState())
         self.settings = settings
         self.clock = clock or SystemClock()
         self.timezone = settings.timezone
@@ -94,23 +100,23 @@ class AdsService:
             min_gap=settings.ads_min_gap,
             timezone=settings.timezone,
             random_state=random_state,
+            counters=counters,
         )
-        self.charger = Charger(db, server=self.server, timezone=settings.timezone)
+        self.charger = Charger(
+            db, server=self.server, timezone=settings.timezone, counters=counters
+        )
         self._dirty = True
         self._refresh_lock = threading.Lock()
         self._users: dict[int, tuple[str | None, str | None]] = {}
         self._items: dict[int, tuple[str, str]] = {}
         self.interests = InterestProfile()
 
-    # --- wiring ------------------------------------------------------------------------------
-
-    def attach(self, events: Any) -> None:
-        """Subscribe charging to an ``EventLog`` (ad events are charged after they commit)."""
-        events.subscribe(self.on_events)
+    # --- events ------------------------------------------------------------------------------
 
     def on_events(self, events: Sequence[Any]) -> ChargeSummary:
-        """Record and charge the ad events in a committed batch; learn users' interests from
-        the others."""
+        """Event subscriber (wired in ``laotie.wiring``): record and charge the ad events in a
+        committed batch; learn users' interests from the others. Safe to call again with the
+        same events."""
         try:
             self._learn_interests(events)
         except Exception:  # interests only sharpen targeting; charging must still happen

@@ -33,12 +33,14 @@ from laotie.ads.auction import (
     second_prices,
 )
 from laotie.ads.bandit import ThompsonSampler
+from laotie.ads.counters import AdCounters
 from laotie.ads.pacing import PacingController, TrafficProfile
 from laotie.ads.schemas import Objective
 from laotie.ads.targeting import TargetingIndex
 from laotie.core.clock import MS_PER_HOUR, MS_PER_MINUTE
 from laotie.core.contracts import AdPlacement, AdRequest
 from laotie.core.kinds import AigcStatus
+from laotie.store.live import MemoryLiveState
 
 ALL_HOURS = (1 << 24) - 1
 #: campaigns scored in the first step of the search; each further step is four times larger
@@ -46,6 +48,9 @@ _FIRST_CHUNK = 256
 #: how strongly predicted CTR (relative to the average) scales the rank score
 QUALITY_EXPONENT = 0.5
 QUALITY_BOUNDS = (0.5, 2.0)
+#: how often a process reads the spend every process has reserved today (ms), so a campaign
+#: another process exhausted stops being served here too
+SPEND_SYNC_MS = 2_000
 
 
 class RateModel(Protocol):
@@ -188,6 +193,7 @@ class Server:
         placement_ttl_ms: int = MS_PER_HOUR,
         max_placements: int = 500_000,
         random_state: int | None = None,
+        counters: AdCounters | None = None,
     ) -> None:
         self.reserve_ecpm_fen = reserve_ecpm_fen
         self.min_gap = min_gap
@@ -201,7 +207,12 @@ class Server:
         self.pacing = PacingController()
         self.traffic = TrafficProfile(timezone=timezone)
         self.placements: OrderedDict[str, Placement] = OrderedDict()
+        #: ads served per user and campaign today, shared by every serving process
+        self.counters = counters or AdCounters(MemoryLiveState())
+        #: impressions the ledger recorded today per (user, campaign) when loaded: the floor of
+        #: the shared counts (they start there)
         self._frequency: dict[int, dict[int, int]] = defaultdict(dict)
+        self._spend_synced_ms: int | None = None
         self._day: str | None = None
         self._minute: int | None = None
         self._hour = 0
@@ -320,6 +331,7 @@ class Server:
             if self._day is not None:
                 self.spent_fen[:] = 0.0
                 self._frequency = defaultdict(dict)
+                self._spend_synced_ms = None
                 self.pacing.reset(self.index.size)
                 self._any_throttled = False
             self._day = day
@@ -385,10 +397,33 @@ class Server:
         with self._lock:
             return self._fill(request)
 
+    def _sync_spend(self, now_ms: int) -> None:
+        """Take today's spend from the shared counters where other processes added to it."""
+        self._spend_synced_ms = now_ms
+        if self._day is None:
+            return
+        where = self.index.position_of
+        for pk, fen in self.counters.spent(self._day).items():
+            j = where.get(pk)
+            if j is not None and fen > self.spent_fen[j]:
+                self.spent_fen[j] = fen
+                if self.index.budget_fen[j] - fen < self.max_charge_fen[j]:
+                    self._serve_ok[j] = False
+
+    def _served(self, user_id: int) -> dict[int, int]:
+        """Ads served to the user today per campaign: the shared count, at least the floor."""
+        served = dict(self._frequency.get(user_id, {}))
+        if self._day is not None:
+            for pk, n in self.counters.served(self._day, user_id).items():
+                served[pk] = max(n, served.get(pk, 0))
+        return served
+
     def _fill(self, request: AdRequest) -> list[AdPlacement]:
         now = request.now_ms
         if now // MS_PER_MINUTE != self._minute:
             self._tick(now)
+        if self._spend_synced_ms is None or now - self._spend_synced_ms >= SPEND_SYNC_MS:
+            self._sync_spend(now)
         self._requests_this_minute += 1
         self._requests_since_step += 1
         ctx = request.context
@@ -407,7 +442,7 @@ class Server:
             region=ctx.get("region"),
         )
         eligible &= self._serve_ok
-        seen = self._frequency.get(request.user_id)
+        seen = self._served(request.user_id)
         if seen:
             where = self.index.position_of
             for pk, n in seen.items():
@@ -430,6 +465,8 @@ class Server:
         out = []
         for slot, (j, price) in enumerate(zip(winners.tolist(), prices.tolist(), strict=True)):
             k = int(match[j])
+            if not self._count_served(request.user_id, j):
+                continue  # another process served this user the campaign's last allowed ad
             out.append(
                 self._place(
                     request,
@@ -443,6 +480,17 @@ class Server:
                 )
             )
         return out
+
+    def _count_served(self, user_id: int, j: int) -> bool:
+        """Count one ad of campaign ``j`` for the user, atomically against its cap."""
+        pk = int(self.index.pk[j])
+        return self.counters.serve(
+            day=self._day or "",
+            user_id=user_id,
+            campaign_pk=pk,
+            cap=int(self.index.frequency_cap[j]),
+            floor=self._frequency.get(user_id, {}).get(pk, 0),
+        )
 
     def _search(
         self, eligible: np.ndarray, match: np.ndarray, need: int
@@ -521,8 +569,6 @@ class Server:
                 ts_ms=request.now_ms,
             )
         )
-        counts = self._frequency[request.user_id]
-        counts[campaign.pk] = counts.get(campaign.pk, 0) + 1
         if creative.aigc:
             status = AigcStatus.CONFIRMED if creative.aigc_labels else AigcStatus.DECLARED
         else:

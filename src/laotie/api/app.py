@@ -21,6 +21,7 @@ from laotie.api.routes import (
     teams,
     trust,
 )
+from laotie.sim.ab_job import register_ab_job
 from laotie.wiring import Services
 
 ROUTERS = [
@@ -32,6 +33,7 @@ ROUTERS = [
     trust.router,
     ads.router,
     insights.router,
+    insights.items_router,
     teams.router,
     studio.router,
     studio_media.router,
@@ -50,6 +52,7 @@ def create_app(services: Services) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
+    register_ab_job(services.studio_jobs, services.settings.home)  # console experiments
     app.state.guard = Guard(services)
     app.add_middleware(BodyGuard, guard=app.state.guard)
     problems.install(app)

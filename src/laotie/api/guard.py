@@ -4,9 +4,10 @@
 (POST, PUT, PATCH, DELETE under ``/v1/``) must present a valid key before a byte of its body
 is read; the body is then counted as it streams in and refused once it passes the route's
 cap (413), whether or not it declared a ``Content-Length``, and refused when it stalls
-(408). ``Guard`` keeps the rate limits (the ``limits`` library, in memory, per process):
-requests per key, and failed authentications per client address (past that, the address is
-refused with 429 before its key is even checked).
+(408). ``Guard`` keeps the rate limits as moving windows in the ``LiveState`` (in process, or
+shared by every serving process on one Redis): requests per key, and failed authentications
+per client address (past that, the address is refused with 429 before its key is even
+checked). The limits are written in the ``limits`` library's syntax.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 
 from laotie.api.problems import BodyRefused, error_response
@@ -52,6 +51,11 @@ def _limits(text: str) -> list[RateLimitItem]:
     return list(parse_many(text)) if text.strip() else []
 
 
+def _window(item: RateLimitItem, kind: str, who: str) -> tuple[str, int]:
+    """The live-state key and window (ms) of one limit on one key or address."""
+    return f"rate:{item.key_for(kind, who)}", item.get_expiry() * 1000
+
+
 class Guard:
     """Rate limits and the cached key check shared by the middleware and ``current_key``."""
 
@@ -60,7 +64,7 @@ class Guard:
         settings = services.settings
         self.per_key = _limits(settings.rate_limit_per_key)
         self.failed_auth = _limits(settings.rate_limit_failed_auth)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.live = services.live
         self._keys: dict[str, tuple[float, Principal]] = {}
 
     def body_limit(self, path: str) -> int | None:
@@ -76,7 +80,7 @@ class Guard:
 
     def _refuse_locked_out(self, address: str) -> None:
         for item in self.failed_auth:
-            if not self.limiter.test(item, "failed-auth", address):
+            if self._count(item, "failed-auth", address) >= item.amount:
                 raise RateLimited(
                     f"too many failed authentications from {address}; retry later",
                     field="authorization",
@@ -100,16 +104,26 @@ class Guard:
                 self._keys[key] = (now, principal)
         except Unauthenticated:
             for item in self.failed_auth:
-                self.limiter.hit(item, "failed-auth", address)
+                self._hit(item, "failed-auth", address)
             raise
         for item in self.per_key:
-            if not self.limiter.hit(item, "key", principal.key_id):
+            if not self._hit(item, "key", principal.key_id):
                 raise RateLimited(
                     f"key {principal.key_id} made more than {item} requests; retry later",
                     field="authorization",
                     limit=str(item),
                 )
         return principal
+
+    def _hit(self, item: RateLimitItem, kind: str, who: str) -> bool:
+        """Count one request of ``who`` against ``item``; False when it is over the limit."""
+        key, window_ms = _window(item, kind, who)
+        return self.live.hit(key, limit=item.amount, window_ms=window_ms)
+
+    def _count(self, item: RateLimitItem, kind: str, who: str) -> int:
+        """Requests of ``who`` counted against ``item`` in its window."""
+        key, window_ms = _window(item, kind, who)
+        return self.live.count(key, window_ms=window_ms)
 
     def _authenticate(self, key: str) -> Principal:
         with self.services.db.session() as session:

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from laotie.store.eventlog import EventIn
+from laotie.store.eventschema import EventIn
 
 #: header parameters that carry the key: replaced by the security schemes
 _KEY_HEADERS = {"authorization", "x-api-key"}

@@ -20,6 +20,9 @@ from laotie.core.settings import Settings
 
 #: seconds a connection waits for the next request once a response is sent
 KEEP_ALIVE_S = 5
+#: seconds a ``--workers`` process may take to start (or to answer a health check) before
+#: the supervisor replaces it
+WORKER_START_S = 120
 
 
 class HeaderDeadlineProtocol(H11Protocol):
@@ -84,17 +87,32 @@ def serve(
     port: int,
     log_level: str,
     log_config: dict[str, Any] | None = None,
+    workers: int = 1,
 ) -> None:
     """Run ``app`` under uvicorn with laotie's connection limits and timeouts and an access log
-    (one line a request, in ``log_config``'s format when given)."""
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        log_config=log_config if log_config is not None else uvicorn.config.LOGGING_CONFIG,
-        access_log=True,
-        http=protocol_for(settings),
-        timeout_keep_alive=KEEP_ALIVE_S,
-        h11_max_incomplete_event_size=64 * 1024,
-    )
+    (one line a request, in ``log_config``'s format when given).
+
+    With ``workers`` > 1, ``app`` is ignored: uvicorn spawns that many processes on one socket
+    and each builds its own app with ``laotie.api.workers.create_served_app``."""
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "log_config": log_config if log_config is not None else uvicorn.config.LOGGING_CONFIG,
+        "access_log": True,
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "h11_max_incomplete_event_size": 64 * 1024,
+    }
+    if workers > 1:
+        uvicorn.run(
+            "laotie.api.workers:create_served_app",
+            factory=True,
+            workers=workers,
+            http="laotie.api.workers:Protocol",
+            # a worker builds its services (and loads the feed model) before it answers the
+            # supervisor's health check: uvicorn's 5 s would kill it on a busy machine
+            timeout_worker_healthcheck=WORKER_START_S,
+            **options,
+        )
+    else:
+        uvicorn.run(app, http=protocol_for(settings), **options)

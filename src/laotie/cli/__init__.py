@@ -8,7 +8,6 @@ own help, so that ``laotie --help`` and ``--version`` answer without importing t
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +17,7 @@ import typer.main
 from typer.core import TyperCommand, TyperGroup
 
 from laotie import __version__
-from laotie.cli._common import console, err_console, services, settings
+from laotie.cli._common import console, err_console, services, settings, use_home
 from laotie.core.errors import LaotieError
 
 if TYPE_CHECKING:
@@ -194,8 +193,7 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    if home is not None:
-        os.environ["LAOTIE_HOME"] = str(home)
+    use_home(home)
 
 
 def init() -> None:
@@ -209,12 +207,18 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind host (default LAOTIE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="bind port (default LAOTIE_PORT)")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="API processes sharing the port and database (docs/deploy.md)"
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API. Example: laotie serve --port 8000"""
+    """Serve the HTTP API. Example: laotie serve --port 8000 --workers 4"""
     from laotie.cli._serving import serve_api
 
     config = settings()
-    serve_api(services(), host=host or config.host, port=port or config.port)
+    serve_api(services(), host=host or config.host, port=port or config.port, workers=workers)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -19,9 +19,22 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+#: settings given on the command line (``--home``): they win over file and environment
+_explicit: dict[str, Any] = {}
+
+
+def use_home(home: Path | None) -> None:
+    """Make ``home`` this command's home (``--home``, over LAOTIE_HOME and the file); None
+    leaves the choice to them."""
+    if home is None:
+        _explicit.pop("home", None)
+    else:
+        _explicit["home"] = home
+
+
 def settings() -> Settings:
-    """Validated settings from the environment (``--home`` sets LAOTIE_HOME)."""
-    return load_settings()
+    """Validated settings: defaults < file < environment < the command line."""
+    return load_settings(**_explicit)
 
 
 def home_exists(config: Settings) -> bool:
@@ -43,9 +56,9 @@ def services(*, create: bool = False) -> Services:
     home = config.home.resolve()
     if not create and not home_exists(config):
         source = (
-            f"LAOTIE_HOME={os.environ['LAOTIE_HOME']}"
-            if os.environ.get("LAOTIE_HOME")
-            else "LAOTIE_HOME is not set, so the home is ./.laotie in the current folder"
+            "--home"
+            if "home" in _explicit
+            else "from LAOTIE_HOME or the file; the default is ./.laotie in the current folder"
         )
         raise NotFound(
             f"no laotie home at {home} ({source}); point LAOTIE_HOME or --home at an "

@@ -33,7 +33,7 @@ def publish_video_item(path: Path, title: str, duration_s: float) -> str:
     built = services()
     try:
         return publish_video(
-            MediaContext(settings=built.settings, db=built.db),
+            MediaContext(settings=built.settings, db=built.db, catalog=built.catalog),
             path=path,
             title=title,
             caption="",

@@ -27,17 +27,26 @@ def log_config() -> dict[str, Any]:
     return config
 
 
-def serve_api(svc: Services, *, host: str, port: int) -> None:
-    """Serve the API on ``svc`` until interrupted, logging each request at LAOTIE_LOG_LEVEL."""
+def serve_api(svc: Services, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve the API on ``svc`` until interrupted, logging each request at LAOTIE_LOG_LEVEL.
+
+    With ``workers`` > 1, ``svc`` only prepared the home and database (migrations run once,
+    here): it is closed, and each worker process builds its own services."""
     from laotie.api import create_app
     from laotie.api.process import prepare_for_serving
     from laotie.api.server import serve
 
-    # load the served feed model now, so the first request does not pay for it
-    svc.feed.model_version  # noqa: B018
-    app = create_app(svc)
-    prepare_for_serving()
-    console.print(url_line(host, port), highlight=False)
+    app = None
+    if workers > 1:
+        svc.close()
+        console.print(f"{url_line(host, port)}, {workers} worker processes", highlight=False)
+    else:
+        # load the served feed model now, so the first request does not pay for it
+        svc.feed.model_version  # noqa: B018
+        app = create_app(svc)
+        svc.deliver_in_background()  # a request is acknowledged on commit, before charging
+        prepare_for_serving()
+        console.print(url_line(host, port), highlight=False)
     serve(
         app,
         svc.settings,
@@ -45,4 +54,5 @@ def serve_api(svc: Services, *, host: str, port: int) -> None:
         port=port,
         log_level=svc.settings.log_level.lower(),
         log_config=log_config(),
+        workers=workers,
     )

@@ -106,7 +106,8 @@ def _serve_simulated_model(svc: Any) -> None:
     serve`` and the API serve (the simulation trains into ``models/feed-sim``)."""
     from laotie.feed.bundle import publish_current
 
-    version = publish_current(svc.settings.home / "models" / "feed-sim", svc.feed.models_dir)
+    models = svc.settings.home / "models"  # the simulation's feed served from feed-sim
+    version = publish_current(models / "feed-sim", models / "feed")
     if version is not None:
         console.print(f"serving model [bold]{version}[/], the one the last simulated day used")
 

@@ -129,18 +129,32 @@ def similar_user(
 
 
 def train(
+    engine: Annotated[
+        str,
+        typer.Option(help="local: this process; spark: the ALS fit on Spark (LAOTIE_SPARK_MASTER)"),
+    ] = "local",
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Train a new model version from the event log and make it current. Example: laotie train"""
+    from laotie.engine import check_engine
+
+    check_engine(engine)
     svc = services()
     try:
-        with console.status("training the feed (ALS, co-visitation, LightGBM ranker)..."):
-            report = svc.feed.train()
+        with console.status(f"training the feed on {engine} (ALS, co-visitation, ranker)..."):
+            if engine == "spark":
+                from laotie.engine import settings_session, spark_factorise
+
+                with settings_session(svc.settings, app_name="laotie-train") as session:
+                    report = svc.feed.train(factorise=spark_factorise(session))
+            else:
+                report = svc.feed.train()
         version = svc.feed.model_version
     finally:
         svc.close()
     summary = {
         "version": version,
+        "engine": engine,
         "window": report.window,
         "counts": report.counts,
         "metrics": report.metrics,
@@ -167,7 +181,10 @@ def train(
 
 def evaluate(
     dataset: Annotated[
-        str, typer.Argument(help="home, movielens:DIR, kuairand:DIR or kuairec:DIR")
+        str,
+        typer.Argument(
+            help="home, movielens:DIR, kuairand:DIR, kuairec:DIR or world:USERS (generated)"
+        ),
     ],
     protocol: Annotated[str, typer.Option(help="temporal or stratified")] = "temporal",
     k: Annotated[int, typer.Option("-k", help="cut-off of the top-K metrics")] = 10,
@@ -200,6 +217,8 @@ def evaluate(
             truth = _ground_truth(svc, data.items)
         finally:
             svc.close()
+    elif name == "world":
+        data = _generated_world(directory)
     else:
         from laotie.store.importers import DATASETS
 
@@ -282,6 +301,21 @@ def evaluate(
         _print_ablation(result["ablation"], k)
     if "ground_truth" in result:
         _print_ground_truth(result["ground_truth"], k)
+
+
+def _generated_world(users: str) -> Any:
+    """``world:USERS``: the generated world of ``feed.world`` with USERS users, 1.25 items and
+    50 events per user, seed 0 (``world:4000`` is the docs' 4,000-user world)."""
+    from laotie.feed.world import generate_world
+
+    if not users.isdigit() or not 10 <= int(users) <= 100_000:
+        raise InvalidInput(
+            f"world:USERS needs a user count of 10..100000, got {users!r}",
+            field="dataset",
+            limit="10..100000",
+        )
+    n = int(users)
+    return generate_world(n_items=n * 5 // 4, n_users=n, n_events=n * 50, seed=0)
 
 
 def _print_ablation(result: dict[str, Any], k: int) -> None:

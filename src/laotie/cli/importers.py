@@ -44,7 +44,7 @@ def _run(name: str, directory: Path, as_json: bool) -> None:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total if total is not None else done)
 
-        report = import_dataset(svc.events, name, directory, progress=progress)
+        report = import_dataset(svc.events, name, directory, items=svc.catalog, progress=progress)
     svc.close()
     if as_json:
         emit_json(report.__dict__)

@@ -150,6 +150,10 @@ def ab(
         ),
     ] = 5,
     out: Annotated[Path | None, typer.Option(help="directory of both arms' homes")] = None,
+    engine: Annotated[
+        str,
+        typer.Option(help="local: replicates in turn; spark: in parallel on LAOTIE_SPARK_MASTER"),
+    ] = "local",
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Run two configs on the same population, once per replicate seed; KPI deltas, 95% CIs.
@@ -158,15 +162,35 @@ def ab(
     """
     a = load_config(config_a, days=days, users=users, seed=seed)
     b = load_config(config_b, days=days, users=users, seed=seed)
-    root = out or settings().home / "sim" / "ab"
-    result = run_ab(
-        a,
-        b,
-        root,
-        resamples=resamples,
-        replicates=replicates,
-        progress=None if json_out else _arm_progress,
-    )
+    from laotie.engine import check_engine
+
+    check_engine(engine)
+    config = settings()
+    root = out or config.home / "sim" / "ab"
+    if engine == "spark":
+        from laotie.engine import settings_session, spark_map
+
+        with (
+            console.status(f"{replicates} replicate(s) on {config.spark_master}..."),
+            settings_session(config, app_name="laotie-sim-ab") as session,
+        ):
+            result = run_ab(
+                a,
+                b,
+                root,
+                resamples=resamples,
+                replicates=replicates,
+                map_replicates=spark_map(session),
+            )
+    else:
+        result = run_ab(
+            a,
+            b,
+            root,
+            resamples=resamples,
+            replicates=replicates,
+            progress=None if json_out else _arm_progress,
+        )
     if json_out:
         emit_json(
             [

@@ -255,7 +255,7 @@ class LiveRooms(Area):
         return sorted(rooms, key=lambda r: (-score(r), r.id))[:n]
 
     def live_signals(self) -> list[LiveRoomSignal]:
-        """The rooms live now as the feed's ``live`` source reads them (``LiveSignals``)."""
+        """The rooms live now as the feed's ``live`` source reads them (``LiveRooms`` contract)."""
         with self.db.session() as session:
             rows = repo.live_room_items(session)
             totals = repo.gift_totals(session, room_ids=[room.id for room, _ in rows])

@@ -1,7 +1,7 @@
 """Interfaces one area offers another, defined here so neither imports the other's internals.
 
 The feed calls a ``TrustGate`` (implemented by ``trust``), an ``AdSlotFiller`` (implemented
-by ``ads``) and ``LiveSignals`` (implemented by ``commerce``); ``laotie.wiring``
+by ``ads``) and ``LiveRooms`` (implemented by ``commerce``); ``laotie.wiring``
 connects them. Both sides code against these.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from laotie.core.catalog import ItemCreate, ItemPublic
 from laotie.core.kinds import AigcStatus
 
 
@@ -78,7 +79,7 @@ class LiveRoomSignal:
     gifts_fen: int
 
 
-class LiveSignals(Protocol):
+class LiveRooms(Protocol):
     """The rooms live at this moment (implemented by ``commerce``, read by the feed)."""
 
     def live_signals(self) -> Sequence[LiveRoomSignal]:
@@ -104,4 +105,13 @@ class PurchaseBiller(Protocol):
 
     def bill_purchase(self, impression_id: str, *, order_id: str, user_id: int, ts_ms: int) -> int:
         """Charge a purchase-goal campaign once per impression; returns the fen charged."""
+        ...
+
+
+class CatalogDoor(Protocol):
+    """Where an item enters the catalog: trust screens it before the feed may distribute it
+    (``laotie.catalog.CatalogService`` is the one implementation)."""
+
+    def add_item(self, item: ItemCreate, *, declared: bool = False) -> ItemPublic:
+        """Add ``item``, screened by trust before this returns."""
         ...

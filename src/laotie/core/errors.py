@@ -11,6 +11,7 @@
      +-- PayloadTooLarge       a request body past its byte limit
      +-- RateLimited           too many requests from a key or a client address
      +-- RequestTimeout        a request body stalled
+     +-- Unavailable           a shared server (the live-state Redis) cannot be reached
      +-- InsufficientBalance   a charge would take an account below zero
      +-- ArtefactError         a trained artefact is missing or corrupt
      +-- MediaError            ffmpeg / image / audio processing failed (carries the input)
@@ -155,3 +156,10 @@ class RequestTimeout(LaotieError):
 
     code = "request-timeout"
     status = 408
+
+
+class Unavailable(LaotieError):
+    """A shared server laotie depends on (e.g. the live-state Redis) cannot be reached."""
+
+    code = "unavailable"
+    status = 503

@@ -6,6 +6,8 @@ import os
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: the largest internal (database) id: ids are INTEGER columns, 32-bit on PostgreSQL
+MAX_ROW_ID = 2**31 - 1
 
 
 def new_id(prefix: str = "", *, now_ms: int | None = None) -> str:

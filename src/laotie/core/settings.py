@@ -1,14 +1,21 @@
-"""Settings: environment variables prefixed ``LAOTIE_`` plus an optional TOML file.
+"""Settings: one object, one loader, one precedence for every area.
 
-Every setting has a default that runs laotie on embedded engines with no servers. The TOML
-file (``LAOTIE_CONFIG``, default ``$LAOTIE_HOME/laotie.toml``) is read when present;
-environment variables override it.
+Every setting has a default that runs laotie on embedded engines with no servers. Values are
+taken, each overriding the one before: the default < the TOML file (``LAOTIE_CONFIG``,
+default ``$LAOTIE_HOME/laotie.toml``) < the environment (``LAOTIE_<NAME>``) < explicit values
+given to ``load_settings`` (a command's ``--home``, a test, the simulator). The feed is a
+nested section (``[feed.<section>]`` in the file, ``LAOTIE_FEED_<SECTION>__<KEY>`` in the
+environment, ``laotie.core.feedconfig``). ``load_settings`` is the only reader of the
+environment in laotie; every module gets its settings from the ``Settings`` it is given.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +24,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from laotie.core.errors import InvalidInput
+from laotie.core.feedconfig import FeedConfig
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -29,6 +37,11 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".laotie"), description="data dir holding all state")
     database_url: str = Field(
         default="", description="SQLAlchemy URL; empty means a SQLite file under the home"
+    )
+    live_state_url: str = Field(
+        default="",
+        description="Redis URL of the live state shared by serving processes (feed signals, "
+        "ad budgets and caps, rate limits, trust invalidation); empty: in process",
     )
     host: str = Field(default="127.0.0.1", description="bind host of `laotie serve`")
     port: int = Field(default=8000, ge=1, le=65535, description="bind port of `laotie serve`")
@@ -87,6 +100,23 @@ class Settings(BaseSettings):
         default=800, ge=0, description="LLM output price, fen per million tokens"
     )
     studio_workers: int = Field(default=2, ge=1, le=64, description="studio job worker threads")
+    event_stream_url: str = Field(
+        default="",
+        description="redis:// URL of the stream accepted events are published to after commit,"
+        " for consumers on other machines; empty publishes nothing",
+    )
+    job_queue_url: str = Field(
+        default="",
+        description="redis:// URL of the studio job queue consumed by `laotie worker --jobs`"
+        " processes; empty runs jobs on this process's own threads",
+    )
+    job_lease_s: float = Field(
+        default=30.0,
+        ge=1.0,
+        le=3600.0,
+        description="seconds a running studio job's lease lasts without renewal; a job whose"
+        " worker stops renewing is run again by another worker after it lapses",
+    )
     kling_access_key: str = Field(default="", repr=False, description="Kling access key")
     kling_secret_key: str = Field(default="", repr=False, description="Kling secret key")
     kling_base_url: str = Field(
@@ -201,6 +231,54 @@ class Settings(BaseSettings):
         default="", description="public URL of /v1/commerce/payments/wechatpay/notify"
     )
 
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master of `--engine spark`: local[N] or spark://HOST:7077",
+    )
+    spark_driver_memory: str = Field(
+        default="2g", pattern=r"^[1-9][0-9]*[mg]$", description="Spark driver JVM heap, e.g. 2g"
+    )
+    lake_url: str = Field(
+        default="",
+        description="where the Parquet event lake lives: empty = LAOTIE_HOME/lake/events, "
+        "or s3://BUCKET/PREFIX",
+    )
+    media_url: str = Field(
+        default="",
+        description="where studio outputs are kept: empty = files under LAOTIE_HOME, "
+        "or s3://BUCKET/PREFIX",
+    )
+    s3_endpoint_url: str = Field(
+        default="", description="S3 API endpoint (MinIO, Ceph, a cloud's); empty = AWS"
+    )
+    s3_region: str = Field(default="us-east-1", description="S3 region of the buckets")
+    s3_access_key_id: str = Field(default="", repr=False, description="S3 access key id")
+    s3_secret_access_key: str = Field(
+        default="", repr=False, description="S3 secret access key (never logged)"
+    )
+
+    @field_validator("spark_master")
+    @classmethod
+    def _known_master(cls, value: str) -> str:
+        if not re.fullmatch(r"local(\[([1-9][0-9]*|\*)\])?|spark://[^\s/]+:[0-9]+", value):
+            raise ValueError(
+                "LAOTIE_SPARK_MASTER must be local, local[N], local[*] or spark://HOST:PORT"
+            )
+        return value
+
+    @field_validator("lake_url", "media_url")
+    @classmethod
+    def _object_store_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?", value):
+            raise ValueError("must be empty (files under LAOTIE_HOME) or s3://BUCKET[/PREFIX]")
+        return value.rstrip("/")
+
+    feed: FeedConfig = Field(
+        default_factory=FeedConfig,
+        description="the feed pipeline: [feed.<section>] in the file, LAOTIE_FEED_<SECTION>__<KEY>"
+        " (every key in docs/feed.md and laotie/feed/reference.toml)",
+    )
+
     @field_validator("home")
     @classmethod
     def _home_is_dir_path(cls, value: Path) -> Path:
@@ -246,30 +324,87 @@ class Settings(BaseSettings):
         return target
 
 
-def _toml_values(home: Path) -> dict[str, Any]:
-    config = Path(os.environ.get("LAOTIE_CONFIG", home / "laotie.toml"))
-    if not config.is_file():
+#: environment variables of the feed section: LAOTIE_FEED_<SECTION>__<KEY>
+FEED_ENV_PREFIX = "LAOTIE_FEED_"
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    """The TOML file's settings (flat keys and the ``[feed]`` table), or none."""
+    if not path.is_file():
         return {}
-    with config.open("rb") as handle:
+    with path.open("rb") as handle:
         data = tomllib.load(handle)
-    return {k: v for k, v in data.items() if not isinstance(v, dict)}
+    flat = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    if isinstance(data.get("feed"), dict):
+        flat["feed"] = data["feed"]
+    return flat
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Validated settings from TOML, environment and ``overrides``; clear errors on failure."""
-    home = Path(overrides.get("home") or os.environ.get("LAOTIE_HOME", ".laotie"))
+def _env_value(raw: str) -> Any:
+    """An environment value: JSON where it parses (lists, numbers), the string otherwise."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _feed_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The feed section's values from ``LAOTIE_FEED_<SECTION>__<KEY>`` variables, nested."""
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(FEED_ENV_PREFIX):
+            continue
+        *sections, key = name.removeprefix(FEED_ENV_PREFIX).lower().split("__")
+        target = out
+        for section in sections:
+            target = target.setdefault(section, {})
+        target[key] = _env_value(raw)
+    return out
+
+
+def merged(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` laid over it, nested tables merged key by key."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_settings(**explicit: Any) -> Settings:
+    """Validated settings: defaults < TOML file < environment < ``explicit``; errors name the
+    setting (its variable) and what is wrong."""
+    environ = os.environ
+    home = Path(explicit.get("home") or environ.get("LAOTIE_HOME", ".laotie"))
+    from_file = _file_values(Path(environ.get("LAOTIE_CONFIG", home / "laotie.toml")))
+    # flat settings: the environment is read by pydantic-settings, so a file value is passed
+    # only where no variable names it; explicit values are passed last and win
     values = {
-        k: v for k, v in _toml_values(home).items() if f"LAOTIE_{k.upper()}" not in os.environ
+        k: v for k, v in from_file.items() if k != "feed" and f"LAOTIE_{k.upper()}" not in environ
     }
-    values.update(overrides)
+    feed = merged(from_file.get("feed", {}), _feed_env(environ))
+    given = explicit.pop("feed", None)
+    if isinstance(given, FeedConfig):
+        values["feed"] = given
+    else:
+        values["feed"] = merged(feed, given or {})
+    values.update(explicit)
     try:
         return Settings(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "settings"
-        raise InvalidInput(
-            f"setting LAOTIE_{name.upper()}: {first['msg']}", field=f"LAOTIE_{name.upper()}"
-        ) from exc
+        raise _setting_error(exc) from exc
+
+
+def _setting_error(exc: ValidationError) -> InvalidInput:
+    first = exc.errors()[0]
+    loc = [str(part) for part in first["loc"]] or ["settings"]
+    if loc[0] == "feed" and len(loc) > 1:
+        env = FEED_ENV_PREFIX + "__".join(part.upper() for part in loc[1:])
+        return InvalidInput(f"feed setting {'.'.join(loc[1:])} ({env}): {first['msg']}", field=env)
+    name = f"LAOTIE_{loc[0].upper()}"
+    return InvalidInput(f"setting {name}: {first['msg']}", field=name)
 
 
 @lru_cache(maxsize=1)

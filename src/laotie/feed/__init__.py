@@ -2,11 +2,12 @@
 micro-drama episodes, novel chapters and games.
 
 Public face: ``FeedService`` (in-process feed, training, swaps), ``FeedConfig`` and
-``load_feed_config``, ``graded_ndcg`` (the ranking metric the simulator reuses), the stores, and the
-schemas a page is made of.
+``LiveSignals`` (real-time signals shared by serving processes), ``graded_ndcg`` (the ranking
+metric the simulator reuses), the stores, and the schemas a page is made of.
 """
 
-from laotie.feed.config import FeedConfig, load_feed_config
+from laotie.core.feedconfig import FeedConfig
+from laotie.feed.live import LiveSignals
 from laotie.feed.metrics import graded_ndcg
 from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain, FeedPage
 from laotie.feed.service import FeedService
@@ -24,8 +25,8 @@ __all__ = [
     "FeedPage",
     "FeedService",
     "FeedStore",
+    "LiveSignals",
     "MemoryFeedStore",
     "TrainReport",
     "graded_ndcg",
-    "load_feed_config",
 ]

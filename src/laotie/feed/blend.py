@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from laotie.feed.config import FusionConfig
+from laotie.core.feedconfig import FusionConfig
 from laotie.feed.fusion import fuse
 from laotie.feed.metrics import paired_bootstrap
 

@@ -25,10 +25,10 @@ import polars as pl
 
 from laotie.core.clock import ManualClock
 from laotie.core.errors import InvalidInput
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.ablation import ablation
 from laotie.feed.baselines import EASE_MAX_ITEMS, Ease, PlainAls, binary_matrix, top_unseen
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.metrics import (
     auc,
     coverage,
@@ -45,11 +45,13 @@ from laotie.feed.metrics import (
     recall_at_k,
     xauc,
 )
+from laotie.feed.negatives import negatives_wanted, sample_negatives
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.rerank import filter_candidates, select_page
+from laotie.feed.rows import LABELS, row_features
 from laotie.feed.signals import FeedData, column_max, column_min, interactions
 from laotie.feed.sources import AlsSource, CovisitSource, EaseSource
-from laotie.feed.training import LABELS, negatives_wanted, row_features, sample_negatives, train
+from laotie.feed.training import train
 
 PROTOCOLS: tuple[str, ...] = ("temporal", "stratified")
 #: what counts as relevant: the held-out positives, or every held-out interaction (the

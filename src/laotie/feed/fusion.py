@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from laotie.feed.config import FusionConfig
+from laotie.core.feedconfig import FusionConfig
 from laotie.feed.ranker import OBJECTIVES
 
 

@@ -9,10 +9,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from laotie.core.contracts import TrustDecision
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.blend import Blend, head_scores
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.features import build_features
 from laotie.feed.ranker import OBJECTIVES
 from laotie.feed.rerank import filter_candidates, select_page

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from laotie.core.contracts import TrustDecision
+from laotie.core.feedconfig import RerankConfig
 from laotie.feed.catalog import AIGC_NONE, AIGC_SUSPECTED, KINDS, Catalog
-from laotie.feed.config import RerankConfig
 
 _WITHHELD = (TrustDecision.BLOCK, TrustDecision.REVIEW)
 

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -20,13 +20,14 @@ import numpy as np
 
 from laotie.core.aigc import aigc_notice
 from laotie.core.clock import Clock, SystemClock
-from laotie.core.contracts import AdRequest, AdSlotFiller, LiveSignals, TrustGate
-from laotie.core.errors import ArtefactError, InvalidInput, NotFound
+from laotie.core.contracts import AdRequest, AdSlotFiller, LiveRooms, TrustGate
+from laotie.core.errors import ArtefactError, InvalidInput, NotFound, Unavailable
+from laotie.core.feedconfig import FeedConfig
 from laotie.core.ids import new_id
 from laotie.feed.bundle import Bundle, current_version, load_bundle, save_bundle
 from laotie.feed.catalog import AIGC_STATUSES, KIND_CODES, KINDS, Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.cursor import Cursor, decode_cursor
+from laotie.feed.live import LiveSignals
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.schemas import (
     AdEntry,
@@ -49,7 +50,13 @@ from laotie.feed.sources import (
 )
 from laotie.feed.state import ItemEvent, UserState, event_weight
 from laotie.feed.store import FeedStore, window_data
-from laotie.feed.training import TrainingInput, TrainReport, make_sources, train
+from laotie.feed.training import (
+    Factorise,
+    TrainingInput,
+    TrainReport,
+    make_sources,
+    train,
+)
 
 log = logging.getLogger(__name__)
 _EXTERNAL_USER, _INTERNAL_USER = attrgetter("user_external_id"), attrgetter("user_id")
@@ -77,9 +84,12 @@ class FeedService:
         clock: Clock | None = None,
         gate: TrustGate | None = None,
         ad_filler: AdSlotFiller | None = None,
-        live: LiveSignals | None = None,
+        live: LiveRooms | None = None,
+        signals: LiveSignals | None = None,
     ) -> None:
         self.store = store
+        #: real-time signals shared with other serving processes (None: this one alone)
+        self.signals = signals
         self.config = config
         self.models_dir = Path(models_dir)
         self.clock = clock or SystemClock()
@@ -98,7 +108,7 @@ class FeedService:
         self._loading = False
         self._state: _Serving | None = None
 
-    def attach_live(self, live: LiveSignals | None) -> None:
+    def attach_live(self, live: LiveRooms | None) -> None:
         """Read the rooms live now from ``live`` (the ``live`` source recommends them)."""
         self.live = live
         state = self._state
@@ -144,6 +154,9 @@ class FeedService:
         if missed:
             bundle.state.observe(catalog, missed)
         self._attach_live(bundle)
+        covisit = bundle.sources.get("covisit")
+        if self.signals is not None and isinstance(covisit, CovisitSource):
+            covisit.share(self.signals.covisit_overlay(bundle.version))
         pipeline = Pipeline(bundle, catalog, self.config, clock=self.clock, gate=self.gate)
         return _Serving(bundle=bundle, catalog=catalog, pipeline=pipeline, trained=trained)
 
@@ -243,6 +256,15 @@ class FeedService:
             self.reload()
         finally:
             self._loading = False
+
+    def reconfigure(
+        self, *, config: FeedConfig, models_dir: Path, ad_filler: AdSlotFiller | None
+    ) -> None:
+        """Serve with ``config``, the models under ``models_dir`` and ``ad_filler`` from the
+        next request (a simulator arm); the events seen so far are replayed into its state."""
+        with self._swap_lock:
+            self.config, self.models_dir, self.ad_filler = config, Path(models_dir), ad_filler
+            self._state = None
 
     def refresh_catalog(self) -> bool:
         """Rebuild the catalog if items were added or removed since it was loaded."""
@@ -354,6 +376,8 @@ class FeedService:
         internal = self.resolve_user(user_id)
         user = internal if internal is not None else -1
         exclude = np.asarray(previous.served if previous else (), np.int64)
+        if internal is not None:
+            self._catch_up(serving, internal)
         result = serving.pipeline.run(user, n, exclude=exclude, kinds=kind_codes, explain=explain)
         catalog = serving.catalog
         entries: list[FeedEntry | AdEntry] = []
@@ -411,6 +435,7 @@ class FeedService:
         if log:
             if internal is not None:
                 serving.bundle.state.mark_seen(internal, shown)
+                self._share(lambda signals: signals.record_seen(internal, shown))
             self._log_impressions(user_id, request_id, now, entries)
         warnings = [] if serving.trained else [NO_MODEL_WARNING]
         if not log:
@@ -425,6 +450,20 @@ class FeedService:
             next_cursor=next_cursor,
             warnings=warnings,
         )
+
+    def _catch_up(self, serving: _Serving, user: int) -> None:
+        """Fold in what other serving processes saw of ``user`` since this one last looked."""
+        self._share(lambda signals: signals.catch_up(serving.bundle.state, serving.catalog, [user]))
+
+    def _share(self, action: Callable[[LiveSignals], object]) -> None:
+        """Run ``action`` on the shared signals; an unreachable live state costs the page its
+        freshest signals from other processes, never the page."""
+        if self.signals is None:
+            return
+        try:
+            action(self.signals)
+        except Unavailable as exc:
+            log.warning("feed serves on this process's signals only: %s", exc)
 
     def _ads(self, user: int, user_id: str, request_id: str, n: int, now: int) -> list[Any]:
         slots = [p for p in self.config.rerank.ad_slots if p < n]
@@ -489,7 +528,8 @@ class FeedService:
     # --- events and training --------------------------------------------------------------
 
     def on_events(self, events: Sequence[Any]) -> None:
-        """Event-log subscriber: update user state and live co-visitation from new events."""
+        """Event subscriber (wired in ``laotie.wiring``): the sources and the user state learn
+        from committed events in real time."""
         # the event log's StoredEvents are kept as they are: copying each into another
         # object cost about 1 µs an event on the ingest path
         item_events = [e for e in events if e.item_id is not None]
@@ -500,20 +540,24 @@ class FeedService:
             zip(map(_EXTERNAL_USER, events), map(_INTERNAL_USER, events), strict=True)
         )
         self._recent.extend(item_events)
+        self._share(lambda signals: signals.record(item_events))
         serving = self._state
         if serving is None:  # not loaded yet: the load replays ``_recent``
             return
-        covisit = serving.bundle.sources.get("covisit")
-        state = serving.bundle.state
         weights = [event_weight(e.type, e.watch_ms, e.duration_ms) for e in item_events]
-        if isinstance(covisit, CovisitSource):
-            for e, weight in zip(item_events, weights, strict=True):
-                if weight >= 1.0:
-                    covisit.observe(e.user_id, e.item_id, state.recent.get(e.user_id, []))
-        state.observe(serving.catalog, item_events, weights=weights)
+        for source in serving.bundle.sources.values():
+            source.observe(item_events, weights)
+        serving.bundle.state.observe(serving.catalog, item_events, weights=weights)
 
-    def train(self, *, now_ms: int | None = None, keep_inputs: bool = False) -> TrainReport:
-        """Train a new version from the store's events, save it, make it CURRENT and serve it."""
+    def train(
+        self,
+        *,
+        now_ms: int | None = None,
+        keep_inputs: bool = False,
+        factorise: Factorise | None = None,
+    ) -> TrainReport:
+        """Train a new version from the store's events, save it, make it CURRENT and serve it;
+        ``factorise`` fits the ALS vectors on a distributed engine (``laotie.engine``)."""
         self.flush()
         now = now_ms if now_ms is not None else self.clock.now_ms()
         start = now - self.config.training.window_days * 86_400_000
@@ -525,7 +569,9 @@ class FeedService:
         given = TrainingInput(
             events, follows, now, bound, lambda: Catalog.from_frame(self.store.items(), size=bound)
         )
-        bundle, report = train(given, self.config, version=version, keep_inputs=keep_inputs)
+        bundle, report = train(
+            given, self.config, version=version, keep_inputs=keep_inputs, factorise=factorise
+        )
         save_bundle(bundle, self.models_dir, keep=self.config.training.keep_versions)
         self.swap(bundle, catalog=report.catalog, watermark=watermark)
         return report

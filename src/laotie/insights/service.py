@@ -9,10 +9,11 @@ from typing import Any
 
 import polars as pl
 
-from laotie.core.clock import Clock
+from laotie.core.clock import MS_PER_DAY, Clock
 from laotie.core.errors import InvalidInput
 from laotie.insights.creators import creator_productivity
 from laotie.insights.digest import SmtpConfig
+from laotie.insights.item_stats import ItemStats, item_stats
 from laotie.insights.kpis import LEDGER_LINES, Period, day_of_ms, day_range_ms
 from laotie.insights.report import KpiReport, build_report
 from laotie.insights.teams import TeamProgramme
@@ -108,6 +109,24 @@ class InsightsService:
                 first_day=first_day,
                 last_day=last_day,
             ),
+        )
+
+    def item_stats(self, item_id: str, *, days: int = 30) -> ItemStats:
+        """An item's engagement over the last ``days`` days (NotFound for an unknown item)."""
+        if not 1 <= days <= MAX_REPORT_DAYS:
+            raise InvalidInput(
+                f"days must be 1..{MAX_REPORT_DAYS}", field="days", limit=MAX_REPORT_DAYS
+            )
+        with self.db.session() as session:
+            item_pk = catalog.get_item(session, external_id=item_id).id
+        end_ms = self.clock.now_ms() + 1
+        start_ms = end_ms - days * MS_PER_DAY
+        return item_stats(
+            self.lake.scan(start_ms=start_ms, end_ms=end_ms),
+            item_pk=item_pk,
+            item_id=item_id,
+            start_ms=start_ms,
+            end_ms=end_ms,
         )
 
     def first_event_day(self, *, first_day: date, last_day: date) -> date | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,6 +49,8 @@ USER_KPIS: dict[str, tuple[str, str | None]] = {
 _SCALE = {"watch_minutes_per_user": 1 / 60_000}
 #: the most replicates one A/B runs
 MAX_REPLICATES = 100
+#: maps a function over a list, results in order: in turn here, or as an engine's tasks
+Mapper = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -208,9 +211,12 @@ def run_ab(
     replicates: int = 1,
     progress: Callable[[str, DaySummary], None] | None = None,
     services_factory: Callable[[Path, ManualClock], Any] | None = None,
+    map_replicates: Mapper | None = None,
 ) -> AbResult:
     """Run arm A and arm B on the same population under ``root`` and compare them, once per
-    replicate (seeds ``run.seed`` onwards; see the module docstring)."""
+    replicate (seeds ``run.seed`` onwards; see the module docstring). ``map_replicates`` runs
+    the replicates (default ``serial_map``; ``laotie.engine.spark_map`` spreads them over
+    Spark executors, where ``progress`` reports go to the executors' logs)."""
     if not 1 <= replicates <= MAX_REPLICATES:
         raise InvalidInput(
             f"replicates must be 1..{MAX_REPLICATES}, got {replicates}",
@@ -226,31 +232,61 @@ def run_ab(
             )
     if config_a.users != config_b.users:
         raise InvalidInput("A/B arms must share the users section (same population)", field="users")
-    stream_b = 0 if config_b.run.common_random_numbers else 1
     seeds = [config_a.run.seed + r for r in range(replicates)]
-    first: tuple[RunResult, RunResult] | None = None
-    per_replicate: list[list[Delta]] = []
-    for r, seed in enumerate(seeds):
-        where = root if replicates == 1 else root / f"r{r}"
-        tag = "" if replicates == 1 else f", seed {seed}"
-        a = run_arm(
-            config_a.with_run(seed=seed),
-            where / "A",
-            progress=_tagged(progress, f"A{tag}"),
-            services_factory=services_factory,
-        )
-        b = run_arm(
-            config_b.with_run(seed=seed),
-            where / "B",
-            stream=stream_b,
-            progress=_tagged(progress, f"B{tag}"),
-            services_factory=services_factory,
-        )
-        first = first or (a, b)
-        per_replicate.append(compare(a.totals, b.totals, resamples=resamples, seed=seed))
+    one = partial(
+        _replicate,
+        config_a,
+        config_b,
+        root.resolve(),
+        single=replicates == 1,
+        resamples=resamples,
+        progress=progress,
+        services_factory=services_factory,
+    )
+    pairs = (map_replicates or serial_map)(one, list(enumerate(seeds)))
+    per_replicate = [deltas for _, _, deltas in pairs]
     deltas = per_replicate[0] if replicates == 1 else combine(per_replicate)
-    assert first is not None  # replicates >= 1
-    return AbResult(a=first[0], b=first[1], deltas=deltas, per_replicate=per_replicate, seeds=seeds)
+    a, b, _ = pairs[0]
+    assert a is not None and b is not None  # the first replicate keeps its runs
+    return AbResult(a=a, b=b, deltas=deltas, per_replicate=per_replicate, seeds=seeds)
+
+
+def serial_map(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """``function`` of each item in turn, in this process (the default replicate mapper)."""
+    return [function(item) for item in items]
+
+
+def _replicate(
+    config_a: SimConfig,
+    config_b: SimConfig,
+    root: Path,
+    numbered_seed: tuple[int, int],
+    *,
+    single: bool,
+    resamples: int,
+    progress: Callable[[str, DaySummary], None] | None,
+    services_factory: Callable[[Path, ManualClock], Any] | None,
+) -> tuple[RunResult | None, RunResult | None, list[Delta]]:
+    """The comparison of both arms of replicate ``r`` on ``seed`` (``numbered_seed``), with
+    the arms' runs for the first replicate only (each run holds its world and population)."""
+    r, seed = numbered_seed
+    where = root if single else root / f"r{r}"
+    tag = "" if single else f", seed {seed}"
+    a = run_arm(
+        config_a.with_run(seed=seed),
+        where / "A",
+        progress=_tagged(progress, f"A{tag}"),
+        services_factory=services_factory,
+    )
+    b = run_arm(
+        config_b.with_run(seed=seed),
+        where / "B",
+        stream=0 if config_b.run.common_random_numbers else 1,
+        progress=_tagged(progress, f"B{tag}"),
+        services_factory=services_factory,
+    )
+    deltas = compare(a.totals, b.totals, resamples=resamples, seed=seed)
+    return (a, b, deltas) if r == 0 else (None, None, deltas)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The simulator's only contact with other areas: catalog writes, the feed, ads and trust.
+"""The simulator's only contact with other areas: the catalog door, the feed, ads and trust.
 
 Each adapter uses the other area's public face (``laotie.feed``, ``laotie.ads``,
 ``laotie.trust``) through the services that ``laotie.wiring.build_services`` built; when an
@@ -13,50 +13,39 @@ from typing import Any
 import numpy as np
 
 from laotie.core.errors import InvalidInput
-from laotie.core.kinds import AigcStatus, ItemKind
+from laotie.core.kinds import ItemKind
 from laotie.sim.ads_adapter import seed_campaigns
 from laotie.sim.config import SimConfig
 from laotie.sim.feed_adapter import FeedPolicy
 from laotie.sim.policies import Policy, SimView
 from laotie.sim.world import World
-from laotie.store.repos import catalog as catalog_repo
 from laotie.wiring import Services
 
 log = logging.getLogger(__name__)
 
 
 def publish_day(services: Services, world: World, day: int, view: SimView, *, clock_ms: int) -> int:
-    """Insert the creators and users (day 0), series, novels and items published on ``day``;
-    items uploaded during the run pass the trust screen."""
+    """Add the creators and users (day 0), series, novels and items published on ``day``
+    through the catalog door; items uploaded during the run pass the trust screen."""
+    door = services.catalog
     items = world.item_rows(day)
-    with services.db.session() as session:
-        if day == 0:
-            catalog_repo.bulk_create_creators(
-                session, creators=world.creators_rows(), created_at_ms=clock_ms
-            )
-            users = catalog_repo.ensure_users(
-                session, external_ids=view.population.user_ids, created_at_ms=clock_ms
-            )
-            view.user_internal[:] = [users[u] for u in view.population.user_ids]
-        containers = world.container_rows(day)
-        for kind in (ItemKind.EPISODE, ItemKind.CHAPTER):
-            rows = [c for c, meta in zip(containers, _container_kinds(world, day), strict=True)
-                    if meta is kind]  # fmt: skip
-            if rows:
-                catalog_repo.bulk_create_containers(
-                    session, kind=kind, containers=rows, created_at_ms=clock_ms
-                )
-        ids = catalog_repo.bulk_create_items(session, items=items) if items else []
+    if day == 0:
+        door.add_creators(world.creators_rows(), created_at_ms=clock_ms)
+        users = door.add_users(view.population.user_ids, created_at_ms=clock_ms)
+        view.user_internal[:] = [users[u] for u in view.population.user_ids]
+    containers = world.container_rows(day)
+    for kind in (ItemKind.EPISODE, ItemKind.CHAPTER):
+        rows = [c for c, meta in zip(containers, _container_kinds(world, day), strict=True)
+                if meta is kind]  # fmt: skip
+        if rows:
+            door.add_containers(kind, rows, created_at_ms=clock_ms)
+    # uploads during the run pass the trust screen (labels, spam, near-duplicates) as they
+    # would on a live platform; the back catalog is taken as screened before the run
+    ids = door.add_items(items, prescreened=day == 0)
     for row, internal in zip(items, ids, strict=True):
         index = view.index_of[row.id]
         view.internal_ids[index] = internal
         view.published[index] = True
-    trust = getattr(services, "trust", None)
-    if trust is not None and day > 0:
-        # uploads during the run pass the trust screen (labels, spam, near-duplicates) as they
-        # would on a live platform; the back catalog is taken as screened before the run
-        for row in items:
-            trust.screen(row.id, declared=row.aigc_status is AigcStatus.DECLARED)
     return len(items)
 
 

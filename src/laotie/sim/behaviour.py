@@ -113,8 +113,10 @@ def simulate_page(
     seen_before: int,
     rng: np.random.Generator,
     start_position: int = 0,
+    satiation: np.ndarray | None = None,
 ) -> PageOutcome:
-    """Simulate ``user`` going down ``items`` in order, after ``seen_before`` impressions."""
+    """Simulate ``user`` going down ``items`` in order, after ``seen_before`` impressions;
+    ``satiation`` is each item's play-logit penalty (``sim.satiation``)."""
     n = len(items)
     draws = rng.random((n, DRAWS_PER_SLOT))
     positions = np.arange(start_position, start_position + n)
@@ -123,6 +125,7 @@ def simulate_page(
         play_logit(config, population, world, user, items)
         - config.play_position * positions
         - config.play_fatigue * fatigue
+        - (satiation if satiation is not None else 0.0)
     )
     engaged = draws[:, 0] < _sigmoid(logit)
     m = np.clip(mean_watch_fraction(config, population, world, user, items), 1e-3, 1 - 1e-3)

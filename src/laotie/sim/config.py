@@ -187,6 +187,18 @@ class BehaviourConfig(_Section):
     leave_fatigue: float = Field(
         default=2.2, ge=0, description="leave logit added per impressions / patience"
     )
+    satiation_creator: float = Field(
+        default=0.3, ge=0, description="play logit lost per recent impression of the creator"
+    )
+    satiation_category: float = Field(
+        default=0.06, ge=0, description="play logit lost per recent impression of the category"
+    )
+    satiation_creator_hours: float = Field(
+        default=24.0, gt=0, description="half-life (hours) of satiation with a creator"
+    )
+    satiation_category_hours: float = Field(
+        default=6.0, gt=0, description="half-life (hours) of satiation with a category"
+    )
     continue_rate: float = Field(
         default=0.75, ge=0, le=1, description="chance to open the next episode after finishing one"
     )

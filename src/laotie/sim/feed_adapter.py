@@ -1,9 +1,10 @@
 """The real feed as a simulator policy: pages from ``FeedService.feed``, nightly ``train``.
 
-The policy runs its own ``FeedService`` built like the wired one (same store, trust gate and
-ad filler) with the run's ``run.feed`` overrides (e.g. a popularity-only pipeline for an A/B
-arm) and with wall-clock background checks switched off: the simulator refreshes the catalog
-when it publishes and swaps models when it trains, so a run is reproducible.
+The policy serves through the wired ``FeedService`` (the one ``laotie.wiring`` subscribed to
+the event log), reconfigured with the run's ``run.feed`` overrides (e.g. a popularity-only
+pipeline for an A/B arm), its own models folder and with wall-clock background checks
+switched off: the simulator refreshes the catalog when it publishes and swaps models when it
+trains, so a run is reproducible.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from laotie.core.settings import merged
 from laotie.feed import AdEntry, FeedConfig, FeedEntry, FeedService
 from laotie.sim.config import SimConfig
 from laotie.sim.policies import Served, ServedAd, SimView
@@ -20,20 +22,10 @@ from laotie.sim.policies import Served, ServedAd, SimView
 SIM_SERVING = {"reload_check_ms": 0, "catalog_refresh_ms": 0}
 
 
-def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def feed_config(base: FeedConfig, overrides: dict[str, Any], *, seed: int) -> FeedConfig:
     """``base`` with the run's overrides, the simulator's serving settings and its seed."""
-    data = _merged(base.model_dump(), overrides)
-    data = _merged(data, {"serving": {**SIM_SERVING, "seed": seed}})
+    data = merged(base.model_dump(), overrides)
+    data = merged(data, {"serving": {**SIM_SERVING, "seed": seed}})
     return FeedConfig.model_validate(data)
 
 
@@ -43,18 +35,14 @@ class FeedPolicy:
     name = "feed"
 
     def __init__(self, view: SimView, services: Any, config: SimConfig) -> None:
-        wired: FeedService = services.feed
         self.view = view
         self.services = services
-        self.feed = FeedService(
-            wired.store,
-            config=feed_config(wired.config, config.run.feed, seed=config.run.seed),
+        self.feed: FeedService = services.feed
+        self.feed.reconfigure(
+            config=feed_config(self.feed.config, config.run.feed, seed=config.run.seed),
             models_dir=services.settings.home / "models" / "feed-sim",
-            clock=services.clock,
-            gate=wired.gate,
-            ad_filler=wired.ad_filler if config.run.ads else None,
+            ad_filler=services.ads if config.run.ads else None,
         )
-        services.events.subscribe(self.feed.on_events)
         self._cursors: dict[int, str] = {}
 
     def serve(self, user: int, *, n: int, page: int, now_ms: int) -> Served:

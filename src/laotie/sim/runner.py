@@ -24,12 +24,8 @@ from laotie.feed import graded_ndcg
 from laotie.sim.behaviour import PageOutcome, ad_response, simulate_page
 from laotie.sim.config import SimConfig, record_config
 from laotie.sim.policies import Policy, ReferencePolicy, Served, SimView
-from laotie.sim.users import (
-    Population,
-    generate_population,
-    return_probability,
-    update_daily_state,
-)
+from laotie.sim.satiation import Satiation
+from laotie.sim.users import Population, generate_population, return_probability, update_daily_state
 from laotie.sim.world import World, generate_world
 
 if TYPE_CHECKING:
@@ -168,6 +164,7 @@ class Simulation:
         self.services = services
         self.world, self.population = build_world(config)
         self.view = SimView(self.world, self.population, config.behaviour)
+        self.satiation = Satiation(config.behaviour, self.world, self.population.n_users)
         self.start_ms = start_ms_of(config)
         self.progress = progress
         self.stream = stream
@@ -340,6 +337,7 @@ class Simulation:
             reached = int(np.searchsorted(ends, self._horizon_ms))
             if reached < outcome.seen:
                 outcome = _truncate(outcome, reached)
+            self.satiation.saw(user, outcome.items, ts)
             durations = world.duration_ms[outcome.items]
             plays = outcome.valid_play(durations)
             longs = outcome.long_view(durations)
@@ -418,8 +416,9 @@ class Simulation:
             pool = np.union1d(view.unseen_published(user), served.items)
             served_utility = view.utilities(user, served.items)
             outcome = simulate_page(
-                behaviour, pop, world, user=user, items=served.items, seen_before=seen, rng=rng
-            )
+                behaviour, pop, world, user=user, items=served.items, seen_before=seen, rng=rng,
+                satiation=self.satiation.penalty(user, served.items, ts),
+            )  # fmt: skip
             ndcgs.append(graded_ndcg(served_utility, view.utilities(user, pool), cfg.run.page_size))
             ad_exit = self._ads(served, outcome, user, rng, summary, emit, ts)
             if ad_exit is not None:

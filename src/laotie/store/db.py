@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from laotie.core.errors import LaotieError
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: SQLSTATEs of a PostgreSQL transaction aborted to settle a race with another one
+#: (serialization_failure, deadlock_detected): running it again is safe
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -36,6 +43,12 @@ def _private(path: Path) -> None:
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(descriptor)
     os.chmod(path, 0o600)
+
+
+def insert_ignoring_duplicates(table: Any, *, dialect: str) -> Any:
+    """An INSERT into ``table`` that skips rows whose unique key already exists (``INSERT OR
+    IGNORE`` on SQLite, ``ON CONFLICT DO NOTHING`` on PostgreSQL); ``dialect`` names the engine."""
+    return (sqlite if dialect == "sqlite" else postgresql).insert(table).on_conflict_do_nothing()
 
 
 class Database:
@@ -67,6 +80,20 @@ class Database:
         finally:
             session.close()
 
+    def retrying(self, work: Callable[[], T], *, attempts: int = 5) -> T:
+        """Run ``work`` (which opens its own transactions) again when the database aborted it
+        to settle a race with a concurrent transaction; other errors pass through."""
+        for attempt in range(1, attempts):
+            try:
+                return work()
+            except DBAPIError as exc:
+                sqlstate = getattr(exc.orig, "sqlstate", None)
+                if sqlstate not in RETRYABLE_SQLSTATES:
+                    raise
+                log.info("transaction aborted (%s), attempt %d of %d", sqlstate, attempt, attempts)
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # jitter: not in step again
+        return work()
+
     def migrate(self) -> None:
         """Apply every pending Alembic migration (all area branches: ``upgrade heads``)."""
         from alembic import command
@@ -87,6 +114,10 @@ class Database:
                 command.upgrade(config, "heads")
         except SQLAlchemyError as exc:
             raise LaotieError(f"database migration failed on {self.url}: {exc}") from exc
+
+    def insert_ignoring_duplicates(self, table: Any) -> Any:
+        """An INSERT into ``table`` that skips rows whose unique key exists (on either engine)."""
+        return insert_ignoring_duplicates(table, dialect=self.engine.dialect.name)
 
     def table_names(self) -> list[str]:
         """Names of the tables that exist in the database."""

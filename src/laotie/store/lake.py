@@ -1,8 +1,10 @@
 """The Parquet event lake: completed days compacted out of the hot log, and one reader over both.
 
-Compaction writes each day's events to ``<root>/day=YYYY-MM-DD/part-<id>.parquet`` (zstd) under a
-temporary name, renames it, then in ONE transaction registers the part, remembers the moved
-client event ids (so late duplicates stay duplicates) and deletes the rows from the hot log.
+Compaction writes each day's events to ``<root>/day=YYYY-MM-DD/part-<id>.parquet`` (zstd) whole
+(a local file under a temporary name, fsynced and renamed; one PUT to an S3-compatible store
+when ``LAOTIE_LAKE_URL`` is ``s3://...``, see ``laotie.store.objects``), then in ONE
+transaction registers the part, remembers the moved client event ids (so late duplicates stay
+duplicates) and deletes the rows from the hot log.
 A crash before that commit leaves an unregistered file, which the next compaction removes;
 readers only ever read registered parts, so no event is read twice or lost.
 
@@ -15,6 +17,7 @@ an orphan.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import secrets
@@ -34,6 +37,7 @@ from laotie.core.events import EVENT_NAMES, EVENT_TYPES
 from laotie.core.ids import new_id
 from laotie.store.db import Database
 from laotie.store.eventlog import COMPACTED_UNTIL_KEY
+from laotie.store.objects import LocalObjects, ObjectStore
 from laotie.store.tables import CompactedEventId, Event, LakePart, StoreMeta
 
 log = logging.getLogger(__name__)
@@ -77,9 +81,11 @@ class CompactionReport:
 class Lake:
     """The event lake under ``root`` (usually ``$LAOTIE_HOME/lake/events``) plus the hot log."""
 
-    def __init__(self, db: Database, root: Path) -> None:
+    def __init__(self, db: Database, root: Path | ObjectStore) -> None:
         self.db = db
-        self.root = Path(root)
+        self.objects: ObjectStore = LocalObjects(root) if isinstance(root, Path) else root
+        #: the local folder of the parts (None when they live in an object store)
+        self.root: Path | None = getattr(self.objects, "root", None)
 
     def compact(self, before_ms: int) -> CompactionReport:
         """Move hot-log events with ``ts_ms < before_ms`` (floored to a UTC day) to Parquet.
@@ -169,9 +175,9 @@ class Lake:
         last_id = 0
         while True:
             with self.db.session() as session:
-                result = session.connection().exec_driver_sql(
-                    f"{_SELECT} WHERE ts_ms >= ? AND ts_ms < ? AND id > ? ORDER BY id LIMIT ?",
-                    (start, end, last_id, PART_ROWS),
+                result = session.execute(
+                    text(f"{_SELECT} WHERE ts_ms >= :s AND ts_ms < :e AND id > :i {_PAGE}"),
+                    {"s": start, "e": end, "i": last_id, "n": PART_ROWS},
                 )
                 batch = result.fetchall()
             if not batch:
@@ -184,21 +190,17 @@ class Lake:
             parts += 1
 
     def _write_part(self, frame: pl.DataFrame, day: str) -> None:
-        folder = self.root / f"day={day}"
-        folder.mkdir(parents=True, exist_ok=True)
-        final = folder / f"part-{new_id()}.parquet"
-        temporary = final.with_suffix(".tmp")
-        frame.write_parquet(temporary, compression="zstd")
-        with temporary.open("rb") as handle:
-            os.fsync(handle.fileno())
-        temporary.rename(final)
+        key = f"day={day}/part-{new_id()}.parquet"
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer, compression="zstd")
+        self.objects.put(key, buffer.getvalue())  # whole or not at all, then registered
         first, last = int(frame["event_id"].min()), int(frame["event_id"].max())  # type: ignore[arg-type]
         ids = frame.select("client_event_id", "ts_ms").rows()
         with self.db.session() as session:
             session.add(
                 LakePart(
                     day=day,
-                    path=str(final.relative_to(self.root)),
+                    path=key,
                     rows=frame.height,
                     min_event_id=first,
                     max_event_id=last,
@@ -207,9 +209,7 @@ class Lake:
             )
             for start in range(0, len(ids), 10_000):
                 session.execute(
-                    insert(CompactedEventId).prefix_with("OR IGNORE")
-                    if self.db.is_sqlite
-                    else insert(CompactedEventId),
+                    self.db.insert_ignoring_duplicates(CompactedEventId),
                     [{"client_event_id": c, "ts_ms": t} for c, t in ids[start : start + 10_000]],
                 )
             event_ids = frame["event_id"].to_list()
@@ -225,24 +225,23 @@ class Lake:
                 row.value = str(cutoff)
 
     def _remove_orphans(self) -> None:
-        if not self.root.exists():
-            return
         with self.db.session() as session:
             known = set(session.scalars(select(LakePart.path)))
-        for path in self.root.glob("day=*/*"):
-            if str(path.relative_to(self.root)) not in known:
-                log.warning("removing unregistered lake file %s (interrupted compaction)", path)
-                path.unlink()
+        for key in self.objects.list_keys():
+            if key.startswith("day=") and key not in known:
+                log.warning("removing unregistered lake object %s (interrupted compaction)", key)
+                self.objects.delete(key)
 
-    def parts(self, *, start_ms: int | None = None, end_ms: int | None = None) -> list[Path]:
-        """Registered Parquet parts whose day overlaps [start_ms, end_ms)."""
+    def parts(self, *, start_ms: int | None = None, end_ms: int | None = None) -> list[str]:
+        """Locations (paths or s3:// URLs) of the registered Parquet parts whose day overlaps
+        [start_ms, end_ms)."""
         with self.db.session() as session:
             query = select(LakePart.path, LakePart.day).order_by(LakePart.id)
             rows = session.execute(query).all()
         low = day_label(start_ms) if start_ms is not None else None
         high = day_label(end_ms - 1) if end_ms is not None else None
         return [
-            self.root / path
+            self.objects.location(path)
             for path, day in rows
             if (low is None or day >= low) and (high is None or day <= high)
         ]
@@ -262,7 +261,8 @@ class Lake:
         frames = []
         paths = self.parts(start_ms=start_ms, end_ms=end_ms)
         if paths:
-            frames.append(pl.scan_parquet(paths).filter(_window(start_ms, end_ms, types)))
+            scanned = pl.scan_parquet(paths, storage_options=self.objects.storage_options)
+            frames.append(scanned.filter(_window(start_ms, end_ms, types)))
         frames.append(self._hot(start_ms, end_ms, types).lazy())
         return pl.concat(frames, how="vertical").with_columns(
             pl.col("type").replace_strict(EVENT_NAMES, return_dtype=EVENT_TYPE_DTYPE)
@@ -305,6 +305,9 @@ class Lake:
                 bound = {f"p{i}": value for i, value in enumerate(params)}
                 rows = session.execute(text(_SELECT + named), bound).fetchall()
         return _frame(rows)
+
+
+_PAGE = "ORDER BY id LIMIT :n"
 
 
 def _changed(result: object) -> bool:

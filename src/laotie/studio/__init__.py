@@ -7,7 +7,17 @@ Other areas use only the names below.
 """
 
 from laotie.studio.files import StoredFile, StudioFiles, studio_files
-from laotie.studio.jobs import LOCAL, JobCancelled, JobContext, JobRunner, JobView, Submitter
+from laotie.studio.job_dispatch import Dispatcher, LeasePolicy, ThreadDispatcher
+from laotie.studio.job_queue import RedisJobQueue
+from laotie.studio.jobs import (
+    LOCAL,
+    JobCancelled,
+    JobContext,
+    JobRunner,
+    JobView,
+    Submitter,
+    parse_params,
+)
 from laotie.studio.live_jobs import HostRequest, host_dir, register_host_job
 from laotie.studio.media_jobs import (
     AdRequest,
@@ -17,6 +27,7 @@ from laotie.studio.media_jobs import (
     publish_video,
     register_media_jobs,
 )
+from laotie.studio.outputs import output_paths
 from laotie.studio.presenter.hls import (
     HlsStream,
     live_playlist,
@@ -36,6 +47,7 @@ __all__ = [
     "LOCAL",
     "AdRequest",
     "Adaptation",
+    "Dispatcher",
     "HlsStream",
     "HostRequest",
     "JobCancelled",
@@ -43,21 +55,26 @@ __all__ = [
     "JobRunner",
     "JobView",
     "LLMProvider",
+    "LeasePolicy",
     "MediaContext",
     "NarrateRequest",
     "OpenAICompatibleClient",
     "PresenterRequest",
+    "RedisJobQueue",
     "ReviewReport",
     "StoredFile",
     "StudioFiles",
     "Submitter",
+    "ThreadDispatcher",
     "adapt",
     "export_all",
     "host_dir",
     "live_playlist",
     "load_adaptation",
     "load_stream",
+    "output_paths",
     "parse_novel",
+    "parse_params",
     "playlist_label",
     "publish_video",
     "read_novel",

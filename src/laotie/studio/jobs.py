@@ -8,8 +8,9 @@ validator (scope, ownership, file ids, limits) before any work is queued. Every 
 is a row (status, progress, message, result, error) so the API, the CLI and other processes
 see it; cancellation is cooperative (the handler's ``ctx.progress`` raises ``JobCancelled``
 once a cancel was asked, from any process); a failed or cancelled job can be retried.
-Workers start on the first submit; jobs left ``running`` by a dead process are marked failed
-(retryable) and queued ones are picked up again when the runner starts.
+Jobs reach workers through a dispatcher (``job_dispatch``): by default a thread pool of this
+process, or a Redis queue consumed by ``laotie worker --jobs`` processes (``job_queue``). A
+running job holds a lease its process renews; a job whose worker died is requeued, not lost.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,6 +31,14 @@ from laotie.core.kinds import Role
 from laotie.store.db import Database
 from laotie.store.repos import studio as repo
 from laotie.store.tables.studio import StudioJob
+from laotie.studio.job_dispatch import (
+    Dispatcher,
+    LeaseKeeper,
+    LeasePolicy,
+    ThreadDispatcher,
+    wall_ms,
+    worker_name,
+)
 
 log = logging.getLogger(__name__)
 #: the creator studio output is published under when a request names none
@@ -194,14 +202,30 @@ class JobContext:
 
 
 class JobRunner:
-    """Runs registered job kinds on a thread pool; state lives in the ``studio_jobs`` table."""
+    """Queues, tracks and runs registered job kinds; state lives in the ``studio_jobs`` table.
 
-    def __init__(self, db: Database, *, workers: int = 2, clock: Clock | None = None) -> None:
+    ``dispatcher`` carries queued job ids to whoever runs them (default: a thread pool of
+    ``workers`` threads here); ``policy`` sets the leases that let a dead worker's jobs be
+    claimed again."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        workers: int = 2,
+        clock: Clock | None = None,
+        dispatcher: Dispatcher | None = None,
+        policy: LeasePolicy | None = None,
+    ) -> None:
         self.db = db
         self.workers = workers
         self.clock = clock or SystemClock()
         self.kinds: dict[str, JobKind] = {}
-        self._pool: ThreadPoolExecutor | None = None
+        self.dispatcher: Dispatcher = dispatcher or ThreadDispatcher(workers)
+        self.policy = policy or LeasePolicy()
+        self.keeper = LeaseKeeper(db, self.dispatcher, self.policy)
+        self._started = False
+        self._keeping = False
         self._lock = threading.Lock()
 
     def register(
@@ -241,22 +265,36 @@ class JobRunner:
             return dict(params)
         return spec.validate(dict(params), submitter)
 
-    def _ensure_started(self) -> ThreadPoolExecutor:
+    def _ensure_started(self) -> Dispatcher:
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="studio-job")
-                with self.db.session() as session:
-                    pending = repo.fail_interrupted(session, now_ms=self.clock.now_ms())
-                for job_id in pending:
-                    self._pool.submit(self._run, job_id)
-            return self._pool
+            if not self._started:
+                self.dispatcher.start(self.execute)
+                self._started = True
+                if self.dispatcher.local:
+                    self._start_keeper()
+            return self.dispatcher
+
+    def _start_keeper(self) -> None:
+        if not self._keeping:
+            self._keeping = True
+            self.keeper.start()
+
+    def serve(self) -> None:
+        """Make this process a worker of a remote queue: keep leases and recover lost jobs
+        (the queue's consumer calls ``execute`` for each job id it receives)."""
+        self._ensure_started()
+        with self._lock:
+            self._start_keeper()
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the workers (running jobs finish when ``wait``)."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=not wait)
+            started, self._started = self._started, False
+            keeping, self._keeping = self._keeping, False
+        if started:
+            self.dispatcher.shutdown(wait=wait)
+        if keeping:
+            self.keeper.stop()
 
     def submit(
         self,
@@ -268,7 +306,7 @@ class JobRunner:
     ) -> JobView:
         """Check and queue a job (the same submitter and idempotency key return the same job)."""
         clean = self.check(kind, params, submitter)
-        pool = self._ensure_started()
+        dispatcher = self._ensure_started()
         with self.db.session() as session:
             job, created = repo.create_job(
                 session,
@@ -277,10 +315,11 @@ class JobRunner:
                 now_ms=self.clock.now_ms(),
                 owner=submitter.owner,
                 idempotency_key=_tenant_key(submitter.owner, idempotency_key),
+                dispatch_lease_until_ms=wall_ms() + self.policy.redispatch_ms,
             )
             view = _view(job)
         if created:
-            pool.submit(self._run, view.id)
+            dispatcher.dispatch(view.id)
         return view
 
     def get(self, job_id: str, *, owner: str | None = None) -> JobView:
@@ -292,13 +331,17 @@ class JobRunner:
             return _view(job)
 
     def list(
-        self, *, status: str | None = None, owner: str | None = None, limit: int = 50
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        owner: str | None = None,
+        limit: int = 50,
     ) -> list[JobView]:
-        """Most recent jobs first."""
+        """Most recent jobs first, optionally of one status and one kind."""
         with self.db.session() as session:
-            return [
-                _view(j) for j in repo.list_jobs(session, status=status, owner=owner, limit=limit)
-            ]
+            jobs = repo.list_jobs(session, status=status, kind=kind, owner=owner, limit=limit)
+            return [_view(j) for j in jobs]
 
     def cancel(self, job_id: str, *, owner: str | None = None) -> JobView:
         """Cancel a queued job now, or ask a running one to stop at its next progress report."""
@@ -318,7 +361,7 @@ class JobRunner:
     def retry(self, job_id: str, *, owner: str | None = None) -> JobView:
         """Queue a failed or cancelled job again with the same params."""
         self.get(job_id, owner=owner)
-        pool = self._ensure_started()
+        dispatcher = self._ensure_started()
         with self.db.session() as session:
             job = repo.get_job(session, job_id=job_id)
             if job.status not in ("failed", "cancelled"):
@@ -338,9 +381,10 @@ class JobRunner:
                 result=None,
                 cancel_requested=False,
                 finished_at_ms=None,
+                lease_until_ms=wall_ms() + self.policy.redispatch_ms,
             )
             view = _view(job)
-        pool.submit(self._run, job_id)
+        dispatcher.dispatch(job_id)
         return view
 
     def watch(
@@ -369,14 +413,47 @@ class JobRunner:
     def _finish(self, job_id: str, **changes: Any) -> None:
         now = self.clock.now_ms()
         with self.db.session() as session:
-            repo.update_job(session, job_id=job_id, now_ms=now, finished_at_ms=now, **changes)
+            repo.update_job(
+                session,
+                job_id=job_id,
+                now_ms=now,
+                finished_at_ms=now,
+                lease_until_ms=None,
+                **changes,
+            )
 
-    def _run(self, job_id: str) -> None:
+    def execute(self, job_id: str) -> None:
+        """Claim and run one job here; a job another live worker holds, or one that is done
+        or cancelled, is left alone (so a job id dispatched twice runs once)."""
+        name = worker_name()
         with self.db.session() as session:
-            if not repo.claim_job(session, job_id=job_id, now_ms=self.clock.now_ms()):
+            claimed = repo.claim_job(
+                session,
+                job_id=job_id,
+                now_ms=self.clock.now_ms(),
+                wall_now_ms=wall_ms(),
+                worker=name,
+                lease_ms=self.policy.lease_ms,
+            )
+            if not claimed:
                 return
             job = repo.get_job(session, job_id=job_id)
-            kind, params = job.kind, dict(job.params)
+            kind, params, attempts = job.kind, dict(job.params), job.attempts
+        if attempts > self.policy.max_attempts:
+            self._finish(
+                job_id,
+                status="failed",
+                error=f"its workers stopped while it ran, {attempts - 1} times; not retried again",
+                error_code="worker-lost",
+            )
+            return
+        self.keeper.hold(job_id)
+        try:
+            self._run(job_id, kind, params)
+        finally:
+            self.keeper.release(job_id)
+
+    def _run(self, job_id: str, kind: str, params: dict[str, Any]) -> None:
         spec = self.kinds.get(kind)
         if spec is None:
             self._finish(

@@ -22,12 +22,14 @@ from sqlalchemy.exc import IntegrityError
 
 from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, new_label
 from laotie.core.catalog import EXTERNAL_ID, CreatorCreate, ItemCreate
+from laotie.core.contracts import CatalogDoor
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, Role
 from laotie.core.settings import Settings
 from laotie.media import probe, read_label
 from laotie.store.db import Database
+from laotie.store.objects import ObjectStore
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
 from laotie.studio.files import StudioFiles, is_file_id, studio_files
@@ -41,6 +43,7 @@ from laotie.studio.jobs import (
     parse_params,
 )
 from laotie.studio.make.job import MakeRequest, run_make, validate_make
+from laotie.studio.outputs import keep_outputs
 from laotie.studio.presenter import PresenterOptions, present
 from laotie.studio.providers.kling import KlingClient
 from laotie.studio.render import NarrateOptions, narrate, parse_format
@@ -54,10 +57,12 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class MediaContext:
-    """What a media job needs: settings, the database and (optionally) the ads service."""
+    """What a media job needs: settings, the database, the catalog door (where outputs are
+    published, screened by trust) and (optionally) the ads service."""
 
     settings: Settings
     db: Database
+    catalog: CatalogDoor
     ads: Any = None
 
     @property
@@ -148,21 +153,20 @@ def publish_video(
                     )
             except (Conflict, IntegrityError):
                 pass
-        catalog.create_item(
-            session,
-            item=ItemCreate(
-                id=item_id,
-                kind=ItemKind.VIDEO,
-                creator_id=creator_id,
-                title=(title or path.stem)[:200],
-                caption=caption[:2000],
-                tags=["AIGC", "studio"],
-                duration_ms=round(duration_s * 1000),
-                media_path=media_path,
-                aigc_status=AigcStatus.CONFIRMED,
-                aigc_label=found.label.to_dict(),
-            ),
+    services.catalog.add_item(
+        ItemCreate(
+            id=item_id,
+            kind=ItemKind.VIDEO,
+            creator_id=creator_id,
+            title=(title or path.stem)[:200],
+            caption=caption[:2000],
+            tags=["AIGC", "studio"],
+            duration_ms=round(duration_s * 1000),
+            media_path=media_path,
+            aigc_status=AigcStatus.CONFIRMED,
+            aigc_label=found.label.to_dict(),
         )
+    )
     return item_id
 
 
@@ -557,30 +561,40 @@ def _input_path(files: StudioFiles, value: str) -> str:
     return str(files.resolve(value, owner=None, field="file")) if is_file_id(value) else value
 
 
-def register_media_jobs(runner: JobRunner, settings: Settings, *, ads: Any = None) -> None:
-    """Register the ``narrate``, ``ad``, ``presenter``, ``kling`` and ``make`` job kinds."""
+def register_media_jobs(
+    runner: JobRunner,
+    settings: Settings,
+    *,
+    catalog: CatalogDoor,
+    ads: Any = None,
+    media: ObjectStore | None = None,
+) -> None:
+    """Register the ``narrate``, ``ad``, ``presenter``, ``kling`` and ``make`` job kinds;
+    with ``media``, each job's outputs are kept there too (``outputs.keep_outputs``)."""
     files = studio_files(settings)
-    context = MediaContext(settings=settings, db=runner.db, ads=ads)
+    context = MediaContext(settings=settings, db=runner.db, catalog=catalog, ads=ads)
     for kind, (model, run) in MEDIA_JOBS.items():
 
         def handler(
             ctx: JobContext, kind: str = kind, model: type[BaseModel] = model, run: Any = run
         ) -> dict[str, Any]:
             params = _map_files(ctx.params, FILE_FIELDS[kind], lambda v, _f: _input_path(files, v))
-            return run(
+            result = run(
                 context, model.model_validate(params), job_id=ctx.job_id, progress=ctx.progress
             )
+            return result if media is None else keep_outputs(media, result, job_id=ctx.job_id)
 
         runner.register(
             kind, handler, validate=media_validator(kind, context), roles=MEDIA_ROLES[kind]
         )
 
     def make_handler(ctx: JobContext) -> dict[str, Any]:
-        return run_make_job(
+        result = run_make_job(
             context,
             MakeRequest.model_validate(ctx.params),
             job_id=ctx.job_id,
             progress=ctx.progress,
         )
+        return result if media is None else keep_outputs(media, result, job_id=ctx.job_id)
 
     runner.register("make", make_handler, validate=make_validator)

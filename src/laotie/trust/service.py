@@ -12,17 +12,18 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from laotie.core.catalog import ItemCreate, ItemPublic, ItemUpdate
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import TrustDecision
-from laotie.core.errors import InvalidInput
+from laotie.core.errors import InvalidInput, LaotieError
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus
 from laotie.store.db import Database
@@ -147,8 +148,11 @@ class TrustService:
         events: EventSink | None = None,
         policy: TrustPolicy | None = None,
         propagator: str = "laotie",
+        announce: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
+        #: tells other serving processes that decisions changed (``forget_decisions`` there)
+        self.announce = announce
         self.media_dir = media_dir
         #: only media under this folder (the data dir) is read and labelled
         self.media_root = media_root or media_dir
@@ -174,11 +178,18 @@ class TrustService:
         """Decisions other than allow for the given internal item ids (absent: allow).
 
         Answered from memory: every non-allow decision, reloaded at once after this process
-        saves one, and within ``GATE_REFRESH_S`` after another process does."""
+        saves one, and within ``GATE_REFRESH_S`` after another process does (at once where
+        the processes share a live state: the change is announced there)."""
         gate = self._gate_view()
         if not gate:
             return {}
         return {item_id: gate[item_id] for item_id in item_ids if item_id in gate}
+
+    def hold(self, session: Session, item_ids: Sequence[int]) -> None:
+        """Withhold new items from the feed until ``screen`` decides on them; called by the
+        catalog door in the transaction that creates them."""
+        repo.hold(session, item_ids=item_ids, now_ms=self.clock.now_ms())
+        self._decisions_changed()
 
     def _gate_view(self) -> dict[int, TrustDecision]:
         gate, now = self._gate, time.monotonic()
@@ -195,7 +206,18 @@ class TrustService:
             return self._gate
 
     def _decisions_changed(self) -> None:
-        """Called after a decision is committed: the next gate call reloads them."""
+        """Called after a decision is committed: the next gate call reloads them, here and,
+        once announced, in every other serving process."""
+        self.forget_decisions()
+        if self.announce is not None:
+            try:
+                self.announce()
+            except LaotieError as exc:  # the others still reload within GATE_REFRESH_S
+                log.warning("could not announce a trust decision change: %s", exc)
+
+    def forget_decisions(self) -> None:
+        """Drop the cached decisions (another process changed them): the next gate call
+        reads them again."""
         with self._gate_lock:
             self._gate = None
 
@@ -321,7 +343,7 @@ class TrustService:
             item = item.model_copy(update={"media_path": str(media_path)})
         try:
             with self.db.session() as session:
-                catalog.create_item(session, item=item)
+                self.hold(session, [catalog.create_item(session, item=item).id])
         except Exception:
             if media_path is not None:
                 media_path.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from laotie.studio.render import probe
 @pytest.fixture
 def runner(services) -> JobRunner:
     jobs = JobRunner(services.db, workers=1)
-    register_media_jobs(jobs, services.settings)
+    register_media_jobs(jobs, services.settings, catalog=services.catalog)
     yield jobs
     jobs.shutdown()
 
@@ -35,7 +35,11 @@ def test_narrate_job_publishes_a_confirmed_aigc_video(runner: JobRunner, service
     with services.db.session() as session:
         item = catalog.get_item(session, external_id=done.result["item_id"])
         assert (item.kind, item.aigc_status, item.title) == ("video", "confirmed", "问候")
-        assert item.aigc_label == read_label(path).label.to_dict()
+        # screened by trust through the catalog door: the studio's label, with the
+        # distributing platform's propagation fields filled in
+        made = read_label(path).label.to_dict()
+        propagation = {"ContentPropagator": "laotie", "PropagateID": item.external_id}
+        assert item.aigc_label == made | propagation
         assert item.duration_ms == round(done.result["duration_s"] * 1000)
 
 
@@ -61,7 +65,7 @@ def test_publish_refuses_an_unlabelled_file(services, tmp_path: Path, media) -> 
     plain = media.solid_image(tmp_path / "x.png", (1, 2, 3))
     with pytest.raises(InvalidInput):
         publish_video(
-            MediaContext(services.settings, services.db),
+            MediaContext(services.settings, services.db, services.catalog),
             path=plain,
             title="x",
             caption="",

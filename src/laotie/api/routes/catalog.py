@@ -133,22 +133,20 @@ _AIGC_ORDER = [AigcStatus.NONE, AigcStatus.DECLARED, AigcStatus.SUSPECTED, AigcS
 
 @router.post("/items", status_code=201)
 def create_item(body: ItemCreate, services: ServicesDep, principal: MakerKey) -> ItemPublic:
-    """Create an item (the creator's own key, or admin).
+    """Create an item (the creator's own key, or admin), screened by trust through the catalog
+    door before the feed may show it.
 
-    A creator's item is screened by trust on the way in, like an upload (its AIGC status and
-    label are trust's to set, beyond declaring AIGC); an admin's is taken as given (imports)."""
+    A creator declares AIGC at most (its AIGC status and label are trust's to set) and never
+    names a server path; an admin's fields are kept as given, then screened alike."""
     require_scope(principal, body.creator_id)
     if principal.role != Role.ADMIN:
-        declared = body.aigc_status == AigcStatus.DECLARED
         if body.aigc_status not in (AigcStatus.NONE, AigcStatus.DECLARED) or body.aigc_label:
             raise PermissionDenied(
                 "a creator declares AIGC (aigc_status declared); trust sets the rest",
                 field="aigc_status",
             )
-        public, _ = services.trust.upload(body, declared=declared)
-        return public
-    with services.db.session() as session:
-        return catalog.item_public(session, catalog.create_item(session, item=body))
+        body = body.model_copy(update={"media_path": None})
+    return services.catalog.add_item(body)
 
 
 def _check_creator_update(current: ItemPublic, body: ItemUpdate) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi import Path as PathParam
+from fastapi import Path as FastPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,6 +52,7 @@ from laotie.commerce import (
     UnlockPublic,
 )
 from laotie.core.errors import LaotieError, PermissionDenied
+from laotie.core.ids import MAX_ROW_ID
 from laotie.core.kinds import Role
 from laotie.store.repos.access import Principal
 from laotie.studio import JobView, host_dir, live_playlist, load_stream
@@ -300,7 +301,9 @@ def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, key: AppKey
 
 @router.post("/gifts/{gift_id}/refund")
 def refund_gift(
-    gift_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)], services: ServicesDep, _: AdminKey
+    gift_id: Annotated[int, FastPath(ge=1, le=MAX_ROW_ID, description="the gift's number")],
+    services: ServicesDep,
+    _: AdminKey,
 ) -> GiftPublic:
     """Reverse a gift exactly (operator)."""
     return services.commerce.live.refund_gift(gift_id)

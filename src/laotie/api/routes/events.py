@@ -16,7 +16,8 @@ from pydantic import BaseModel
 
 from laotie.api.deps import AppKey, ServicesDep, person_of
 from laotie.core.errors import InvalidInput
-from laotie.store.eventlog import EventError, IngestResult
+from laotie.store.eventlog import IngestResult
+from laotie.store.eventschema import EventError
 
 router = APIRouter(prefix="/v1", tags=["events"])
 #: bodies up to this size are parsed without waiting for a large one (bytes)

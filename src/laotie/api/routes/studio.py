@@ -105,11 +105,12 @@ async def list_jobs(
     services: ServicesDep,
     principal: StudioKey,
     status: Annotated[str | None, Query()] = None,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[JobView]:
-    """Most recent jobs first."""
+    """Most recent jobs first, optionally of one status and one kind."""
     return await run_in_threadpool(
-        services.studio_jobs.list, status=status, owner=_owner(principal), limit=limit
+        services.studio_jobs.list, status=status, kind=kind, owner=_owner(principal), limit=limit
     )
 
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 
 from laotie.api.deps import ServicesDep, require_role
-from laotie.api.routes.studio import IdempotencyKey, submit
+from laotie.api.routes.studio import IdempotencyKey, StudioKey, submit, submitter
+from laotie.core.errors import NotFound
 from laotie.core.kinds import Role
+from laotie.store.objects import S3Objects
 from laotie.store.repos.access import Principal
 from laotie.studio.jobs import JobView
 from laotie.studio.make.job import MakeRequest
@@ -83,3 +87,22 @@ async def kling_job(
     """Queue a Kling clip: text2video from a prompt, image2video from a base64 still."""
     params = body.model_dump(mode="json", exclude_unset=True)
     return await submit(services, "kling", params, principal, idempotency_key)
+
+
+#: seconds a signed link to a stored output stays valid
+SIGNED_URL_S = 900
+
+
+@router.get("/jobs/{job_id}/objects/{name}", status_code=307, response_class=RedirectResponse)
+async def job_object(
+    job_id: str, name: str, services: ServicesDep, principal: StudioKey
+) -> RedirectResponse:
+    """A job's output kept in the media object store (``LAOTIE_MEDIA_URL``): a redirect to a
+    signed link, valid 15 minutes, that the client fetches from the store itself."""
+    owner = submitter(principal).owner
+    job = await run_in_threadpool(services.studio_jobs.get, job_id, owner=owner)
+    key = ((job.result or {}).get("objects") or {}).get(name)
+    media = services.media
+    if key is None or not isinstance(media, S3Objects):
+        raise NotFound(f"job {job_id!r} keeps no object {name!r}", field="name")
+    return RedirectResponse(media.signed_url(key, seconds=SIGNED_URL_S), status_code=307)

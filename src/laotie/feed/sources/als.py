@@ -66,9 +66,19 @@ class AlsSource(Source):
         with threadpool_limits(1, "blas"):
             model = self.model()
             model.fit(matrix, show_progress=False)
+        return self.adopt(model.user_factors, model.item_factors, matrix)
+
+    def adopt(
+        self, user_factors: np.ndarray, item_factors: np.ndarray, matrix: sparse.csr_matrix
+    ) -> Self:
+        """Take user and item vectors fitted on ``matrix`` elsewhere (``factorise``, or a
+        distributed engine) as if this source had fitted them, so ``extend`` can go on."""
+        model = self.model()
+        model.user_factors = np.ascontiguousarray(user_factors, dtype=np.float32)
+        model.item_factors = np.ascontiguousarray(item_factors, dtype=np.float32)
         self._model = model
-        self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
-        self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
+        self.user_factors_ = np.array(model.user_factors, dtype=np.float32)
+        self.item_factors_ = np.array(model.item_factors, dtype=np.float32)
         self.item_factors_[~_items_with_data(matrix)] = 0.0
         return self
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -99,6 +100,10 @@ class Source:
     def recommend_one(self, user_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Candidates for one user, padded to ``n``."""
         raise NotImplementedError
+
+    def observe(self, events: Sequence[Any], weights: Sequence[float]) -> None:
+        """Learn in real time from just-committed item events (with their ``event_weight``),
+        before the user state takes them in; most sources learn only in ``fit``."""
 
     def bind(self, *, catalog: Catalog, state: UserState, clock: Clock) -> Self:
         """Attach the request-time catalog, user state and clock; returns self."""

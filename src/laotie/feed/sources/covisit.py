@@ -8,15 +8,28 @@ and pairs formed by events ingested since training are added from a live overlay
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
-from typing import Self
+from collections.abc import Sequence
+from typing import Any, Protocol, Self
 
 import numpy as np
 import polars as pl
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
+from laotie.core.errors import Unavailable
 from laotie.feed.sources.base import Source, TrainingSet, top_n
+
+log = logging.getLogger(__name__)
+
+
+class CovisitOverlay(Protocol):
+    """Where live pairs are counted when several processes share them (``feed.live``)."""
+
+    def add(self, pairs: Sequence[tuple[int, int, float]]) -> None: ...
+
+    def rows(self, item_ids: Sequence[int]) -> list[dict[int, float]]: ...
 
 
 class CovisitSource(Source):
@@ -88,33 +101,73 @@ class CovisitSource(Source):
         return self
 
     def loaded(self) -> None:
-        """Start an empty live overlay."""
+        """Start an empty live overlay (in process until ``share`` names a shared one)."""
         self._overlay: dict[int, dict[int, float]] = defaultdict(dict)
         self._lock = threading.Lock()
+        self._shared: CovisitOverlay | None = None
+
+    def share(self, overlay: CovisitOverlay) -> None:
+        """Count and read live pairs in ``overlay``, shared with other serving processes."""
+        self._shared = overlay
 
     @property
     def size(self) -> int:
         """Number of item ids the fitted arrays cover."""
         return len(self.ptr_) - 1
 
-    def observe(self, user_id: int, item_id: int, previous: list[int]) -> None:
-        """A new positive ``item_id`` after the user's ``previous`` positives: add live pairs."""
-        with self._lock:
-            for step, other in enumerate(reversed(previous[-self.window :]), start=1):
-                if other == item_id:
-                    continue
-                for x, y in ((other, item_id), (item_id, other)):
-                    row = self._overlay[x]
-                    row[y] = row.get(y, 0.0) + 1.0 / step
+    def pairs(self, item_id: int, previous: list[int]) -> list[tuple[int, int, float]]:
+        """The live pairs (x, y, weight) a new positive ``item_id`` forms with the user's
+        ``previous`` positives."""
+        out = []
+        for step, other in enumerate(reversed(previous[-self.window :]), start=1):
+            if other != item_id:
+                out += [(other, item_id, 1.0 / step), (item_id, other, 1.0 / step)]
+        return out
 
-    def neighbours(self, item_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """Fitted plus live neighbours of ``item_id`` with their weights."""
+    def add_pairs(self, pairs: Sequence[tuple[int, int, float]]) -> None:
+        """Count live pairs (x, y, weight) in the overlay."""
+        if self._shared is not None:
+            self._shared.add(pairs)
+            return
+        with self._lock:
+            for x, y, weight in pairs:
+                row = self._overlay[x]
+                row[y] = row.get(y, 0.0) + weight
+
+    def observe(self, events: Sequence[Any], weights: Sequence[float]) -> None:
+        """Live pairs from each positive event (weight >= 1) and the user's recent positives
+        (read before the user state takes the events in); a shared store that is down loses
+        them, logged."""
+        recent = self.state.recent if self.state is not None else {}
+        pairs = [
+            pair
+            for event, weight in zip(events, weights, strict=True)
+            if weight >= 1.0
+            for pair in self.pairs(event.item_id, recent.get(event.user_id, []))
+        ]
+        if pairs:
+            try:
+                self.add_pairs(pairs)
+            except Unavailable as exc:
+                log.warning("live co-visitation pairs lost: %s", exc)
+
+    def _live_rows(self, item_ids: Sequence[int]) -> list[dict[int, float]]:
+        if self._shared is not None:
+            return self._shared.rows(item_ids)
+        return [self._overlay.get(i) or {} for i in item_ids]
+
+    def neighbours(
+        self, item_id: int, *, live: dict[int, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fitted plus live neighbours of ``item_id`` with their weights (``live``: its live
+        row when the caller read it already)."""
         if 0 <= item_id < self.size:
             start, end = self.ptr_[item_id], self.ptr_[item_id + 1]
             ids, weights = self.neighbours_[start:end], self.weights_[start:end]
         else:
             ids, weights = np.empty(0, np.int64), np.empty(0, np.float32)
-        live = self._overlay.get(item_id)
+        if live is None:
+            (live,) = self._live_rows([item_id])
         if live:
             ids = np.concatenate([ids, np.fromiter(live.keys(), np.int64, len(live))])
             weights = np.concatenate([weights, np.fromiter(live.values(), np.float32, len(live))])
@@ -131,7 +184,8 @@ class CovisitSource(Source):
     def recommend_one(self, user_id: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Neighbours of the seeds, weighted by seed recency, seeds themselves excluded."""
         seeds, seed_weights = self.seed_items(user_id)
-        parts = [self.neighbours(int(s)) for s in seeds]
+        rows = self._live_rows([int(s) for s in seeds])  # one read for every seed
+        parts = [self.neighbours(int(s), live=row) for s, row in zip(seeds, rows, strict=True)]
         if not parts:
             return top_n(np.empty(0, np.int64), np.empty(0, np.float32), n)
         ids = np.concatenate([p[0] for p in parts])

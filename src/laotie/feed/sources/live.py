@@ -1,7 +1,7 @@
 """``live``: rooms live now, ranked by audience, gifting and the user's interests.
 
 Nothing is learned: which rooms are live, and their viewers and gifts, change by the second,
-so the source asks ``LiveSignals`` (the commerce area, wired by ``laotie.wiring``) on every
+so the source asks ``LiveRooms`` (the commerce area, wired by ``laotie.wiring``) on every
 request. A user's interests are the categories of their recent positives in the user state.
 Its quota bounds the candidates it adds; ``rerank.kind_caps.live`` bounds the page's share.
 """
@@ -12,7 +12,7 @@ from typing import Self
 
 import numpy as np
 
-from laotie.core.contracts import LiveSignals, live_score
+from laotie.core.contracts import LiveRooms, live_score
 from laotie.feed.sources.base import Source, TrainingSet, top_n
 
 
@@ -23,13 +23,13 @@ class LiveSource(Source):
     learned = ()
 
     def __init__(self) -> None:
-        self.signals: LiveSignals | None = None
+        self.signals: LiveRooms | None = None
 
     def fit(self, training: TrainingSet) -> Self:
         """Nothing to learn (the rooms live now are read at request time); returns self."""
         return self
 
-    def attach(self, signals: LiveSignals | None) -> Self:
+    def attach(self, signals: LiveRooms | None) -> Self:
         """Read live rooms from ``signals`` (None: the source recommends nothing)."""
         self.signals = signals
         return self

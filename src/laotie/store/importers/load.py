@@ -1,19 +1,20 @@
 """Write a dataset read by an importer into a laotie home: creators, items, users, events.
 
-Items and users are inserted when missing (a re-run changes nothing); events go through
-``EventLog.ingest`` in batches, so they get the same validation, idempotency and post-commit
-hooks as events arriving over HTTP.
+Items and users are inserted when missing (a re-run changes nothing); items go through the
+catalog door (``laotie.catalog.CatalogService``), so trust screens each before the feed may
+distribute it; events go through ``EventLog.ingest`` in batches, so they get the same
+validation, idempotency and subscribers as events arriving over HTTP.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 from sqlalchemy import insert, select
@@ -24,12 +25,7 @@ from laotie.core.errors import InvalidInput, NotFound
 from laotie.core.kinds import ItemKind
 from laotie.store.eventlog import EventLog
 from laotie.store.importers import _csv, kuairand, kuairec, movielens
-from laotie.store.repos.catalog import (
-    bulk_create_creators,
-    bulk_create_items,
-    item_ids,
-    user_ids,
-)
+from laotie.store.repos.catalog import bulk_create_creators, item_ids, user_ids
 from laotie.store.tables import Creator, User
 
 log = logging.getLogger(__name__)
@@ -46,6 +42,14 @@ KEPT_ERRORS = 20
 
 #: called with (stage, rows done so far in the stage, rows in the stage or None)
 Progress = Callable[[str, int, int | None], None]
+
+
+class ItemDoor(Protocol):
+    """Where imported items enter the catalog (``laotie.catalog.CatalogService``)."""
+
+    def add_items(self, items: Sequence[ItemCreate]) -> list[int]:
+        """Add items, each screened by trust before it may be distributed."""
+        ...
 
 
 @dataclass
@@ -80,9 +84,11 @@ def import_dataset(
     name: str,
     directory: Path,
     *,
+    items: ItemDoor,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import dataset ``name`` from ``directory`` into the home behind ``events``."""
+    """Import dataset ``name`` from ``directory`` into the home behind ``events``, its items
+    through the catalog door ``items``."""
     module = dataset(name)
     directory = Path(directory)
     if not directory.is_dir():
@@ -90,7 +96,7 @@ def import_dataset(
     report = ImportReport(dataset=name, directory=str(directory))
     notify = progress or (lambda _stage, _done, _total: None)
     files = module.event_files(directory)  # fails early when the logs are missing
-    known_items = _write_items(events, module.read_items(directory), report, notify)
+    known_items = _write_items(events, items, module.read_items(directory), report, notify)
     _write_users(events, module.read_users(directory), report, notify)
     total = sum(_csv.count_rows(p, has_header=p.name != "u.data") for p in files)
     done = 0
@@ -103,13 +109,14 @@ def import_dataset(
 
     notify("events", 0, total)
     for frame in module.read_events(directory, on_rows=rows_read):
-        _ensure_items(events, frame, known_items, report, name)
+        _ensure_items(events, items, frame, known_items, report, name)
         _ingest(events, frame, report)
     return report
 
 
 def _write_items(
     events: EventLog,
+    door: ItemDoor,
     frames: Iterator[pl.DataFrame],
     report: ImportReport,
     notify: Progress,
@@ -130,8 +137,8 @@ def _write_items(
             ids = frame["item"].to_list()
             existing = set(item_ids(session, external_ids=ids))
             new = [_item(row) for row in frame.iter_rows(named=True) if row["item"] not in existing]
-            for start in range(0, len(new), 5_000):
-                bulk_create_items(session, items=new[start : start + 5_000])
+        for start in range(0, len(new), 5_000):
+            door.add_items(new[start : start + 5_000])
         report.creators += len(new_creators)
         report.items += len(new)
         known.update(ids)
@@ -187,7 +194,12 @@ def _write_users(
 
 
 def _ensure_items(
-    events: EventLog, frame: pl.DataFrame, known: set[str], report: ImportReport, name: str
+    events: EventLog,
+    door: ItemDoor,
+    frame: pl.DataFrame,
+    known: set[str],
+    report: ImportReport,
+    name: str,
 ) -> None:
     """Create a placeholder item for every item id the logs name but the side tables lack."""
     unseen = [i for i in frame["item"].unique().to_list() if i not in known]
@@ -203,10 +215,10 @@ def _ensure_items(
                     session, creators=[CreatorCreate(id=creator, name=f"{name} (author unknown)")]
                 )
                 report.creators += 1
-            placeholders = [
-                ItemCreate(id=i, kind=ItemKind.VIDEO, creator_id=creator, title=i) for i in missing
-            ]
-            bulk_create_items(session, items=placeholders)
+    if missing:
+        door.add_items(
+            [ItemCreate(id=i, kind=ItemKind.VIDEO, creator_id=creator, title=i) for i in missing]
+        )
     report.placeholder_items += len(missing)
     known.update(unseen)
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from laotie.core.errors import InvalidInput
+from laotie.core.ids import MAX_ROW_ID
 
 
 def encode_cursor(last_id: int) -> str:
@@ -23,6 +24,6 @@ def decode_cursor(cursor: str | None, *, field: str = "cursor") -> int:
         last_id = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput(f"{field} is not a cursor this server issued", field=field) from exc
-    if prefix != "id" or not 0 <= last_id < 2**63:  # ids are 64-bit signed integers
+    if prefix != "id" or not 0 <= last_id <= MAX_ROW_ID:
         raise InvalidInput(f"{field} is not a cursor this server issued", field=field)
     return last_id

@@ -31,6 +31,7 @@ from laotie.core.catalog import (
 from laotie.core.clock import now_ms
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.kinds import ItemKind
+from laotie.store.db import insert_ignoring_duplicates
 from laotie.store.repos._pagination import decode_cursor, encode_cursor
 from laotie.store.tables import Creator, Follow, Item, Novel, Series, User
 
@@ -95,8 +96,9 @@ def ensure_users(
     missing = sorted(wanted - found.keys())
     if missing:
         stamp = created_at_ms if created_at_ms is not None else now_ms()
+        # another process may create the same user meanwhile: skip it, then read its id
         session.execute(
-            insert(User),
+            insert_ignoring_duplicates(User, dialect=session.get_bind().dialect.name),
             [{"external_id": ext, "attrs": {}, "created_at_ms": stamp} for ext in missing],
         )
         found.update(user_ids(session, external_ids=missing))

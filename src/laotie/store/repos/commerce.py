@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from laotie.core.errors import LaotieError, NotFound
@@ -314,7 +314,8 @@ def move_viewers(session: Session, *, room_id: int, delta: int) -> None:
     session.execute(
         update(ComRoom)
         .where(ComRoom.id == room_id)
-        .values(viewers=func.max(ComRoom.viewers + delta, 0))
+        # CASE, not the two-argument max(): PostgreSQL calls that greatest()
+        .values(viewers=case((ComRoom.viewers + delta < 0, 0), else_=ComRoom.viewers + delta))
         .execution_options(synchronize_session=False)
     )
     session.execute(

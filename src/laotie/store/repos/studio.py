@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from laotie.core.errors import Conflict, InvalidInput, NotFound
@@ -24,8 +24,11 @@ def create_job(
     now_ms: int,
     owner: str | None = None,
     idempotency_key: str | None = None,
+    dispatch_lease_until_ms: int | None = None,
 ) -> tuple[StudioJob, bool]:
-    """Queue a job; returns ``(job, created)`` — an existing job for a repeated key."""
+    """Queue a job; returns ``(job, created)`` — an existing job for a repeated key.
+
+    ``dispatch_lease_until_ms`` (wall clock) is when a job still queued counts as lost."""
     if idempotency_key:
         found = session.scalar(
             select(StudioJob).where(StudioJob.idempotency_key == idempotency_key)
@@ -47,6 +50,7 @@ def create_job(
         cancel_requested=False,
         owner=owner,
         idempotency_key=idempotency_key or None,
+        lease_until_ms=dispatch_lease_until_ms,
         created_at_ms=now_ms,
         updated_at_ms=now_ms,
     )
@@ -97,28 +101,81 @@ def update_job(session: Session, *, job_id: str, now_ms: int, **changes: Any) ->
     return job
 
 
-def claim_job(session: Session, *, job_id: str, now_ms: int) -> bool:
-    """Move a queued job to running (atomically); False if it was not queued any more."""
+def claim_job(
+    session: Session,
+    *,
+    job_id: str,
+    now_ms: int,
+    wall_now_ms: int,
+    worker: str = "",
+    lease_ms: int = 60_000,
+) -> bool:
+    """Take a job for ``worker`` (atomically): a queued one, or a running one whose lease
+    lapsed because its worker died; False if it is not claimable (done, cancelled, or held
+    by a live worker). Leases are wall clock (``wall_now_ms``); ``now_ms`` stamps the row."""
+    lapsed = or_(StudioJob.lease_until_ms.is_(None), StudioJob.lease_until_ms < wall_now_ms)
+    claimable = or_(StudioJob.status == "queued", and_(StudioJob.status == "running", lapsed))
     result = session.execute(
         update(StudioJob)
-        .where(StudioJob.external_id == job_id, StudioJob.status == "queued")
+        .where(StudioJob.external_id == job_id, claimable)
         .values(
             status="running",
             started_at_ms=now_ms,
             updated_at_ms=now_ms,
             attempts=StudioJob.attempts + 1,
+            lease_until_ms=wall_now_ms + lease_ms,
+            worker=worker or None,
         )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def fail_interrupted(session: Session, *, now_ms: int) -> list[str]:
-    """Mark jobs left ``running`` by a dead process as failed; returns the queued job ids."""
-    for job in session.scalars(select(StudioJob).where(StudioJob.status == "running")):
-        job.status = "failed"
-        job.error = "interrupted: the worker process stopped while the job ran"
-        job.error_code = "interrupted"
-        job.finished_at_ms = now_ms
-        job.updated_at_ms = now_ms
-    queued = select(StudioJob.external_id).where(StudioJob.status == "queued")
-    return list(session.scalars(queued.order_by(StudioJob.id)))
+def renew_leases(
+    session: Session, *, job_ids: list[str], worker: str, now_ms: int, lease_ms: int
+) -> int:
+    """Extend the leases ``worker`` holds on these running jobs; returns how many it holds."""
+    if not job_ids:
+        return 0
+    result = session.execute(
+        update(StudioJob)
+        .where(
+            StudioJob.external_id.in_(job_ids),
+            StudioJob.status == "running",
+            StudioJob.worker == worker,
+        )
+        .values(lease_until_ms=now_ms + lease_ms)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def requeue_orphans(
+    session: Session, *, now_ms: int, redispatch_ms: int, max_attempts: int
+) -> list[str]:
+    """Recover jobs whose lease lapsed (wall-clock ``now_ms``): a running one whose worker
+    died goes back to queued, or fails as ``worker-lost`` after ``max_attempts`` claims; a
+    queued one was never picked up. Each recovered job gets a fresh dispatch lease of
+    ``redispatch_ms``; returns their ids, oldest first, to dispatch again."""
+    lapsed = or_(StudioJob.lease_until_ms.is_(None), StudioJob.lease_until_ms < now_ms)
+    query = (
+        select(StudioJob)
+        .where(StudioJob.status.in_(("queued", "running")), lapsed)
+        .order_by(StudioJob.id)
+        .with_for_update(skip_locked=True)
+    )
+    recovered = []
+    for job in session.scalars(query):
+        if job.status == "running":
+            lost = f"its worker {job.worker or '(unknown)'} stopped while it ran"
+            if job.attempts >= max_attempts:
+                job.status = "failed"
+                job.error = f"{lost}, {job.attempts} times; not retried again"
+                job.error_code = "worker-lost"
+                job.finished_at_ms = job.updated_at_ms
+                job.lease_until_ms = None
+                continue
+            job.status = "queued"
+            job.message = f"requeued: {lost}"[:200]
+            job.worker = None
+        job.lease_until_ms = now_ms + redispatch_ms
+        recovered.append(job.external_id)
+    return recovered

@@ -19,7 +19,10 @@ from laotie.store.repos._pagination import decode_cursor, encode_cursor
 from laotie.store.tables import Item, TrustFingerprint, TrustRecord
 
 MAX_PAGE = 500
-REVIEW_STATES = ("none", "pending", "resolved")
+#: ``screening``: held by the catalog door until the first screen replaces the record
+REVIEW_STATES = ("none", "pending", "resolved", "screening")
+#: the reason on the decision that holds a new item back until trust has screened it
+AWAITING_SCREENING = "awaiting screening"
 _SIGN = 1 << 63
 
 
@@ -189,12 +192,31 @@ def fingerprints(session: Session, *, batch: int = 10_000) -> Iterator[Fingerpri
 
 
 def unscreened_items(session: Session, *, limit: int = 1000) -> list[str]:
-    """External ids of catalog items that have no trust record yet, oldest first."""
+    """External ids of catalog items never screened (no trust record yet, or still held by
+    the catalog door because their screening failed), oldest first."""
     query = (
         select(Item.external_id)
         .outerjoin(TrustRecord, TrustRecord.item_id == Item.id)
-        .where(TrustRecord.id.is_(None))
+        .where(TrustRecord.id.is_(None) | (TrustRecord.review_state == "screening"))
         .order_by(Item.id)
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def hold(session: Session, *, item_ids: Sequence[int], now_ms: int) -> None:
+    """Record ``review`` / awaiting screening on new items: the gate withholds them."""
+    for item_id in item_ids:
+        save_record(
+            session,
+            item_id=item_id,
+            decision="review",
+            reasons=[AWAITING_SCREENING],
+            checks={},
+            aigc_status="none",
+            label_found=None,
+            duplicate_of=None,
+            similarity=None,
+            review_state="screening",
+            now_ms=now_ms,
+        )

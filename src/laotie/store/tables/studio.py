@@ -15,6 +15,8 @@ class StudioJob(Base):
 
     ``status`` is ``queued``, ``running``, ``succeeded``, ``failed`` or ``cancelled``;
     ``progress`` is 0..1; ``cancel_requested`` lets any process ask a running job to stop.
+    A running job holds a lease (``lease_until_ms``) that its ``worker`` renews; once the
+    lease lapses the worker is taken for dead and the job can be claimed again.
     """
 
     __tablename__ = "studio_jobs"
@@ -37,3 +39,5 @@ class StudioJob(Base):
     updated_at_ms: Mapped[int]
     started_at_ms: Mapped[int | None] = mapped_column(nullable=True)
     finished_at_ms: Mapped[int | None] = mapped_column(nullable=True)
+    lease_until_ms: Mapped[int | None] = mapped_column(nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(128), nullable=True)

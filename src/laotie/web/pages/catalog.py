@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from laotie.api.routes import catalog as catalog_api
+from laotie.api.routes import insights as insights_api
 from laotie.api.routes import trust as trust_api
 from laotie.core.ids import new_id
 from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus, Role
@@ -69,12 +70,14 @@ async def catalog_list(
 
 @router.get("/catalog/items/{item_id}")
 async def item_page(visit: VisitDep, item_id: str) -> Response:
-    """One item with its trust record (for roles that may read it)."""
+    """One item with its last 30 days' engagement and its trust record (for roles that may
+    read it)."""
     item = await call_api(catalog_api.get_item, visit.request, visit.principal, item_id=item_id)
+    stats = await call_api(insights_api.item_stats, visit.request, visit.principal, item_id=item_id)
     record = None
     if await visit.allowed(trust_api.record):
         record = await call_api(trust_api.record, visit.request, visit.principal, item_id=item_id)
-    return await visit.render("item.html", item=item, record=record)
+    return await visit.render("item.html", item=item, record=record, stats=stats)
 
 
 @router.post("/catalog/upload")

@@ -13,7 +13,7 @@ from laotie.api.routes import studio as studio_api
 from laotie.api.routes import studio_media as media_api
 from laotie.core.errors import InvalidInput, NotFound
 from laotie.core.kinds import Role
-from laotie.studio import JobView
+from laotie.studio import JobView, output_paths
 from laotie.studio.media_jobs import NarrateRequest
 from laotie.studio.writer.parse import decode
 from laotie.web.console import ConsoleRoute, Visit, VisitDep
@@ -85,11 +85,7 @@ async def new_adaptation(
 
 def _outputs(visit: Visit, job: JobView) -> list[Path]:
     """The job's output files that lie under the data dir (never anything else on disk)."""
-    result = job.result or {}
-    raw = [result.get("path"), result.get("srt_path"), *(result.get("files") or [])]
-    for video in result.get("videos") or []:
-        if isinstance(video, dict):
-            raw.append(video.get("path"))
+    raw = output_paths(job.result or {})
     home = visit.request.app.state.services.settings.home.resolve()
     paths = []
     for value in raw:

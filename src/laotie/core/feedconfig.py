@@ -1,23 +1,19 @@
-"""The feed pipeline as configuration: sources with quotas, ranker, fusion, re-rank, serving.
+"""The feed section of the settings: sources with quotas, ranker, fusion, re-rank, serving.
 
-Every key maps to an environment variable ``LAOTIE_FEED_<SECTION>__<KEY>`` (for example
-``LAOTIE_FEED_ALS__FACTORS=32``) and to ``[feed.<section>] key = ...`` in the TOML file;
-the environment wins. ``reference_toml()`` renders every default with its description; the
-checked-in ``reference.toml`` is that output (a test keeps them equal).
+``Settings.feed`` holds it (``laotie.core.settings``): ``[feed.<section>] key = ...`` in the
+TOML file, the environment variable ``LAOTIE_FEED_<SECTION>__<KEY>`` (for example
+``LAOTIE_FEED_ALS__FACTORS=32``), then explicit values, in the precedence of every setting.
+``reference_toml()`` renders every default with its description; the checked-in
+``laotie/feed/reference.toml`` is that output (a test keeps them equal).
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
-from laotie.core.errors import InvalidInput
 from laotie.core.watch import LONG_VIEW_MS
 
 
@@ -248,12 +244,10 @@ class TrainingConfig(_Section):
     )
 
 
-class FeedConfig(BaseSettings):
+class FeedConfig(BaseModel):
     """The whole feed configuration."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="LAOTIE_FEED_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     als: AlsConfig = Field(default_factory=AlsConfig, description="source als")
     covisit: CovisitConfig = Field(default_factory=CovisitConfig, description="source covisit")
@@ -272,18 +266,6 @@ class FeedConfig(BaseSettings):
     serving: ServingConfig = Field(default_factory=ServingConfig, description="serving")
     training: TrainingConfig = Field(default_factory=TrainingConfig, description="training")
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment overrides values given in code or TOML."""
-        return env_settings, init_settings
-
     def source_sections(self) -> dict[str, BaseModel]:
         """Each source's section by source name, in pipeline order."""
         return {
@@ -297,23 +279,6 @@ class FeedConfig(BaseSettings):
             "fresh": self.fresh,
             "live": self.live,
         }
-
-
-def load_feed_config(home: Path | None = None, **overrides: Any) -> FeedConfig:
-    """The feed config from ``[feed]`` of the TOML file, the environment and ``overrides``."""
-    values: dict[str, Any] = {}
-    config = Path(os.environ.get("LAOTIE_CONFIG", (home or Path(".laotie")) / "laotie.toml"))
-    if config.is_file():
-        with config.open("rb") as handle:
-            values = dict(tomllib.load(handle).get("feed", {}))
-    values.update(overrides)
-    try:
-        return FeedConfig(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"])
-        env = "LAOTIE_FEED_" + "__".join(str(p).upper() for p in first["loc"])
-        raise InvalidInput(f"feed setting {name} ({env}): {first['msg']}", field=env) from exc
 
 
 def env_names(model: type[BaseModel] = FeedConfig, prefix: str = "LAOTIE_FEED_") -> dict[str, str]:

@@ -1,0 +1,80 @@
+"""The ads' counters in the shared ``LiveState``: today's spend per campaign, ads served per
+(user, campaign) for the frequency caps.
+
+Both are reserved atomically against their limit (a Lua script on Redis), so any number of
+serving processes together can neither bill a campaign past its budget ceiling nor show a
+user a campaign past its cap. Keys carry the local day, so a new day starts from zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from laotie.core.clock import MS_PER_DAY
+from laotie.core.live import LiveState
+
+#: counters outlive their day by one more, for late events billed to the served day
+TTL_MS = 2 * MS_PER_DAY
+
+
+class AdCounters:
+    """Spend and frequency counters of one platform, shared by every process using ``live``."""
+
+    def __init__(self, live: LiveState) -> None:
+        self.live = live
+
+    @staticmethod
+    def _spend_key(day: str) -> str:
+        return f"ads:spend:{day}"
+
+    @staticmethod
+    def _served_key(day: str, user_id: int) -> str:
+        return f"ads:served:{day}:{user_id}"
+
+    def reserve_spend(
+        self,
+        *,
+        campaign_pk: int,
+        day: str,
+        amount_fen: int,
+        ceiling_fen: int,
+        spent: Callable[[], int],
+    ) -> bool:
+        """Reserve ``amount_fen`` of the campaign's ``day`` budget unless today's spend would
+        pass ``ceiling_fen``; ``spent()`` reads the ledger when no process has counted yet."""
+        total = self.live.reserve(
+            self._spend_key(day),
+            str(campaign_pk),
+            amount_fen,
+            ceiling=ceiling_fen,
+            seed=spent,
+            ttl_ms=TTL_MS,
+        )
+        return total is not None
+
+    def release_spend(self, *, campaign_pk: int, day: str, amount_fen: int) -> None:
+        """Give back a reservation whose charge was rolled back."""
+        self.live.release(self._spend_key(day), str(campaign_pk), amount_fen)
+
+    def spent(self, day: str) -> dict[int, int]:
+        """Fen reserved per campaign on ``day`` by every process (campaigns counted so far)."""
+        (row,) = self.live.read([self._spend_key(day)])
+        return {int(pk): int(fen) for pk, fen in row.items()}
+
+    def served(self, day: str, user_id: int) -> dict[int, int]:
+        """Ads served to ``user_id`` on ``day`` per campaign, by every process."""
+        (row,) = self.live.read([self._served_key(day, user_id)])
+        return {int(pk): int(n) for pk, n in row.items()}
+
+    def serve(self, *, day: str, user_id: int, campaign_pk: int, cap: int, floor: int) -> bool:
+        """Count one more ad of the campaign for the user unless that passes ``cap``; the
+        count starts at ``floor`` (impressions the ledger already recorded today)."""
+        total = self.live.reserve(
+            self._served_key(day, user_id),
+            str(campaign_pk),
+            1,
+            ceiling=cap,
+            seed=lambda: floor,
+            ttl_ms=TTL_MS,
+        )
+        return total is not None

@@ -1,0 +1,105 @@
+"""Several OS processes charging one campaign through the Redis live state (a real server)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from tests.ads.live_workers import charge_clicks
+
+from laotie.ads import AdvertiserCreate, CampaignCreate, CampaignUpdate, CreativeCreate, TopUp
+from laotie.core.clock import day_label
+from laotie.core.contracts import AdRequest
+from laotie.core.settings import load_settings
+from laotie.store.repos import ads as repo
+from laotie.wiring import build_services
+
+PROCESSES = 4
+PLACEMENTS = 160
+
+
+def _clicks(placements, *, prefix: str, now_ms: int) -> list[dict]:
+    return [
+        {
+            "id": f"{prefix}-{p.impression_id}",
+            "type": "ad_click",
+            "user_id": f"u{n}",
+            "ts_ms": now_ms,
+            "ref": p.impression_id,
+        }
+        for n, p in placements
+    ]
+
+
+@pytest.mark.slow  # four fresh interpreters importing laotie: ~10 s quiet, a minute when shared
+def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redis_url, spawn):
+    home = tmp_path / "home"
+    services = build_services(load_settings(home=home, live_state_url=redis_url))
+    ads = services.ads
+    ads.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
+    ads.top_up("adv", TopUp(amount_fen=1_000_000, idempotency_key="first"))
+    ads.create_campaign(
+        CampaignCreate(
+            id="c1",
+            advertiser_id="adv",
+            name="c1",
+            objective="clicks",
+            bid_fen=50,
+            daily_budget_fen=100_000,
+            frequency_cap=1000,
+        )
+    )
+    ads.add_creatives("c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com/x")])
+    start = services.clock.now_ms()
+    served = []
+    for n in range(PLACEMENTS):
+        request = AdRequest(
+            user_id=n,
+            user_external_id=f"u{n}",
+            request_id=f"r{n}",
+            slot_positions=[2],
+            now_ms=services.clock.now_ms(),
+            context={"region": None, "segment": None},
+        )
+        served += [(n, p) for p in ads.fill(request)]
+    assert len(served) == PLACEMENTS
+    now = services.clock.now_ms()
+    services.events.ingest(
+        [
+            {"id": f"imp-{p.impression_id}", "type": "ad_impression", "user_id": f"u{n}",
+             "ts_ms": now, "ref": p.impression_id}
+            for n, p in served
+        ]
+    )  # fmt: skip
+    demand = sum(p.price_fen for _, p in served)
+    budget = demand // 3  # clicks on every placement would cost three budgets
+    ads.update_campaign("c1", CampaignUpdate(daily_budget_fen=budget))
+    # each process gets its quarter of the clicks, plus the next quarter's first clicks again
+    # (the same client ids: a client retrying on another process) and a second click with a
+    # new id on some of its own impressions (the same impression clicked twice)
+    quarter = PLACEMENTS // PROCESSES
+    work = []
+    for k in range(PROCESSES):
+        own = served[k * quarter : (k + 1) * quarter]
+        retried = served[((k + 1) % PROCESSES) * quarter :][:10]
+        events = _clicks(own, prefix="click", now_ms=now)
+        events += _clicks(retried, prefix="click", now_ms=now)
+        events += _clicks(own[:5], prefix="again", now_ms=now)
+        work.append([events[i : i + 8] for i in range(0, len(events), 8)])
+    with ProcessPoolExecutor(PROCESSES, mp_context=spawn) as pool:
+        futures = [pool.submit(charge_clicks, str(home), redis_url, w) for w in work]
+        for future in futures:
+            future.result(timeout=180)
+    ads.settle(since_ms=start)  # a charge a process's hook missed (a busy database) is made now
+    day = day_label(now, services.settings.timezone)
+    with services.db.session() as session:
+        campaign = repo.get_campaign(session, external_id="c1")
+        spent = repo.spend_by_campaign(session, day=day)[campaign.id]
+    report = ads.report(group_by=["campaign"])[0]
+    services.close()
+    assert spent <= budget * 1.01
+    # the budget, not the demand, stopped the spending: what is left cannot pay for a click
+    assert spent > budget - 50
+    assert report.clicks == PLACEMENTS  # each impression's click recorded once, whoever sent it
+    assert report.spend_fen == spent
+    assert ads.reconcile()["ok"]
