@@ -28,9 +28,9 @@ from _machine import hardware
 from rich.console import Console
 from rich.table import Table
 
+from laotie.core.feedconfig import FeedConfig
 from laotie.engine import spark_factorise, spark_map, spark_session
 from laotie.engine.quality import hold_out, holdout_scores, mean_interval
-from laotie.feed.config import FeedConfig
 from laotie.feed.metrics import paired_bootstrap
 from laotie.feed.world import generate_world
 from laotie.sim import load_config

@@ -15,6 +15,7 @@ from tests.servers.postgres import TEMPLATE, PostgresServer, Unavailable
 from tests.servers.redis import RedisServer
 
 from laotie.api import create_app
+from laotie.cli._common import use_home
 from laotie.core.live import LiveState
 from laotie.core.settings import Settings, load_settings
 from laotie.store.live import open_live_state
@@ -22,6 +23,13 @@ from laotie.store.repos import access
 from laotie.wiring import Services, build_services
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _command_line_home() -> Iterator[None]:
+    """A CLI test's ``--home`` is forgotten after it, as it is when its process exits."""
+    yield
+    use_home(None)
 
 
 @pytest.fixture

@@ -120,10 +120,11 @@ def test_no_module_but_the_loader_reads_the_environment():
     import re
 
     src = Path(__file__).resolve().parents[2] / "src" / "laotie"
+    # a plain assignment (engine/spark.py hands its executors this interpreter) is no reading
+    assignment = re.compile(r'os\.environ\["\w+"\] = [^\n]*$', re.MULTILINE)
     readers = [
         str(path.relative_to(src))
         for path in src.rglob("*.py")
-        if re.search(r"os\.environ|getenv\(", path.read_text(encoding="utf-8"))
+        if re.search(r"os\.environ|getenv\(", assignment.sub("", path.read_text(encoding="utf-8")))
     ]
-    # studio/ffmpeg.py reads LAOTIE_FFMPEG until the media package takes it over (issue 21)
-    assert sorted(readers) in (["core/settings.py"], ["core/settings.py", "studio/ffmpeg.py"])
+    assert sorted(readers) == ["core/settings.py"]

@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 
 from laotie.cli import app
 from laotie.core.clock import ManualClock
+from laotie.core.feedconfig import FeedConfig
 from laotie.core.settings import Settings
 from laotie.engine import spark_factorise, spark_map
 from laotie.engine.quality import hold_out, holdout_scores, mean_interval
 from laotie.feed.bundle import load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.metrics import paired_bootstrap
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.sources import AlsSource

@@ -64,10 +64,12 @@ class RedisServer:
                 try:
                     client.ping()
                     return self
-                except redis.ConnectionError:
+                except redis.ConnectionError as exc:
                     if self.process.poll() is not None or time.monotonic() > deadline:
                         self.stop()
-                        raise RuntimeError(f"redis-server did not start on port {self.port}")
+                        raise RuntimeError(
+                            f"redis-server did not start on port {self.port}"
+                        ) from exc
                     time.sleep(0.05)
         finally:
             client.close()

@@ -80,7 +80,8 @@ COMMANDS: dict[str, LazyCommand] = {
         "Create the home and apply every database migration. Example: laotie init",
     ),
     "serve": LazyCommand(
-        "laotie.cli:serve", "Serve the HTTP API. Example: laotie serve --port 8000"
+        "laotie.cli:serve",
+        "Serve the HTTP API. Example: laotie serve --port 8000 --workers 4",
     ),
     "keys": LazyCommand(
         "laotie.cli.keys:app",

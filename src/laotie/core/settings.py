@@ -238,6 +238,12 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(
         default="2g", pattern=r"^[1-9][0-9]*[mg]$", description="Spark driver JVM heap, e.g. 2g"
     )
+    spark_driver_host: str = Field(
+        default="127.0.0.1",
+        pattern=r"^[A-Za-z0-9.:-]+$",
+        description="address the Spark driver binds to and executors call back: loopback for "
+        "local[N], an address the cluster reaches for spark://",
+    )
     lake_url: str = Field(
         default="",
         description="where the Parquet event lake lives: empty = LAOTIE_HOME/lake/events, "

@@ -20,9 +20,11 @@ integer milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import polars as pl
+if TYPE_CHECKING:  # the array and column forms import them when called: settings read this
+    import numpy as np
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def is_long_view(
 
 def passes_array(rule: WatchRule, watch_ms: np.ndarray, duration_ms: np.ndarray) -> np.ndarray:
     """``passes`` element-wise over arrays of watch and duration times (boolean array)."""
+    import numpy as np
+
     watch = np.asarray(watch_ms)
     duration = np.asarray(duration_ms)
     past = watch > rule.threshold_ms if rule.strict else watch >= rule.threshold_ms
@@ -84,6 +88,8 @@ def passes_array(rule: WatchRule, watch_ms: np.ndarray, duration_ms: np.ndarray)
 
 
 def _column(value: str | pl.Expr) -> pl.Expr:
+    import polars as pl
+
     return pl.col(value) if isinstance(value, str) else value
 
 
@@ -91,6 +97,8 @@ def passes_expr(
     rule: WatchRule, watch: str | pl.Expr = "watch_ms", duration: str | pl.Expr = "duration_ms"
 ) -> pl.Expr:
     """Polars expression of ``passes`` over two columns (a null watch counts as 0 ms)."""
+    import polars as pl
+
     watched = _column(watch).fill_null(0)
     length = _column(duration)
     threshold = pl.lit(rule.threshold_ms)

@@ -15,8 +15,8 @@ import numpy as np
 import polars as pl
 
 from laotie.core.clock import ManualClock
+from laotie.core.feedconfig import FeedConfig
 from laotie.feed.catalog import Catalog
-from laotie.feed.config import FeedConfig
 from laotie.feed.evaluation import split
 from laotie.feed.metrics import ndcg_per_user, paired_bootstrap
 from laotie.feed.pipeline import Pipeline

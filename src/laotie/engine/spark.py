@@ -32,11 +32,16 @@ def check_engine(name: str) -> str:
 
 @contextmanager
 def spark_session(
-    master: str, *, work_dir: Path, app_name: str = "laotie", driver_memory: str = "2g"
+    master: str,
+    *,
+    work_dir: Path,
+    app_name: str = "laotie",
+    driver_memory: str = "2g",
+    driver_host: str = "127.0.0.1",
 ) -> Iterator[SparkSession]:
     """A Spark session on ``master`` (``local[N]`` or ``spark://host:port``), stopped on exit.
 
-    The driver binds to loopback unless ``SPARK_LOCAL_IP`` says otherwise; executors run
+    The driver binds to ``driver_host`` (loopback for local masters); executors run
     Python work with this interpreter; scratch files go under ``work_dir``. ProviderError
     when the JVM cannot start (no Java 17) or the master cannot be reached; Conflict when
     this process already runs a session."""
@@ -56,13 +61,12 @@ def spark_session(
     work_dir.mkdir(parents=True, exist_ok=True)
     # PySpark takes its executors' interpreter from this variable, not from the config below
     # (which only spark-submit reads): without it they start a bare python3 without laotie
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    host = os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     builder = (
         SparkSession.builder.master(master)
         .appName(app_name)
-        .config("spark.driver.host", host)
-        .config("spark.driver.bindAddress", host)
+        .config("spark.driver.host", driver_host)
+        .config("spark.driver.bindAddress", driver_host)
         .config("spark.driver.memory", driver_memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -97,6 +101,7 @@ def settings_session(
         work_dir=settings.home.resolve() / "spark",
         app_name=app_name,
         driver_memory=settings.spark_driver_memory,
+        driver_host=settings.spark_driver_host,
     )
 
 

@@ -14,7 +14,7 @@ from laotie.api.routes import studio_media as media_api
 from laotie.core.errors import InvalidInput, NotFound
 from laotie.core.kinds import Role
 from laotie.studio import JobView, output_paths
-from laotie.studio.media_jobs import NarrateRequest
+from laotie.studio.media_jobs import AdRequest, NarrateRequest, PresenterRequest
 from laotie.studio.writer.parse import decode
 from laotie.web.console import ConsoleRoute, Visit, VisitDep
 from laotie.web.forms import build
@@ -37,7 +37,15 @@ def _creator_of(visit: Visit) -> str | None:
 async def studio_page(visit: VisitDep) -> Response:
     """Most recent jobs first, and the forms that start new ones."""
     jobs = await call_api(studio_api.list_jobs, visit.request, visit.principal, limit=JOBS_SHOWN)
-    return await visit.render("studio.html", jobs=jobs, creator=_creator_of(visit) or "")
+    return await visit.render(
+        "studio.html",
+        jobs=jobs,
+        creator=_creator_of(visit) or "",
+        can_narrate=await visit.allowed(media_api.narrate_job),
+        can_adapt=await visit.allowed(studio_api.submit_job),
+        can_ad=await visit.allowed(media_api.ad_job),
+        can_present=await visit.allowed(media_api.presenter_job),
+    )
 
 
 @router.post("/studio/narrate")
@@ -53,6 +61,66 @@ async def new_narration(
         data["creator_id"] = creator_id
     body = build(NarrateRequest, data)
     job = await call_api(media_api.narrate_job, visit.request, visit.principal, body=body)
+    return RedirectResponse(f"/studio/jobs/{job.id}", status_code=303)
+
+
+def _fen(yuan: str, field: str) -> int | None:
+    """A price typed in yuan ("99", "99.9", "99.90") as integer fen; None when left empty."""
+    text = yuan.strip()
+    if not text:
+        return None
+    whole, _, cents = text.partition(".")
+    if not whole.isdigit() or not (cents == "" or (cents.isdigit() and len(cents) <= 2)):
+        raise InvalidInput(
+            f"{field} must be a price in yuan with at most 2 decimals, got {yuan!r}",
+            field=field,
+            limit="e.g. 99.90",
+        )
+    return int(whole) * 100 + int(cents.ljust(2, "0"))
+
+
+@router.post("/studio/ad")
+async def new_ad_videos(
+    visit: VisitDep,
+    name: Annotated[str, Form(min_length=1, max_length=40)],
+    selling_points: Annotated[str, Form(min_length=1)],
+    price_yuan: Annotated[str, Form(max_length=12)] = "",
+    variants: Annotated[int, Form(ge=1, le=24)] = 3,
+    campaign_id: Annotated[str, Form(max_length=128)] = "",
+    landing_url: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Queue ad videos from a product brief through the API's ad endpoint (advertisers'
+    videos become creatives of their campaign when one is named)."""
+    brief: dict[str, Any] = {
+        "name": name,
+        "selling_points": [p.strip() for p in selling_points.splitlines() if p.strip()],
+    }
+    price = _fen(price_yuan, "price_yuan")
+    if price is not None:
+        brief["price_fen"] = price
+    data: dict[str, Any] = {"brief": brief, "variants": variants}
+    if campaign_id:
+        data["campaign_id"] = campaign_id
+    if landing_url:
+        data["landing_url"] = landing_url
+    body = build(AdRequest, data)
+    job = await call_api(media_api.ad_job, visit.request, visit.principal, body=body)
+    return RedirectResponse(f"/studio/jobs/{job.id}", status_code=303)
+
+
+@router.post("/studio/presenter")
+async def new_presenter(
+    visit: VisitDep,
+    text: Annotated[str, Form(min_length=1)],
+    provider: Annotated[str, Form()] = "offline",
+    creator_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Queue a digital-human presenter video through the API's presenter endpoint."""
+    data: dict[str, Any] = {"text": text, "provider": provider}
+    if creator_id:
+        data["creator_id"] = creator_id
+    body = build(PresenterRequest, data)
+    job = await call_api(media_api.presenter_job, visit.request, visit.principal, body=body)
     return RedirectResponse(f"/studio/jobs/{job.id}", status_code=303)
 
 
