@@ -150,6 +150,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     wechatpay = _wechatpay(settings)
     commerce = CommerceService(
         db,
+        door=catalog,  # a live room's item is screened like any other before it is shown
         clock=clock,
         timezone=settings.timezone,
         gift_creator_bp=settings.commerce_gift_creator_bp,

@@ -1,8 +1,9 @@
 """Live rooms: a creator goes live and ends; viewers join and leave; viewers send gifts paid
 in coins, split between the creator and the platform; an operator refunds a gift exactly.
 
-A room is also a catalog item of kind ``live`` with the room's id, published while the room
-is live and withdrawn (``removed``) when it ends; an AI-host room's item is declared AIGC.
+A room is also a catalog item of kind ``live`` with the room's id: it enters through the
+catalog door (trust screens its title before the feed may show it), is distributed while the
+room is live and withdrawn (``removed``) when it ends; an AI-host room's item is declared AIGC.
 
 The live-now source ranks rooms that are live by viewers, gifting and the user's interests.
 """
@@ -19,7 +20,7 @@ from laotie.commerce import postings
 from laotie.commerce._base import Area
 from laotie.commerce.schemas import GiftCreate, GiftPublic, RoomCreate, RoomPublic
 from laotie.core.catalog import ItemCreate, ItemUpdate
-from laotie.core.contracts import LiveRoomSignal, live_score
+from laotie.core.contracts import CatalogDoor, LiveRoomSignal, live_score
 from laotie.core.errors import Conflict, PermissionDenied
 from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus
 from laotie.store.repos import catalog
@@ -30,9 +31,10 @@ from laotie.store.tables import ComGift, ComRoom, ComRoomViewer, Creator
 class LiveRooms(Area):
     """Rooms, presence and gifts."""
 
-    def __init__(self, *args: Any, creator_bp: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, creator_bp: int, door: CatalogDoor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.creator_bp = creator_bp
+        self.door = door
 
     def start(self, room: RoomCreate, *, scope: str | None = None) -> RoomPublic:
         """A creator goes live; an AI-host room is declared AIGC."""
@@ -45,22 +47,24 @@ class LiveRooms(Area):
         with self.db.session() as session:
             if repo.exists_external_id(session, ComRoom, external_id=room.id):
                 raise Conflict(f"room {room.id!r} already exists", field="id")
+            catalog.get_creator(session, external_id=room.creator_id)
+        ts_ms, _ = self.stamp()
+        aigc = AigcStatus.DECLARED if room.ai_host else AigcStatus.NONE
+        self.door.add_item(
+            ItemCreate(
+                id=room.id,
+                kind=ItemKind.LIVE,
+                creator_id=room.creator_id,
+                title=room.title,
+                category=room.category,
+                tags=["live", "AI主播"] if room.ai_host else ["live"],
+                aigc_status=aigc,
+                created_at_ms=ts_ms,
+            ),
+            declared=room.ai_host,
+        )
+        with self.db.session() as session:
             creator = catalog.get_creator(session, external_id=room.creator_id)
-            ts_ms, _ = self.stamp()
-            aigc = AigcStatus.DECLARED if room.ai_host else AigcStatus.NONE
-            catalog.create_item(
-                session,
-                item=ItemCreate(
-                    id=room.id,
-                    kind=ItemKind.LIVE,
-                    creator_id=room.creator_id,
-                    title=room.title,
-                    category=room.category,
-                    tags=["live", "AI主播"] if room.ai_host else ["live"],
-                    aigc_status=aigc,
-                    created_at_ms=ts_ms,
-                ),
-            )
             row = repo.add(
                 session,
                 ComRoom(

@@ -14,7 +14,7 @@ from laotie.commerce.payouts import Payouts
 from laotie.commerce.shop import Shops
 from laotie.commerce.wechatpay import WechatPayConfig
 from laotie.core.clock import Clock
-from laotie.core.contracts import PurchaseBiller
+from laotie.core.contracts import CatalogDoor, PurchaseBiller
 from laotie.store.db import Database
 from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
@@ -27,6 +27,7 @@ class CommerceService:
         self,
         db: Database,
         *,
+        door: CatalogDoor,
         clock: Clock,
         timezone: str = "UTC",
         gift_creator_bp: int = 5_000,
@@ -40,7 +41,7 @@ class CommerceService:
         common: dict[str, Any] = {"clock": clock, "timezone": timezone, "emit": emit}
         self.payments = Payments(db, provider=provider, wechatpay=wechatpay, **common)
         self.content = PaidContent(db, creator_bp=content_creator_bp, **common)
-        self.live = LiveRooms(db, creator_bp=gift_creator_bp, **common)
+        self.live = LiveRooms(db, creator_bp=gift_creator_bp, door=door, **common)
         self.payouts = Payouts(db, **common)
         self.shops = Shops(db, payments=self.payments, biller=biller, **common)
 
