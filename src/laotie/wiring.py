@@ -33,6 +33,7 @@ from laotie.studio import (
     LeasePolicy,
     RedisJobQueue,
     ThreadDispatcher,
+    register_host_job,
     register_media_jobs,
     register_writer_jobs,
 )
@@ -149,6 +150,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     wechatpay = _wechatpay(settings)
     commerce = CommerceService(
         db,
+        door=catalog,  # a live room's item is screened like any other before it is shown
         clock=clock,
         timezone=settings.timezone,
         gift_creator_bp=settings.commerce_gift_creator_bp,
@@ -156,7 +158,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         provider=WechatPayProvider(wechatpay) if wechatpay else None,
         wechatpay=wechatpay,
         emit=events.ingest,
+        biller=ads,  # purchase-goal oCPC campaigns are billed when an order from their ad is paid
     )
+    register_host_job(studio_jobs, settings, check_room=commerce.live.check_host)
+    feed.attach_live(commerce.live)  # the feed's live source ranks the rooms live now
+    insights.attach_revenue_lines(commerce.revenue_by_day)  # revenue by line from the ledger
     return Services(
         settings=settings,
         db=db,

@@ -12,6 +12,7 @@ Pay does (15 s, 15 s, 30 s, 3 min, ... there; ``retry_delays_s`` here).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
@@ -47,6 +48,9 @@ class FakeWechatPay:
     retry_delays_s: tuple[float, ...] = (0.2, 0.2, 0.4, 0.8, 1.6)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: orders the payer has paid (``paid`` was built for them) and orders the merchant closed
+    paid_trades: set[str] = field(default_factory=set)
+    closed: set[str] = field(default_factory=set)
     rejected: list[str] = field(default_factory=list)
     #: answer the next merchant requests with 500 SYSTEM_ERROR, as WeChat Pay may
     fail_next: int = 0
@@ -61,7 +65,7 @@ class FakeWechatPay:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status, answer = fake.handle(self.command, self.path, dict(self.headers), body)
-                payload = json.dumps(answer).encode()
+                payload = b"" if status == 204 else json.dumps(answer).encode()
                 self.send_response(status)
                 for name, value in fake.signed_headers(payload).items():
                     self.send_header(name, value)
@@ -126,6 +130,15 @@ class FakeWechatPay:
                 "status": "PROCESSING",
                 "amount": data["amount"],
             }
+        closing = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)/close", path)
+        if closing:  # 关闭订单: 204, or ORDERPAID once the payer has paid
+            trade = closing.group(1)
+            if data.get("mchid") != self.mchid or trade not in self.orders:
+                return 404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"}
+            if trade in self.paid_trades:
+                return 400, {"code": "ORDERPAID", "message": "订单已支付"}
+            self.closed.add(trade)
+            return 204, {}
         return 404, {"code": "NOT_FOUND", "message": path}
 
     def _check_signature(self, method: str, path: str, headers: dict[str, str], body: bytes) -> str:
@@ -167,6 +180,7 @@ class FakeWechatPay:
     def paid(self, out_trade_no: str, *, total: int | None = None) -> bytes:
         """The TRANSACTION.SUCCESS notification of a Native order."""
         order = self.orders[out_trade_no]
+        self.paid_trades.add(out_trade_no)
         return self.notification(
             "TRANSACTION.SUCCESS",
             {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from laotie.ads import AdsService, AdvertiserCreate
+from laotie.catalog import CatalogService
 from laotie.commerce import (
     CommerceService,
     PaywallSet,
@@ -22,11 +23,17 @@ from laotie.core.clock import ManualClock
 from laotie.core.settings import load_settings
 from laotie.store.db import Database
 from laotie.store.repos import catalog
+from laotie.trust import TrustService
 
 START_MS = 1_790_000_000_000
 USERS = ("u1", "u2", "u3")
 EPISODES = 6
 FREE = 2
+
+
+def catalog_door(db: Database, home: Path) -> CatalogService:
+    """The catalog door the platform wires: trust screens each new item."""
+    return CatalogService(db, screen=TrustService(db, media_dir=home / "media"))
 
 
 def build_world(db: Database, home: Path) -> CommerceService:
@@ -55,7 +62,13 @@ def build_world(db: Database, home: Path) -> CommerceService:
     AdsService(db, settings=load_settings(home=home), clock=clock).create_advertiser(
         AdvertiserCreate(id="m1", name="Merchant")
     )
-    service = CommerceService(db, clock=clock, gift_creator_bp=5_000, content_creator_bp=7_000)
+    service = CommerceService(
+        db,
+        door=catalog_door(db, home),
+        clock=clock,
+        gift_creator_bp=5_000,
+        content_creator_bp=7_000,
+    )
     service.content.set_paywall(
         "s1", PaywallSet(free_episodes=FREE, episode_price_fen=30, series_price_fen=150)
     )

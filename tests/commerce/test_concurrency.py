@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from laotie.commerce import CommerceService, GiftCreate, OrderCreate, UnlockCreate
+from laotie.commerce import CommerceService, GiftCreate, OrderCreate, PayoutCreate, UnlockCreate
 from laotie.core.errors import Conflict, InsufficientBalance
 from laotie.store.db import Database
 from laotie.store.repos import ads as ads_repo
@@ -102,3 +102,19 @@ def test_concurrent_orders_never_take_stock_below_zero(shared):
     assert shared.shops.products("shop1")[0].stock == 0
     with shared.db.session() as session:
         assert ads_repo.unbalanced_journals(session) == []
+
+
+def test_concurrent_payouts_never_pay_more_than_is_owed(shared):
+    settle_top_up(shared, "u1", 500)
+    shared.live.send_gift(
+        "r1", GiftCreate(user_id="u1", gift="g", price_fen=400, idempotency_key="g")
+    )  # the creator is owed 200
+    results, errors = _race(
+        lambda i: shared.payouts.pay_out(
+            PayoutCreate(kind="creator", account_id="c1", amount_fen=30, idempotency_key=f"p{i}")
+        )
+    )
+    assert len(results) == 6 and sum(r.amount_fen for r in results) == 180
+    assert all(isinstance(e, InsufficientBalance) for e in errors)
+    assert shared.payouts.owed_fen("creator", "c1") == 20
+    assert shared.reconcile()["ok"]

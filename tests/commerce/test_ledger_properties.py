@@ -20,7 +20,7 @@ from laotie.store.db import Database
 from laotie.store.repos import ads as ads_repo
 from laotie.store.tables import ComOrder, ComPayment, ComProduct
 
-from .conftest import EPISODES, START_MS, USERS, build_world, settle_top_up
+from .conftest import EPISODES, START_MS, USERS, build_world, catalog_door, settle_top_up
 
 STOCK = 5
 
@@ -117,7 +117,7 @@ def test_the_ledger_balances_after_any_sequence(template, tmp_path, sequence):
     path = tmp_path / f"run-{abs(hash(tuple(sequence)))}.db"
     shutil.copy(template, path)
     db = Database(f"sqlite:///{path}")
-    service = CommerceService(db, clock=ManualClock(START_MS))
+    service = CommerceService(db, door=catalog_door(db, tmp_path), clock=ManualClock(START_MS))
     trades: list[str] = []
     gifts: list[int] = []
     for op in sequence:

@@ -173,3 +173,26 @@ def test_a_merchant_key_restocks_cards_and_ships_only_its_own_shop(world):
     world.shops.add_card("p1", CardCreate(target="item:v1"), scope="m1")
     assert [p.id for p in world.shops.cards("item:v1")] == ["p1"]
     assert world.shops.ship("o1", scope="m1").status == "shipped"
+
+
+def test_revenue_by_day_is_the_platforms_share_and_goods_gmv_net_of_refunds(world, top_up):
+    top_up(world, "u1", 1000)
+    world.live.send_gift(
+        "r1", GiftCreate(user_id="u1", gift="x", price_fen=100, idempotency_key="g")
+    )
+    world.content.unlock(UnlockCreate(user_id="u1", item_id="s1-e3"))
+    for order_id in ("o1", "o2"):
+        order = world.shops.create_order(
+            OrderCreate(id=order_id, user_id="u2", product_id="p1", source="item:v1")
+        )
+        world.payments.settle(
+            out_trade_no=order.out_trade_no, transaction_id=f"T{order_id}", amount_fen=1999
+        )
+    world.shops.refund("o2")
+    (day,) = world.revenue_by_day()
+    summary = world.summary()["revenue_fen"]
+    assert day["gifting_revenue_fen"] == summary["live_gifting"] == 50
+    assert day["paid_content_revenue_fen"] == summary["paid_content"] == 9
+    assert day["commission_revenue_fen"] == summary["ecommerce_commission"] == 99
+    assert day["goods_gmv_fen"] == world.summary()["gmv_fen"] == 1999
+    assert world.revenue_by_day(start_day="2099-01-01") == []

@@ -288,3 +288,34 @@ def test_a_provider_failure_cancels_the_order_and_returns_its_stock(wired):
         headers=wired["app"],
     )
     assert retried.status_code == 201 and retried.json()["code_url"].startswith("weixin://")
+
+
+def test_unpaid_orders_expire_once_the_provider_has_closed_them(wired):
+    fake, services, laotie = wired["fake"], wired["services"], wired["laotie"]
+    _world(services)
+    laotie.start()
+    trades = {}
+    for order_id in ("paid", "unpaid"):
+        answer = httpx.post(
+            f"{laotie.url}/v1/commerce/orders",
+            json={"id": order_id, "user_id": "u1", "product_id": "p1"},
+            headers=wired["app"],
+            timeout=30,  # the machine may be busy: laotie calls the provider in between
+        )
+        trades[order_id] = answer.json()["out_trade_no"]
+    paid_notice = fake.paid(trades["paid"])  # the payer paid; the notification is late
+    assert services.commerce.shops.products("shop1")[0].stock == 1
+    expired = httpx.post(
+        f"{laotie.url}/v1/commerce/orders/expire?older_than_min=0",
+        headers=wired["admin"],
+        timeout=30,
+    )
+    assert expired.status_code == 200 and expired.json() == {"expired": 1}
+    assert fake.closed == {trades["unpaid"]}  # the paid one was refused (ORDERPAID) and kept
+    statuses = {o.id: o.status for o in services.commerce.shops.orders(user_id="u1")}
+    assert statuses == {"paid": "created", "unpaid": "expired"}
+    assert services.commerce.shops.products("shop1")[0].stock == 2
+    url = fake.orders[trades["paid"]]["notify_url"]
+    assert fake.deliver(url, paid_notice)[-1].status == 204
+    assert _cash(services) == 2500
+    assert services.commerce.reconcile()["ok"]

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from laotie.core.clock import MS_PER_DAY, ManualClock
+from laotie.core.contracts import LiveRoomSignal
 from laotie.feed.catalog import Catalog
 from laotie.feed.rows import training_set
 from laotie.feed.signals import FeedData
@@ -21,6 +22,7 @@ from laotie.feed.sources import (
     EaseSource,
     FollowSource,
     FreshSource,
+    LiveSource,
     PopularSource,
     Source,
     TrainingSet,
@@ -66,6 +68,10 @@ class SourceContract:
             np.testing.assert_array_equal(ids[row], single_ids)
             np.testing.assert_allclose(scores[row], single_scores, rtol=1e-5)
 
+    def reattach(self, loaded: Source, fitted: Source) -> Source:
+        """What a loaded source needs again beyond its file (the live source: its signals)."""
+        return loaded
+
     def test_unknown_user_does_not_fail(self, fitted: Source) -> None:
         ids, _ = fitted.recommend(np.array([10_000_000, -1]), 5)
         assert ids.shape == (2, 5)
@@ -82,7 +88,8 @@ class SourceContract:
         fitted.save(path)
         with np.load(path, allow_pickle=False) as data:
             assert "__params__" in data.files
-        loaded = type(fitted).load(path).bind(catalog=catalog, state=training.state, clock=clock)
+        loaded = self.reattach(type(fitted).load(path), fitted)
+        loaded.bind(catalog=catalog, state=training.state, clock=clock)
         assert loaded.get_params() == fitted.get_params()
         np.testing.assert_array_equal(
             fitted.recommend(self.users(), 10)[0], loaded.recommend(self.users(), 10)[0]
@@ -348,6 +355,54 @@ class TestContent(SourceContract):
         assert match_terms("红烧肉的家常做法", terms, 3) == [1, 2]
         assert match_terms("红烧的肉", terms, 3) == [0, 3]
         assert match_terms("", terms, 3) == [] and match_terms("无关", terms, 3) == []
+
+
+class _Rooms:
+    """Rooms live now, as commerce would report them."""
+
+    def __init__(self, rooms: list[LiveRoomSignal]) -> None:
+        self.rooms = rooms
+
+    def live_signals(self) -> list[LiveRoomSignal]:
+        return list(self.rooms)
+
+
+class TestLive(SourceContract):
+    source_type = LiveSource
+
+    @pytest.fixture
+    def fitted(self, training: TrainingSet, catalog: Catalog, clock: ManualClock) -> Source:
+        items = np.flatnonzero(catalog.valid)[:30]
+        rooms = [
+            LiveRoomSignal(int(i), viewers=int(i) % 7, gifts_fen=int(i) % 3 * 100) for i in items
+        ]
+        rooms.append(LiveRoomSignal(catalog.size + 5, viewers=99, gifts_fen=0))  # not in catalog
+        source = LiveSource().attach(_Rooms(rooms))
+        assert source.fit(training) is source
+        return source.bind(catalog=catalog, state=training.state, clock=clock)
+
+    def reattach(self, loaded: Source, fitted: Source) -> Source:
+        assert isinstance(loaded, LiveSource) and isinstance(fitted, LiveSource)
+        return loaded.attach(fitted.signals)
+
+    def test_viewers_gifts_and_interests_order_the_rooms(self) -> None:
+        rooms = _Rooms(
+            [
+                LiveRoomSignal(5, viewers=1, gifts_fen=0),  # category a
+                LiveRoomSignal(25, viewers=5, gifts_fen=0),  # category b
+                LiveRoomSignal(26, viewers=5, gifts_fen=3),  # category b, gifted
+            ]
+        )
+        source, _, _ = _fit(LiveSource(), _two_cluster_world())
+        assert isinstance(source, LiveSource)
+        source.attach(rooms)
+        # user 1 plays category a: interest (+2) beats 5 viewers; gifting orders the rest
+        assert source.recommend_one(1, 3)[0].tolist() == [5, 26, 25]
+        assert source.recommend_one(30, 3)[0].tolist() == [26, 25, 5]
+        assert source.recommend_one(30, 2)[0].tolist() == [26, 25]  # the quota cuts
+        rooms.rooms = rooms.rooms[1:]  # room 5 ended: gone on the next request
+        assert 5 not in source.recommend_one(1, 3)[0].tolist()
+        assert LiveSource().recommend_one(1, 2)[0].tolist() == [-1, -1]  # not attached
 
 
 def test_every_source_has_a_contract_test() -> None:

@@ -146,13 +146,14 @@ def test_revenue_by_line_and_arpu(events, items) -> None:
     assert day1["revenue_fen"] == 1_000
     assert day1["arpu_fen"] == 500.0  # 1,000 fen over 2 active users
     assert day1["aigc_ad_spend_share"] == 0.25
-    assert day2["revenue_fen"] == 1_000  # 400 ads + 600 purchases
-    assert day2["arpu_fen"] == pytest.approx(1_000 / 3)
+    assert day2["revenue_fen"] == 400  # purchases are not the platform's revenue
+    assert day2["arpu_fen"] == pytest.approx(400 / 3)
     assert day2["arppu_fen"] == 600.0
     assert day2["aigc_ad_spend_share"] == 0.0
+    assert day2["goods_gmv_fen"] is None  # no commerce ledger
     week = kpi_table(events, items, by="week", ad_spend=spend).row(0, named=True)
-    assert week["revenue_fen"] == 2_000
-    assert week["arpu_fen"] == pytest.approx(2_000 / 3)
+    assert week["revenue_fen"] == 1_400
+    assert week["arpu_fen"] == pytest.approx(1_400 / 3)
     assert week["aigc_ad_spend_share"] == pytest.approx(250 / 1_400)
 
 
@@ -160,7 +161,31 @@ def test_without_an_ads_ledger_ads_revenue_is_empty(events, items) -> None:
     day2 = row(kpi_table(events, items), D2)
     assert day2["ads_revenue_fen"] is None
     assert day2["aigc_ad_spend_share"] is None
-    assert day2["revenue_fen"] == 600
+    assert day2["revenue_fen"] == 0
+
+
+def test_revenue_counts_the_platforms_share_from_the_commerce_ledger(events, items) -> None:
+    spend = pl.DataFrame({"day": ["2026-03-03"], "spend_fen": [400], "aigc_spend_fen": [0]})
+    lines = pl.DataFrame(
+        {
+            "day": ["2026-03-02", "2026-03-03", "2026-03-03"],
+            "gifting_revenue_fen": [50, 25, 0],
+            "paid_content_revenue_fen": [9, 0, 3],
+            "commission_revenue_fen": [0, 126, 0],
+            "goods_gmv_fen": [0, 10_000, 0],
+        }
+    )
+    table = kpi_table(events, items, ad_spend=spend, ledger_lines=lines)
+    day1, day2 = row(table, D1), row(table, D2)
+    assert day1["revenue_fen"] == 59 and day1["goods_gmv_fen"] == 0
+    assert (day2["gifting_revenue_fen"], day2["paid_content_revenue_fen"]) == (25, 3)
+    assert day2["revenue_fen"] == 400 + 25 + 3 + 126  # goods count by their commission
+    assert day2["goods_gmv_fen"] == 10_000 and day2["gmv_fen"] == 600
+    week = kpi_table(events, items, by="week", ad_spend=spend, ledger_lines=lines)
+    assert week.row(0, named=True)["revenue_fen"] == 59 + 554
+    with pytest.raises(InvalidInput) as caught:
+        kpi_table(events, items, ledger_lines=lines.drop("goods_gmv_fen"))
+    assert caught.value.field == "ledger_lines"
 
 
 def test_creator_productivity_by_week(items) -> None:

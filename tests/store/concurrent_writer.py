@@ -15,12 +15,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from laotie.catalog import CatalogService
 from laotie.commerce import CommerceService, GiftCreate, OrderCreate, UnlockCreate
 from laotie.core.clock import ManualClock
 from laotie.core.errors import Conflict, InsufficientBalance
 from laotie.store.db import Database
 from laotie.store.delivery import Subscription
 from laotie.store.eventlog import EventLog, StoredEvent
+from laotie.trust import TrustService
 
 EVENTS = 1_000
 USERS = 97
@@ -79,7 +81,9 @@ def _attempt(work: Any) -> str:
 
 def spend(db: Database, index: int) -> dict[str, Any]:
     """Race the other processes for one wallet's coins and one product's stock."""
-    service = CommerceService(db, clock=ManualClock(T0), gift_creator_bp=5_000)
+    # no item is added here; the door is the one the platform wires, unused by these trades
+    door = CatalogService(db, screen=TrustService(db, media_dir=Path("media")))
+    service = CommerceService(db, door=door, clock=ManualClock(T0), gift_creator_bp=5_000)
     outcomes: dict[str, str] = {}
     outcomes["same"] = _attempt(
         lambda: service.live.send_gift(

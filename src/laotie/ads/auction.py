@@ -18,8 +18,9 @@ OBJECTIVE_CODES: dict[Objective, int] = {
     Objective.IMPRESSIONS: 0,
     Objective.CLICKS: 1,
     Objective.CONVERSIONS: 2,
+    Objective.PURCHASES: 3,
 }
-CPM, CPC, OCPC = 0, 1, 2
+CPM, CPC, OCPC, PURCHASE = 0, 1, 2, 3
 #: up to this many ranks are found by repeated argmax instead of a partial sort
 _ARGMAX_RANKS = 8
 
@@ -27,8 +28,9 @@ _ARGMAX_RANKS = 8
 def bid_ecpm(
     objective: np.ndarray, bid_fen: np.ndarray, pctr: np.ndarray, pcvr: np.ndarray
 ) -> np.ndarray:
-    """Bid eCPM (fen per mille): CPM bid; CPC bid x pCTR; oCPC target x pCTR x pCVR."""
-    per_click = np.where(objective == OCPC, bid_fen * pcvr, bid_fen)
+    """Bid eCPM (fen per mille): CPM bid; CPC bid x pCTR; oCPC (to a conversion or a
+    purchase) target x pCTR x pCVR."""
+    per_click = np.where((objective == OCPC) | (objective == PURCHASE), bid_fen * pcvr, bid_fen)
     return np.where(objective == CPM, bid_fen, per_click * pctr * 1000.0)
 
 
@@ -111,5 +113,14 @@ def click_price_fen(price_ecpm: float, pctr: float, *, cap_fen: float) -> int:
     integer) is the bid itself; the result is at least 1 fen.
     """
     raw = price_ecpm / (1000.0 * max(pctr, 1e-9))
+    price = math.ceil(min(raw, cap_fen) - 1e-9)
+    return max(1, min(price, math.ceil(cap_fen - 1e-9)))
+
+
+def conversion_price_fen(price_ecpm: float, pctr: float, pcvr: float, *, cap_fen: float) -> int:
+    """What a purchase costs a purchase-goal oCPC campaign, in whole fen: the clearing eCPM
+    per expected purchase (pCTR x pCVR per impression), rounded up, at most the target bid
+    and at least 1 fen."""
+    raw = price_ecpm / (1000.0 * max(pctr * pcvr, 1e-12))
     price = math.ceil(min(raw, cap_fen) - 1e-9)
     return max(1, min(price, math.ceil(cap_fen - 1e-9)))

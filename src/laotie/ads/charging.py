@@ -5,8 +5,12 @@ The contract with whoever sends ad events: an ``ad_impression``, ``ad_click`` or
 feed returned. Each (kind, impression id) is recorded once, whatever the number of events or
 replays. CPM campaigns are billed per impression (milli-fen accumulated per campaign, whole
 fen charged as they add up); CPC and oCPC campaigns are billed per click at the price fixed
-in the auction; conversions are counted, never billed. A charge that would take a campaign
-more than 1% over its daily budget, or an advertiser below zero, is recorded free of charge.
+in the auction; conversions are counted, never billed. A purchase-goal oCPC campaign is billed
+per purchase instead (``bill_purchase``, called by commerce when an order from its ad is paid:
+once per impression, at the clearing price per expected purchase, at most the target bid); an
+``ad_conversion`` event for such a campaign proves no purchase and is refused. A charge that
+would take a campaign more than 1% over its daily budget, or an advertiser below zero, is
+recorded free of charge.
 
 Money comes from server facts only: an event is charged to the budget day of the placement's
 served time (recorded at serving), never to the day its client-given ``ts_ms`` names; an
@@ -22,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from laotie.ads.auction import CPM, OBJECTIVE_CODES
+from laotie.ads.auction import CPC, CPM, OBJECTIVE_CODES, OCPC, PURCHASE, conversion_price_fen
 from laotie.ads.counters import AdCounters
 from laotie.ads.schemas import Objective
 from laotie.ads.serving import Placement, Server
@@ -171,6 +175,13 @@ class Charger:
         if not self._attributable(event, placement):
             summary.refused += 1
             return
+        if kind == "conversion" and placement.objective == PURCHASE:
+            log.warning(
+                "ad event %s: a purchase-goal conversion is billed from the paid order only",
+                event.client_event_id,
+            )
+            summary.refused += 1
+            return
         # the budget day is the day the ad was served, whatever ts_ms the client sent
         day = day_label(placement.ts_ms, self.timezone)
         due = 0
@@ -178,31 +189,10 @@ class Charger:
             due = repo.add_cpm_carry(
                 session, campaign_id=placement.campaign_pk, millifen=placement.price_millifen
             )
-        elif kind == "click" and placement.objective != CPM:
+        elif kind == "click" and placement.objective in (CPC, OCPC):
             due = placement.click_price_fen
-        amount, note, journal_id = self._bill(
-            session, placement, kind, impression_id, due, event.ts_ms, day
-        )
-        repo.add_outcome(
-            session,
-            kind=kind,
-            impression_id=impression_id,
-            event_id=event.client_event_id,
-            advertiser_id=placement.advertiser_pk,
-            campaign_id=placement.campaign_pk,
-            creative_id=placement.creative_pk,
-            user_id=placement.user_id,
-            ts_ms=event.ts_ms,
-            day=day,
-            amount_fen=amount,
-            journal_id=journal_id,
-            note=note,
-            position=placement.position,
-            interest_match=placement.interest_match,
-            price_millifen=placement.price_millifen,
-            click_price_fen=placement.click_price_fen,
-            pctr=placement.pctr,
-            pcvr=placement.pcvr,
+        amount, note = self._record(
+            session, placement, kind, event.client_event_id, due, event.ts_ms, day
         )
         summary.recorded += 1
         if amount:
@@ -214,6 +204,89 @@ class Charger:
             feedback.append(
                 (placement.creative_pk, int(kind == "impression"), int(kind == "click"))
             )
+
+    def _record(
+        self,
+        session: Any,
+        placement: Placement,
+        kind: str,
+        event_id: str,
+        due: int,
+        ts_ms: int,
+        day: str,
+    ) -> tuple[int, str | None]:
+        """Bill ``due`` fen (if any) and record the (kind, impression) outcome once."""
+        amount, note, journal_id = self._bill(
+            session, placement, kind, placement.impression_id, due, ts_ms, day
+        )
+        repo.add_outcome(
+            session,
+            kind=kind,
+            impression_id=placement.impression_id,
+            event_id=event_id,
+            advertiser_id=placement.advertiser_pk,
+            campaign_id=placement.campaign_pk,
+            creative_id=placement.creative_pk,
+            user_id=placement.user_id,
+            ts_ms=ts_ms,
+            day=day,
+            amount_fen=amount,
+            journal_id=journal_id,
+            note=note,
+            position=placement.position,
+            interest_match=placement.interest_match,
+            price_millifen=placement.price_millifen,
+            click_price_fen=placement.click_price_fen,
+            pctr=placement.pctr,
+            pcvr=placement.pcvr,
+        )
+        return amount, note
+
+    def bill_purchase(self, impression_id: str, *, order_id: str, user_id: int, ts_ms: int) -> int:
+        """Bill the purchase-goal campaign whose ad (``impression_id``, shown to ``user_id``)
+        led to paid order ``order_id``; once per impression. Returns the fen charged: 0 when
+        the ad is not a purchase goal, was billed already, was shown to another user, lies
+        outside the attribution window, or the charge was free (budget, balance)."""
+        with self._lock:
+            self._pending = {}
+            try:
+                with self.db.session() as session:
+                    if repo.get_outcome(session, kind="conversion", impression_id=impression_id):
+                        return 0
+                    placement = self._placement(session, impression_id)
+                    if (
+                        placement is None
+                        or placement.objective != PURCHASE
+                        or placement.user_id != user_id
+                    ):
+                        return 0
+                    event = AdEvent(f"order:{order_id}", "ad_conversion", impression_id, ts_ms, 0)
+                    if not self._attributable(event, placement):
+                        return 0
+                    campaign = repo.campaign_by_pk(session, campaign_id=placement.campaign_pk)
+                    due = conversion_price_fen(
+                        placement.price_millifen,
+                        placement.pctr,
+                        placement.pcvr,
+                        cap_fen=campaign.bid_fen,
+                    )
+                    day = day_label(placement.ts_ms, self.timezone)
+                    amount, _ = self._record(
+                        session, placement, "conversion", event.client_event_id, due, ts_ms, day
+                    )
+            except BaseException:
+                for (campaign_pk, day), reserved in self._pending.items():  # rolled back
+                    self.counters.release_spend(
+                        campaign_pk=campaign_pk, day=day, amount_fen=reserved
+                    )
+                raise
+            if amount:
+                self.server.record_charge(
+                    campaign_pk=placement.campaign_pk,
+                    advertiser_pk=placement.advertiser_pk,
+                    amount_fen=amount,
+                )
+        return amount
 
     @staticmethod
     def _attributable(event: Any, placement: Placement) -> bool:

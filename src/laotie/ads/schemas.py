@@ -30,6 +30,7 @@ class Objective(StrEnum):
     IMPRESSIONS = "impressions"  # CPM: billed per impression
     CLICKS = "clicks"  # CPC: billed per click
     CONVERSIONS = "conversions"  # oCPC: bids target x pCTR x pCVR, billed per click
+    PURCHASES = "purchases"  # oCPC to a purchase: same bid, billed per paid order from the ad
 
 
 class CampaignStatus(StrEnum):
@@ -95,7 +96,8 @@ class CampaignCreate(_Schema):
     name: str = Field(min_length=1, max_length=MAX_NAME)
     objective: Objective
     bid_fen: int = Field(
-        strict=True, description="CPM fen/1000 imps, CPC fen/click, oCPC target fen/conv"
+        strict=True,
+        description="CPM fen/1000 imps, CPC fen/click, oCPC target fen/conv (or /purchase)",
     )
     daily_budget_fen: int = Field(strict=True)
     schedule: Schedule = Field(default_factory=Schedule)

@@ -123,6 +123,13 @@ class AdsService:
             log.exception("learning ad interests from events failed")
         return self.charger.handle(events)
 
+    def bill_purchase(self, impression_id: str, *, order_id: str, user_id: int, ts_ms: int) -> int:
+        """Bill a purchase-goal oCPC campaign for a paid order its ad led to (``PurchaseBiller``;
+        see ``Charger.bill_purchase``); returns the fen charged."""
+        return self.charger.bill_purchase(
+            impression_id, order_id=order_id, user_id=user_id, ts_ms=ts_ms
+        )
+
     def _learn_interests(self, events: Sequence[Any]) -> None:
         needed = self.interests.items_needed(events, self._items)
         if needed:

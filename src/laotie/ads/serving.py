@@ -25,6 +25,7 @@ from laotie.ads.auction import (
     CPM,
     OBJECTIVE_CODES,
     OCPC,
+    PURCHASE,
     bid_ecpm,
     click_price_fen,
     rank,
@@ -543,7 +544,8 @@ class Server:
         arm = self.samplers[j].choose() if len(campaign.creatives) > 1 else 0
         creative = campaign.creatives[arm]
         objective = int(self.index.objective[j])
-        price_millifen = math.floor(price_ecpm) if objective == CPM else 0
+        # a purchase goal keeps its clearing price to bill the purchase at (charging)
+        price_millifen = math.floor(price_ecpm) if objective in (CPM, PURCHASE) else 0
         click_price = 0
         if objective == CPC:
             click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen)
@@ -581,7 +583,7 @@ class Server:
             price_fen=click_price if objective != CPM else round(price_millifen / 1000),
             aigc_status=status,
             extra={
-                "billing": "impression" if objective == CPM else "click",
+                "billing": {CPM: "impression", PURCHASE: "purchase"}.get(objective, "click"),
                 "price_millifen": price_millifen,
                 "click_price_fen": click_price,
                 "pctr": pctr,

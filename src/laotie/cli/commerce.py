@@ -19,6 +19,7 @@ from laotie.commerce import (
     CardCreate,
     GiftCreate,
     OrderCreate,
+    PayoutCreate,
     PaywallSet,
     ProductCreate,
     RoomCreate,
@@ -181,6 +182,51 @@ def room_start(
     _show([services().commerce.live.start(room)], as_json=as_json)
 
 
+@app.command("room-host")
+def room_host(
+    room_id: Annotated[str, typer.Argument(help="a live room that declared an AI host")],
+    text: Annotated[str, typer.Option(help="the product script the host reads in a loop")],
+    size: Annotated[str, typer.Option(help="vertical, vertical-720, ... or WxH")] = "vertical-720",
+    segment_s: Annotated[float, typer.Option(help="HLS segment length, seconds")] = 2.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Render the AI host's labelled HLS loop for a room (served at
+    /v1/commerce/rooms/<id>/hls/live.m3u8). Example: laotie commerce room-host r1 --text 家人们好"""
+    runner = services().studio_jobs
+    job = runner.submit(
+        "live_host", {"room_id": room_id, "text": text, "size": size, "segment_s": segment_s}
+    )
+    done = runner.wait(job.id)
+    if done.status != "succeeded":
+        console.print(f"[red]AI-host stream failed:[/red] {done.error}")
+        raise typer.Exit(1)
+    if as_json:
+        emit_json(done.result)
+        return
+    result = done.result or {}
+    console.print(
+        f"room {room_id}: {result.get('segments')} segments, {result.get('loop_s')} s a loop, "
+        f"AIGC label {result.get('aigc', {}).get('ProduceID')}"
+    )
+
+
+@app.command("payout")
+def payout(
+    kind: Annotated[str, typer.Argument(help="creator or merchant")],
+    account_id: Annotated[str, typer.Argument(help="the creator's or merchant's id")],
+    yuan: Annotated[str, typer.Argument(help="amount to pay out in yuan, e.g. 12.50")],
+    key: Annotated[str, typer.Option(help="idempotency key (pays at most once)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Pay a creator or merchant what they are owed. Example: laotie commerce payout creator
+    c1 12.50 --key 2026-12-c1"""
+    request = PayoutCreate.model_validate(
+        {"kind": kind, "account_id": account_id, "amount_fen": yuan_to_fen(yuan, field="yuan"),
+         "idempotency_key": key}
+    )  # fmt: skip
+    _show([services().commerce.payouts.pay_out(request)], as_json=as_json)
+
+
 @app.command("room-end")
 def room_end(room_id: Annotated[str, typer.Argument(help="the room")]) -> None:
     """End a live room. Example: laotie commerce room-end r1"""
@@ -294,6 +340,16 @@ def orders(
 
 
 # --- operator --------------------------------------------------------------------------------
+
+
+@app.command("expire-orders")
+def expire_orders(
+    older_than_min: Annotated[int, typer.Option(help="minutes an order may stay unpaid")] = 30,
+) -> None:
+    """Expire unpaid orders and release their stock (the provider closes each payment
+    first). Example: laotie commerce expire-orders --older-than-min 30"""
+    expired = services().commerce.shops.expire_unpaid(older_than_ms=older_than_min * 60_000)
+    console.print(f"{expired} unpaid orders expired")
 
 
 @app.command("refund-order")

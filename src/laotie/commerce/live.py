@@ -1,12 +1,15 @@
 """Live rooms: a creator goes live and ends; viewers join and leave; viewers send gifts paid
 in coins, split between the creator and the platform; an operator refunds a gift exactly.
 
+A room is also a catalog item of kind ``live`` with the room's id: it enters through the
+catalog door (trust screens its title before the feed may show it), is distributed while the
+room is live and withdrawn (``removed``) when it ends; an AI-host room's item is declared AIGC.
+
 The live-now source ranks rooms that are live by viewers, gifting and the user's interests.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,24 +19,22 @@ from sqlalchemy.orm import Session
 from laotie.commerce import postings
 from laotie.commerce._base import Area
 from laotie.commerce.schemas import GiftCreate, GiftPublic, RoomCreate, RoomPublic
+from laotie.core.catalog import ItemCreate, ItemUpdate
+from laotie.core.contracts import CatalogDoor, LiveRoomSignal, live_score
 from laotie.core.errors import Conflict, PermissionDenied
-from laotie.core.kinds import AigcStatus
+from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus
 from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
 from laotie.store.tables import ComGift, ComRoom, ComRoomViewer, Creator
-
-#: weight of log gifting (fen) against log viewers in the live-now score
-GIFT_WEIGHT = 0.5
-#: score added when a room's category is among the user's interests
-INTEREST_BONUS = 2.0
 
 
 class LiveRooms(Area):
     """Rooms, presence and gifts."""
 
-    def __init__(self, *args: Any, creator_bp: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, creator_bp: int, door: CatalogDoor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.creator_bp = creator_bp
+        self.door = door
 
     def start(self, room: RoomCreate, *, scope: str | None = None) -> RoomPublic:
         """A creator goes live; an AI-host room is declared AIGC."""
@@ -46,8 +47,24 @@ class LiveRooms(Area):
         with self.db.session() as session:
             if repo.exists_external_id(session, ComRoom, external_id=room.id):
                 raise Conflict(f"room {room.id!r} already exists", field="id")
+            catalog.get_creator(session, external_id=room.creator_id)
+        ts_ms, _ = self.stamp()
+        aigc = AigcStatus.DECLARED if room.ai_host else AigcStatus.NONE
+        self.door.add_item(
+            ItemCreate(
+                id=room.id,
+                kind=ItemKind.LIVE,
+                creator_id=room.creator_id,
+                title=room.title,
+                category=room.category,
+                tags=["live", "AI主播"] if room.ai_host else ["live"],
+                aigc_status=aigc,
+                created_at_ms=ts_ms,
+            ),
+            declared=room.ai_host,
+        )
+        with self.db.session() as session:
             creator = catalog.get_creator(session, external_id=room.creator_id)
-            ts_ms, _ = self.stamp()
             row = repo.add(
                 session,
                 ComRoom(
@@ -57,7 +74,7 @@ class LiveRooms(Area):
                     category=room.category,
                     status="live",
                     ai_host=room.ai_host,
-                    aigc_status=AigcStatus.DECLARED if room.ai_host else AigcStatus.NONE,
+                    aigc_status=aigc,
                     viewers=0,
                     peak_viewers=0,
                     started_at_ms=ts_ms,
@@ -82,7 +99,25 @@ class LiveRooms(Area):
             row = self._room(session, room_id, scope)
             if row.status == "live":
                 row.status, row.ended_at_ms, row.viewers = "ended", self.stamp()[0], 0
+                catalog.update_item(
+                    session,
+                    external_id=row.external_id,
+                    update=ItemUpdate(status=ItemStatus.REMOVED),
+                )
             return self._public(session, row)
+
+    def check_host(self, room_id: str, *, scope: str | None = None) -> None:
+        """Refuse an AI-host stream for a room that is not live, declares no AI host, or
+        (``scope``) belongs to another creator."""
+        with self.db.session() as session:
+            row = self._room(session, room_id, scope)
+            if not row.ai_host:
+                raise Conflict(
+                    f"room {room_id!r} did not declare an AI host; start it with ai_host true",
+                    field="ai_host",
+                )
+            if row.status != "live":
+                raise Conflict(f"room {room_id!r} is not live", field="room_id")
 
     def presence(self, room_id: str, user_id: str, *, present: bool) -> RoomPublic:
         """A viewer joins (``present``) or leaves; repeats change nothing."""
@@ -211,17 +246,31 @@ class LiveRooms(Area):
             return _gift_public(gift, room.external_id if room else "")
 
     def live_now(self, *, interests: Sequence[str] = (), n: int = 10) -> list[RoomPublic]:
-        """Rooms live now, best first: log viewers + GIFT_WEIGHT * log gifting, plus a bonus
-        when the room's category is among ``interests``; at most ``n`` (the feed's quota)."""
+        """Rooms live now, best first by ``core.contracts.live_score`` (viewers, gifting, and
+        the room's category among ``interests``); at most ``n``."""
         wanted = set(interests)
         with self.db.session() as session:
             rooms = self._publics(session, repo.live_rooms(session))
 
         def score(room: RoomPublic) -> float:
-            bonus = INTEREST_BONUS if room.category and room.category in wanted else 0.0
-            return math.log1p(room.viewers) + GIFT_WEIGHT * math.log1p(room.gifts_fen) + bonus
+            interested = bool(room.category) and room.category in wanted
+            return live_score(viewers=room.viewers, gifts_fen=room.gifts_fen, interested=interested)
 
         return sorted(rooms, key=lambda r: (-score(r), r.id))[:n]
+
+    def live_signals(self) -> list[LiveRoomSignal]:
+        """The rooms live now as the feed's ``live`` source reads them (``LiveRooms`` contract)."""
+        with self.db.session() as session:
+            rows = repo.live_room_items(session)
+            totals = repo.gift_totals(session, room_ids=[room.id for room, _ in rows])
+            return [
+                LiveRoomSignal(
+                    item_id=item_id,
+                    viewers=room.viewers,
+                    gifts_fen=totals.get(room.id, (0, 0))[1],
+                )
+                for room, item_id in rows
+            ]
 
     def _public(self, session: Session, row: ComRoom) -> RoomPublic:
         return self._publics(session, [row])[0]

@@ -46,6 +46,10 @@ class PaymentProvider(Protocol):
         """Ask for a refund, confirmed later by notification."""
         ...
 
+    def close_order(self, *, out_trade_no: str) -> None:
+        """Close an unpaid payment so it can no longer be paid; ProviderError if it was."""
+        ...
+
 
 class WechatPayProvider(WechatPayClient):
     """WeChat Pay v3 as the payment provider."""

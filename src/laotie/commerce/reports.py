@@ -63,6 +63,41 @@ def summary(db: Database) -> dict[str, Any]:
     }
 
 
+#: the commerce ledger's revenue lines by their KPI names (``insights`` ``LEDGER_LINES``)
+KPI_LINES = {
+    "gifting_revenue_fen": repo.REVENUE_GIFTING,
+    "paid_content_revenue_fen": repo.REVENUE_PAID_CONTENT,
+    "commission_revenue_fen": repo.REVENUE_COMMISSION,
+}
+
+
+def revenue_by_day(
+    db: Database, *, start_day: str | None = None, end_day: str | None = None
+) -> list[dict[str, Any]]:
+    """Per local day (fen): the platform's share of gifting, paid content and commission, and
+    goods GMV (cash taken by paid orders less cash returned by order refunds)."""
+    with db.session() as session:
+        revenue = repo.day_totals(
+            session, accounts=list(KPI_LINES.values()), start_day=start_day, end_day=end_day
+        )
+        goods = repo.day_totals(
+            session,
+            accounts=[ads_repo.ACCOUNT_CASH],
+            kinds=("order_paid", "order_refund"),
+            start_day=start_day,
+            end_day=end_day,
+        )
+    days = sorted({day for day, _ in revenue} | {day for day, _ in goods})
+    return [
+        {
+            "day": day,
+            **{name: -revenue.get((day, account), 0) for name, account in KPI_LINES.items()},
+            "goods_gmv_fen": goods.get((day, ads_repo.ACCOUNT_CASH), 0),
+        }
+        for day in days
+    ]
+
+
 def reconcile(db: Database) -> dict[str, Any]:
     """Check the ledger: every journal balanced, the whole ledger sums to zero, each wallet
     equals its ledger account and none is negative. ``ok`` when all agree."""

@@ -193,3 +193,23 @@ class OrderPublic(_Schema):
     status: str
     out_trade_no: str | None = None
     code_url: str | None = None
+
+
+class PayoutCreate(_Schema):
+    """Pay a creator (their gift and unlock shares) or a merchant (goods sold) ``amount_fen``
+    of what they are owed, once per idempotency key."""
+
+    kind: Literal["creator", "merchant"]
+    account_id: str = ExternalId
+    amount_fen: int = Field(ge=1, le=1_000_000_000)
+    idempotency_key: str = Field(min_length=1, max_length=100)
+
+
+class PayoutPublic(_Schema):
+    """A payout: its ledger journal id and what is still owed after it, fen."""
+
+    id: int
+    kind: str
+    account_id: str
+    amount_fen: int
+    owed_fen: int

@@ -9,6 +9,7 @@ ad impression (``ad:``), whose ``ad_conversion`` event the ads area records.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from laotie.commerce.schemas import (
     ShopCreate,
     ShopPublic,
 )
+from laotie.core.contracts import PurchaseBiller
 from laotie.core.errors import Conflict, InvalidInput, PermissionDenied, ProviderError
 from laotie.store.repos import ads as ads_repo
 from laotie.store.repos import catalog
@@ -42,13 +44,24 @@ from laotie.store.tables import (
     User,
 )
 
+log = logging.getLogger(__name__)
+#: how long an order may wait for its payment before ``expire_unpaid`` releases its stock
+ORDER_TTL_MS = 30 * 60 * 1000
+
 
 class Shops(Area):
     """Shops, products, cards and orders; money through ``payments``."""
 
-    def __init__(self, *args: Any, payments: Payments, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        payments: Payments,
+        biller: PurchaseBiller | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.payments = payments
+        self.biller = biller
         payments.on_order_paid = self._order_paid
         payments.on_order_refunded = self._order_refunded
         payments.after_settled = self.after_paid
@@ -268,7 +281,9 @@ class Shops(Area):
             user = session.get(User, order.user_id)
             user_ext = user.external_id if user else ""
             source, ts = order.source, int(order.paid_at_ms or 0)
-            amount, order_ext = order.amount_fen, order.external_id
+            amount, order_ext, user_pk = order.amount_fen, order.external_id, order.user_id
+        if source.startswith("ad:"):
+            self._bill_ad(source[3:], order_id=order_ext, user_pk=user_pk, ts_ms=ts)
         events: list[dict[str, Any]] = [
             {
                 "id": f"order-{order_ext}",
@@ -290,6 +305,49 @@ class Shops(Area):
                 }
             )
         self.emit(events)
+
+    def _bill_ad(self, impression_id: str, *, order_id: str, user_pk: int, ts_ms: int) -> None:
+        """Bill a purchase-goal ad for the paid order it led to, before its ``ad_conversion``
+        event is logged (the ads area refuses that event for such campaigns). The order stands
+        whatever happens here; a failure is logged and the charge is not retried."""
+        if self.biller is None:
+            return
+        try:
+            self.biller.bill_purchase(
+                impression_id, order_id=order_id, user_id=user_pk, ts_ms=ts_ms
+            )
+        except Exception:
+            log.exception("billing the ad of order %s failed", order_id)
+
+    def expire_unpaid(self, *, older_than_ms: int = ORDER_TTL_MS, limit: int = 1000) -> int:
+        """Expire orders left unpaid for ``older_than_ms``: the provider closes each payment
+        first (so it can no longer be paid; one it refuses, e.g. paid meanwhile, is left for
+        its notification), then the order is ``expired`` and its stock returned. Returns how
+        many expired."""
+        with self.db.session() as session:
+            cutoff = self.stamp()[0] - older_than_ms
+            stale = [
+                (order.id, payment.out_trade_no)
+                for order in repo.stale_orders(session, created_before_ms=cutoff, limit=limit)
+                if (payment := repo.payment_of_order(session, order_id=order.id)) is not None
+            ]
+        expired = 0
+        for order_pk, out_trade_no in stale:
+            if self.payments.provider is not None:
+                try:
+                    self.payments.provider.close_order(out_trade_no=out_trade_no)
+                except ProviderError as exc:
+                    log.warning("payment %s not closed, order kept: %s", out_trade_no, exc)
+                    continue
+            with self.db.session() as session:
+                payment = repo.payment(session, out_trade_no=out_trade_no)
+                if not repo.close_payment(session, payment_id=payment.id):
+                    continue  # settled while we were closing it: the order stands
+                order = repo.order_row(session, order_id=order_pk)
+                repo.return_stock(session, product_id=order.product_id, quantity=order.quantity)
+                order.status = "expired"
+                expired += 1
+        return expired
 
     def ship(self, order_id: str, *, scope: str | None = None) -> OrderPublic:
         """The merchant ships a paid order."""

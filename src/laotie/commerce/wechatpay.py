@@ -314,6 +314,15 @@ class WechatPayClient:
             },
         )
 
+    def close_order(self, *, out_trade_no: str) -> None:
+        """Close an unpaid order so it can no longer be paid (answered 204); WeChat Pay
+        refuses with ``ORDERPAID`` (a ``ProviderError``) when the payer has paid already."""
+        self._call(
+            "POST",
+            f"/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            {"mchid": self.config.mchid},
+        )
+
     def close(self) -> None:
         """Close the HTTP connections."""
         self.http.close()

@@ -1,11 +1,13 @@
 """Interfaces one area offers another, defined here so neither imports the other's internals.
 
-The feed calls a ``TrustGate`` (implemented by ``trust``) and an ``AdSlotFiller``
-(implemented by ``ads``); ``laotie.wiring`` connects them. Both sides code against these.
+The feed calls a ``TrustGate`` (implemented by ``trust``), an ``AdSlotFiller`` (implemented
+by ``ads``) and ``LiveRooms`` (implemented by ``commerce``); ``laotie.wiring``
+connects them. Both sides code against these.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -64,6 +66,45 @@ class AdSlotFiller(Protocol):
 
     def fill(self, request: AdRequest) -> list[AdPlacement]:
         """Winning ads for the request's slots."""
+        ...
+
+
+@dataclass(frozen=True)
+class LiveRoomSignal:
+    """A room live now, as the feed sees it: its catalog item (internal id), audience, and
+    gifting so far in fen."""
+
+    item_id: int
+    viewers: int
+    gifts_fen: int
+
+
+class LiveRooms(Protocol):
+    """The rooms live at this moment (implemented by ``commerce``, read by the feed)."""
+
+    def live_signals(self) -> Sequence[LiveRoomSignal]:
+        """Every live room with its audience and gifting."""
+        ...
+
+
+#: weight of log gifting (fen) against log viewers in a live room's score
+LIVE_GIFT_WEIGHT = 0.5
+#: score added when a room's category is among the user's interests
+LIVE_INTEREST_BONUS = 2.0
+
+
+def live_score(*, viewers: int, gifts_fen: int, interested: bool) -> float:
+    """A live room's rank score: log(1 + viewers) + 0.5 log(1 + gift fen), plus 2 when its
+    category is among the user's interests (one rule for the feed and the live-now list)."""
+    bonus = LIVE_INTEREST_BONUS if interested else 0.0
+    return math.log1p(max(0, viewers)) + LIVE_GIFT_WEIGHT * math.log1p(max(0, gifts_fen)) + bonus
+
+
+class PurchaseBiller(Protocol):
+    """Bills the ad that led to a paid order (implemented by ``ads``, called by commerce)."""
+
+    def bill_purchase(self, impression_id: str, *, order_id: str, user_id: int, ts_ms: int) -> int:
+        """Charge a purchase-goal campaign once per impression; returns the fen charged."""
         ...
 
 

@@ -109,6 +109,13 @@ class ContentConfig(_Section):
     profile_items: int = Field(default=10, ge=1, description="recent positives in the profile")
 
 
+class LiveConfig(_Section):
+    """Source ``live``: rooms live now by viewers, gifting and the user's interests."""
+
+    enabled: bool = Field(default=True, description="use this source")
+    quota: int = Field(default=10, ge=0, le=2000, description="candidates it contributes")
+
+
 class RankerConfig(_Section):
     """Multi-task LightGBM ranker and how its training rows are made."""
 
@@ -186,6 +193,7 @@ class KindCaps(_Section):
     episode: float = Field(default=0.4, ge=0, le=1, description="micro-drama episodes")
     chapter: float = Field(default=0.3, ge=0, le=1, description="novel chapters")
     game: float = Field(default=0.2, ge=0, le=1, description="mini-games")
+    live: float = Field(default=0.2, ge=0, le=1, description="live rooms")
 
 
 class RerankConfig(_Section):
@@ -251,6 +259,7 @@ class FeedConfig(BaseModel):
         default_factory=ContinueConfig, description="source continue"
     )
     content: ContentConfig = Field(default_factory=ContentConfig, description="source content")
+    live: LiveConfig = Field(default_factory=LiveConfig, description="source live")
     ranker: RankerConfig = Field(default_factory=RankerConfig, description="ranking models")
     fusion: FusionConfig = Field(default_factory=FusionConfig, description="fusion formula")
     rerank: RerankConfig = Field(default_factory=RerankConfig, description="re-ranking")
@@ -268,6 +277,7 @@ class FeedConfig(BaseModel):
             "content": self.content,
             "popular": self.popular,
             "fresh": self.fresh,
+            "live": self.live,
         }
 
 

@@ -6,12 +6,14 @@ from enum import StrEnum
 
 
 class ItemKind(StrEnum):
-    """What a feed unit is. Episodes belong to a series, chapters to a novel."""
+    """What a feed unit is. Episodes belong to a series, chapters to a novel; a ``live`` item
+    is a live room, distributed while it is live."""
 
     VIDEO = "video"
     EPISODE = "episode"
     CHAPTER = "chapter"
     GAME = "game"
+    LIVE = "live"
 
 
 class ItemStatus(StrEnum):

@@ -20,7 +20,7 @@ import numpy as np
 
 from laotie.core.aigc import aigc_notice
 from laotie.core.clock import Clock, SystemClock
-from laotie.core.contracts import AdRequest, AdSlotFiller, TrustGate
+from laotie.core.contracts import AdRequest, AdSlotFiller, LiveRooms, TrustGate
 from laotie.core.errors import ArtefactError, InvalidInput, NotFound, Unavailable
 from laotie.core.feedconfig import FeedConfig
 from laotie.core.ids import new_id
@@ -41,7 +41,13 @@ from laotie.feed.schemas import (
 )
 from laotie.feed.signals import column_max, interactions
 from laotie.feed.similar import similar_items, similar_users
-from laotie.feed.sources import CovisitSource, FreshSource, PopularSource, TrainingSet
+from laotie.feed.sources import (
+    CovisitSource,
+    FreshSource,
+    LiveSource,
+    PopularSource,
+    TrainingSet,
+)
 from laotie.feed.state import ItemEvent, UserState, event_weight
 from laotie.feed.store import FeedStore, window_data
 from laotie.feed.training import (
@@ -78,6 +84,7 @@ class FeedService:
         clock: Clock | None = None,
         gate: TrustGate | None = None,
         ad_filler: AdSlotFiller | None = None,
+        live: LiveRooms | None = None,
         signals: LiveSignals | None = None,
     ) -> None:
         self.store = store
@@ -88,6 +95,7 @@ class FeedService:
         self.clock = clock or SystemClock()
         self.gate = gate
         self.ad_filler = ad_filler
+        self.live = live
         self._users: dict[str, int] = {}
         self._recent: deque[ItemEvent] = deque(maxlen=200_000)
         self._pending: list[dict[str, Any]] = []
@@ -99,6 +107,18 @@ class FeedService:
         self._watermark = (-1, -1)
         self._loading = False
         self._state: _Serving | None = None
+
+    def attach_live(self, live: LiveRooms | None) -> None:
+        """Read the rooms live now from ``live`` (the ``live`` source recommends them)."""
+        self.live = live
+        state = self._state
+        if state is not None:
+            self._attach_live(state.bundle)
+
+    def _attach_live(self, bundle: Bundle) -> None:
+        source = bundle.sources.get("live")
+        if isinstance(source, LiveSource):
+            source.attach(self.live)
 
     @property
     def _serving(self) -> _Serving:
@@ -133,6 +153,7 @@ class FeedService:
         missed = [o for o in list(self._recent) if o.ts_ms >= window_end]
         if missed:
             bundle.state.observe(catalog, missed)
+        self._attach_live(bundle)
         covisit = bundle.sources.get("covisit")
         if self.signals is not None and isinstance(covisit, CovisitSource):
             covisit.share(self.signals.covisit_overlay(bundle.version))
@@ -161,7 +182,7 @@ class FeedService:
         sources = {
             name: source
             for name, source in make_sources(self.config).items()
-            if name in ("continue", "follow", "popular", "fresh")
+            if name in ("continue", "follow", "popular", "fresh", "live")
         }
         for name, source in sources.items():
             sources[name] = source.fit(training)

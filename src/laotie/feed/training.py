@@ -43,6 +43,7 @@ from laotie.feed.sources import (
     EaseSource,
     FollowSource,
     FreshSource,
+    LiveSource,
     PopularSource,
     Source,
     TrainingSet,
@@ -80,6 +81,7 @@ def make_sources(config: FeedConfig) -> dict[str, Source]:
                 "follow": FollowSource,
                 "continue": ContinueSource,
                 "content": ContentSource,
+                "live": LiveSource,
             }[name]
             built[name] = cls(**params)
     return built

@@ -34,7 +34,7 @@ NEW_ITEM_AGE_MS = MS_PER_DAY
 SYSTEM_EVENT_TYPES: tuple[str, ...] = ("trust_decision",)
 #: item AIGC statuses that count as AIGC content (anything but ``none``)
 AIGC_STATUSES: tuple[str, ...] = ("declared", "suspected", "confirmed")
-ITEM_KINDS: tuple[str, ...] = ("video", "episode", "chapter", "game")
+ITEM_KINDS: tuple[str, ...] = ("video", "episode", "chapter", "game", "live")
 
 _EVENT_COLUMNS = ("type", "user_id", "item_id", "ts_ms", "watch_ms", "duration_ms", "amount_fen")
 
@@ -286,12 +286,49 @@ KPIS: dict[str, Kpi] = {
             short="ads rev.",
         ),
         Kpi(
+            "gifting_revenue_fen",
+            "Live gifting revenue",
+            "直播打赏收入",
+            "fen",
+            "The platform's share of live gifts, net of gift refunds: the ledger's gifting "
+            "revenue account on the local day (empty when no commerce ledger is wired).",
+            short="gifting rev.",
+        ),
+        Kpi(
+            "paid_content_revenue_fen",
+            "Paid content revenue",
+            "付费内容收入",
+            "fen",
+            "The platform's share of coin unlocks of paid episodes: the ledger's paid-content "
+            "revenue account on the local day (empty when no commerce ledger is wired).",
+            short="content rev.",
+        ),
+        Kpi(
+            "commission_revenue_fen",
+            "E-commerce commission",
+            "电商佣金收入",
+            "fen",
+            "Commission the platform keeps on paid orders, net of refunds: the ledger's "
+            "commission revenue account on the local day (empty when no commerce ledger).",
+            short="commission",
+        ),
+        Kpi(
+            "goods_gmv_fen",
+            "GMV (goods)",
+            "电商GMV",
+            "fen",
+            "Paid goods orders at their full amount, net of refunds, from the ledger's order "
+            "journals on the local day (empty when no commerce ledger is wired).",
+            short="GMV",
+        ),
+        Kpi(
             "revenue_fen",
             "Revenue",
             "总收入",
             "fen",
-            "Revenue by line summed: ads revenue plus purchases (gmv_fen, paywall unlocks and "
-            "goods at their full amount).",
+            "The platform's revenue by line summed: ads revenue plus its share of live gifting, "
+            "paid content and e-commerce commission, from the ledgers (a line not wired counts "
+            "0); goods count by their commission, never at their full amount.",
             short="revenue",
         ),
         Kpi(
@@ -341,6 +378,13 @@ COUNT_COLUMNS: tuple[str, ...] = (
     "ad_conversions",
     "gmv_fen",
     "aigc_ad_spend_fen",
+)
+#: the commerce ledger's lines per day that ``kpi_table`` reads (``ledger_lines``)
+LEDGER_LINES: tuple[str, ...] = (
+    "gifting_revenue_fen",
+    "paid_content_revenue_fen",
+    "commission_revenue_fen",
+    "goods_gmv_fen",
 )
 
 
@@ -621,11 +665,14 @@ def kpi_table(
     first_day: date | None = None,
     last_day: date | None = None,
     ad_spend: pl.DataFrame | None = None,
+    ledger_lines: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per period from ``first_day`` to ``last_day`` with every KPI in ``KPIS``.
 
     ``ad_spend`` (from the ads ledger: ``day`` as Date or ISO text, ``spend_fen``,
-    ``aigc_spend_fen``) fills the ads revenue KPIs; without it they are empty.
+    ``aigc_spend_fen``) fills the ads revenue KPIs; without it they are empty. ``ledger_lines``
+    (from the commerce ledger: ``day`` and the ``LEDGER_LINES`` columns) fills the other
+    revenue lines and goods GMV; without it they are empty.
 
     ``events`` may extend before ``first_day`` (WAU/MAU look back 30 days) and after
     ``last_day`` (D1/D7 retention look ahead); only events inside the range are counted.
@@ -717,19 +764,30 @@ def kpi_table(
         .agg(pl.col("user_id").n_unique().alias("active_users"))
     )
     spend = _ad_spend_by_period(ad_spend, first=first, last=last, by=by)
+    lines = _ledger_lines_by_period(ledger_lines, first=first, last=last, by=by)
     table = (
         periods.join(levels, on="period", how="left")
         .join(active, on="period", how="left")
         .join(counts.collect(), on="period", how="left")
         .join(creator_exposure_gini(exposures, eligible), on="period", how="left")
         .join(spend, on="period", how="left")
+        .join(lines, on="period", how="left")
         .with_columns(
             pl.col(c).fill_null(0)
             for c in (*COUNT_COLUMNS, "active_users", "paying_users", "ads_revenue_fen")
             if ad_spend is not None or c not in spend.columns
         )
+        .with_columns(pl.col(c).fill_null(0) for c in LEDGER_LINES if ledger_lines is not None)
         .with_columns(
-            (pl.col("ads_revenue_fen").fill_null(0) + pl.col("gmv_fen")).alias("revenue_fen")
+            pl.sum_horizontal(
+                pl.col(c).fill_null(0)
+                for c in (
+                    "ads_revenue_fen",
+                    "gifting_revenue_fen",
+                    "paid_content_revenue_fen",
+                    "commission_revenue_fen",
+                )
+            ).alias("revenue_fen")
         )
         .with_columns(
             pl.when(~pl.col("d1_missing")).then(pl.col("d1_base")).alias("d1_base"),
@@ -755,27 +813,47 @@ def kpi_table(
     return table.select("period", *KPIS, *extra).sort("period")
 
 
+def _ledger_lines_by_period(
+    lines: pl.DataFrame | None, *, first: date, last: date, by: Period
+) -> pl.DataFrame:
+    return _sum_by_period(
+        lines, {c: c for c in LEDGER_LINES}, field="ledger_lines", first=first, last=last, by=by
+    )
+
+
 def _ad_spend_by_period(
     ad_spend: pl.DataFrame | None, *, first: date, last: date, by: Period
 ) -> pl.DataFrame:
-    schema = {"period": pl.Date, "ads_revenue_fen": pl.Int64, "aigc_ad_spend_fen": pl.Int64}
-    if ad_spend is None:
+    sums = {"spend_fen": "ads_revenue_fen", "aigc_spend_fen": "aigc_ad_spend_fen"}
+    return _sum_by_period(ad_spend, sums, field="ad_spend", first=first, last=last, by=by)
+
+
+def _sum_by_period(
+    frame: pl.DataFrame | None,
+    sums: dict[str, str],
+    *,
+    field: str,
+    first: date,
+    last: date,
+    by: Period,
+) -> pl.DataFrame:
+    """Per period, the sum of each ``sums`` column (renamed to its value) of a ledger frame
+    with a ``day`` (Date or ISO text); an empty frame when ``frame`` is None."""
+    schema = {"period": pl.Date, **dict.fromkeys(sums.values(), pl.Int64)}
+    if frame is None:
         return pl.DataFrame(schema=schema)
-    missing = {"day", "spend_fen", "aigc_spend_fen"} - set(ad_spend.columns)
+    missing = {"day", *sums} - set(frame.columns)
     if missing:
-        raise InvalidInput(f"ad_spend lacks columns {sorted(missing)}", field="ad_spend")
+        raise InvalidInput(f"{field} lacks columns {sorted(missing)}", field=field)
     day = pl.col("day")
-    if ad_spend.schema["day"] != pl.Date:
+    if frame.schema["day"] != pl.Date:
         day = day.cast(pl.String).str.to_date("%Y-%m-%d")
     return (
-        ad_spend.lazy()
+        frame.lazy()
         .with_columns(day.alias("day"))
         .filter(pl.col("day").is_between(first, last))
         .group_by(period_start(pl.col("day"), by).alias("period"))
-        .agg(
-            pl.col("spend_fen").sum().cast(pl.Int64).alias("ads_revenue_fen"),
-            pl.col("aigc_spend_fen").sum().cast(pl.Int64).alias("aigc_ad_spend_fen"),
-        )
+        .agg(pl.col(source).sum().cast(pl.Int64).alias(name) for source, name in sums.items())
         .collect()
         .match_to_schema(schema)
     )

@@ -33,6 +33,7 @@ KIND_LABELS = {
     "episode": "短剧 episode",
     "chapter": "小说 chapter",
     "game": "小游戏 game",
+    "live": "直播 live",
     "unknown": "未知 unknown",
 }
 #: a retention point needs at least this share of D1's users behind it to be drawn
@@ -77,10 +78,12 @@ def build_report(
     title: str = "laotie KPI 报告 KPI report",
     max_offset_days: int = 7,
     ad_spend: pl.DataFrame | None = None,
+    ledger_lines: pl.DataFrame | None = None,
     productivity: pl.DataFrame | None = None,
 ) -> KpiReport:
-    """Compute the KPI table, kind mix and cohort retention for one report (``ad_spend``:
-    see ``kpi_table``; ``productivity``: a ``creator_productivity`` table to show)."""
+    """Compute the KPI table, kind mix and cohort retention for one report (``ad_spend``,
+    ``ledger_lines``: see ``kpi_table``; ``productivity``: a ``creator_productivity`` table
+    to show)."""
     prepared = prepare_events(events, items, tz=tz)
     table = kpi_table(
         prepared,
@@ -90,6 +93,7 @@ def build_report(
         first_day=first_day,
         last_day=last_day,
         ad_spend=ad_spend,
+        ledger_lines=ledger_lines,
     )
     span = {"first_day": first_day, "last_day": last_day}
     mix = kind_mix(prepared, items, tz=tz, by=by, **span)

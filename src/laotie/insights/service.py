@@ -3,7 +3,7 @@ wired), and the team watch-time programme."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from laotie.core.errors import InvalidInput
 from laotie.insights.creators import creator_productivity
 from laotie.insights.digest import SmtpConfig
 from laotie.insights.item_stats import ItemStats, item_stats
-from laotie.insights.kpis import Period, day_of_ms, day_range_ms
+from laotie.insights.kpis import LEDGER_LINES, Period, day_of_ms, day_range_ms
 from laotie.insights.report import KpiReport, build_report
 from laotie.insights.teams import TeamProgramme
 from laotie.store.db import Database
@@ -30,6 +30,11 @@ MAX_REPORT_DAYS = 731
 #: the ads ledger's per-day spend: called with start_day/end_day ISO strings, returns rows
 #: with ``day``, ``spend_fen`` and ``aigc_spend_fen`` (``laotie.ads.AdsService.aigc_share``)
 AdSpendSource = Callable[..., Sequence[Any]]
+
+
+#: ``(start_day=, end_day=)`` -> rows (mappings) with ``day`` and ``kpis.LEDGER_LINES``
+#: (``laotie.commerce.CommerceService.revenue_by_day``)
+RevenueLinesSource = Callable[..., Sequence[Mapping[str, Any]]]
 
 
 class InsightsService:
@@ -50,6 +55,7 @@ class InsightsService:
         self.clock = clock
         self.tz = tz
         self.ad_spend = ad_spend
+        self.revenue_lines: RevenueLinesSource | None = None
         self.programme = TeamProgramme(db, lake, clock, tz=tz, smtp=smtp)
 
     def today(self) -> date:
@@ -95,6 +101,7 @@ class InsightsService:
             last_day=last_day,
             title=title,
             ad_spend=self.ad_spend_frame(first_day=first_day, last_day=last_day),
+            ledger_lines=self.ledger_lines_frame(first_day=first_day, last_day=last_day),
             productivity=creator_productivity(
                 items,
                 tz=self.tz,
@@ -128,6 +135,18 @@ class InsightsService:
         first_ms = self.lake.scan(start_ms=start_ms, end_ms=end_ms).select(pl.col("ts_ms").min())
         value = first_ms.collect().item()
         return None if value is None else day_of_ms(int(value), tz=self.tz)
+
+    def attach_revenue_lines(self, source: RevenueLinesSource | None) -> None:
+        """Read the commerce ledger's revenue lines per day from ``source``."""
+        self.revenue_lines = source
+
+    def ledger_lines_frame(self, *, first_day: date, last_day: date) -> pl.DataFrame | None:
+        """Per-day gifting, paid-content and commission revenue and goods GMV, if wired."""
+        if self.revenue_lines is None:
+            return None
+        rows = self.revenue_lines(start_day=first_day.isoformat(), end_day=last_day.isoformat())
+        schema = {"day": pl.String, **dict.fromkeys(LEDGER_LINES, pl.Int64)}
+        return pl.DataFrame({name: [r[name] for r in rows] for name in schema}, schema=schema)
 
     def ad_spend_frame(self, *, first_day: date, last_day: date) -> pl.DataFrame | None:
         """Per-day ad spend and AIGC creatives' spend from the ads ledger, if wired."""

@@ -18,6 +18,7 @@ from laotie.studio.jobs import (
     Submitter,
     parse_params,
 )
+from laotie.studio.live_jobs import HostRequest, host_dir, register_host_job
 from laotie.studio.media_jobs import (
     AdRequest,
     MediaContext,
@@ -27,6 +28,13 @@ from laotie.studio.media_jobs import (
     register_media_jobs,
 )
 from laotie.studio.outputs import output_paths
+from laotie.studio.presenter.hls import (
+    HlsStream,
+    live_playlist,
+    load_stream,
+    playlist_label,
+    read_segment_label,
+)
 from laotie.studio.providers.llm import LLMProvider, OpenAICompatibleClient
 from laotie.studio.writer.export import export_all, load_adaptation
 from laotie.studio.writer.job import register_writer_jobs
@@ -40,6 +48,8 @@ __all__ = [
     "AdRequest",
     "Adaptation",
     "Dispatcher",
+    "HlsStream",
+    "HostRequest",
     "JobCancelled",
     "JobContext",
     "JobRunner",
@@ -58,12 +68,18 @@ __all__ = [
     "ThreadDispatcher",
     "adapt",
     "export_all",
+    "host_dir",
+    "live_playlist",
     "load_adaptation",
+    "load_stream",
     "output_paths",
     "parse_novel",
     "parse_params",
+    "playlist_label",
     "publish_video",
     "read_novel",
+    "read_segment_label",
+    "register_host_job",
     "register_media_jobs",
     "register_writer_jobs",
     "review",

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as FastPath
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from laotie.api.deps import (
@@ -29,6 +29,7 @@ from laotie.api.deps import (
     require_user,
 )
 from laotie.api.problems import OWN_ERRORS
+from laotie.api.routes.studio import IdempotencyKey, submit
 from laotie.commerce import (
     CardCreate,
     EpisodeOffer,
@@ -37,6 +38,8 @@ from laotie.commerce import (
     OrderCreate,
     OrderPublic,
     PaymentPublic,
+    PayoutCreate,
+    PayoutPublic,
     PaywallSet,
     ProductCreate,
     ProductPublic,
@@ -52,6 +55,7 @@ from laotie.core.errors import LaotieError, PermissionDenied
 from laotie.core.ids import MAX_ROW_ID
 from laotie.core.kinds import Role
 from laotie.store.repos.access import Principal
+from laotie.studio import JobView, host_dir, live_playlist, load_stream
 
 router = APIRouter(prefix="/v1/commerce", tags=["commerce"])
 CreatorKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.CREATOR))]
@@ -223,6 +227,64 @@ def room_page(room_id: str, services: ServicesDep, _: ReaderKey) -> RoomPage:
     return RoomPage(room=room, gifts=gifts)
 
 
+class HostScript(BaseModel):
+    """The product script an AI host reads in a loop."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, description="the product script (paragraphs = scenes)")
+    size: str = Field(default="vertical-720", description="vertical, vertical-720, ... or WxH")
+    segment_s: float = Field(default=2.0, ge=1.0, le=10.0, description="HLS segment length")
+
+
+#: the HLS media types (RFC 8216 4: playlists; MPEG-TS segments)
+_M3U8 = "application/vnd.apple.mpegurl"
+_TS = "video/mp2t"
+
+
+@router.post("/rooms/{room_id}/host", status_code=202)
+async def host_room(
+    room_id: str,
+    body: HostScript,
+    services: ServicesDep,
+    key: CreatorKey,
+    idempotency_key: IdempotencyKey = None,
+) -> JobView:
+    """Queue the AI host's stream for a room that declared one: the presenter reads the
+    script in a loop, labelled (visible notice on every frame, AIGC label in the stream)."""
+    params = {"room_id": room_id, **body.model_dump(mode="json")}
+    return await submit(services, "live_host", params, key, idempotency_key)
+
+
+@router.get(
+    "/rooms/{room_id}/hls/live.m3u8",
+    response_class=Response,
+    responses={200: {"content": {_M3U8: {}}, "description": "the live HLS media playlist"}},
+)
+def room_playlist(room_id: str, services: ServicesDep, _: ReaderKey) -> Response:
+    """The AI host's live HLS playlist at this moment (``EXT-X-ENDLIST`` once the room ended)."""
+    room, _gifts = services.commerce.live.room(room_id)
+    stream = load_stream(host_dir(services.settings, room_id))
+    text = live_playlist(
+        stream,
+        started_ms=room.started_at_ms,
+        now_ms=room.ended_at_ms or services.clock.now_ms(),
+        ended=room.status != "live",
+    )
+    return Response(text, media_type=_M3U8, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/rooms/{room_id}/hls/{segment}",
+    response_class=FileResponse,
+    responses={200: {"content": {_TS: {}}, "description": "an MPEG-TS segment"}},
+)
+def room_segment(room_id: str, segment: str, services: ServicesDep, _: ReaderKey) -> FileResponse:
+    """One labelled MPEG-TS segment of the AI host's stream."""
+    services.commerce.live.room(room_id)
+    stream = load_stream(host_dir(services.settings, room_id))
+    return FileResponse(stream.segment_path(segment), media_type=_TS)
+
+
 @router.post("/rooms/{room_id}/viewers")
 def room_presence(room_id: str, body: Presence, services: ServicesDep, key: AppKey) -> RoomPublic:
     """A viewer joins or leaves a room."""
@@ -327,6 +389,17 @@ def list_orders(
     return services.commerce.shops.orders(shop_id=shop_id, user_id=user_id, scope=_scope(key))
 
 
+@router.post("/orders/expire")
+def expire_orders(
+    services: ServicesDep,
+    _: AdminKey,
+    older_than_min: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = 30,
+) -> dict[str, int]:
+    """Expire orders unpaid for ``older_than_min`` minutes (operator): the provider closes
+    each payment first, then its stock is released."""
+    return {"expired": services.commerce.shops.expire_unpaid(older_than_ms=older_than_min * 60_000)}
+
+
 @router.post("/orders/{order_id}/ship")
 def ship_order(order_id: str, services: ServicesDep, key: MerchantKey) -> OrderPublic:
     """The merchant ships a paid order."""
@@ -340,6 +413,12 @@ def refund_order(order_id: str, services: ServicesDep, _: AdminKey) -> OrderPubl
 
 
 # --- figures ---------------------------------------------------------------------------------
+
+
+@router.post("/payouts", status_code=201)
+def pay_out(body: PayoutCreate, services: ServicesDep, _: AdminKey) -> PayoutPublic:
+    """Pay a creator or merchant (operator) at most what the ledger says they are owed."""
+    return services.commerce.payouts.pay_out(body)
 
 
 @router.get("/summary")

@@ -8,6 +8,7 @@ from laotie.feed.sources.covisit import CovisitSource
 from laotie.feed.sources.ease import EaseSource
 from laotie.feed.sources.follow import FollowSource
 from laotie.feed.sources.fresh import FreshSource
+from laotie.feed.sources.live import LiveSource
 from laotie.feed.sources.popular import PopularSource
 
 #: every source class by its configuration name
@@ -22,6 +23,7 @@ SOURCE_TYPES: dict[str, type[Source]] = {
         FollowSource,
         ContinueSource,
         ContentSource,
+        LiveSource,
     )
 }
 
@@ -34,6 +36,7 @@ __all__ = [
     "EaseSource",
     "FollowSource",
     "FreshSource",
+    "LiveSource",
     "PopularSource",
     "Source",
     "TrainingSet",

@@ -178,6 +178,31 @@ def balances_by_prefix(session: Session, *, prefix: str) -> dict[str, int]:
     return {account: int(total) for account, total in rows}
 
 
+def day_totals(
+    session: Session,
+    *,
+    accounts: Sequence[str],
+    kinds: Sequence[str] | None = None,
+    start_day: str | None = None,
+    end_day: str | None = None,
+) -> dict[tuple[str, str], int]:
+    """Sum of postings (debits positive) per (journal day, account) for ``accounts``, from
+    journals of ``kinds`` (all kinds when None) on days in ``start_day``..``end_day``."""
+    query = (
+        select(AdJournal.day, AdPosting.account, func.sum(AdPosting.amount_fen))
+        .join(AdJournal, AdJournal.id == AdPosting.journal_id)
+        .where(AdPosting.account.in_(accounts))
+        .group_by(AdJournal.day, AdPosting.account)
+    )
+    if kinds is not None:
+        query = query.where(AdJournal.kind.in_(kinds))
+    if start_day is not None:
+        query = query.where(AdJournal.day >= start_day)
+    if end_day is not None:
+        query = query.where(AdJournal.day <= end_day)
+    return {(day, account): int(total) for day, account, total in session.execute(query)}
+
+
 def by_external_id(session: Session, table: type[T], *, external_id: str, field: str) -> T:
     """The row of ``table`` with this external id; NotFound naming ``field`` otherwise."""
     column: Any = getattr(table, "external_id")  # noqa: B009 - every table passed has one
@@ -306,6 +331,16 @@ def live_rooms(session: Session) -> list[ComRoom]:
     return list(session.scalars(select(ComRoom).where(ComRoom.status == "live")))
 
 
+def live_room_items(session: Session) -> list[tuple[ComRoom, int]]:
+    """Every room live now with the internal id of its catalog item (same external id)."""
+    rows = session.execute(
+        select(ComRoom, Item.id)
+        .join(Item, Item.external_id == ComRoom.external_id)
+        .where(ComRoom.status == "live")
+    )
+    return [(room, int(item_id)) for room, item_id in rows]
+
+
 def gift_totals(session: Session, *, room_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """(gifts, fen) of sent, unrefunded gifts per room."""
     rows = session.execute(
@@ -352,6 +387,29 @@ def cards(session: Session, *, target: str) -> list[ComProduct]:
 def card_exists(session: Session, *, product_id: int, target: str) -> bool:
     """Whether a product is already carded on a target."""
     return session.get(ComProductCard, (product_id, target)) is not None
+
+
+def stale_orders(session: Session, *, created_before_ms: int, limit: int) -> list[ComOrder]:
+    """Unpaid orders created before ``created_before_ms``, oldest first."""
+    return list(
+        session.scalars(
+            select(ComOrder)
+            .where(ComOrder.status == "created", ComOrder.created_at_ms < created_before_ms)
+            .order_by(ComOrder.created_at_ms)
+            .limit(limit)
+        )
+    )
+
+
+def close_payment(session: Session, *, payment_id: int) -> bool:
+    """Mark a still-unpaid payment closed; False when it was settled (or closed) meanwhile."""
+    done = session.execute(
+        update(ComPayment)
+        .where(ComPayment.id == payment_id, ComPayment.status == "created")
+        .values(status="closed")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
 
 
 def order_row(session: Session, *, order_id: int) -> ComOrder:
