@@ -8,6 +8,7 @@ the write lock, conditional updates).
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -94,7 +95,7 @@ def test_overlapping_batches_from_several_processes_are_stored_and_announced_onc
     # the writers really raced: two were sending at once (which of them gets to store an
     # event is up to the database: SQLite's write lock is not fair)
     spans = sorted((r["started"], r["finished"]) for r in reports)
-    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:]))
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
     with db.session() as session:
         rows = session.execute(
             select(func.count(), func.count(func.distinct(Event.client_event_id)))
