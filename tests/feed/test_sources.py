@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 import polars as pl
 import pytest
+from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY, ManualClock
 from laotie.core.contracts import LiveRoomSignal
@@ -28,6 +29,7 @@ from laotie.feed.sources import (
     TrainingSet,
 )
 from laotie.feed.sources.content import match_terms
+from laotie.feed.sources.ease import ease_weights
 from laotie.feed.sources.popular import choose_half_life
 from laotie.feed.state import Observation, UserState
 
@@ -225,6 +227,21 @@ class TestEase(SourceContract):
             one_ids, one_scores = source.recommend_one(user, 12)
             np.testing.assert_allclose(scores[row], one_scores, rtol=1e-5)
             assert set(ids[row].tolist()) == set(one_ids.tolist())
+
+    def test_weights_are_steck_closed_form(self) -> None:
+        """The Cholesky solve gives Steck's ``B = -P / diag(P)`` of the general inverse,
+        with a zero diagonal, on a matrix wider than one mirroring block."""
+        rng = np.random.default_rng(3)
+        matrix = sparse.random(400, 700, density=0.03, random_state=rng, format="csr")
+        matrix.data[:] = 1.0
+        gram = (matrix.T @ matrix).toarray() + 5.0 * np.eye(700)
+        precision = np.linalg.inv(gram)
+        expected = -precision / np.diag(precision)
+        np.fill_diagonal(expected, 0.0)
+        weights = ease_weights(matrix, 5.0)
+        assert weights.dtype == np.float32
+        np.testing.assert_allclose(weights, expected, atol=1e-6)
+        assert not np.diag(weights).any()
 
     def test_only_the_most_played_items_are_modelled(self) -> None:
         source, _, _ = _fit(EaseSource(max_items=10), _two_cluster_world())
