@@ -12,10 +12,12 @@ import pytest
 import laotie.feed
 from laotie.core.errors import ArtefactError
 from laotie.core.feedconfig import FeedConfig
+from laotie.feed import training
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.features import FEATURES, FeatureStats, build_features
 from laotie.feed.fusion import fuse
+from laotie.feed.gate import held_out
 from laotie.feed.negatives import negatives_wanted
 from laotie.feed.ranker import Ranker, duration_buckets, watch_quantiles
 from laotie.feed.signals import interactions, merge_interactions, rate_scale
@@ -238,3 +240,33 @@ def test_user_category_features_tell_skipped_from_unseen_and_share_first_levels(
     )
     assert row[0, lift] > 0 > row[1, lift] and row[2, lift] == 0
     assert row[3, parent] == row[0, parent] > 0 and row[1, parent] == row[2, parent] == 0
+
+
+def test_gate_is_judged_by_a_ranker_cross_fitted_on_the_other_users(
+    world: laotie.feed.FeedData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The served ranker is fitted on every user's rows; the gate's on the rows of the users
+    not held out, and only held-out users' pages (half the users) decide the blend."""
+    fitted: list[int] = []
+    fit = Ranker.fit
+
+    def recording_fit(self: Ranker, features: np.ndarray, *args: object, **kw: object) -> Ranker:
+        fitted.append(len(features))
+        return fit(self, features, *args, **kw)  # type: ignore[arg-type]
+
+    judged: list[np.ndarray] = []
+    choose = training.choose_blend
+
+    def recording_choose(users: np.ndarray, *args: object) -> object:
+        judged.append(users)
+        return choose(users, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ranker, "fit", recording_fit)
+    monkeypatch.setattr(training, "choose_blend", recording_choose)
+    _, report = train(world, FeedConfig(ranker={"n_estimators": 10}), version="x")
+    rows, held = report.counts["training_rows"], report.counts["holdout_rows"]
+    assert sorted(fitted) == [rows - held, rows]
+    assert 0.3 * rows < held < 0.7 * rows
+    users = np.unique(judged[0])
+    assert len(users) >= 20 and held_out(users).all()
+    assert {"play_auc", "blend_ndcg"} <= set(report.metrics)

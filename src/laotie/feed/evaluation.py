@@ -289,6 +289,7 @@ def evaluate(
     result["learned"] = {
         **bundle.manifest.get("learned", {}),
         "gate_ndcg@10": report.metrics.get("blend_ndcg"),
+        "gate_users": report.metrics.get("gate_users"),
     }
     if with_ablation:
         result["ablation"] = ablation(pipeline, users, relevant, k=k)

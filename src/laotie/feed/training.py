@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 from scipy import sparse
 
@@ -26,7 +27,7 @@ from laotie.feed.catalog import Catalog
 from laotie.feed.features import FEATURES, FeatureStats
 from laotie.feed.metrics import auc, logloss
 from laotie.feed.ranker import Ranker
-from laotie.feed.ranker_rows import Laps, ranker_rows
+from laotie.feed.ranker_rows import Laps, RankerRows, ranker_rows
 from laotie.feed.rows import LABELS, training_set
 from laotie.feed.signals import (
     FeedData,
@@ -54,6 +55,8 @@ from laotie.feed.window import SplitWindow, label_rows, learned_popularity
 log = logging.getLogger(__name__)
 #: the interpreter's switch interval while the fits and their side work share the GIL
 _TRAINING_SWITCH_S = 0.0005
+#: held-out rows the holdout AUC and log loss are measured on at most
+_METRIC_ROWS = 50_000
 
 
 #: fits an ``AlsSource``'s vectors on a users x items matrix (its own ``factorise`` or an engine's)
@@ -143,6 +146,55 @@ def _serving_als(
     als.extend(full.matrix(), early).build_index(full.matrix())
     lap("fit_als")
     return lap.timings
+
+
+def make_ranker(config: FeedConfig) -> Ranker:
+    """An unfitted ranker with the configured parameters."""
+    rc = config.ranker
+    return Ranker(
+        n_estimators=rc.n_estimators,
+        num_leaves=rc.num_leaves,
+        learning_rate=rc.learning_rate,
+        min_data_in_leaf=rc.min_data_in_leaf,
+        rows_per_leaf=rc.rows_per_leaf,
+        duration_buckets=rc.duration_buckets,
+        num_threads=config.training.num_threads,
+        random_state=config.serving.seed,
+    )
+
+
+def _gate_judgement(
+    training_rows: RankerRows, config: FeedConfig
+) -> tuple[dict[str, np.ndarray], dict[str, float | None]]:
+    """The gate's ranker, fitted on the rows of the users not held out: its predictions of
+    the gate's rows (every objective and the pre-rank's ``play_early``; empty without a gate)
+    and its AUC and log loss per objective on the held-out users' rows."""
+    holdout, labels = training_rows.holdout, training_rows.labels
+    threads = config.training.num_threads
+    judge = make_ranker(config).fit(
+        training_rows.features[~holdout],
+        {k: v[~holdout] for k, v in labels.items()},
+        watch_ms=training_rows.rows["watch_ms"].to_numpy()[~holdout],
+        durations=training_rows.rows["duration_ms"].to_numpy()[~holdout],
+    )
+    metrics: dict[str, float | None] = {}
+    measured = np.flatnonzero(holdout)
+    if len(measured) > _METRIC_ROWS:  # an even sample: half the rows is more than AUC needs
+        measured = measured[np.linspace(0, len(measured) - 1, _METRIC_ROWS).astype(np.int64)]
+    predictions = judge.predict(training_rows.features[measured], threads=threads)
+    for name in LABELS:
+        metrics[f"{name}_auc"] = auc(labels[name][measured], predictions[name])
+        metrics[f"{name}_logloss"] = logloss(labels[name][measured], predictions[name])
+    if not training_rows.gate.height:
+        return {}, metrics
+    gate = judge.predict(training_rows.gate_features, threads=threads)
+    gate["play_early"] = judge.predict(
+        training_rows.gate_features,
+        objectives=("play",),
+        rounds=config.ranker.prerank_rounds,
+        threads=threads,
+    )["play"]
+    return gate, metrics
 
 
 @dataclass
@@ -287,37 +339,23 @@ def train(
                         frame["user_id"].to_numpy(), frame["item_id"].to_numpy()
                     )
             lap("ranker_affinity")
-            fit_rows = {
-                "features": features[~holdout],
-                "labels": {k: v[~holdout] for k, v in labels.items()},
-            }
-            ranker = Ranker(
-                n_estimators=rc.n_estimators,
-                num_leaves=rc.num_leaves,
-                learning_rate=rc.learning_rate,
-                min_data_in_leaf=rc.min_data_in_leaf,
-                rows_per_leaf=rc.rows_per_leaf,
-                duration_buckets=rc.duration_buckets,
-                num_threads=config.training.num_threads,
-                random_state=config.serving.seed,
-            ).fit(
-                fit_rows["features"],
-                fit_rows["labels"],
-                watch_ms=rows["watch_ms"].to_numpy()[~holdout],
-                durations=rows["duration_ms"].to_numpy()[~holdout],
+            # the gate's ranker (fitted on the other half of the users) judges the held-out
+            # users' pages beside the served ranker's fit, on the side thread
+            judged = pool.submit(_gate_judgement, training_rows, config)
+            fit_rows = {"features": features, "labels": labels}
+            ranker = make_ranker(config).fit(
+                features,
+                labels,
+                watch_ms=rows["watch_ms"].to_numpy(),
+                durations=rows["duration_ms"].to_numpy(),
             )
             lap("ranker_fit")
             if keep_inputs:
                 inputs["ranker"] = {**fit_rows, "ranker": ranker}
-            predictions = ranker.predict(features[holdout], threads=0)
-            for name in LABELS:
-                metrics[f"{name}_auc"] = auc(labels[name][holdout], predictions[name])
-                metrics[f"{name}_logloss"] = logloss(labels[name][holdout], predictions[name])
-            if gate.height:
-                gate_predictions = ranker.predict(gate_features, threads=0)
-                gate_predictions["play_early"] = ranker.predict(
-                    gate_features, objectives=("play",), rounds=rc.prerank_rounds, threads=0
-                )["play"]
+            gate_predictions, holdout_metrics = judged.result()
+            metrics.update(holdout_metrics)
+            lap("wait_gate_ranker")
+            if gate_predictions:
                 blend, metrics["blend_ndcg"] = choose_blend(
                     gate["user_id"].to_numpy(),
                     gate["relevant"].to_numpy(),
@@ -325,9 +363,10 @@ def train(
                     training_rows.gate_heads,
                     config.fusion,
                 )
+                metrics["gate_users"] = int(gate["user_id"].n_unique())
             lap("blend")
             counts.update(
-                training_rows=int((~holdout).sum()),
+                training_rows=len(holdout),
                 holdout_rows=int(holdout.sum()),
                 sampled_negatives=training_rows.negatives,
             )
