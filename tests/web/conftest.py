@@ -98,7 +98,7 @@ def _populate(services: Services) -> None:
             "caption": SPAM_TEXT,
         }
     )
-    _, screening = services.trust.upload(item)
+    _, screening = services.trust.screening.upload(item)
     assert screening.decision == "review", screening.as_dict()
 
 
