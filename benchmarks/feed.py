@@ -186,7 +186,7 @@ def in_process(services: Services, users: list[str], *, requests: int) -> dict[s
     for user in picks[:20]:
         feed.feed(user, n=20)
     latencies, candidates, bare = [], [], []
-    serving = feed._serving  # the benchmark reaches in to time the bare parts on the same state
+    serving = feed.served.state  # the benchmark reaches in to time the bare parts on the same state
     pipeline = serving.pipeline
     als = pipeline.als
     for user in picks:
@@ -390,7 +390,7 @@ def run(quick: bool = False, processes: list[int] | None = None) -> dict[str, An
             key, _ = access.create_key(session, role="app")
         services.close()
         return run_processes(home, key, users, processes, seconds=5 if quick else 20)
-    als = services.feed._serving.bundle.sources["als"]
+    als = services.feed.served.state.bundle.sources["als"]
     als_params = {
         k: getattr(als, k)
         for k in ("factors", "regularization", "alpha", "iterations", "num_threads", "random_state")

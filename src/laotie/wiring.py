@@ -163,7 +163,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         biller=ads,  # purchase-goal oCPC campaigns are billed when an order from their ad is paid
     )
     register_host_job(studio_jobs, settings, check_room=commerce.live.check_host)
-    feed.attach_live(commerce.live)  # the feed's live source ranks the rooms live now
+    feed.served.attach_live(commerce.live)  # the feed's live source ranks the rooms live now
     insights.attach_revenue_lines(commerce.revenue_by_day)  # revenue by line from the ledger
     return Services(
         settings=settings,

@@ -149,7 +149,7 @@ def train(
                     report = svc.feed.train(factorise=spark_factorise(session))
             else:
                 report = svc.feed.train()
-        version = svc.feed.model_version
+        version = svc.feed.served.version
     finally:
         svc.close()
     summary = {

@@ -1,4 +1,5 @@
-"""Re-ranking: trust gate, seen filter, AIGC demotion, then greedy MMR under page constraints.
+"""Re-ranking: trust gate, seen filter, AIGC demotion, then greedy MMR under page constraints;
+then the page itself: the ad slots filled and merged with the organic entries.
 
 Hard constraints: blocked (and under-review) items never appear; seen items are dropped except
 the next episode/chapter of a series or novel in progress; at most ``creator_cap`` items per
@@ -8,15 +9,23 @@ the page can still be filled without breaking them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from laotie.core.contracts import TrustDecision
+from laotie.core.aigc import aigc_notice
+from laotie.core.contracts import AdPlacement, AdRequest, AdSlotFiller, TrustDecision
 from laotie.core.feedconfig import RerankConfig
-from laotie.feed.catalog import AIGC_NONE, AIGC_SUSPECTED, KINDS, Catalog
+from laotie.feed.catalog import AIGC_NONE, AIGC_STATUSES, AIGC_SUSPECTED, KINDS, Catalog
+from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain
 
+if TYPE_CHECKING:  # the pipeline runs the re-ranking, so it imports this module
+    from laotie.feed.pipeline import Ranked
+
+log = logging.getLogger(__name__)
 _WITHHELD = (TrustDecision.BLOCK, TrustDecision.REVIEW)
 
 
@@ -160,3 +169,88 @@ def select_page(
             similarity = similarity + config.creator_similarity * (creator == creator[row])
         np.maximum(max_similarity, similarity, out=max_similarity)
     return Page(rows=np.asarray(rows, np.int64), scores=np.asarray(values, np.float32), notes=notes)
+
+
+def fill_ad_slots(
+    ad_filler: AdSlotFiller,
+    *,
+    slots: list[int],
+    user: int,
+    user_external_id: str,
+    request_id: str,
+    now_ms: int,
+) -> list[AdPlacement]:
+    """The ads for a page's ``slots`` (positions); none when the filler fails, since an ad
+    failure must never fail the feed."""
+    if not slots:
+        return []
+    try:
+        placements = ad_filler.fill(
+            AdRequest(
+                user_id=user,
+                user_external_id=user_external_id,
+                request_id=request_id,
+                slot_positions=slots,
+                now_ms=now_ms,
+            )
+        )
+    except Exception:
+        log.exception("ad slot filler failed for request %s", request_id)
+        return []
+    return [p for p in placements if p.position in slots]
+
+
+def build_page(
+    items: Sequence[Ranked],
+    ads: Sequence[AdPlacement],
+    *,
+    catalog: Catalog,
+    n: int,
+    explain: bool,
+) -> tuple[list[FeedEntry | AdEntry], list[int]]:
+    """Up to ``n`` entries: each ad at its position, the ranked items in order around them;
+    and the internal ids of the items shown."""
+    entries: list[FeedEntry | AdEntry] = []
+    ad_positions = {ad.position for ad in ads}
+    organic = iter(items)
+    shown: list[int] = []
+    for position in range(n):
+        if position in ad_positions:
+            ad = next(a for a in ads if a.position == position)
+            entries.append(
+                AdEntry(
+                    position=position,
+                    impression_id=ad.impression_id,
+                    campaign_id=ad.campaign_id,
+                    creative_id=ad.creative_id,
+                    title=ad.title,
+                    landing_url=ad.landing_url,
+                    aigc_notice=aigc_notice(ad.aigc_status),
+                )
+            )
+            continue
+        ranked = next(organic, None)
+        if ranked is None:
+            break
+        shown.append(ranked.item_id)
+        status = AIGC_STATUSES[int(catalog.aigc[ranked.item_id])]
+        entries.append(
+            FeedEntry(
+                position=position,
+                id=str(catalog.external_id[ranked.item_id]),
+                kind=KINDS[int(catalog.kind[ranked.item_id])],
+                title=str(catalog.title[ranked.item_id]),
+                score=ranked.score,
+                aigc_status=status,
+                aigc_notice=aigc_notice(status),
+                explain=FeedExplain(
+                    sources=ranked.sources,
+                    predictions=ranked.predictions,
+                    fused=ranked.fused,
+                    adjustments=ranked.adjustments,
+                )
+                if explain
+                else None,
+            )
+        )
+    return entries, shown
