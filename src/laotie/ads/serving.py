@@ -117,6 +117,32 @@ class Placement:
     ts_ms: int
 
 
+#: a placement's numbers as shared between processes (all but its impression id)
+_SHARED_FIELDS = (
+    "campaign_pk", "creative_pk", "advertiser_pk", "objective", "price_millifen",
+    "click_price_fen", "user_id", "position", "ts_ms",
+)  # fmt: skip
+
+
+def placement_fields(placement: Placement) -> dict[str, float]:
+    """The numbers of ``placement`` as a flat mapping (how the live state keeps them)."""
+    fields = {name: float(getattr(placement, name)) for name in _SHARED_FIELDS}
+    fields |= {"pctr": placement.pctr, "pcvr": placement.pcvr}
+    return fields | {"interest_match": float(placement.interest_match)}
+
+
+def placement_from_fields(impression_id: str, fields: Mapping[str, float]) -> Placement:
+    """The placement ``placement_fields`` flattened."""
+    whole = {name: round(fields[name]) for name in _SHARED_FIELDS}
+    return Placement(
+        impression_id=impression_id,
+        pctr=fields["pctr"],
+        pcvr=fields["pcvr"],
+        interest_match=bool(fields["interest_match"]),
+        **whole,
+    )
+
+
 class ServingIndex:
     """Active campaigns as arrays plus their targeting index."""
 
@@ -387,8 +413,12 @@ class Server:
                 self.samplers[j].update(arm, trials=impressions, successes=clicks)
 
     def placement(self, impression_id: str) -> Placement | None:
-        """A served placement still in the book."""
-        return self.placements.get(impression_id)
+        """A served placement still in this process's book, or in the one processes share."""
+        found = self.placements.get(impression_id)
+        if found is not None:
+            return found
+        fields = self.counters.shared_placement(impression_id)
+        return placement_from_fields(impression_id, fields) if fields else None
 
     # --- serving -----------------------------------------------------------------------------
 
@@ -478,6 +508,12 @@ class Server:
                     float(self.pcvr[k][j]),
                     bool(k),
                 )
+            )
+        if out:
+            served = [self.placements[p.impression_id] for p in out]
+            self.counters.share_placements(
+                [(p.impression_id, placement_fields(p)) for p in served],
+                ttl_ms=self.placement_ttl_ms,
             )
         return out
 
