@@ -44,7 +44,7 @@ from laotie.core.clock import MS_PER_DAY, now_ms
 from laotie.core.kinds import ItemKind
 from laotie.core.settings import load_settings
 from laotie.feed.signals import FeedData
-from laotie.feed.world import generate_world
+from laotie.sim.logged import logged_world
 from laotie.store.repos import access, catalog
 from laotie.wiring import Services, build_services
 
@@ -364,12 +364,11 @@ def run(quick: bool = False, processes: list[int] | None = None) -> dict[str, An
             described["load_s"],
         )
     else:
-        world = generate_world(
+        world = logged_world(
             now_ms=(now_ms() // 3_600_000) * 3_600_000,  # current for the system clock
-            n_items=n_items,
-            n_users=n_users,
-            n_events=n_events,
-            n_categories=50 if not quick else 20,
+            items=n_items,
+            users=n_users,
+            events=n_events,
             days=14,
             seed=0,
         )

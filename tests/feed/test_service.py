@@ -144,10 +144,11 @@ def test_trust_gate_blocked_items_never_shown(
     world: FeedData, trained: Bundle, models_dir: Path, clock: ManualClock
 ) -> None:
     save_bundle(trained, models_dir)
+    internal = dict(zip(world.items["external_id"], world.items["id"], strict=True))
     open_page = _service(world, models_dir, clock).feed("9", n=20)
-    blocked = {int(e.id[1:]) for e in open_page.entries}
+    blocked = {internal[e.id] for e in open_page.entries}
     gated = _service(world, models_dir, clock, gate=Gate(blocked)).feed("9", n=20)
-    assert not {int(e.id[1:]) for e in gated.entries} & blocked and len(gated.entries) == 20
+    assert not {internal[e.id] for e in gated.entries} & blocked and len(gated.entries) == 20
 
 
 class Ads:

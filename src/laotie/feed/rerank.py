@@ -88,20 +88,25 @@ def select_page(
     n: int,
     config: RerankConfig,
     fresh: np.ndarray | None = None,
+    reference: np.ndarray | None = None,
 ) -> Page:
     """Greedy MMR: each step takes the best ``relevance - lambda * max similarity`` allowed;
     at ``config.fresh_slots`` only the ``fresh`` candidates (a mask) compete, while any is
-    allowed."""
+    allowed. Rows outside ``reference`` (a mask; default: every row) are contenders kept only for
+    a fresh slot: they compete there alone, and relevance is scaled by the reference rows, so
+    with or without them the other positions are the same."""
     ids = np.asarray(ids, dtype=np.int64)
     m = len(ids)
     if not m or n <= 0:
         return Page(rows=np.empty(0, np.int64), scores=np.empty(0, np.float32), notes={})
     scores = np.asarray(scores, dtype=np.float64)
+    ranked = np.ones(m, bool) if reference is None else np.asarray(reference, bool)
+    scale = scores[ranked] if ranked.any() else scores
     if scores.min() > 0:  # fused scores: relevance relative to the best candidate
-        relevance = scores / scores.max()
+        relevance = scores / scale.max()
     else:
-        span = scores.max() - scores.min()
-        relevance = (scores - scores.min()) / span if span > 0 else np.ones(m)
+        span = scale.max() - scale.min()
+        relevance = (scores - scale.min()) / span if span > 0 else np.ones(m)
     category = catalog.category[ids]
     creator = catalog.creator[ids]
     _, creator_code = np.unique(creator, return_inverse=True)
@@ -139,6 +144,8 @@ def select_page(
         in_slot = fresh_slot[position] and bool((allowed & fresh).any())
         if in_slot:
             allowed = allowed & fresh
+        elif (allowed & ranked).any():  # contenders kept only for a fresh slot wait for it
+            allowed = allowed & ranked
         if config.creator_gap and rows:  # soft: kept while another candidate is allowed
             last = rows[-config.creator_gap :]
             recent = np.zeros(len(creator_count), bool)
