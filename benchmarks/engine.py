@@ -32,9 +32,9 @@ from laotie.core.feedconfig import FeedConfig
 from laotie.engine import spark_factorise, spark_map, spark_session
 from laotie.engine.quality import hold_out, holdout_scores, mean_interval
 from laotie.feed.metrics import paired_bootstrap
-from laotie.sim.logged import logged_world
 from laotie.sim import load_config
 from laotie.sim.ab import run_ab
+from laotie.sim.logged import logged_world
 
 RESULTS = Path(__file__).resolve().parent / "results" / "engine.json"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "sim"
