@@ -18,9 +18,9 @@ import pytest
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.clock import now_ms
 from laotie.core.settings import load_settings
-from laotie.sim.logged import logged_world
 from laotie.sim import load_config
 from laotie.sim.ab import run_ab
+from laotie.sim.logged import logged_world
 from laotie.store.repos.catalog import bulk_create_creators, bulk_create_items
 from laotie.wiring import build_services
 

@@ -304,8 +304,8 @@ def evaluate(
 
 
 def _generated_world(users: str) -> Any:
-    """``world:USERS``: the simulator's world logged (``sim.logged``) with USERS users, 1.25 items and
-    50 events per user, seed 0 (``world:4000`` is the docs' 4,000-user world)."""
+    """``world:USERS``: the simulator's world logged (``sim.logged``) with USERS users, 1.25
+    items and 50 events per user, seed 0 (``world:4000`` is the docs' 4,000-user world)."""
     from laotie.sim.logged import logged_world
 
     if not users.isdigit() or not 10 <= int(users) <= 100_000:
