@@ -125,7 +125,8 @@ def load_home(services: Services, world: FeedData) -> dict[str, float]:
     events = world.events.with_columns(
         (pl.lit("e") + pl.int_range(pl.len()).cast(pl.String)).alias("id"),
         (pl.lit("u") + pl.col("user_id").cast(pl.String)).alias("user_id"),
-        (pl.lit("i") + pl.col("item_id").cast(pl.String)).alias("item_id"),
+        # events name items by the world's id; the catalog knows them by external id
+        pl.col("item_id").replace_strict(items["id"], items["external_id"]).alias("item_id"),
     )
     for batch in events.iter_slices(10_000):
         rows = [
