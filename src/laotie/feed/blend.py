@@ -1,8 +1,9 @@
 """Learned fallback: what the final ranking is made of, chosen per model version.
 
 The ranker is the pipeline's judge only where it ranks better than the signals it is fed. At
-training, users held out of the ranker's fit are given pages from their retrieval candidates
-(the early sources' lists plus the items they went on to like); ``choose_blend`` picks the
+training, users held out of the gate's ranker's fit (``feed/gate.py``: a ranker cross-fitted
+on the other users) are given pages from their retrieval candidates (the early sources'
+lists); ``choose_blend`` picks the
 final score ``(1 - w) · rank(model) + w · rank(head)`` with the best NDCG there, where the
 model's score is the fused objectives, ``p(play)`` alone or ``p(play)`` of the pre-rank's
 early rounds (an objective head uninformative on these data, like ``follow`` on a rating
