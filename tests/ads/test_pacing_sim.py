@@ -8,9 +8,10 @@ import math
 import numpy as np
 
 from laotie.ads.auction import CPM
+from laotie.ads.index import CampaignSpec, CreativeSpec, ServingIndex
 from laotie.ads.prediction import PriorModel
 from laotie.ads.schemas import Objective
-from laotie.ads.serving import CampaignSpec, CreativeSpec, Server, ServingIndex
+from laotie.ads.serving import Server
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_start_ms
 from laotie.core.contracts import AdRequest
 

@@ -12,8 +12,7 @@ from laotie.cli import app
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.settings import load_settings
 from laotie.store.db import Database
-from laotie.store.repos import ads as ads_repo
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, ledger
 from laotie.store.tables import AdJournal, Event, StoreMeta
 from laotie.wiring import build_services
 
@@ -82,7 +81,7 @@ def test_the_demo_runs_on_postgres(postgres_url, tmp_path, monkeypatch):
         with db.session() as session:
             events = session.scalar(select(func.count()).select_from(Event))
             journals = session.scalar(select(func.count()).select_from(AdJournal))
-            assert ads_repo.unbalanced_journals(session) == []
+            assert ledger.unbalanced_journals(session) == []
     finally:
         db.dispose()
     assert events > 100 and journals > 0
