@@ -101,6 +101,16 @@ class ServingIndex:
             cr.pk: (j, a) for j, x in enumerate(c) for a, cr in enumerate(x.creatives)
         }
 
+    def at_cap(self, served: Mapping[int, int]) -> list[int]:
+        """Positions of the campaigns whose frequency cap ``served`` (ads shown to a user per
+        campaign pk) has reached."""
+        where = self.position_of
+        return [
+            j
+            for pk, n in served.items()
+            if (j := where.get(pk)) is not None and n >= self.frequency_cap[j]
+        ]
+
 
 @dataclass(frozen=True)
 class CampaignScores:

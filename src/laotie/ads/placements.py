@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from laotie.ads.auction import CPM, PURCHASE
+from laotie.ads.auction import CPC, CPM, OCPC, PURCHASE, click_price_fen
 from laotie.ads.index import CreativeSpec
 from laotie.core.contracts import AdPlacement
 from laotie.core.kinds import AigcStatus
@@ -28,6 +29,21 @@ class Placement:
     position: int
     interest_match: bool
     ts_ms: int
+
+
+def placement_prices(
+    objective: int, price_ecpm: float, *, pctr: float, pcvr: float, bid_fen: int
+) -> tuple[int, int]:
+    """(price in milli-fen, click price in fen) of an ad won at ``price_ecpm``: CPM bills the
+    impression; CPC and oCPC the click (at most the bid, oCPC's times pCVR); a purchase goal
+    keeps its clearing price to bill the purchase at (charging)."""
+    price_millifen = math.floor(price_ecpm) if objective in (CPM, PURCHASE) else 0
+    click_price = 0
+    if objective == CPC:
+        click_price = click_price_fen(price_ecpm, pctr, cap_fen=bid_fen)
+    elif objective == OCPC:
+        click_price = click_price_fen(price_ecpm, pctr, cap_fen=bid_fen * pcvr)
+    return price_millifen, click_price
 
 
 class PlacementBook:

@@ -8,22 +8,20 @@ work is numpy over the campaign arrays.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from laotie.ads.auction import CPC, CPM, OCPC, PURCHASE, click_price_fen, second_prices
+from laotie.ads.auction import second_prices
 from laotie.ads.bandit import ThompsonSampler
-from laotie.ads.counters import AdCounters
+from laotie.ads.counters import AdCounters, FrequencyCaps
 from laotie.ads.index import RateModel, ServingIndex, score_campaigns, search_best
 from laotie.ads.pacing import PacingController, TrafficProfile
-from laotie.ads.placements import Placement, PlacementBook, ad_placement
+from laotie.ads.placements import Placement, PlacementBook, ad_placement, placement_prices
 from laotie.core.clock import MS_PER_HOUR, MS_PER_MINUTE
 from laotie.core.contracts import AdPlacement, AdRequest
 from laotie.store.live import MemoryLiveState
@@ -48,6 +46,29 @@ def ad_positions(
             kept.append(position)
             last = position
     return kept
+
+
+def creative_samplers(
+    index: ServingIndex,
+    *,
+    prior_ctr: np.ndarray,
+    counts: Mapping[int, tuple[int, int]],
+    rng: np.random.Generator,
+) -> list[ThompsonSampler]:
+    """One Thompson sampler per campaign over its creatives, centred on the campaign's
+    predicted CTR and updated with each creative's (impressions, clicks) so far."""
+    samplers = []
+    for j, campaign in enumerate(index.campaigns):
+        sampler = ThompsonSampler(
+            max(1, len(campaign.creatives)),
+            prior_mean=float(prior_ctr[j]),
+            random_state=int(rng.integers(1 << 31)),
+        )
+        for arm, creative in enumerate(campaign.creatives):
+            imps, clicks = counts.get(creative.pk, (0, 0))
+            sampler.update(arm, trials=imps, successes=min(clicks, imps))
+        samplers.append(sampler)
+    return samplers
 
 
 class Server:
@@ -85,11 +106,9 @@ class Server:
         self.pacing = PacingController()
         self.traffic = TrafficProfile(timezone=timezone)
         self.placements = PlacementBook(ttl_ms=placement_ttl_ms, max_size=max_placements)
-        #: ads served per user and campaign today, shared by every serving process
+        #: today's spend and ads served per user and campaign, shared by every serving process
         self.counters = counters or AdCounters(MemoryLiveState())
-        #: impressions the ledger recorded today per (user, campaign) when loaded: the floor of
-        #: the shared counts (they start there)
-        self._frequency: dict[int, dict[int, int]] = defaultdict(dict)
+        self.frequency = FrequencyCaps(self.counters)
         self._spend_synced_ms: int | None = None
         self._day: str | None = None
         self._minute: int | None = None
@@ -139,21 +158,11 @@ class Server:
             self.pacing.probability_ = np.array([old_p.get(pk, 1.0) for pk in index.pk.tolist()])
             self._any_throttled = bool(np.any(self.pacing.probability_ < 1.0))
             self._precompute()
-            self.samplers = []
-            for j, campaign in enumerate(index.campaigns):
-                sampler = ThompsonSampler(
-                    max(1, len(campaign.creatives)),
-                    prior_mean=float(self.scores.pctr[0][j]),
-                    random_state=int(self._rng.integers(1 << 31)),
-                )
-                for arm, creative in enumerate(campaign.creatives):
-                    imps, clicks = creative_counts.get(creative.pk, (0, 0))
-                    sampler.update(arm, trials=imps, successes=min(clicks, imps))
-                self.samplers.append(sampler)
+            self.samplers = creative_samplers(
+                index, prior_ctr=self.scores.pctr[0], counts=creative_counts, rng=self._rng
+            )
             if frequency is not None:
-                self._frequency = defaultdict(dict)
-                for (user, campaign_pk), n in frequency.items():
-                    self._frequency[user][campaign_pk] = n
+                self.frequency.load(frequency)
             self._minute = None
 
     def _precompute(self) -> None:
@@ -184,7 +193,7 @@ class Server:
         if day != self._day:
             if self._day is not None:
                 self.spent_fen[:] = 0.0
-                self._frequency = defaultdict(dict)
+                self.frequency.reset()
                 self._spend_synced_ms = None
                 self.pacing.reset(self.index.size)
                 self._any_throttled = False
@@ -264,14 +273,6 @@ class Server:
                 if self.index.budget_fen[j] - fen < self.scores.max_charge_fen[j]:
                     self._serve_ok[j] = False
 
-    def _served(self, user_id: int) -> dict[int, int]:
-        """Ads served to the user today per campaign: the shared count, at least the floor."""
-        served = dict(self._frequency.get(user_id, {}))
-        if self._day is not None:
-            for pk, n in self.counters.served(self._day, user_id).items():
-                served[pk] = max(n, served.get(pk, 0))
-        return served
-
     def _fill(self, request: AdRequest) -> list[AdPlacement]:
         now = request.now_ms
         if now // MS_PER_MINUTE != self._minute:
@@ -296,13 +297,7 @@ class Server:
             region=ctx.get("region"),
         )
         eligible &= self._serve_ok
-        seen = self._served(request.user_id)
-        if seen:
-            where = self.index.position_of
-            for pk, n in seen.items():
-                j = where.get(pk)
-                if j is not None and n >= self.index.frequency_cap[j]:
-                    eligible[j] = False
+        eligible[self.index.at_cap(self.frequency.served(self._day, request.user_id))] = False
         top, top_score = search_best(
             eligible,
             match,
@@ -325,21 +320,13 @@ class Server:
         )
         out = []
         for slot, (j, price) in enumerate(zip(winners.tolist(), prices.tolist(), strict=True)):
-            if not self._count_served(request.user_id, j):
+            cap = int(self.index.frequency_cap[j])
+            pk = int(self.index.pk[j])
+            day = self._day or ""
+            if not self.frequency.serve(day=day, user_id=request.user_id, campaign_pk=pk, cap=cap):
                 continue  # another process served this user the campaign's last allowed ad
             out.append(self._place(request, positions[slot], slot, j, price, bool(match[j])))
         return out
-
-    def _count_served(self, user_id: int, j: int) -> bool:
-        """Count one ad of campaign ``j`` for the user, atomically against its cap."""
-        pk = int(self.index.pk[j])
-        return self.counters.serve(
-            day=self._day or "",
-            user_id=user_id,
-            campaign_pk=pk,
-            cap=int(self.index.frequency_cap[j]),
-            floor=self._frequency.get(user_id, {}).get(pk, 0),
-        )
 
     def _pacing_draw(self, start: int, end: int) -> np.ndarray:
         return self._rng.random(end - start) < self.pacing.probability_[start:end]
@@ -359,13 +346,9 @@ class Server:
         arm = self.samplers[j].choose() if len(campaign.creatives) > 1 else 0
         creative = campaign.creatives[arm]
         objective = int(self.index.objective[j])
-        # a purchase goal keeps its clearing price to bill the purchase at (charging)
-        price_millifen = math.floor(price_ecpm) if objective in (CPM, PURCHASE) else 0
-        click_price = 0
-        if objective == CPC:
-            click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen)
-        elif objective == OCPC:
-            click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen * pcvr)
+        price_millifen, click_price = placement_prices(
+            objective, price_ecpm, pctr=pctr, pcvr=pcvr, bid_fen=campaign.bid_fen
+        )
         impression_id = f"imp_{request.now_ms:013x}{os.urandom(8).hex()}"
         placement = Placement(
             impression_id=impression_id,
