@@ -11,13 +11,17 @@ APT_PACKAGES := fonts-wqy-microhei espeak-ng sox libgomp1 chromium redis-server 
 	postgresql
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: demo test test-all bench lint setup system-packages clean
+.PHONY: demo test test-servers test-all bench lint setup system-packages clean
 
 demo: setup
 	$(BIN)/laotie demo
 
 test: setup
 	$(BIN)/pytest
+
+# several laotie processes on real PostgreSQL, Redis and Spark servers (minutes; CI runs it)
+test-servers: setup
+	$(BIN)/pytest -m servers
 
 test-all: setup
 	$(BIN)/pytest -m ''

@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from laotie.ads import AdsService, AdvertiserCreate
+from laotie.catalog import CatalogService
 from laotie.commerce import (
     CommerceService,
     GiftCreate,
@@ -44,6 +45,7 @@ from laotie.core.clock import ManualClock
 from laotie.core.settings import load_settings
 from laotie.store.db import Database
 from laotie.store.repos import catalog
+from laotie.trust import TrustService
 
 RESULTS = Path(__file__).resolve().parent / "results" / "commerce.json"
 T0_MS = 1_795_900_000_000
@@ -61,7 +63,8 @@ def _world(home: Path, gifts: int, orders: int) -> tuple[Database, CommerceServi
     AdsService(db, settings=load_settings(home=home), clock=clock).accounts.create_advertiser(
         AdvertiserCreate(id="m1", name="M")
     )
-    service = CommerceService(db, clock=clock)
+    door = CatalogService(db, screen=TrustService(db, media_dir=home / "media"))
+    service = CommerceService(db, door=door, clock=clock)
     service.live.start(RoomCreate(id="r1", creator_id="c1", title="Live"))
     service.shops.create_shop(ShopCreate(id="shop1", merchant_id="m1", name="S"))
     service.shops.add_product(

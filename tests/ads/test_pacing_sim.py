@@ -90,7 +90,7 @@ def test_pacing_spends_between_95_and_101_percent_of_every_budget():
                 )
                 pending += server.fill(request)
             for placement in pending:  # events arrive at the end of the minute
-                p = server.placement(placement.impression_id)
+                p = server.placements.get(placement.impression_id)
                 amount = 0
                 if p.objective == CPM:
                     carry[p.campaign_pk] += p.price_millifen

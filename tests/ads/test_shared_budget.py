@@ -31,6 +31,7 @@ def _clicks(placements, *, prefix: str, now_ms: int) -> list[dict]:
     ]
 
 
+@pytest.mark.servers
 @pytest.mark.slow  # four fresh interpreters importing laotie: ~10 s quiet, a minute when shared
 def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redis_url, spawn):
     home = tmp_path / "home"
@@ -107,3 +108,44 @@ def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redi
     assert report.clicks == PLACEMENTS  # each impression's click recorded once, whoever sent it
     assert report.spend_fen == spent
     assert ads.reports.reconcile()["ok"]
+
+
+def test_a_process_charges_the_events_of_an_ad_another_process_served(tmp_path, redis_url):
+    settings = load_settings(home=tmp_path / "home", live_state_url=redis_url)
+    serving, charging = build_services(settings), build_services(settings)
+    try:
+        ads = serving.ads
+        ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
+        ads.accounts.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first"))
+        ads.accounts.create_campaign(
+            CampaignCreate(
+                id="c1", advertiser_id="adv", name="c1", objective="clicks", bid_fen=50,
+                daily_budget_fen=10_000,
+            )
+        )  # fmt: skip
+        ads.accounts.add_creatives(
+            "c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com")]
+        )
+        request = AdRequest(
+            user_id=1,
+            user_external_id="u1",
+            request_id="r1",
+            slot_positions=[2],
+            now_ms=serving.clock.now_ms(),
+            context={"region": None, "segment": None},
+        )
+        (placement,) = ads.serving.fill(request)
+        now = charging.clock.now_ms()
+        charging.events.ingest(
+            [
+                {"id": f"{kind}-1", "type": kind, "user_id": "u1", "ts_ms": now,
+                 "ref": placement.impression_id}
+                for kind in ("ad_impression", "ad_click")
+            ]
+        )  # fmt: skip
+        report = charging.ads.reports.report(group_by=["campaign"])[0]
+    finally:
+        serving.close()
+        charging.close()
+    assert (report.impressions, report.clicks) == (1, 1)
+    assert report.spend_fen == placement.price_fen > 0

@@ -25,7 +25,7 @@ from laotie.wiring import build_services
 from .test_serving import Process, _free_port
 
 # each worker imports laotie and builds its services: over a minute on a busy 2-core machine
-pytestmark = [pytest.mark.both_backends, pytest.mark.slow]
+pytestmark = [pytest.mark.both_backends, pytest.mark.slow, pytest.mark.servers]
 
 WORKERS = 2
 BATCHES = 40

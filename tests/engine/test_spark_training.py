@@ -53,6 +53,7 @@ def test_a_spark_trained_version_has_the_same_files_and_serves_after_loading(
 
 
 @pytest.mark.slow
+@pytest.mark.servers
 def test_spark_fit_is_within_noise_of_the_single_process_fit(spark: SparkSession) -> None:
     world = generate_world(n_items=1500, n_users=400, n_events=40_000, seed=1)
     held = hold_out(world)

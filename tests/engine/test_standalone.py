@@ -94,6 +94,7 @@ def standalone(java: None, tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.mark.slow
+@pytest.mark.servers
 def test_ab_replicates_on_a_standalone_cluster_match_the_serial_run(
     standalone: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -66,6 +66,7 @@ def test_an_event_seen_by_one_service_changes_the_next_page_of_another(
     assert not set(shown) & set(_ids(two.feed("1", n=10, log=False)))
 
 
+@pytest.mark.servers
 @pytest.mark.slow  # a fresh interpreter importing laotie: seconds quiet, ~20 s when shared
 def test_a_feed_event_accepted_by_one_process_changes_another_process_page_within_1s(
     tmp_path: Path, redis_url: str, spawn

@@ -61,12 +61,19 @@ def ingest(db: Database, index: int) -> dict[str, Any]:
     mine = events()
     random.Random(index).shuffle(mine)
     accepted = duplicate = 0
+    started = time.time()
     for start in range(0, len(mine), BATCH):
         result = log.ingest(mine[start : start + BATCH])
         assert result.rejected == 0, result.errors
         accepted += result.accepted
         duplicate += result.duplicate
-    return {"accepted": accepted, "duplicate": duplicate, "notified": notified}
+    return {
+        "accepted": accepted,
+        "duplicate": duplicate,
+        "notified": notified,
+        "started": started,
+        "finished": time.time(),
+    }
 
 
 def _attempt(work: Any) -> str:

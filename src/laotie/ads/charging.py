@@ -145,7 +145,7 @@ class Charger:
         return total
 
     def _placement(self, session: Any, impression_id: str) -> Placement | None:
-        placement = self.server.placement(impression_id)
+        placement = self.server.placements.get(impression_id)
         if placement is not None:
             return placement
         row = repo.get_outcome(session, kind="impression", impression_id=impression_id)

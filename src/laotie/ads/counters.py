@@ -1,5 +1,6 @@
 """The ads' counters in the shared ``LiveState``: today's spend per campaign, ads served per
-(user, campaign) for the frequency caps.
+(user, campaign) for the frequency caps, and the placements served, so that a process charges
+the events of an ad another process served.
 
 Both are reserved atomically against their limit (a Lua script on Redis), so any number of
 serving processes together can neither bill a campaign past its budget ceiling nor show a
@@ -9,10 +10,11 @@ user a campaign past its cap. Keys carry the local day, so a new day starts from
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from laotie.core.clock import MS_PER_DAY
 from laotie.core.live import LiveState
+from laotie.store.live import MemoryLiveState
 
 #: counters outlive their day by one more, for late events billed to the served day
 TTL_MS = 2 * MS_PER_DAY
@@ -23,6 +25,33 @@ class AdCounters:
 
     def __init__(self, live: LiveState) -> None:
         self.live = live
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes read these counters (a live state server, not this
+        process's memory)."""
+        return not isinstance(self.live, MemoryLiveState)
+
+    @staticmethod
+    def _placement_key(impression_id: str) -> str:
+        return f"ads:placement:{impression_id}"
+
+    def share_placements(
+        self, placements: Sequence[tuple[str, Mapping[str, float]]], *, ttl_ms: int
+    ) -> None:
+        """Let every process read the numbers of placements this one served (impression id,
+        fields) for ``ttl_ms``; impression ids are new, so adding them sets them."""
+        if self.shared and placements:
+            self.live.add(
+                [(self._placement_key(impression), fields) for impression, fields in placements],
+                ttl_ms=ttl_ms,
+            )
+
+    def shared_placement(self, impression_id: str) -> dict[str, float]:
+        """The numbers a process shared for ``impression_id`` (empty when none did)."""
+        if not self.shared:
+            return {}
+        return self.live.read([self._placement_key(impression_id)])[0]
 
     @staticmethod
     def _spend_key(day: str) -> str:

@@ -1,12 +1,15 @@
-"""The book of served placements, which charging reads, and the placement the feed gets."""
+"""The book of served placements, which charging reads (this process's, and the one serving
+processes share through the live state), and the placement the feed gets."""
 
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from laotie.ads.auction import CPC, CPM, OCPC, PURCHASE, click_price_fen
+from laotie.ads.counters import AdCounters
 from laotie.ads.index import CreativeSpec
 from laotie.core.contracts import AdPlacement
 from laotie.core.kinds import AigcStatus
@@ -31,6 +34,32 @@ class Placement:
     ts_ms: int
 
 
+#: a placement's numbers as shared between processes (all but its impression id)
+_SHARED_FIELDS = (
+    "campaign_pk", "creative_pk", "advertiser_pk", "objective", "price_millifen",
+    "click_price_fen", "user_id", "position", "ts_ms",
+)  # fmt: skip
+
+
+def placement_fields(placement: Placement) -> dict[str, float]:
+    """The numbers of ``placement`` as a flat mapping (how the live state keeps them)."""
+    fields = {name: float(getattr(placement, name)) for name in _SHARED_FIELDS}
+    fields |= {"pctr": placement.pctr, "pcvr": placement.pcvr}
+    return fields | {"interest_match": float(placement.interest_match)}
+
+
+def placement_from_fields(impression_id: str, fields: Mapping[str, float]) -> Placement:
+    """The placement ``placement_fields`` flattened."""
+    whole = {name: round(fields[name]) for name in _SHARED_FIELDS}
+    return Placement(
+        impression_id=impression_id,
+        pctr=fields["pctr"],
+        pcvr=fields["pcvr"],
+        interest_match=bool(fields["interest_match"]),
+        **whole,
+    )
+
+
 def placement_prices(
     objective: int, price_ecpm: float, *, pctr: float, pcvr: float, bid_fen: int
 ) -> tuple[int, int]:
@@ -48,19 +77,32 @@ def placement_prices(
 
 class PlacementBook:
     """Served placements by impression id, oldest first, kept for ``ttl_ms`` and at most
-    ``max_size`` of them."""
+    ``max_size`` of them; shared with the other serving processes through ``counters`` where
+    they use a live state server."""
 
-    def __init__(self, *, ttl_ms: int, max_size: int) -> None:
+    def __init__(self, *, ttl_ms: int, max_size: int, counters: AdCounters) -> None:
         self.ttl_ms = ttl_ms
         self.max_size = max_size
+        self.counters = counters
         self._book: OrderedDict[str, Placement] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._book)
 
     def get(self, impression_id: str) -> Placement | None:
-        """A served placement still in the book."""
-        return self._book.get(impression_id)
+        """A served placement still in this process's book, or in the one processes share."""
+        found = self._book.get(impression_id)
+        if found is not None:
+            return found
+        fields = self.counters.shared_placement(impression_id)
+        return placement_from_fields(impression_id, fields) if fields else None
+
+    def share(self, impression_ids: Sequence[str]) -> None:
+        """Let every serving process read these placements of this book for ``ttl_ms``."""
+        placements = [self._book[i] for i in impression_ids]
+        self.counters.share_placements(
+            [(p.impression_id, placement_fields(p)) for p in placements], ttl_ms=self.ttl_ms
+        )
 
     def remember(self, placement: Placement) -> None:
         """Add a placement, dropping the expired and the oldest beyond ``max_size``."""

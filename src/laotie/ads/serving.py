@@ -105,9 +105,11 @@ class Server:
         self._lock = threading.RLock()
         self.pacing = PacingController()
         self.traffic = TrafficProfile(timezone=timezone)
-        self.placements = PlacementBook(ttl_ms=placement_ttl_ms, max_size=max_placements)
-        #: today's spend and ads served per user and campaign, shared by every serving process
+        #: today's spend, ads served per (user, campaign), placements: shared by all processes
         self.counters = counters or AdCounters(MemoryLiveState())
+        self.placements = PlacementBook(
+            ttl_ms=placement_ttl_ms, max_size=max_placements, counters=self.counters
+        )
         self.frequency = FrequencyCaps(self.counters)
         self._spend_synced_ms: int | None = None
         self._day: str | None = None
@@ -249,10 +251,6 @@ class Server:
                 j, arm = where
                 self.samplers[j].update(arm, trials=impressions, successes=clicks)
 
-    def placement(self, impression_id: str) -> Placement | None:
-        """A served placement still in the book."""
-        return self.placements.get(impression_id)
-
     # --- serving -----------------------------------------------------------------------------
 
     def fill(self, request: AdRequest) -> list[AdPlacement]:
@@ -326,6 +324,7 @@ class Server:
             if not self.frequency.serve(day=day, user_id=request.user_id, campaign_pk=pk, cap=cap):
                 continue  # another process served this user the campaign's last allowed ad
             out.append(self._place(request, positions[slot], slot, j, price, bool(match[j])))
+        self.placements.share([p.impression_id for p in out])
         return out
 
     def _pacing_draw(self, start: int, end: int) -> np.ndarray:
