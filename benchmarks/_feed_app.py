@@ -11,7 +11,7 @@ from laotie.wiring import build_services
 def app() -> FastAPI:
     """The laotie API on the home named by ``LAOTIE_HOME``, its feed model loaded up front."""
     services = build_services(load_settings())
-    services.feed.model_version  # noqa: B018 - loads the serving state before the first request
+    services.feed.served.version  # noqa: B018 - loads the serving state before the first request
     app = create_app(services)
     prepare_for_serving()  # as `laotie serve` does
     return app

@@ -32,9 +32,9 @@ from laotie.core.feedconfig import FeedConfig
 from laotie.engine import spark_factorise, spark_map, spark_session
 from laotie.engine.quality import hold_out, holdout_scores, mean_interval
 from laotie.feed.metrics import paired_bootstrap
-from laotie.feed.world import generate_world
 from laotie.sim import load_config
 from laotie.sim.ab import run_ab
+from laotie.sim.logged import logged_world
 
 RESULTS = Path(__file__).resolve().parent / "results" / "engine.json"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "sim"
@@ -46,7 +46,7 @@ console = Console()
 def quality(session: Any, *, quick: bool) -> dict[str, Any]:
     """NDCG@10 of both trainers on one held-out split, and their training seconds."""
     items, users, events = SIZES[quick]
-    world = generate_world(n_items=items, n_users=users, n_events=events, seed=1)
+    world = logged_world(items=items, users=users, events=events, seed=1)
     held = hold_out(world)
     config = FeedConfig()
     local = holdout_scores(held, config)

@@ -44,7 +44,7 @@ from laotie.core.clock import MS_PER_DAY, now_ms
 from laotie.core.kinds import ItemKind
 from laotie.core.settings import load_settings
 from laotie.feed.signals import FeedData
-from laotie.feed.world import generate_world
+from laotie.sim.logged import logged_world
 from laotie.store.repos import access, catalog
 from laotie.wiring import Services, build_services
 
@@ -186,7 +186,7 @@ def in_process(services: Services, users: list[str], *, requests: int) -> dict[s
     for user in picks[:20]:
         feed.feed(user, n=20)
     latencies, candidates, bare = [], [], []
-    serving = feed._serving  # the benchmark reaches in to time the bare parts on the same state
+    serving = feed.served.state  # the benchmark reaches in to time the bare parts on the same state
     pipeline = serving.pipeline
     als = pipeline.als
     for user in picks:
@@ -364,12 +364,11 @@ def run(quick: bool = False, processes: list[int] | None = None) -> dict[str, An
             described["load_s"],
         )
     else:
-        world = generate_world(
+        world = logged_world(
             now_ms=(now_ms() // 3_600_000) * 3_600_000,  # current for the system clock
-            n_items=n_items,
-            n_users=n_users,
-            n_events=n_events,
-            n_categories=50 if not quick else 20,
+            items=n_items,
+            users=n_users,
+            events=n_events,
             days=14,
             seed=0,
         )
@@ -390,7 +389,7 @@ def run(quick: bool = False, processes: list[int] | None = None) -> dict[str, An
             key, _ = access.create_key(session, role="app")
         services.close()
         return run_processes(home, key, users, processes, seconds=5 if quick else 20)
-    als = services.feed._serving.bundle.sources["als"]
+    als = services.feed.served.state.bundle.sources["als"]
     als_params = {
         k: getattr(als, k)
         for k in ("factors", "regularization", "alpha", "iterations", "num_threads", "random_state")

@@ -104,10 +104,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         propagator=settings.trust_propagator,
         announce=lambda: live.publish(TRUST_DECISIONS_CHANNEL, "changed"),
     )
-    live.subscribe(TRUST_DECISIONS_CHANNEL, lambda _message: trust.forget_decisions())
+    live.subscribe(TRUST_DECISIONS_CHANNEL, lambda _message: trust.gate.forget_decisions())
     # a manual clock means a simulated or test run, which must be reproducible (auction
     # throttling and creative sampling draw random numbers)
-    catalog = CatalogService(db, screen=trust)  # the door every writer of items goes through
+    catalog = CatalogService(
+        db, screen=trust.screening
+    )  # the door every writer of items goes through
     seed = 0 if isinstance(clock, ManualClock) else None
     ads = AdsService(db, settings=settings, clock=clock, random_state=seed, live=live)
     studio_jobs = JobRunner(
@@ -139,7 +141,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         config=settings.feed,
         models_dir=settings.home / "models" / "feed",
         clock=clock,
-        gate=trust,
+        gate=trust.gate,
         ad_filler=ads.serving,
         # a process alone keeps the feed's signals in its own state; processes sharing a live
         # state server also log them there for each other
@@ -162,7 +164,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         biller=ads.charging,
     )
     register_host_job(studio_jobs, settings, check_room=commerce.live.check_host)
-    feed.attach_live(commerce.live)  # the feed's live source ranks the rooms live now
+    feed.served.attach_live(commerce.live)  # the feed's live source ranks the rooms live now
     insights.attach_revenue_lines(commerce.revenue_by_day)  # revenue by line from the ledger
     return Services(
         settings=settings,

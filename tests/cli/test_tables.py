@@ -14,7 +14,7 @@ from laotie.cli._tables import fitted_tables
 from laotie.cli.sim import ab_tables
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.clock import MS_PER_DAY, now_ms
-from laotie.insights.kpis import KPIS, day_of_ms
+from laotie.insights import KPIS, day_of_ms
 from laotie.sim.ab import USER_KPIS, Delta
 from laotie.store.repos import catalog
 from laotie.wiring import Services

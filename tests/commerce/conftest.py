@@ -33,7 +33,7 @@ FREE = 2
 
 def catalog_door(db: Database, home: Path) -> CatalogService:
     """The catalog door the platform wires: trust screens each new item."""
-    return CatalogService(db, screen=TrustService(db, media_dir=home / "media"))
+    return CatalogService(db, screen=TrustService(db, media_dir=home / "media").screening)
 
 
 def build_world(db: Database, home: Path) -> CommerceService:

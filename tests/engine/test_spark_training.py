@@ -23,13 +23,13 @@ from laotie.feed.metrics import paired_bootstrap
 from laotie.feed.pipeline import Pipeline
 from laotie.feed.sources import AlsSource
 from laotie.feed.training import train
-from laotie.feed.world import generate_world
+from laotie.sim.logged import logged_world
 
 
 def test_a_spark_trained_version_has_the_same_files_and_serves_after_loading(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    world = generate_world(n_items=300, n_users=80, n_events=8_000, n_categories=6, seed=5)
+    world = logged_world(items=300, users=80, events=8_000, seed=5)
     config = FeedConfig()
     local, _ = train(world, config, version="vlocal")
     engine, report = train(world, config, version="vspark", factorise=spark_factorise(spark))
@@ -55,7 +55,7 @@ def test_a_spark_trained_version_has_the_same_files_and_serves_after_loading(
 @pytest.mark.slow
 @pytest.mark.servers
 def test_spark_fit_is_within_noise_of_the_single_process_fit(spark: SparkSession) -> None:
-    world = generate_world(n_items=1500, n_users=400, n_events=40_000, seed=1)
+    world = logged_world(items=1500, users=400, events=40_000, seed=1)
     held = hold_out(world)
     config = FeedConfig()
     local = holdout_scores(held, config)

@@ -18,9 +18,9 @@ import pytest
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.clock import now_ms
 from laotie.core.settings import load_settings
-from laotie.feed.world import generate_world
 from laotie.sim import load_config
 from laotie.sim.ab import run_ab
+from laotie.sim.logged import logged_world
 from laotie.store.repos.catalog import bulk_create_creators, bulk_create_items
 from laotie.wiring import build_services
 
@@ -147,7 +147,7 @@ def test_ab_replicates_on_a_standalone_cluster_match_the_serial_run(
 
 def _home_with_recent_events(home: Path) -> None:
     """A home holding a generated world's items and its events, moved to end now."""
-    world = generate_world(n_items=300, n_users=80, n_events=8_000, n_categories=6, seed=5)
+    world = logged_world(items=300, users=80, events=8_000, seed=5)
     services = build_services(load_settings(home=home))
     try:
         with services.db.session() as session:

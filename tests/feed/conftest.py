@@ -14,13 +14,13 @@ from laotie.feed.rows import training_set
 from laotie.feed.signals import FeedData
 from laotie.feed.sources import TrainingSet
 from laotie.feed.training import train
-from laotie.feed.world import generate_world
+from laotie.sim.logged import logged_world
 
 
 @pytest.fixture(scope="module")
 def world() -> FeedData:
     """600 items, 150 users, ~26k events with known structure."""
-    return generate_world(n_items=600, n_users=150, n_events=24_000, n_categories=8, seed=3)
+    return logged_world(items=600, users=150, events=24_000, seed=3)
 
 
 @pytest.fixture(scope="module")

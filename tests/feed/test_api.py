@@ -165,13 +165,13 @@ def test_running_server_swaps_to_a_version_trained_elsewhere(
 ) -> None:
     http, headers = client
     home.feed.train()
-    first = home.feed.model_version
+    first = home.feed.served.version
     other = build_services(home.settings)  # another process: `laotie train`
     other.feed.train()
-    newer = other.feed.model_version
+    newer = other.feed.served.version
     other.close()
     assert newer != first
-    assert home.feed.reload() and home.feed.model_version == newer
+    assert home.feed.served.reload() and home.feed.served.version == newer
     assert http.get("/v1/feed/u3?n=5", headers=headers).json()["model_version"] == newer
 
 
@@ -260,7 +260,7 @@ def test_cold_item_falls_back_to_content(home: Services) -> None:
             ],
         )
     home.feed.train()
-    home.feed.refresh_catalog()
+    home.feed.served.refresh_catalog()
     result = CliRunner().invoke(cli, ["similar", "item", "fresh1", "-n", "3", "--json"])
     assert result.exit_code == 0, result.output
     assert '"basis": "content"' in result.output or '"basis": "category"' in result.output

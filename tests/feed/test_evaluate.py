@@ -262,9 +262,9 @@ def test_kuairec_format(tmp_path: Path) -> None:
 
 
 def test_generated_world_beats_popular_and_orders_watch_time() -> None:
-    from laotie.feed.world import generate_world
+    from laotie.sim.logged import logged_world
 
-    world = generate_world(n_items=1000, n_users=200, n_events=25_000, seed=5)
+    world = logged_world(items=1000, users=200, events=25_000, seed=5)
     result = evaluate(world, max_users=60)
     assert result["beats_popular_ndcg"], result["methods"]
     assert result["watch_time"]["xauc"] > 0.65
@@ -276,9 +276,9 @@ def test_generated_world_beats_popular_and_orders_watch_time() -> None:
 def test_generated_world_gap_to_popular_is_significant_with_enough_users(protocol: str) -> None:
     """At 1,000 users the gap's interval still includes zero; at 2,000 evaluated users of a
     4,000-user world it does not (docs/feed.md)."""
-    from laotie.feed.world import generate_world
+    from laotie.sim.logged import logged_world
 
-    world = generate_world(n_items=5000, n_users=4000, n_events=200_000, seed=0)
+    world = logged_world(items=5000, users=4000, events=200_000, seed=0)
     result = evaluate(world, protocol=protocol)
     gap = result["vs_popular"]
     assert result["users_evaluated"] == 2000

@@ -48,7 +48,7 @@ def test_an_event_seen_by_one_service_changes_the_next_page_of_another(
         for _ in range(2)
     )
     before = _ids(two.feed("1", n=10, log=False))
-    catalog_ids = two._serving.catalog.external_id
+    catalog_ids = two.served.state.catalog.external_id
     watched = [int(np.flatnonzero(catalog_ids == x)[0]) for x in before[:3]]
     one.feed("2", n=1, log=False)  # serving: its live pairs are formed from here on
     for n, item in enumerate(watched):
@@ -56,8 +56,8 @@ def test_an_event_seen_by_one_service_changes_the_next_page_of_another(
     after = _ids(two.feed("1", n=10, log=False))
     assert not set(before[:3]) & set(after)  # watched on the other service: seen here
     # the pairs the watches formed are counted once, where both services read them
-    covisit_one = one._serving.bundle.sources["covisit"]
-    covisit_two = two._serving.bundle.sources["covisit"]
+    covisit_one = one.served.state.bundle.sources["covisit"]
+    covisit_two = two.served.state.bundle.sources["covisit"]
     assert isinstance(covisit_one, CovisitSource) and isinstance(covisit_two, CovisitSource)
     assert covisit_two._live_rows([watched[2]]) == covisit_one._live_rows([watched[2]])
     assert watched[1] in covisit_two._live_rows([watched[2]])[0]
@@ -97,7 +97,7 @@ def test_a_feed_event_accepted_by_one_process_changes_another_process_page_withi
         accepted = time.monotonic()
         after = _ids(services.feed.feed("u1", n=10, log=False))
         elapsed = time.monotonic() - accepted
-        serving = services.feed._serving
+        serving = services.feed.served.state
         seen = set(serving.catalog.external_id[serving.bundle.state.seen_items(user)].tolist())
     finally:
         other.join(60)

@@ -144,10 +144,11 @@ def test_trust_gate_blocked_items_never_shown(
     world: FeedData, trained: Bundle, models_dir: Path, clock: ManualClock
 ) -> None:
     save_bundle(trained, models_dir)
+    internal = dict(zip(world.items["external_id"], world.items["id"], strict=True))
     open_page = _service(world, models_dir, clock).feed("9", n=20)
-    blocked = {int(e.id[1:]) for e in open_page.entries}
+    blocked = {internal[e.id] for e in open_page.entries}
     gated = _service(world, models_dir, clock, gate=Gate(blocked)).feed("9", n=20)
-    assert not {int(e.id[1:]) for e in gated.entries} & blocked and len(gated.entries) == 20
+    assert not {internal[e.id] for e in gated.entries} & blocked and len(gated.entries) == 20
 
 
 class Ads:
@@ -201,18 +202,18 @@ def test_atomic_swap_under_load(served: FeedService, trained: Bundle, models_dir
         copy = load_bundle(models_dir / "vtest")
         copy.version = f"vswap{k}"
         save_bundle(copy, models_dir)
-        assert served.reload()
+        assert served.served.reload()
     stop.set()
     for thread in threads:
         thread.join()
-    assert not errors and served.model_version == "vswap2"
-    assert {"vswap2"} <= versions | {served.model_version}
+    assert not errors and served.served.version == "vswap2"
+    assert {"vswap2"} <= versions | {served.served.version}
 
 
 def test_corrupt_artefact_is_refused_and_last_good_kept(
     served: FeedService, models_dir: Path
 ) -> None:
-    assert served.model_version == "vtest"
+    assert served.served.version == "vtest"
     bad = models_dir / "vbad"
     shutil.copytree(models_dir / "vtest", bad)
     ranker = bad / "ranker.npz"
@@ -220,16 +221,16 @@ def test_corrupt_artefact_is_refused_and_last_good_kept(
     with pytest.raises(ArtefactError):
         load_bundle(bad)
     set_current(models_dir, "vbad")
-    assert not served.reload()
-    assert served.model_version == "vtest" and len(served.feed("2", n=5).entries) == 5
+    assert not served.served.reload()
+    assert served.served.version == "vtest" and len(served.feed("2", n=5).entries) == 5
     assert current_version(models_dir) == "vbad"
 
 
 def test_train_versions_and_swaps(world: FeedData, models_dir: Path, clock: ManualClock) -> None:
     service = _service(world, models_dir, clock)
-    assert service.model_version is None
+    assert service.served.version is None
     report = service.train()
-    version = service.model_version
+    version = service.served.version
     assert version is not None and current_version(models_dir) == version
     manifest = load_bundle(models_dir / version).manifest
     assert (

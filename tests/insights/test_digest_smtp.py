@@ -16,7 +16,8 @@ from laotie.core.clock import ManualClock
 from laotie.core.settings import load_settings
 from laotie.insights import SmtpConfig, Viewer
 from laotie.insights.schemas import MemberCreate, OrgCreate, TeamCreate
-from laotie.insights.teams import ADMIN, TeamProgramme
+from laotie.insights.team_access import ADMIN
+from laotie.insights.teams import TeamProgramme
 from laotie.store.repos import catalog
 from laotie.wiring import build_services
 
@@ -92,7 +93,7 @@ def test_digest_is_emailed_once_without_opted_out_members(world, smtp_server) ->
     programme = world.insights.programme
     programme.set_opt_out("t1", "cat", opted_out=True, viewer=Viewer(user_id="cat"))
 
-    run = programme.send_digests()  # default: yesterday in Asia/Shanghai = 2026-03-02
+    run = programme.digests.send_digests()  # default: yesterday in Asia/Shanghai = 2026-03-02
     assert (run.day, run.sent, run.failed) == (DAY, 1, 0)
     assert len(inbox.messages) == 1
     message = inbox.messages[0]
@@ -104,10 +105,10 @@ def test_digest_is_emailed_once_without_opted_out_members(world, smtp_server) ->
     assert "cat" not in html and "90" not in html  # nothing about the opted-out member
     assert "1/2" in html  # one of the two reported members met the 60-minute goal
 
-    again = programme.send_digests()
+    again = programme.digests.send_digests()
     assert (again.sent, again.already_sent) == (0, 1)
     assert len(inbox.messages) == 1
-    shown = programme.digest(
+    shown = programme.digests.digest(
         "t1", "meg", day=date.fromisoformat(run.day), viewer=Viewer(user_id="meg")
     )
     assert shown.status == "sent"
@@ -118,7 +119,7 @@ def test_nothing_is_sent_when_every_member_opted_out(world, smtp_server) -> None
     programme = world.insights.programme
     for user in ("ann", "ben", "cat"):
         programme.set_opt_out("t1", user, opted_out=True, viewer=ADMIN)
-    run = programme.send_digests()
+    run = programme.digests.send_digests()
     assert (run.sent, run.skipped) == (0, 1)
     assert inbox.messages == []
 
@@ -131,6 +132,6 @@ def test_unreachable_smtp_server_is_recorded_as_failed(world) -> None:
         tz="Asia/Shanghai",
         smtp=SmtpConfig("127.0.0.1", _free_port()),
     )
-    run = dead.send_digests()
+    run = dead.digests.send_digests()
     assert (run.sent, run.failed) == (0, 1)
     assert "SMTP 127.0.0.1" in run.errors[0]

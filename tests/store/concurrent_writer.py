@@ -89,7 +89,7 @@ def _attempt(work: Any) -> str:
 def spend(db: Database, index: int) -> dict[str, Any]:
     """Race the other processes for one wallet's coins and one product's stock."""
     # no item is added here; the door is the one the platform wires, unused by these trades
-    door = CatalogService(db, screen=TrustService(db, media_dir=Path("media")))
+    door = CatalogService(db, screen=TrustService(db, media_dir=Path("media")).screening)
     service = CommerceService(db, door=door, clock=ManualClock(T0), gift_creator_bp=5_000)
     outcomes: dict[str, str] = {}
     outcomes["same"] = _attempt(

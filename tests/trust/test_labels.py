@@ -115,9 +115,9 @@ def test_labels_embedded_in_exported_text_files(tmp_path: Path, services):
     as_docx = tmp_path / "a.docx"
     document.save(str(as_docx))
     for path in (markdown, as_json, as_docx):
-        screening = services.trust.check_file(path)
+        screening = services.trust.screening.check_file(path)
         assert screening.label.status == AigcStatus.CONFIRMED, path
         assert screening.label.found["ContentProducer"] == "laotie-writer"
     broken = tmp_path / "b.md"
     broken.write_text('---\nAIGC: {"Label": "7"}\n---\n【本内容由AI生成】正文', encoding="utf-8")
-    assert services.trust.check_file(broken).label.status == AigcStatus.SUSPECTED
+    assert services.trust.screening.check_file(broken).label.status == AigcStatus.SUSPECTED

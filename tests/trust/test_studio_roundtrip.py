@@ -45,7 +45,7 @@ def test_narrated_video_round_trip(tmp_path: Path, services: Services):
         ),
     )
     assert read_label(video).label is not None
-    item, screening = services.trust.upload(_item("v1", "studio"), media_source=video)
+    item, screening = services.trust.screening.upload(_item("v1", "studio"), media_source=video)
     assert item.aigc_status == AigcStatus.CONFIRMED
     assert screening.label.notice == "AI生成"
     carried = read_label(Path(item.media_path)).label
@@ -54,7 +54,7 @@ def test_narrated_video_round_trip(tmp_path: Path, services: Services):
 
     stripped = strip_video(video, tmp_path / "stripped.mp4")
     assert read_label(stripped).label is None
-    copy, found = services.trust.upload(_item("v2", "other"), media_source=stripped)
+    copy, found = services.trust.screening.upload(_item("v2", "other"), media_source=stripped)
     assert copy.aigc_status == AigcStatus.SUSPECTED
     assert any("visible AI生成 notice" in e for e in found.label.evidence)
     assert found.original and found.original.item_external_id == "v1"
@@ -63,17 +63,19 @@ def test_narrated_video_round_trip(tmp_path: Path, services: Services):
 def test_labelled_image_and_text_round_trip(tmp_path: Path, services: Services):
     _creator(services)
     image = labelled_image(tmp_path / "cover.jpg")
-    item, _ = services.trust.upload(_item("i1", "studio"), media_source=image)
+    item, _ = services.trust.screening.upload(_item("i1", "studio"), media_source=image)
     assert item.aigc_status == AigcStatus.CONFIRMED
     stripped = stripped_copy(image, tmp_path / "bare.jpg")
-    copy, _ = services.trust.upload(_item("i2", "other"), media_source=stripped)
+    copy, _ = services.trust.screening.upload(_item("i2", "other"), media_source=stripped)
     assert copy.aigc_status == AigcStatus.SUSPECTED
 
     script = f"【{EXPLICIT_NOTICE}】第一集 花果山\n猴王出世，众猴拜服。"
     label = new_label(producer="laotie-writer").to_dict()
-    text_item, _ = services.trust.upload(_item("t1", "studio", caption=script, aigc_label=label))
+    text_item, _ = services.trust.screening.upload(
+        _item("t1", "studio", caption=script, aigc_label=label)
+    )
     assert text_item.aigc_status == AigcStatus.CONFIRMED
     assert text_item.aigc_label["ContentProducer"] == "laotie-writer"
     assert text_item.aigc_label["PropagateID"] == "t1"
-    bare_text, _ = services.trust.upload(_item("t2", "other", caption=script))
+    bare_text, _ = services.trust.screening.upload(_item("t2", "other", caption=script))
     assert bare_text.aigc_status == AigcStatus.SUSPECTED

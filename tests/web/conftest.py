@@ -25,7 +25,7 @@ from laotie.core.catalog import ItemCreate
 from laotie.core.clock import ManualClock
 from laotie.core.settings import load_settings
 from laotie.insights.schemas import MemberCreate, OrgCreate, TeamCreate
-from laotie.insights.teams import ADMIN
+from laotie.insights.team_access import ADMIN
 from laotie.sim import SimConfig, Simulation, load_config
 from laotie.sim.runner import start_ms_of
 from laotie.store.repos import console as accounts
@@ -98,7 +98,7 @@ def _populate(services: Services) -> None:
             "caption": SPAM_TEXT,
         }
     )
-    _, screening = services.trust.upload(item)
+    _, screening = services.trust.screening.upload(item)
     assert screening.decision == "review", screening.as_dict()
 
 

@@ -146,7 +146,7 @@ def test_reviewer_decides_with_one_key(browser: Any, live_server: LiveServer) ->
     _check_page(tab, "trust queue")
     tab.page.keyboard.press("b")
     tab.page.wait_for_selector("[role=status]")
-    assert services.trust.record("spam1")["decision"] == "block"
+    assert services.trust.review.record("spam1")["decision"] == "block"
     assert tab.page.locator("li[data-item='spam1']").count() == 0
     tab.shot("admin-en-trust-decided")
     assert not tab.errors

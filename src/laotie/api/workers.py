@@ -27,7 +27,7 @@ def create_served_app() -> Any:
     from laotie.wiring import build_services
 
     services = build_services(SETTINGS)
-    services.feed.model_version  # noqa: B018 - load the served model before the first request
+    services.feed.served.version  # noqa: B018 - load the served model before the first request
     app = create_app(services)
     services.deliver_in_background()  # a request is acknowledged on commit, before charging
     prepare_for_serving()

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class ItemScreen(Protocol):
-    """What the door asks of trust (``laotie.trust.TrustService`` is one)."""
+    """What the door asks of trust (``laotie.trust.TrustService.screening`` is one)."""
 
     def hold(self, session: Session, item_ids: Sequence[int]) -> None:
         """Withhold new items from distribution, in the transaction that creates them."""

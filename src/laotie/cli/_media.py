@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from laotie.cli._common import console, emit_json, services
-from laotie.studio.media_jobs import MediaContext, publish_video
+from laotie.studio import MediaContext, publish_video
 
 
 @contextmanager

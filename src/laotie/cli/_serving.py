@@ -42,7 +42,7 @@ def serve_api(svc: Services, *, host: str, port: int, workers: int = 1) -> None:
         console.print(f"{url_line(host, port)}, {workers} worker processes", highlight=False)
     else:
         # load the served feed model now, so the first request does not pay for it
-        svc.feed.model_version  # noqa: B018
+        svc.feed.served.version  # noqa: B018
         app = create_app(svc)
         svc.deliver_in_background()  # a request is acknowledged on commit, before charging
         prepare_for_serving()

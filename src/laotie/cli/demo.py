@@ -24,7 +24,7 @@ from laotie.cli.sim import day_tables
 from laotie.core.clock import ManualClock
 from laotie.core.errors import Conflict
 from laotie.core.money import format_fen
-from laotie.insights.kpis import KPIS
+from laotie.insights import KPIS
 from laotie.sim import SimConfig, Simulation, load_config
 from laotie.sim.report import REVENUE_LABELS, kpi_rows, write_report
 from laotie.sim.runner import DaySummary, start_ms_of

@@ -149,7 +149,7 @@ def train(
                     report = svc.feed.train(factorise=spark_factorise(session))
             else:
                 report = svc.feed.train()
-        version = svc.feed.model_version
+        version = svc.feed.served.version
     finally:
         svc.close()
     summary = {
@@ -304,9 +304,9 @@ def evaluate(
 
 
 def _generated_world(users: str) -> Any:
-    """``world:USERS``: the generated world of ``feed.world`` with USERS users, 1.25 items and
-    50 events per user, seed 0 (``world:4000`` is the docs' 4,000-user world)."""
-    from laotie.feed.world import generate_world
+    """``world:USERS``: the simulator's world logged (``sim.logged``) with USERS users, 1.25
+    items and 50 events per user, seed 0 (``world:4000`` is the docs' 4,000-user world)."""
+    from laotie.sim.logged import logged_world
 
     if not users.isdigit() or not 10 <= int(users) <= 100_000:
         raise InvalidInput(
@@ -315,7 +315,7 @@ def _generated_world(users: str) -> Any:
             limit="10..100000",
         )
     n = int(users)
-    return generate_world(n_items=n * 5 // 4, n_users=n, n_events=n * 50, seed=0)
+    return logged_world(items=n * 5 // 4, users=n, events=n * 50, seed=0)
 
 
 def _print_ablation(result: dict[str, Any], k: int) -> None:

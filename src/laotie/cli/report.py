@@ -14,8 +14,8 @@ from rich.table import Table
 from laotie.cli._common import console, services
 from laotie.cli._tables import fitted_tables
 from laotie.core.errors import InvalidInput
+from laotie.insights import KPIS
 from laotie.insights.charts import format_value
-from laotie.insights.kpis import KPIS
 from laotie.insights.report import KpiReport, write_html_report, write_png_charts
 
 app = typer.Typer(help="KPI reports over the event lake (DAU, watch time, retention, revenue).")

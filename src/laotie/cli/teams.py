@@ -11,7 +11,7 @@ from rich.table import Table
 from laotie.cli._common import console, emit_json, services
 from laotie.core.errors import InvalidInput
 from laotie.insights.schemas import MemberCreate, OrgCreate, TeamCreate, TeamUpdate
-from laotie.insights.teams import ADMIN
+from laotie.insights.team_access import ADMIN
 
 app = typer.Typer(
     help="Team watch-time programme: organisations, teams, members, managers, digests."
@@ -166,7 +166,7 @@ def digest(
     as_json: Json = False,
 ) -> None:
     """Show a manager's digest for a day. Example: laotie teams digest t1 u_mia --day 2026-03-02"""
-    result = services().insights.programme.digest(
+    result = services().insights.programme.digests.digest(
         team_id, manager_id, day=_day(day, "day"), viewer=ADMIN
     )
     if as_json:
@@ -190,7 +190,7 @@ def send_digests(
     day: Annotated[str | None, typer.Option(help="local day YYYY-MM-DD; default yesterday")] = None,
 ) -> None:
     """Email every manager's digest now. Example: laotie teams send-digests --day 2026-03-02"""
-    run = services().insights.programme.send_digests(day=_day(day, "day") if day else None)
+    run = services().insights.programme.digests.send_digests(day=_day(day, "day") if day else None)
     console.print(
         f"{run.day}: sent {run.sent}, skipped {run.skipped}, failed {run.failed}, "
         f"already sent {run.already_sent}"

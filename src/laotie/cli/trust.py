@@ -48,7 +48,10 @@ def check(
 ) -> None:
     """Screen files without storing them. Example: laotie trust check chapter.txt cover.png"""
     svc = services()
-    results = {str(path): svc.trust.check_file(path, declared=declared).as_dict() for path in files}
+    results = {
+        str(path): svc.trust.screening.check_file(path, declared=declared).as_dict()
+        for path in files
+    }
     if as_json:
         emit_json(results)
         return
@@ -66,7 +69,7 @@ def queue(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """List the review queue, oldest first. Example: laotie trust queue --limit 20"""
-    entries, next_cursor = services().trust.queue(state=state, limit=limit)
+    entries, next_cursor = services().trust.review.queue(state=state, limit=limit)
     if as_json:
         emit_json({"items": entries, "next_cursor": next_cursor})
         return
@@ -92,7 +95,7 @@ def decide(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Decide on a queued item. Example: laotie trust decide vid42 block --note "copied" """
-    record = services().trust.decide(item_id, decision, reviewer=reviewer, note=note)
+    record = services().trust.review.decide(item_id, decision, reviewer=reviewer, note=note)
     if as_json:
         emit_json(record)
         return
@@ -104,7 +107,7 @@ def show(
     item_id: Annotated[str, typer.Argument(help="the item's external id")],
 ) -> None:
     """Show an item's trust record as JSON. Example: laotie trust show vid42"""
-    emit_json(services().trust.record(item_id))
+    emit_json(services().trust.review.record(item_id))
 
 
 @app.command("scan")
@@ -113,7 +116,7 @@ def scan(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Screen catalog items never screened before. Example: laotie trust scan --limit 500"""
-    results = services().trust.scan(limit=limit)
+    results = services().trust.screening.scan(limit=limit)
     counts: dict[str, int] = {}
     for result in results:
         counts[str(result.decision)] = counts.get(str(result.decision), 0) + 1

@@ -18,7 +18,7 @@ from rich.table import Table
 from laotie.cli._common import console, emit_json, services
 from laotie.core.clock import MS_PER_HOUR, day_start_ms, to_datetime
 from laotie.core.errors import LaotieError
-from laotie.insights.kpis import day_of_ms
+from laotie.insights import day_of_ms
 from laotie.insights.scheduler import Job, Scheduler
 from laotie.sim.ab_job import register_ab_job
 from laotie.studio import JobContext, RedisJobQueue
@@ -45,7 +45,7 @@ def periodic_tasks(svc: Services) -> dict[str, tuple[Callable[[int], str], int]]
 
     def digests(due_ms: int) -> str:
         day = day_of_ms(due_ms, tz=svc.settings.timezone) - timedelta(days=1)
-        run = svc.insights.programme.send_digests(day=day)
+        run = svc.insights.programme.digests.send_digests(day=day)
         return f"{run.day}: sent {run.sent}, skipped {run.skipped}, failed {run.failed}"
 
     tasks: dict[str, tuple[Callable[[int], str], int]] = {

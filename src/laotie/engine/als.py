@@ -8,6 +8,9 @@ mapping here accounts for or accepts:
   ``regParam`` is ``regularization`` divided by the mean ratings per user, so an average user
   sees the penalty the single-process fit gives everyone.
 * Spark's confidence is ``1 + alpha * |weight|``, implicit's ``alpha * |weight|``: kept as it is.
+* Spark's penalty counts only positive entries, so a user or item with dislikes alone would
+  be unregularised (singular normal equations on real logs full of skips): such rows are left
+  out of the Spark fit and get no vector, like rows without entries.
 
 The vectors come back to the driver and are adopted by the ``AlsSource``, so everything after
 the fit (the re-solve to the whole window, the ANN index, the saved bundle) is the
@@ -49,7 +52,13 @@ def fit_spark_als(
     from pyspark.ml.recommendation import ALS
 
     coo = matrix.tocoo()
-    keep = coo.data != 0
+    # Spark regularises a row by lambda x its positive entries: a user or item with none is
+    # not regularised at all and its normal equations can be singular (LAPACK dppsv fails),
+    # so such rows get no vector here, as rows without entries
+    positive = coo.data > 0
+    liked_users = np.bincount(coo.row[positive], minlength=matrix.shape[0]) > 0
+    liked_items = np.bincount(coo.col[positive], minlength=matrix.shape[1]) > 0
+    keep = (coo.data != 0) & liked_users[coo.row] & liked_items[coo.col]
     if not keep.any():  # Spark refuses an empty fit; a model of nobody has no vectors
         return (
             np.zeros((matrix.shape[0], als.factors), np.float32),

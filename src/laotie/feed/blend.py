@@ -60,6 +60,19 @@ def _percentile(values: np.ndarray) -> np.ndarray:
     return (mean_rank[inverse] / len(values)).astype(np.float32)
 
 
+def _percentile_among(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``_percentile`` of the ``reference`` rows' values; any other row gets the share of those
+    values at or below its own."""
+    out = np.empty(len(values), np.float32)
+    out[reference] = _percentile(values[reference])
+    others = ~reference
+    if others.any():
+        ordered = np.sort(values[reference])
+        share = np.searchsorted(ordered, values[others], side="right") / max(len(ordered), 1)
+        out[others] = share
+    return out
+
+
 @dataclass(frozen=True)
 class Blend:
     """Final score = ``(1 - weight) · rank(model) + weight · rank(head)`` over a request's
@@ -76,12 +89,20 @@ class Blend:
             return predictions[self.model].astype(np.float32) + np.float32(1e-6)
         return fuse({k: v for k, v in predictions.items() if k != "play_early"}, fusion)
 
-    def apply(self, scores: np.ndarray, head: np.ndarray | None) -> np.ndarray:
+    def apply(
+        self,
+        scores: np.ndarray,
+        head: np.ndarray | None,
+        *,
+        reference: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Blended scores of one request's candidates (``head``: the head's scores of the
-        same rows)."""
+        same rows); percentiles are taken among the ``reference`` rows (a mask; default all),
+        so rows added beside them (a fresh slot's contenders) move no reference row."""
         if self.weight <= 0 or head is None or not len(scores):
             return scores
-        return self.mix(_percentile(scores), _percentile(head))
+        rows = np.ones(len(scores), bool) if reference is None else reference
+        return self.mix(_percentile_among(scores, rows), _percentile_among(head, rows))
 
     def mix(self, model_ranks: np.ndarray, head_ranks: np.ndarray) -> np.ndarray:
         """The blended score from the model's and the head's percentile ranks."""

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -173,6 +174,17 @@ def current_version(models_dir: Path) -> str | None:
         return (models_dir / CURRENT).read_text().strip() or None
     except FileNotFoundError:
         return None
+
+
+def next_version(models_dir: Path, *, now_ms: int) -> str:
+    """A new version name: ``v`` and the UTC time of ``now_ms``, with ``-2``, ``-3``, ... while
+    a version of that name exists."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now_ms / 1000))
+    version, k = f"v{stamp}", 1
+    while (models_dir / version).exists():
+        k += 1
+        version = f"v{stamp}-{k}"
+    return version
 
 
 def load_bundle(directory: Path) -> Bundle:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from laotie.core.errors import InvalidInput
 from laotie.core.kinds import AigcStatus, ItemKind, ItemStatus
 
 #: dense code of each item kind (index into ``KINDS``)
@@ -35,6 +36,18 @@ ITEM_COLUMNS: dict[str, pl.DataType] = {
     "status": pl.String(),
     "aigc_status": pl.String(),
 }
+
+
+def codes_of_kinds(kinds: list[str]) -> np.ndarray:
+    """The codes of item kinds by name; ``InvalidInput`` naming the first unknown one."""
+    unknown = [k for k in kinds if k not in KIND_CODES]
+    if unknown:
+        raise InvalidInput(
+            f"unknown kind {unknown[0]!r}; known: {', '.join(KINDS)}",
+            field="kind",
+            limit=list(KINDS),
+        )
+    return np.array([KIND_CODES[k] for k in kinds])
 
 
 def normalize_items(items: pl.DataFrame) -> pl.DataFrame:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from laotie.core.errors import InvalidInput
@@ -32,6 +33,19 @@ class Cursor:
             separators=(",", ":"),
         )
         return base64.urlsafe_b64encode(zlib.compress(payload.encode())).decode().rstrip("=")
+
+
+def next_cursor_after(
+    previous: Cursor | None, request_id: str, shown: Sequence[int], *, max_items: int
+) -> str:
+    """The encoded cursor of the page after one that showed ``shown`` (internal item ids),
+    remembering at most ``max_items`` served items; a first page starts a session."""
+    served = (*(previous.served if previous else ()), *shown)[-max_items:]
+    return Cursor(
+        session=previous.session if previous else request_id,
+        page=(previous.page + 1) if previous else 2,
+        served=tuple(served),
+    ).encode()
 
 
 def decode_cursor(text: str, *, max_length: int = 16_384) -> Cursor:
@@ -58,3 +72,11 @@ def decode_cursor(text: str, *, max_length: int = 16_384) -> Cursor:
             limit="a cursor from a previous page",
         ) from exc
     return Cursor(session=session, page=page, served=served)
+
+
+def check_page_size(n: int, *, limit: int) -> None:
+    """``InvalidInput`` unless ``n`` is a page size from 1 to ``limit``."""
+    if not isinstance(n, int) or not 1 <= n <= limit:
+        raise InvalidInput(
+            f"n must be between 1 and {limit}, got {n}", field="n", limit=f"1..{limit}"
+        )

@@ -11,18 +11,21 @@ it last looked (one round trip). Co-visitation pairs formed since training are c
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from laotie.core.clock import MS_PER_DAY
+from laotie.core.errors import Unavailable
 from laotie.core.live import LiveState
 from laotie.feed.catalog import Catalog
 from laotie.feed.state import ItemEvent, Observation, UserState
 
+log = logging.getLogger(__name__)
 #: entries kept per user's log: more than any gap between two requests of one user needs
 LOG_MAX_LEN = 200
 TTL_MS = 2 * MS_PER_DAY
@@ -156,3 +159,14 @@ class SharedCovisit:
         """The live neighbours and weights of each item."""
         found = self.live.read([f"{self.prefix}{i}" for i in item_ids])
         return [{int(y): w for y, w in row.items()} for row in found]
+
+
+def share(signals: LiveSignals | None, action: Callable[[LiveSignals], object]) -> None:
+    """Run ``action`` on the shared signals (none: this process serves alone); an unreachable
+    live state costs a page its freshest signals from other processes, never the page."""
+    if signals is None:
+        return
+    try:
+        action(signals)
+    except Unavailable as exc:
+        log.warning("feed serves on this process's signals only: %s", exc)

@@ -205,6 +205,7 @@ class Pipeline:
         ranked_by = "sources"
         candidates = len(ids)
         factor = filtered.factor
+        reference = np.ones(len(ids), bool)  # the rows scores are scaled among (not extras)
         if (
             self.bundle.ranker is not None
             and self.bundle.stats is not None
@@ -225,12 +226,14 @@ class Pipeline:
                     depth=depth,
                     per_creator=_DEPTH_PER_CREATOR * config.rerank.creator_cap,
                 )
+                kept = keep
                 if self.fresh_bit and config.rerank.fresh_slots:  # fresh slots need contenders
                     fresh_rows = np.flatnonzero(mask & self.fresh_bit)
                     best = fresh_rows[np.argsort(-play[fresh_rows], kind="stable")]
                     keep = np.union1d(
                         keep, best[: _FRESH_PER_SLOT * len(config.rerank.fresh_slots)]
                     )
+                reference = np.isin(keep, kept)
                 ids, mask, rrf, factor = ids[keep], mask[keep], rrf[keep], factor[keep]
                 features = features[keep]
                 head = None if head is None else head[keep]
@@ -239,10 +242,17 @@ class Pipeline:
                 predictions["play_early"] = ranker.predict(
                     features, objectives=("play",), rounds=config.ranker.prerank_rounds
                 )["play"]
-            fused = self.blend.apply(self.blend.model_score(predictions, config.fusion), head)
+            # the fresh slot's extra contenders are scored beside the pre-ranked rows, not
+            # among them: with or without a fresh slot, those rows keep their order
+            fused = self.blend.apply(
+                self.blend.model_score(predictions, config.fusion), head, reference=reference
+            )
             ranked_by = "model" if not self.blend.weight else f"model+{self.blend.head}"
-            if len(rrf) and rrf.max() > 0:  # retrieval consensus breaks (near-)ties
-                fused = fused * (1.0 + _TIE_BREAK * rrf / rrf.max()).astype(np.float32)
+            top_rrf = rrf[reference].max() if reference.any() else 0.0
+            if top_rrf > 0:  # retrieval consensus breaks (near-)ties
+                fused = fused * (1.0 + _TIE_BREAK * np.minimum(rrf / top_rrf, 1.0)).astype(
+                    np.float32
+                )
         else:
             fused = rrf.astype(np.float32)
         page = select_page(
@@ -252,6 +262,7 @@ class Pipeline:
             n=n,
             config=config.rerank,
             fresh=(mask & self.fresh_bit) > 0,
+            reference=reference,
         )
         items = []
         for row, final in zip(page.rows.tolist(), page.scores.tolist(), strict=True):

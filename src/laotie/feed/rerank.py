@@ -1,4 +1,5 @@
-"""Re-ranking: trust gate, seen filter, AIGC demotion, then greedy MMR under page constraints.
+"""Re-ranking: trust gate, seen filter, AIGC demotion, then greedy MMR under page constraints;
+then the page itself: the ad slots filled and merged with the organic entries.
 
 Hard constraints: blocked (and under-review) items never appear; seen items are dropped except
 the next episode/chapter of a series or novel in progress; at most ``creator_cap`` items per
@@ -8,15 +9,23 @@ the page can still be filled without breaking them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from laotie.core.contracts import TrustDecision
+from laotie.core.aigc import aigc_notice
+from laotie.core.contracts import AdPlacement, AdRequest, AdSlotFiller, TrustDecision
 from laotie.core.feedconfig import RerankConfig
-from laotie.feed.catalog import AIGC_NONE, AIGC_SUSPECTED, KINDS, Catalog
+from laotie.feed.catalog import AIGC_NONE, AIGC_STATUSES, AIGC_SUSPECTED, KINDS, Catalog
+from laotie.feed.schemas import AdEntry, FeedEntry, FeedExplain
 
+if TYPE_CHECKING:  # the pipeline runs the re-ranking, so it imports this module
+    from laotie.feed.pipeline import Ranked
+
+log = logging.getLogger(__name__)
 _WITHHELD = (TrustDecision.BLOCK, TrustDecision.REVIEW)
 
 
@@ -79,20 +88,25 @@ def select_page(
     n: int,
     config: RerankConfig,
     fresh: np.ndarray | None = None,
+    reference: np.ndarray | None = None,
 ) -> Page:
     """Greedy MMR: each step takes the best ``relevance - lambda * max similarity`` allowed;
     at ``config.fresh_slots`` only the ``fresh`` candidates (a mask) compete, while any is
-    allowed."""
+    allowed. Rows outside ``reference`` (a mask; default: every row) are contenders kept only for
+    a fresh slot: they compete there alone, and relevance is scaled by the reference rows, so
+    with or without them the other positions are the same."""
     ids = np.asarray(ids, dtype=np.int64)
     m = len(ids)
     if not m or n <= 0:
         return Page(rows=np.empty(0, np.int64), scores=np.empty(0, np.float32), notes={})
     scores = np.asarray(scores, dtype=np.float64)
+    ranked = np.ones(m, bool) if reference is None else np.asarray(reference, bool)
+    scale = scores[ranked] if ranked.any() else scores
     if scores.min() > 0:  # fused scores: relevance relative to the best candidate
-        relevance = scores / scores.max()
+        relevance = scores / scale.max()
     else:
-        span = scores.max() - scores.min()
-        relevance = (scores - scores.min()) / span if span > 0 else np.ones(m)
+        span = scale.max() - scale.min()
+        relevance = (scores - scale.min()) / span if span > 0 else np.ones(m)
     category = catalog.category[ids]
     creator = catalog.creator[ids]
     _, creator_code = np.unique(creator, return_inverse=True)
@@ -130,6 +144,8 @@ def select_page(
         in_slot = fresh_slot[position] and bool((allowed & fresh).any())
         if in_slot:
             allowed = allowed & fresh
+        elif (allowed & ranked).any():  # contenders kept only for a fresh slot wait for it
+            allowed = allowed & ranked
         if config.creator_gap and rows:  # soft: kept while another candidate is allowed
             last = rows[-config.creator_gap :]
             recent = np.zeros(len(creator_count), bool)
@@ -160,3 +176,88 @@ def select_page(
             similarity = similarity + config.creator_similarity * (creator == creator[row])
         np.maximum(max_similarity, similarity, out=max_similarity)
     return Page(rows=np.asarray(rows, np.int64), scores=np.asarray(values, np.float32), notes=notes)
+
+
+def fill_ad_slots(
+    ad_filler: AdSlotFiller,
+    *,
+    slots: list[int],
+    user: int,
+    user_external_id: str,
+    request_id: str,
+    now_ms: int,
+) -> list[AdPlacement]:
+    """The ads for a page's ``slots`` (positions); none when the filler fails, since an ad
+    failure must never fail the feed."""
+    if not slots:
+        return []
+    try:
+        placements = ad_filler.fill(
+            AdRequest(
+                user_id=user,
+                user_external_id=user_external_id,
+                request_id=request_id,
+                slot_positions=slots,
+                now_ms=now_ms,
+            )
+        )
+    except Exception:
+        log.exception("ad slot filler failed for request %s", request_id)
+        return []
+    return [p for p in placements if p.position in slots]
+
+
+def build_page(
+    items: Sequence[Ranked],
+    ads: Sequence[AdPlacement],
+    *,
+    catalog: Catalog,
+    n: int,
+    explain: bool,
+) -> tuple[list[FeedEntry | AdEntry], list[int]]:
+    """Up to ``n`` entries: each ad at its position, the ranked items in order around them;
+    and the internal ids of the items shown."""
+    entries: list[FeedEntry | AdEntry] = []
+    ad_positions = {ad.position for ad in ads}
+    organic = iter(items)
+    shown: list[int] = []
+    for position in range(n):
+        if position in ad_positions:
+            ad = next(a for a in ads if a.position == position)
+            entries.append(
+                AdEntry(
+                    position=position,
+                    impression_id=ad.impression_id,
+                    campaign_id=ad.campaign_id,
+                    creative_id=ad.creative_id,
+                    title=ad.title,
+                    landing_url=ad.landing_url,
+                    aigc_notice=aigc_notice(ad.aigc_status),
+                )
+            )
+            continue
+        ranked = next(organic, None)
+        if ranked is None:
+            break
+        shown.append(ranked.item_id)
+        status = AIGC_STATUSES[int(catalog.aigc[ranked.item_id])]
+        entries.append(
+            FeedEntry(
+                position=position,
+                id=str(catalog.external_id[ranked.item_id]),
+                kind=KINDS[int(catalog.kind[ranked.item_id])],
+                title=str(catalog.title[ranked.item_id]),
+                score=ranked.score,
+                aigc_status=status,
+                aigc_notice=aigc_notice(status),
+                explain=FeedExplain(
+                    sources=ranked.sources,
+                    predictions=ranked.predictions,
+                    fused=ranked.fused,
+                    adjustments=ranked.adjustments,
+                )
+                if explain
+                else None,
+            )
+        )
+    return entries, shown

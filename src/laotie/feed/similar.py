@@ -8,10 +8,14 @@ Users: cosine of the ALS user vectors.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import numpy as np
 
+from laotie.core.errors import NotFound
 from laotie.feed.bundle import Bundle
-from laotie.feed.catalog import Catalog
+from laotie.feed.catalog import KINDS, Catalog
+from laotie.feed.schemas import SimilarItem, SimilarItems, SimilarUser, SimilarUsers
 from laotie.feed.sources import AlsSource, ContentSource, PopularSource
 from laotie.feed.sources.base import top_n
 
@@ -61,3 +65,53 @@ def similar_users(bundle: Bundle, user_id: int, n: int) -> tuple[np.ndarray, np.
         return *top_n(np.empty(0, np.int64), np.empty(0, np.float32), n), "none"
     allowed = np.ones(len(als.user_factors_), bool)
     return (*_cosine_top(als.user_factors_, user_id, n, allowed), "als")
+
+
+def similar_items_page(
+    bundle: Bundle, catalog: Catalog, item_id: str, n: int, *, model_version: str | None
+) -> SimilarItems:
+    """The ``n`` items most like ``item_id`` (external id); ``NotFound`` for an unknown item."""
+    found = np.flatnonzero(catalog.external_id == item_id)
+    if not len(found) or not catalog.valid[found[0]]:
+        raise NotFound(f"no item {item_id!r} in the feed's catalog", field="item_id")
+    ids, scores, basis = similar_items(bundle, catalog, int(found[0]), n)
+    return SimilarItems(
+        item_id=item_id,
+        basis=basis,
+        model_version=model_version,
+        items=[
+            SimilarItem(
+                id=str(catalog.external_id[i]),
+                kind=KINDS[int(catalog.kind[i])],
+                title=str(catalog.title[i]),
+                score=float(s),
+            )
+            for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
+            if i >= 0
+        ],
+    )
+
+
+def similar_users_page(
+    bundle: Bundle,
+    user_id: str,
+    internal: int,
+    n: int,
+    *,
+    model_version: str | None,
+    user_map: Callable[[], Mapping[str, int]],
+) -> SimilarUsers:
+    """The ``n`` users closest to ``user_id`` (internal id ``internal``); ``user_map`` (external
+    to internal ids) is read only when there is an answer to name."""
+    ids, scores, basis = similar_users(bundle, internal, n)
+    external = {v: k for k, v in user_map().items()} if basis != "none" else {}
+    return SimilarUsers(
+        user_id=user_id,
+        basis=basis,
+        model_version=model_version,
+        users=[
+            SimilarUser(id=external[i], score=float(s))
+            for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
+            if i in external
+        ],
+    )

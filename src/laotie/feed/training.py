@@ -49,6 +49,7 @@ from laotie.feed.sources import (
     TrainingSet,
 )
 from laotie.feed.sources.base import preference_matrix
+from laotie.feed.store import FeedStore
 from laotie.feed.window import SplitWindow, label_rows, learned_popularity
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,20 @@ class TrainingInput:
 
     def __post_init__(self) -> None:
         self.events = normalize_events(self.events)
+
+    @classmethod
+    def read(
+        cls, store: FeedStore, *, now_ms: int, window_days: int
+    ) -> tuple[TrainingInput, tuple[int, int]]:
+        """The input of the window ending at ``now_ms`` read from ``store``, and the item
+        watermark, read first so that the catalog read after it holds every item it counts."""
+        watermark = store.item_watermark()
+        bound = watermark[1] + 1
+        events, follows = store.activity(start_ms=now_ms - window_days * MS_PER_DAY, end_ms=now_ms)
+        given = cls(
+            events, follows, now_ms, bound, lambda: Catalog.from_frame(store.items(), size=bound)
+        )
+        return given, watermark
 
     @classmethod
     def of(cls, data: FeedData) -> TrainingInput:

@@ -2,17 +2,10 @@
 
 from laotie.insights.charts import Chart, render_png, render_svg
 from laotie.insights.creators import creator_productivity
+from laotie.insights.days import DEFAULT_TIMEZONE, Period, day_of_ms
 from laotie.insights.digest import SmtpConfig
-from laotie.insights.kpis import (
-    DEFAULT_TIMEZONE,
-    KPIS,
-    Kpi,
-    cohort_retention,
-    day_of_ms,
-    kind_mix,
-    kpi_reference_markdown,
-    kpi_table,
-)
+from laotie.insights.kpi_registry import KPIS, Kpi, kpi_reference_markdown
+from laotie.insights.kpis import cohort_retention, kind_mix, kpi_table
 from laotie.insights.report import (
     KpiReport,
     build_report,
@@ -22,7 +15,8 @@ from laotie.insights.report import (
     write_png_charts,
 )
 from laotie.insights.service import InsightsService
-from laotie.insights.teams import TeamProgramme, Viewer
+from laotie.insights.team_access import Viewer
+from laotie.insights.teams import TeamProgramme
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -31,6 +25,7 @@ __all__ = [
     "InsightsService",
     "Kpi",
     "KpiReport",
+    "Period",
     "SmtpConfig",
     "TeamProgramme",
     "Viewer",

@@ -6,8 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from laotie.insights.kpis import (
-    AIGC_STATUSES,
+from laotie.insights.days import (
     DEFAULT_TIMEZONE,
     FrameLike,
     Period,
@@ -15,6 +14,7 @@ from laotie.insights.kpis import (
     period_start,
     with_local_day,
 )
+from laotie.insights.kpis import AIGC_STATUSES
 
 #: definitions of the columns of ``creator_productivity`` (documented in docs/kpis.md)
 PRODUCTIVITY_DEFINITIONS: dict[str, str] = {

@@ -1,33 +1,39 @@
-"""KPI definitions and their computation over the event log, each written once.
+"""The KPI engine: every KPI of ``insights.kpi_registry`` computed over the event log, once.
 
 Every KPI is a pure function of an events frame (the ``Lake.read()`` schema) and an items
 frame (``items_frame()``: id, kind, creator_id, created_at_ms, aigc_status, ...). Days are
 local calendar days in a configurable time zone (Asia/Shanghai by default); a week starts on
 Monday. Ratio KPIs are a ratio of sums over the period, so a week's play rate is the week's
 plays over the week's impressions, not a mean of daily rates. Level KPIs (DAU, WAU, MAU) of
-a week or month are the mean of their daily values. ``KPIS`` holds the documented definition
-of each; ``docs/kpis.md`` is generated from it by ``kpi_reference_markdown()``.
+a week or month are the mean of their daily values.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Literal
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
-from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE
+from laotie.core.clock import MS_PER_DAY
 from laotie.core.errors import InvalidInput
 from laotie.core.events import EVENT_NAMES, EVENT_TYPES
 from laotie.core.watch import long_view_expr
+from laotie.insights.days import (
+    DEFAULT_TIMEZONE,
+    FrameLike,
+    Period,
+    check_timezone,
+    day_calendar,
+    day_filter,
+    day_value,
+    period_start,
+    resolve_range,
+    with_local_day,
+)
+from laotie.insights.fairness import creator_exposure_gini, eligible_creators
+from laotie.insights.kpi_registry import COUNT_COLUMNS, KPIS
 
-FrameLike = pl.DataFrame | pl.LazyFrame
-Period = Literal["day", "week", "month"]
-PERIODS: tuple[Period, ...] = ("day", "week", "month")
-
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: an item is "new" while younger than this at the moment of the impression (24 h)
 NEW_ITEM_AGE_MS = MS_PER_DAY
 #: event types that do not make a user active (written by the platform, not the user)
@@ -39,346 +45,6 @@ ITEM_KINDS: tuple[str, ...] = ("video", "episode", "chapter", "game", "live")
 _EVENT_COLUMNS = ("type", "user_id", "item_id", "ts_ms", "watch_ms", "duration_ms", "amount_fen")
 
 
-@dataclass(frozen=True)
-class Kpi:
-    """One KPI: its column name, labels, unit and the one definition that documents it."""
-
-    name: str
-    label_en: str
-    label_zh: str
-    unit: str
-    definition: str
-    #: for ratio KPIs, the count columns (numerator, denominator) summed over the period
-    ratio_of: tuple[str, str] | None = None
-    #: multiply the ratio by this (e.g. ms -> minutes)
-    scale: float = 1.0
-    #: a column header short enough for a terminal table at 80 columns
-    short: str = field(kw_only=True)
-
-
-KPIS: dict[str, Kpi] = {
-    k.name: k
-    for k in (
-        Kpi(
-            "dau",
-            "DAU",
-            "日活跃用户",
-            "users",
-            "Distinct users with at least one event other than a platform event "
-            "(trust_decision) in the local day; a user on two devices counts once. "
-            "For a week or month: the mean of the daily values.",
-            short="DAU",
-        ),
-        Kpi(
-            "wau",
-            "WAU",
-            "周活跃用户",
-            "users",
-            "Distinct active users in the 7 local days ending on the day (truncated at the "
-            "start of the data). For a week or month: the mean of the daily values.",
-            short="WAU",
-        ),
-        Kpi(
-            "mau",
-            "MAU",
-            "月活跃用户",
-            "users",
-            "Distinct active users in the 30 local days ending on the day (truncated at the "
-            "start of the data). For a week or month: the mean of the daily values.",
-            short="MAU",
-        ),
-        Kpi(
-            "dau_mau",
-            "DAU/MAU",
-            "日活/月活",
-            "ratio",
-            "Stickiness: DAU divided by MAU of the same day; for a period, mean DAU over mean MAU.",
-            ratio_of=("dau_sum", "mau_sum"),
-            short="DAU/MAU",
-        ),
-        Kpi(
-            "active_users",
-            "Active users in period",
-            "周期内活跃用户",
-            "users",
-            "Distinct active users over the whole period (equals DAU for a day).",
-            short="active",
-        ),
-        Kpi(
-            "watch_minutes_per_dau",
-            "Watch minutes per DAU",
-            "人均观看分钟",
-            "minutes",
-            "Sum of watch_ms of watch events, in minutes, divided by DAU (for a period: by "
-            "the sum of daily DAU, i.e. per user-day).",
-            ratio_of=("watch_ms", "dau_sum"),
-            scale=1 / MS_PER_MINUTE,
-            short="min/DAU",
-        ),
-        Kpi(
-            "plays_per_dau",
-            "Plays per DAU",
-            "人均播放",
-            "plays",
-            "Number of play events (valid plays, KuaiRand is_click) divided by DAU (for a "
-            "period: by the sum of daily DAU).",
-            ratio_of=("plays", "dau_sum"),
-            short="plays/DAU",
-        ),
-        Kpi(
-            "play_rate",
-            "Play rate",
-            "播放率",
-            "ratio",
-            "Play events over impression events (KuaiRand is_click averaged over impressions).",
-            ratio_of=("plays", "impressions"),
-            short="play",
-        ),
-        Kpi(
-            "long_view_rate",
-            "Long-view rate",
-            "长播率",
-            "ratio",
-            "Long views over impressions. A long view is a watch event whose watch_ms >= "
-            "duration_ms when duration_ms <= 18 s, else watch_ms >= 18 s (KuaiRand long_view).",
-            ratio_of=("long_views", "impressions"),
-            short="long view",
-        ),
-        Kpi(
-            "like_rate",
-            "Like rate",
-            "点赞率",
-            "ratio",
-            "Like events over impressions.",
-            ratio_of=("likes", "impressions"),
-            short="like",
-        ),
-        Kpi(
-            "follow_rate",
-            "Follow rate",
-            "关注率",
-            "ratio",
-            "Follow events over impressions.",
-            ratio_of=("follows", "impressions"),
-            short="follow",
-        ),
-        Kpi(
-            "hate_rate",
-            "Hate rate",
-            "负反馈率",
-            "ratio",
-            "Hate ('not interested') events over impressions.",
-            ratio_of=("hates", "impressions"),
-            short="hate",
-        ),
-        Kpi(
-            "d1_retention",
-            "D1 retention",
-            "次日留存",
-            "ratio",
-            "Of the users active on the day, the share also active on the next local day; "
-            "empty when the next day is beyond the data. For a period: retained users summed "
-            "over days divided by active users summed over the days that have a next day.",
-            ratio_of=("d1_retained", "d1_base"),
-            short="D1",
-        ),
-        Kpi(
-            "d7_retention",
-            "D7 retention",
-            "7日留存",
-            "ratio",
-            "Of the users active on the day, the share also active exactly 7 local days later; "
-            "empty when that day is beyond the data.",
-            ratio_of=("d7_retained", "d7_base"),
-            short="D7",
-        ),
-        Kpi(
-            "aigc_impression_share",
-            "AIGC share of impressions",
-            "AIGC曝光占比",
-            "ratio",
-            "Impressions of items whose aigc_status is declared, suspected or confirmed, over "
-            "all impressions.",
-            ratio_of=("aigc_impressions", "impressions"),
-            short="AIGC impr.",
-        ),
-        Kpi(
-            "aigc_watch_share",
-            "AIGC share of watch time",
-            "AIGC观看时长占比",
-            "ratio",
-            "watch_ms of watch events on AIGC items (as above) over all watch_ms.",
-            ratio_of=("aigc_watch_ms", "watch_ms"),
-            short="AIGC watch",
-        ),
-        Kpi(
-            "creator_exposure_gini",
-            "Creator exposure Gini",
-            "创作者曝光基尼系数",
-            "0..1",
-            "Gini coefficient of impressions per creator over the period, over every creator "
-            "with an item created by the end of the period (creators with no impression count "
-            "as 0): sum_i sum_j |x_i - x_j| / (2 n^2 mean). 0 = equal exposure.",
-            short="creator Gini",
-        ),
-        Kpi(
-            "new_item_exposure_share",
-            "New-item exposure share",
-            "新内容曝光占比",
-            "ratio",
-            "Impressions of items younger than 24 h at the moment of the impression "
-            "(ts_ms - created_at_ms < 24 h), over all impressions.",
-            ratio_of=("new_item_impressions", "impressions"),
-            short="new items",
-        ),
-        Kpi(
-            "ad_ctr",
-            "Ad CTR",
-            "广告点击率",
-            "ratio",
-            "ad_click events over ad_impression events.",
-            ratio_of=("ad_clicks", "ad_impressions"),
-            short="ad CTR",
-        ),
-        Kpi(
-            "ad_cvr",
-            "Ad CVR",
-            "广告转化率",
-            "ratio",
-            "ad_conversion events over ad_click events.",
-            ratio_of=("ad_conversions", "ad_clicks"),
-            short="ad CVR",
-        ),
-        Kpi(
-            "ad_load",
-            "Ad load",
-            "广告加载率",
-            "ratio",
-            "ad_impression events over all impressions (organic impressions plus ad impressions).",
-            ratio_of=("ad_impressions", "all_impressions"),
-            short="ad load",
-        ),
-        Kpi(
-            "gmv_fen",
-            "Paid amount",
-            "用户付费额",
-            "fen",
-            "Sum of amount_fen of purchase events (integer fen): goods orders, live gifts and paid "
-            "unlocks alike, before refunds. Goods-only GMV net of refunds is the ledger's "
-            "(`laotie commerce summary`).",
-            short="paid",
-        ),
-        Kpi(
-            "paying_users",
-            "Paying users",
-            "付费用户",
-            "users",
-            "Distinct users with a purchase event in the period.",
-            short="paying",
-        ),
-        Kpi(
-            "ads_revenue_fen",
-            "Ads revenue",
-            "广告收入",
-            "fen",
-            "Advertiser spend charged in the ads ledger on the local day (integer fen); empty "
-            "when no ads ledger is wired.",
-            short="ads rev.",
-        ),
-        Kpi(
-            "gifting_revenue_fen",
-            "Live gifting revenue",
-            "直播打赏收入",
-            "fen",
-            "The platform's share of live gifts, net of gift refunds: the ledger's gifting "
-            "revenue account on the local day (empty when no commerce ledger is wired).",
-            short="gifting rev.",
-        ),
-        Kpi(
-            "paid_content_revenue_fen",
-            "Paid content revenue",
-            "付费内容收入",
-            "fen",
-            "The platform's share of coin unlocks of paid episodes: the ledger's paid-content "
-            "revenue account on the local day (empty when no commerce ledger is wired).",
-            short="content rev.",
-        ),
-        Kpi(
-            "commission_revenue_fen",
-            "E-commerce commission",
-            "电商佣金收入",
-            "fen",
-            "Commission the platform keeps on paid orders, net of refunds: the ledger's "
-            "commission revenue account on the local day (empty when no commerce ledger).",
-            short="commission",
-        ),
-        Kpi(
-            "goods_gmv_fen",
-            "GMV (goods)",
-            "电商GMV",
-            "fen",
-            "Paid goods orders at their full amount, net of refunds, from the ledger's order "
-            "journals on the local day (empty when no commerce ledger is wired).",
-            short="GMV",
-        ),
-        Kpi(
-            "revenue_fen",
-            "Revenue",
-            "总收入",
-            "fen",
-            "The platform's revenue by line summed: ads revenue plus its share of live gifting, "
-            "paid content and e-commerce commission, from the ledgers (a line not wired counts "
-            "0); goods count by their commission, never at their full amount.",
-            short="revenue",
-        ),
-        Kpi(
-            "arpu_fen",
-            "ARPU",
-            "每用户平均收入",
-            "fen",
-            "revenue_fen over active users of the period (distinct users; DAU for a day).",
-            ratio_of=("revenue_fen", "active_users"),
-            short="ARPU",
-        ),
-        Kpi(
-            "arppu_fen",
-            "ARPPU",
-            "每付费用户平均收入",
-            "fen",
-            "gmv_fen over paying users of the period.",
-            ratio_of=("gmv_fen", "paying_users"),
-            short="ARPPU",
-        ),
-        Kpi(
-            "aigc_ad_spend_share",
-            "AIGC share of ad spend",
-            "AIGC素材消耗占比",
-            "ratio",
-            "Ads-ledger spend on creatives marked AIGC over all ad spend of the period.",
-            ratio_of=("aigc_ad_spend_fen", "ads_revenue_fen"),
-            short="AIGC ad spend",
-        ),
-    )
-}
-
-#: count columns summed per period; ratio KPIs are built from them
-COUNT_COLUMNS: tuple[str, ...] = (
-    "impressions",
-    "plays",
-    "watch_ms",
-    "long_views",
-    "likes",
-    "follows",
-    "hates",
-    "aigc_impressions",
-    "aigc_watch_ms",
-    "new_item_impressions",
-    "ad_impressions",
-    "ad_clicks",
-    "ad_conversions",
-    "gmv_fen",
-    "aigc_ad_spend_fen",
-)
 #: the commerce ledger's lines per day that ``kpi_table`` reads (``ledger_lines``)
 LEDGER_LINES: tuple[str, ...] = (
     "gifting_revenue_fen",
@@ -386,72 +52,6 @@ LEDGER_LINES: tuple[str, ...] = (
     "commission_revenue_fen",
     "goods_gmv_fen",
 )
-
-
-def check_timezone(tz: str) -> str:
-    """``tz`` if it names an IANA time zone, else ``InvalidInput``."""
-    try:
-        ZoneInfo(tz)
-    except (ValueError, KeyError) as exc:
-        raise InvalidInput(f"unknown time zone {tz!r}", field="tz", limit="IANA name") from exc
-    return tz
-
-
-def local_day_starts_ms(first: date, last: date, *, tz: str) -> list[int]:
-    """Epoch ms of local midnight in ``tz`` of every day from ``first`` to ``last + 1``."""
-    zone = ZoneInfo(check_timezone(tz))
-    days = (last - first).days + 2
-    return [
-        int(datetime.combine(first + timedelta(days=i), datetime.min.time(), zone).timestamp())
-        * 1000
-        for i in range(days)
-    ]
-
-
-def day_of_ms(ms: int, *, tz: str = DEFAULT_TIMEZONE) -> date:
-    """The local date in ``tz`` that contains epoch ms ``ms``."""
-    return datetime.fromtimestamp(ms / 1000, ZoneInfo(check_timezone(tz))).date()
-
-
-def day_range_ms(first: date, last: date, *, tz: str = DEFAULT_TIMEZONE) -> tuple[int, int]:
-    """[start, end) epoch ms covering local days ``first`` .. ``last`` in ``tz``."""
-    starts = local_day_starts_ms(first, last, tz=tz)
-    return starts[0], starts[-1]
-
-
-def with_local_day(
-    frame: FrameLike, *, tz: str = DEFAULT_TIMEZONE, column: str = "ts_ms"
-) -> pl.LazyFrame:
-    """``frame`` (lazy) with a ``day`` Date column: the local day of ``column`` in ``tz``.
-
-    Uses the true local midnights of the covered days (so DST zones are right), found by a
-    binary search instead of a per-row time-zone conversion.
-    """
-    lazy = frame.lazy()
-    bounds = lazy.select(pl.col(column).min().alias("lo"), pl.col(column).max().alias("hi"))
-    lo, hi = bounds.collect().row(0)
-    if lo is None:
-        return lazy.with_columns(pl.lit(None, dtype=pl.Date).alias("day"))
-    first = day_of_ms(lo, tz=tz)
-    starts = local_day_starts_ms(first, day_of_ms(hi, tz=tz), tz=tz)
-    index = (
-        pl.lit(pl.Series(starts, dtype=pl.Int64))
-        .search_sorted(pl.col(column), side="right")
-        .cast(pl.Int32)
-        - 1
-    )
-    return lazy.with_columns((pl.lit(first) + pl.duration(days=index)).alias("day"))
-
-
-def period_start(day: pl.Expr, by: Period) -> pl.Expr:
-    """The first day of the day/week (Monday)/month that contains ``day``."""
-    if by == "day":
-        return day
-    if by == "week":
-        return day.dt.truncate("1w")
-    if by == "month":
-        return day.dt.truncate("1mo")
-    raise InvalidInput(f"unknown period {by!r}", field="by", limit="day|week|month")
 
 
 def _events(events: FrameLike) -> pl.LazyFrame:
@@ -533,10 +133,6 @@ def active_user_days(events: EventsLike, *, tz: str = DEFAULT_TIMEZONE) -> pl.Da
     )
 
 
-def _calendar(first: date, last: date) -> pl.DataFrame:
-    return pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
-
-
 def rolling_active_users(
     user_days: pl.DataFrame, *, window_days: int, first: date, last: date
 ) -> pl.DataFrame:
@@ -603,59 +199,6 @@ def next_day_retention(
     )
 
 
-def gini(values: list[int] | list[float]) -> float:
-    """Gini coefficient of non-negative ``values`` (0 = equal, -> 1 = concentrated)."""
-    xs = sorted(values)
-    n, total = len(xs), sum(xs)
-    if n == 0 or total == 0:
-        return 0.0
-    weighted = sum((i + 1) * x for i, x in enumerate(xs))
-    return 2 * weighted / (n * total) - (n + 1) / n
-
-
-def creator_exposure_gini(exposures: pl.LazyFrame, eligible: pl.DataFrame) -> pl.DataFrame:
-    """Gini of impressions per creator per ``period`` from (period, creator_id, impressions)
-    and (period, creators) = number of creators eligible by the period's end."""
-    ranked = (
-        exposures.filter(pl.col("impressions") > 0)
-        .with_columns(
-            pl.col("impressions").rank("ordinal").over("period").alias("rank"),
-            pl.len().over("period").alias("k"),
-        )
-        .collect()
-        .join(eligible, on="period", how="left")
-        .with_columns(pl.max_horizontal(pl.col("creators").fill_null(0), pl.col("k")).alias("n"))
-    )
-    # Zeros sort first, so the i-th smallest non-zero value has rank n - k + i among n.
-    return ranked.group_by("period").agg(
-        (
-            2
-            * ((pl.col("n") - pl.col("k") + pl.col("rank")) * pl.col("impressions")).sum()
-            / (pl.col("n").first() * pl.col("impressions").sum())
-            - (pl.col("n").first() + 1) / pl.col("n").first()
-        ).alias("creator_exposure_gini")
-    )
-
-
-def _day_value(value: object) -> date:
-    if not isinstance(value, date):
-        raise InvalidInput("expected a day", field="day")
-    return value
-
-
-def _resolve_range(
-    user_days: pl.DataFrame, first: date | None, last: date | None
-) -> tuple[date, date]:
-    if first is None or last is None:
-        if user_days.is_empty():
-            raise InvalidInput("no events in range and no --from/--to given", field="events")
-        first = first or _day_value(user_days["day"].min())
-        last = last or _day_value(user_days["day"].max())
-    if last < first:
-        raise InvalidInput("the last day is before the first", field="to", limit=str(first))
-    return first, last
-
-
 def kpi_table(
     events: EventsLike,
     items: FrameLike,
@@ -681,8 +224,8 @@ def kpi_table(
     period_start(pl.lit(date(2000, 1, 1)), by)
     prepared = prepare_events(events, items, tz=tz)
     user_days = prepared.user_days
-    first, last = _resolve_range(user_days, first_day, last_day)
-    last_data_day = _day_value(user_days["day"].max()) if not user_days.is_empty() else last
+    first, last = resolve_range(user_days, first_day, last_day)
+    last_data_day = day_value(user_days["day"].max()) if not user_days.is_empty() else last
 
     enriched = (
         prepared.frame.lazy()
@@ -717,10 +260,12 @@ def kpi_table(
         .agg(pl.len().alias("impressions"))
     )
 
-    calendar = _calendar(first, last).with_columns(period_start(pl.col("day"), by).alias("period"))
+    calendar = day_calendar(first, last).with_columns(
+        period_start(pl.col("day"), by).alias("period")
+    )
     periods = calendar.select("period").unique().sort("period")
     period_ends = calendar.group_by("period").agg(pl.col("day").max().alias("end"))
-    eligible = _eligible_creators(items, period_ends, tz=tz)
+    eligible = eligible_creators(items, period_ends, tz=tz)
     dau = user_days.group_by("day").agg(pl.len().alias("dau"))
     daily = (
         calendar.join(dau, on="day", how="left")
@@ -859,21 +404,6 @@ def _sum_by_period(
     )
 
 
-def _eligible_creators(items: FrameLike, period_ends: pl.DataFrame, *, tz: str) -> pl.DataFrame:
-    first_items = (
-        items.lazy()
-        .group_by("creator_id")
-        .agg(pl.col("created_at_ms").min().alias("created_at_ms"))
-        .collect()
-    )
-    if first_items.is_empty():
-        return period_ends.select("period", pl.lit(0, dtype=pl.UInt32).alias("creators"))
-    ends_ms = [day_range_ms(end, end, tz=tz)[1] for end in period_ends["end"]]
-    created = first_items["created_at_ms"].sort()
-    counts = created.search_sorted(pl.Series(ends_ms, dtype=pl.Int64), side="left")
-    return period_ends.select("period").with_columns(counts.alias("creators"))
-
-
 def kind_mix(
     events: EventsLike,
     items: FrameLike,
@@ -891,7 +421,7 @@ def kind_mix(
         prepare_events(events, items, tz=tz)
         .frame.lazy()
         .filter(pl.col("type").is_in(("impression", "play", "watch")))
-        .filter(_day_filter(first_day, last_day))
+        .filter(day_filter(first_day, last_day))
         .with_columns(period_start(pl.col("day"), by).alias("period"))
     )
     mix = enriched.group_by("period", "kind").agg(
@@ -910,15 +440,6 @@ def kind_mix(
         .with_columns(pl.col("kind").cast(pl.String))
         .collect()
     )
-
-
-def _day_filter(first_day: date | None, last_day: date | None, column: str = "day") -> pl.Expr:
-    condition = pl.lit(True)
-    if first_day is not None:
-        condition &= pl.col(column) >= first_day
-    if last_day is not None:
-        condition &= pl.col(column) <= last_day
-    return condition
 
 
 def cohort_retention(
@@ -949,7 +470,7 @@ def cohort_retention(
     sizes = (
         firsts.group_by("cohort")
         .agg(pl.len().alias("size"))
-        .filter(_day_filter(first_day, last_day, "cohort"))
+        .filter(day_filter(first_day, last_day, "cohort"))
     )
     active = (
         joined.filter(pl.col("offset") <= max_offset_days)
@@ -970,16 +491,3 @@ def cohort_retention(
         .select("cohort", "size", *(f"d{k}" for k in range(max_offset_days + 1)))
         .sort("cohort")
     )
-
-
-def kpi_reference_markdown() -> str:
-    """The KPI reference (docs/kpis.md body) generated from ``KPIS``."""
-    lines = [
-        "| KPI | 中文 | unit | definition |",
-        "|---|---|---|---|",
-    ]
-    for kpi in KPIS.values():
-        lines.append(
-            f"| `{kpi.name}` ({kpi.label_en}) | {kpi.label_zh} | {kpi.unit} | {kpi.definition} |"
-        )
-    return "\n".join(lines) + "\n"

@@ -16,12 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from laotie.insights.charts import Chart, format_value, render_png, render_svg
+from laotie.insights.days import DEFAULT_TIMEZONE, FrameLike, Period
+from laotie.insights.kpi_registry import KPIS
 from laotie.insights.kpis import (
-    DEFAULT_TIMEZONE,
-    KPIS,
     EventsLike,
-    FrameLike,
-    Period,
     cohort_retention,
     kind_mix,
     kpi_table,

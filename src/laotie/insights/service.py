@@ -12,9 +12,10 @@ import polars as pl
 from laotie.core.clock import MS_PER_DAY, Clock
 from laotie.core.errors import InvalidInput
 from laotie.insights.creators import creator_productivity
+from laotie.insights.days import Period, day_of_ms, day_range_ms
 from laotie.insights.digest import SmtpConfig
 from laotie.insights.item_stats import ItemStats, item_stats
-from laotie.insights.kpis import LEDGER_LINES, Period, day_of_ms, day_range_ms
+from laotie.insights.kpis import LEDGER_LINES
 from laotie.insights.report import KpiReport, build_report
 from laotie.insights.teams import TeamProgramme
 from laotie.store.db import Database

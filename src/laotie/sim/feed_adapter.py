@@ -75,7 +75,7 @@ class FeedPolicy:
 
     def published(self) -> None:
         """New items entered the catalog: let the feed see them from the next request."""
-        self.feed.refresh_catalog()
+        self.feed.served.refresh_catalog()
 
     def end_of_day(self) -> None:
         """Write the impressions the feed still buffers, before the day is compacted."""
@@ -84,7 +84,7 @@ class FeedPolicy:
     def nightly(self, *, now_ms: int) -> dict[str, Any]:
         """Train a new feed version on the events so far and serve it."""
         report = self.feed.train(now_ms=now_ms)
-        return {"feed_version": self.feed.model_version, "train": _brief(report)}
+        return {"feed_version": self.feed.served.version, "train": _brief(report)}
 
 
 def _brief(report: Any) -> dict[str, Any]:

@@ -21,8 +21,10 @@ import numpy as np
 
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_label, day_start_ms, from_datetime
 from laotie.feed import graded_ndcg
-from laotie.sim.behaviour import PageOutcome, ad_response, simulate_page
+from laotie.sim.ad_reactions import AdReactions
+from laotie.sim.behaviour import PageOutcome, simulate_page
 from laotie.sim.config import SimConfig, record_config
+from laotie.sim.event_buffer import EventBuffer
 from laotie.sim.policies import Policy, ReferencePolicy, Served, SimView
 from laotie.sim.satiation import Satiation
 from laotie.sim.users import Population, generate_population, return_probability, update_daily_state
@@ -42,11 +44,6 @@ HOURLY_SHARE = HOURLY_SHARE / HOURLY_SHARE.sum()
 #: seconds between one item and the next in a session (swipe, load)
 GAP_MS = 800
 STREAM_DAY, STREAM_SESSION = 1, 2
-#: events buffered before one ingest call; a user's own events are always flushed before the
-#: feed serves that user again, so only other users see them with this small lag
-FLUSH_EVENTS = 2_000
-#: ... and never held longer than this much simulated time
-FLUSH_AFTER_MS = 5 * MS_PER_MINUTE
 
 
 @dataclass
@@ -169,10 +166,15 @@ class Simulation:
         self.progress = progress
         self.stream = stream
         self.totals = UserTotals.zeros(self.population.n_users)
-        self._pending: list[dict[str, Any]] = []
-        self._pending_users: set[int] = set()
-        self._pending_since_ms = 0
         self._horizon_ms = self.start_ms + config.run.days * MS_PER_DAY
+        self.buffer = EventBuffer(services.events)
+        self.ad_reactions = AdReactions(
+            config.behaviour,
+            self.population,
+            self.totals,
+            clock=services.clock,
+            horizon_ms=self._horizon_ms,
+        )
         self._policy_factory = policy_factory
         self.policy: Policy | None = None
         self.paying: Paying | None = None
@@ -306,7 +308,7 @@ class Simulation:
         behaviour = cfg.behaviour
         world, pop, view = self.world, self.population, self.view
         assert self.policy is not None
-        if user in self._pending_users or start - self._pending_since_ms > FLUSH_AFTER_MS:
+        if self.buffer.must_flush_before(user, start):
             # this user's earlier session must be in the log before the feed serves them again,
             # and ad events must reach the ads service while their placements are still held
             self._flush(summary)
@@ -420,7 +422,7 @@ class Simulation:
                 satiation=self.satiation.penalty(user, served.items, ts),
             )  # fmt: skip
             ndcgs.append(graded_ndcg(served_utility, view.utilities(user, pool), cfg.run.page_size))
-            ad_exit = self._ads(served, outcome, user, rng, summary, emit, ts)
+            ad_exit = self.ad_reactions.react(served, outcome, user, rng, summary, emit, ts)
             if ad_exit is not None:
                 outcome = _truncate(outcome, min(ad_exit, outcome.seen))
             outcome = record(outcome, served.request_id, served.impressions_logged)
@@ -428,63 +430,12 @@ class Simulation:
             left = ad_exit is not None or outcome.left
             if left or not binge(outcome):
                 break
-        if not self._pending:
-            self._pending_since_ms = start
-        self._pending.extend(events)
-        self._pending_users.add(user)
-        if len(self._pending) >= FLUSH_EVENTS:
+        if self.buffer.add(user, start, events):
             self._flush(summary)
         return satisfaction, impressions
 
     def _flush(self, summary: DaySummary) -> None:
-        """Ingest the buffered sessions' events through the event log, in bounded batches."""
-        limit = self.services.events.max_batch
-        for begin in range(0, len(self._pending), limit):
-            result = self.services.events.ingest(self._pending[begin : begin + limit])
-            summary.rejected_events += result.rejected
-            if result.rejected:
-                log.warning("sim: %d events rejected: %s", result.rejected, result.errors[:3])
-        self._pending = []
-        self._pending_users = set()
-
-    def _ads(
-        self,
-        served: Served,
-        outcome: PageOutcome,
-        user: int,
-        rng: np.random.Generator,
-        summary: DaySummary,
-        emit: Callable[..., None],
-        ts: int,
-    ) -> int | None:
-        """React to the ads the user scrolled past; the position of an ad the user left at."""
-        sens = float(self.population.aigc_sensitivity[user])
-        for ad in served.ads:
-            if ad.position > outcome.seen:
-                continue
-            click, convert, leave, order_fen = ad_response(
-                self.config.behaviour, sensitivity=sens, aigc=ad.aigc, rng=rng
-            )
-            # the ads service stamped the placement with the platform clock, which never runs
-            # back: when an earlier-starting session is simulated after a later one, the page
-            # was served after ``ts``, and the user can only react after that
-            served_ms = max(ts, self.services.clock.now_ms())
-            at = served_ms + ad.position * 10_000
-            if at >= self._horizon_ms:
-                continue
-            emit("ad_impression", None, at, ref=ad.impression_id, request_id=served.request_id)
-            summary.ad_impressions += 1
-            if click:
-                emit("ad_click", None, at + 2_000, ref=ad.impression_id)
-                summary.ad_clicks += 1
-                self.totals.ad_clicks[user] += 1
-            if convert:
-                emit("ad_conversion", None, at + 60_000, ref=ad.impression_id)
-                emit("purchase", None, at + 61_000, ref=ad.impression_id, amount_fen=order_fen)
-                summary.ad_conversions += 1
-            if leave:
-                return ad.position
-        return None
+        summary.rejected_events += self.buffer.flush()
 
 
 def _truncate(outcome: PageOutcome, stop: int) -> PageOutcome:

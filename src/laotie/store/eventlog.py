@@ -5,39 +5,32 @@ accepts the valid ones and reports a per-event error for the rest, creates unkno
 first sight, rejects events for unknown items, counts duplicates (by client event id) without
 storing them twice, and commits before it returns: an acknowledged event is durable. The
 committed batch then goes to the event bus (``delivery``), which hands it to the subscribers
-at least once, in the caller's thread or, in a server, in the background.
+at least once, in the caller's thread or, in a server, in the background. The SQL of the
+``events`` table itself (inserts, compacted ids, reading back) is ``eventrows``.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.errors import InvalidInput
-from laotie.core.events import EVENT_CODES, EVENT_NAMES
+from laotie.core.events import EVENT_CODES
+from laotie.store import eventrows
 from laotie.store.db import Database
 from laotie.store.delivery import Batch, EventBus, EventQueue, StoredEvent, Subscription
+from laotie.store.eventrows import new_stored
 from laotie.store.eventschema import EventError, bounded_adapters, check_vocabulary, validate_batch
 from laotie.store.repos.catalog import ensure_users, item_ids
-from laotie.store.tables import CompactedEventId, Event, StoreMeta
-
-COMPACTED_UNTIL_KEY = "lake.compacted_until_ms"
-_COLUMNS = (
-    "client_event_id, type, user_id, item_id, ts_ms, watch_ms, duration_ms, value, amount_fen, "
-    "ref, request_id, device_id, extra, ingested_at_ms"
-)
-
 
 #: a validated event's fields in row order, fetched in one call
 _FIELDS = itemgetter(
@@ -62,8 +55,6 @@ _GET_ID, _GET_USER, _GET_ITEM = itemgetter("id"), itemgetter("user_id"), itemget
 VALUES_PER_EVENT = 32
 #: entries kept in each id cache before it is cleared (bounds memory on huge imports)
 CACHE_LIMIT = 1_000_000
-#: ids per lookup statement (SQLite allows 32,766 variables since 3.32)
-_LOOKUP_CHUNK = 30_000
 
 
 @dataclass
@@ -80,38 +71,6 @@ def _remember(cache: dict[str, int], fresh: dict[str, int]) -> None:
     if len(cache) + len(fresh) > CACHE_LIMIT:
         cache.clear()
     cache.update(fresh)
-
-
-#: builds a StoredEvent from a tuple without the Python-level NamedTuple constructor
-_new_stored = partial(tuple.__new__, StoredEvent)
-
-
-def _sqlite_ids(session: Session, table: str, external: Collection[str]) -> dict[str, int]:
-    """external id -> internal id of the rows of ``table`` among ``external`` (few statements)."""
-    connection = session.connection()
-    wanted = list(external)
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = tuple(wanted[start : start + _LOOKUP_CHUNK])
-        marks = ", ".join("?" * len(chunk))
-        rows = connection.exec_driver_sql(
-            f"SELECT external_id, id FROM {table} WHERE external_id IN ({marks})", chunk
-        )
-        found.update((ext, rid) for ext, rid in rows)
-    return found
-
-
-def _sqlite_ensure_users(session: Session, external: set[str], now: int) -> dict[str, int]:
-    """Like ``repos.catalog.ensure_users``, in two plain statements instead of ORM inserts."""
-    found = _sqlite_ids(session, "users", external)
-    missing = sorted(external - found.keys())
-    if missing:
-        session.connection().exec_driver_sql(
-            "INSERT OR IGNORE INTO users (external_id, attrs, created_at_ms) VALUES (?, '{}', ?)",
-            [(user, now) for user in missing],
-        )
-        found.update(_sqlite_ids(session, "users", missing))
-    return found
 
 
 class EventLog:
@@ -265,7 +224,8 @@ class EventLog:
                 events = list(map(_SECOND, unique))
             users = self._user_ids(session, set(map(_GET_USER, events)), now)
             items = self._item_ids(session, set(map(_GET_ITEM, events)) - {None})
-            unique = self._drop_compacted_duplicates(session, unique, result)
+            unique, compacted = eventrows.drop_compacted(session, unique, sqlite=self.db.is_sqlite)
+            result.duplicate += compacted
             rows: list[tuple[Any, ...]] = []
             stored: list[StoredEvent] = []
             hooks = self._hooks
@@ -302,15 +262,15 @@ class EventLog:
                 if hooks:
                     fields = (ident, kind, user_pk, user, item, item_external, ts_ms, watch_ms,
                             duration_ms, value, amount_fen, ref, request_id, device_id)  # fmt: skip
-                    stored.append(_new_stored(fields))
+                    stored.append(new_stored(fields))
             if self.db.is_sqlite and rows:
                 # take the write lock first (a write that changes nothing): no other process
                 # can insert between reading the high-water id and our insert, so the rows
                 # above it are exactly ours, even with several processes on one file
                 session.connection().exec_driver_sql("UPDATE events SET id = id WHERE 0")
-            before = self._max_id(session)
-            inserted = self._insert(session, rows, before)
-            last = self._max_id(session) if hooks else before
+            before = eventrows.max_id(session)
+            inserted = eventrows.insert_rows(session, rows, before, sqlite=self.db.is_sqlite)
+            last = eventrows.max_id(session) if hooks else before
         # only now, after the commit, may the caches remember new users
         _remember(self._users, users)
         _remember(self._items, items)
@@ -323,85 +283,13 @@ class EventLog:
             stored = [e for e in stored if e.client_event_id in inserted]
         return Batch(before + 1, last, stored)
 
-    @staticmethod
-    def _max_id(session: Session) -> int:
-        return int(
-            session.connection().exec_driver_sql("SELECT coalesce(max(id), 0) FROM events").scalar()
-            or 0
-        )
-
-    def _insert(
-        self, session: Session, rows: list[tuple[Any, ...]], before: int
-    ) -> set[str] | None:
-        """Insert rows, skipping known ids; returns the inserted ids, or None when all were new."""
-        if not rows:
-            return set()
-        connection = session.connection()
-        if self.db.is_sqlite:
-            cursor = connection.exec_driver_sql(
-                f"INSERT OR IGNORE INTO events ({_COLUMNS}) VALUES ({', '.join('?' * 14)})", rows
-            )
-            if cursor.rowcount == len(rows):
-                return None
-            found = connection.execute(
-                text("SELECT client_event_id FROM events WHERE id > :before"), {"before": before}
-            )
-            return {r[0] for r in found}
-        names = [c.strip() for c in _COLUMNS.split(",")]
-        # RETURNING names the rows this transaction inserted: a concurrent writer's copy of an
-        # id (another process, same batch) is skipped here and reported as a duplicate
-        statement = (
-            pg_insert(Event)
-            .on_conflict_do_nothing(index_elements=["client_event_id"])
-            .returning(Event.client_event_id)
-        )
-        fresh = [dict(zip(names, r, strict=True)) for r in rows]
-        return set(session.scalars(statement, fresh))
-
-    def _drop_compacted_duplicates(
-        self, session: Session, events: list[tuple[int, dict[str, Any]]], result: IngestResult
-    ) -> list[tuple[int, dict[str, Any]]]:
-        """Drop events whose id was compacted to the lake already, whatever their ts_ms: an
-        event id is accepted once across hot log and lake."""
-        horizon = session.scalar(
-            select(StoreMeta.value).where(StoreMeta.key == COMPACTED_UNTIL_KEY)
-        )
-        if horizon is None:
-            return events
-        ids = [e["id"] for _, e in events]
-        known: set[str] = set()
-        if self.db.is_sqlite:
-            connection = session.connection()
-            for start in range(0, len(ids), _LOOKUP_CHUNK):
-                chunk = tuple(ids[start : start + _LOOKUP_CHUNK])
-                marks = ", ".join("?" * len(chunk))
-                rows = connection.exec_driver_sql(
-                    "SELECT client_event_id FROM compacted_event_ids "
-                    f"WHERE client_event_id IN ({marks})",
-                    chunk,
-                )
-                known.update(r[0] for r in rows)
-        else:
-            for start in range(0, len(ids), 900):
-                known.update(
-                    session.scalars(
-                        select(CompactedEventId.client_event_id).where(
-                            CompactedEventId.client_event_id.in_(ids[start : start + 900])
-                        )
-                    )
-                )
-        if not known:
-            return events
-        result.duplicate += sum(1 for _, e in events if e["id"] in known)
-        return [(i, e) for i, e in events if e["id"] not in known]
-
     def _user_ids(self, session: Session, external: set[str], now: int) -> dict[str, int]:
         """Ids of the users among ``external`` that the cache lacks (created when new)."""
         missing = external - self._users.keys()
         if not missing:
             return {}
         if self.db.is_sqlite:
-            return _sqlite_ensure_users(session, missing, now)
+            return eventrows.sqlite_ensure_users(session, missing, now)
         return ensure_users(session, external_ids=missing, created_at_ms=now)
 
     def _item_ids(self, session: Session, external: set[str]) -> dict[str, int]:
@@ -410,7 +298,7 @@ class EventLog:
         if not missing:
             return {}
         if self.db.is_sqlite:
-            return _sqlite_ids(session, "items", missing)
+            return eventrows.sqlite_ids(session, "items", missing)
         return item_ids(session, external_ids=missing)
 
     def count(self) -> int:
@@ -421,22 +309,10 @@ class EventLog:
     def head(self) -> int:
         """The highest row id in the hot log (0 when empty): where a new subscriber starts."""
         with self.db.session() as session:
-            return self._max_id(session)
+            return eventrows.max_id(session)
 
     def read_after(self, after: int, upto: int, limit: int) -> Batch:
         """Committed events with ``after < id <= upto`` in log order, at most ``limit``: how a
         subscriber that fell behind (or was down) catches up from the hot log."""
-        query = text(
-            "SELECT e.id, e.client_event_id, e.type, e.user_id, u.external_id, e.item_id, "
-            "i.external_id, e.ts_ms, e.watch_ms, e.duration_ms, e.value, e.amount_fen, e.ref, "
-            "e.request_id, e.device_id FROM events e JOIN users u ON u.id = e.user_id "
-            "LEFT JOIN items i ON i.id = e.item_id WHERE e.id > :after AND e.id <= :upto "
-            "ORDER BY e.id LIMIT :limit"
-        )
         with self.db.session() as session:
-            rows = session.execute(query, {"after": after, "upto": upto, "limit": limit}).all()
-        if not rows:
-            return Batch(after + 1, upto, [])
-        events = [_new_stored((r[1], EVENT_NAMES[r[2]], *r[3:])) for r in rows]
-        last = rows[-1][0] if len(rows) == limit else upto
-        return Batch(after + 1, last, events)
+            return eventrows.read_after(session, after, upto, limit)

@@ -36,7 +36,7 @@ from laotie.core.errors import Conflict
 from laotie.core.events import EVENT_NAMES, EVENT_TYPES
 from laotie.core.ids import new_id
 from laotie.store.db import Database
-from laotie.store.eventlog import COMPACTED_UNTIL_KEY
+from laotie.store.eventrows import COMPACTED_UNTIL_KEY
 from laotie.store.objects import LocalObjects, ObjectStore
 from laotie.store.tables import CompactedEventId, Event, LakePart, StoreMeta
 

@@ -19,13 +19,13 @@ from laotie.studio.jobs import (
     parse_params,
 )
 from laotie.studio.live_jobs import HostRequest, host_dir, register_host_job
-from laotie.studio.media_jobs import (
+from laotie.studio.media_jobs import publish_video, register_media_jobs
+from laotie.studio.media_requests import (
     AdRequest,
+    KlingRequest,
     MediaContext,
     NarrateRequest,
     PresenterRequest,
-    publish_video,
-    register_media_jobs,
 )
 from laotie.studio.outputs import output_paths
 from laotie.studio.presenter.hls import (
@@ -54,6 +54,7 @@ __all__ = [
     "JobContext",
     "JobRunner",
     "JobView",
+    "KlingRequest",
     "LLMProvider",
     "LeasePolicy",
     "MediaContext",

@@ -12,37 +12,46 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, HttpUrl
 from sqlalchemy.exc import IntegrityError
 
 from laotie.core.aigc import EXPLICIT_NOTICE_SHORT, METADATA_FIELD, new_label
-from laotie.core.catalog import EXTERNAL_ID, CreatorCreate, ItemCreate
+from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.contracts import CatalogDoor
-from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from laotie.core.errors import Conflict, InvalidInput, NotFound
 from laotie.core.ids import new_id
-from laotie.core.kinds import AigcStatus, ItemKind, Role
+from laotie.core.kinds import AigcStatus, ItemKind
 from laotie.core.settings import Settings
 from laotie.media import probe, read_label
-from laotie.store.db import Database
 from laotie.store.objects import ObjectStore
 from laotie.studio.ad import llm_copies, make_ads, parse_brief, template_copies
 from laotie.studio.ad.make import VOICES, AdVoice
-from laotie.studio.files import StudioFiles, is_file_id, studio_files
+from laotie.studio.files import studio_files
 from laotie.studio.jobs import (
-    DEFAULT_ROLES,
     STUDIO_CREATOR,
     JobContext,
     JobRunner,
-    Submitter,
-    Validator,
-    parse_params,
 )
-from laotie.studio.make.job import MakeRequest, run_make, validate_make
+from laotie.studio.make.job import MakeRequest, run_make
+from laotie.studio.media_requests import (
+    FILE_FIELDS,
+    MEDIA_ROLES,
+    AdRequest,
+    KlingRequest,
+    MediaContext,
+    NarrateRequest,
+    PresenterRequest,
+)
+from laotie.studio.media_validation import (
+    check_creative_target,
+    input_path,
+    make_validator,
+    map_files,
+    media_validator,
+)
 from laotie.studio.outputs import keep_outputs
 from laotie.studio.presenter import PresenterOptions, present
 from laotie.studio.providers.kling import KlingClient
@@ -53,67 +62,6 @@ from laotie.studio.tts.base import TtsEngine
 from laotie.studio.tts.factory import engine_for_voice, engine_from_settings
 
 Progress = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class MediaContext:
-    """What a media job needs: settings, the database, the catalog door (where outputs are
-    published, screened by trust) and (optionally) the ads service."""
-
-    settings: Settings
-    db: Database
-    catalog: CatalogDoor
-    ads: Any = None
-
-    @property
-    def files(self) -> StudioFiles:
-        """The uploaded input files API callers name by id."""
-        return studio_files(self.settings)
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    size: str = Field(
-        default="vertical", description="vertical, vertical-720, landscape, square or WxH"
-    )
-    music: str | None = Field(
-        default=None, description="background music file, ducked under the voice"
-    )
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
-    publish: bool = Field(default=True, description="create a catalog item for each video")
-
-
-class NarrateRequest(_Request):
-    """A narrated video from text or from a script file (text, Markdown, episode JSON)."""
-
-    text: str | None = Field(default=None, description="narration text (paragraphs = scenes)")
-    script_path: str | None = Field(default=None, description="a .txt/.md/.json script file")
-    episode: int | None = Field(default=None, ge=1, description="episode of an adaptation JSON")
-    title: str = Field(default="", max_length=200)
-    images: list[str] = Field(default_factory=list, max_length=60)
-
-
-class AdRequest(_Request):
-    """N ad videos from a product brief."""
-
-    brief: dict[str, Any]
-    variants: int = Field(default=3, ge=1, le=24)
-    use_llm: bool = Field(default=False, description="write the copy with the LLM provider")
-    campaign_id: str | None = Field(default=None, description="register videos as its creatives")
-    landing_url: str | None = Field(default=None, description="click target of the creatives")
-    advertiser_scope: str | None = Field(
-        default=None, description="the advertiser a key is scoped to (set by the API)"
-    )
-
-
-class PresenterRequest(_Request):
-    """A digital-human presenter speaking ``text``."""
-
-    text: str = Field(min_length=1)
-    avatar: str | None = Field(default=None, description="portrait image; default: drawn")
-    backgrounds: list[str] = Field(default_factory=list, max_length=30)
-    provider: Literal["offline", "kling"] = "offline"
 
 
 def _output_dir(settings: Settings, job_id: str) -> Path:
@@ -228,7 +176,7 @@ def run_ad(
     settings = services.settings
     brief = parse_brief(request.brief)
     if request.campaign_id:
-        _check_creative_target(services, request)
+        check_creative_target(services, request)
     if request.music:
         brief = brief.model_copy(update={"music": Path(request.music)})
     if request.use_llm:
@@ -287,20 +235,11 @@ def run_ad(
     return {"videos": videos, "creatives": creatives}
 
 
-def _check_creative_target(services: MediaContext, request: AdRequest) -> None:
-    if services.ads is None or not hasattr(services.ads, "add_creatives"):
-        raise InvalidInput(
-            "the ads area is not available to register creatives", field="campaign_id"
-        )
-    if not (request.landing_url or request.brief.get("landing_url")):
-        raise InvalidInput("registering creatives needs a landing_url", field="landing_url")
-
-
 def register_creatives(
     services: MediaContext, request: AdRequest, videos: list[dict[str, Any]]
 ) -> list[str]:
     """Add rendered ads to a campaign as AIGC creatives via the ads service, when wired."""
-    _check_creative_target(services, request)
+    check_creative_target(services, request)
     from laotie.ads import CreativeCreate
 
     landing = HttpUrl(str(request.landing_url or request.brief.get("landing_url")))
@@ -392,22 +331,6 @@ def run_make_job(
     return {"videos": videos}
 
 
-class KlingRequest(BaseModel):
-    """A Kling clip: text2video from a prompt, or image2video from an uploaded still."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Literal["text2video", "image2video"]
-    prompt: str = Field(default="", max_length=2500)
-    image_base64: str | None = Field(
-        default=None, max_length=14_000_000, description="the still (base64), image2video"
-    )
-    aspect: Literal["9:16", "16:9", "1:1"] = "9:16"
-    duration: Literal[5, 10] = 5
-    creator_id: str = Field(default=STUDIO_CREATOR, pattern=EXTERNAL_ID)
-    publish: bool = Field(default=False, description="create a catalog item for the clip")
-
-
 def run_kling(
     services: MediaContext, request: KlingRequest, *, job_id: str, progress: Progress
 ) -> dict[str, Any]:
@@ -453,112 +376,6 @@ MEDIA_JOBS: dict[str, tuple[type[BaseModel], Callable[..., dict[str, Any]]]] = {
     "presenter": (PresenterRequest, run_presenter),
     "kling": (KlingRequest, run_kling),
 }
-#: the params of each kind that name input files (``a.b``: key b of dict a; lists hold many)
-FILE_FIELDS: dict[str, tuple[str, ...]] = {
-    "narrate": ("script_path", "images", "music"),
-    "ad": ("music", "brief.images", "brief.music"),
-    "presenter": ("avatar", "backgrounds", "music"),
-    "kling": (),
-}
-#: who may submit each kind over the API (advertisers make ads for their own campaigns)
-MEDIA_ROLES: dict[str, frozenset[Role]] = {
-    "narrate": DEFAULT_ROLES,
-    "ad": DEFAULT_ROLES | {Role.ADVERTISER},
-    "presenter": DEFAULT_ROLES,
-    "kling": DEFAULT_ROLES,
-}
-
-
-def _map_files(
-    params: dict[str, Any], fields: tuple[str, ...], change: Callable[[str, str], str]
-) -> dict[str, Any]:
-    """``params`` with every file value of ``fields`` replaced by ``change(value, field)``."""
-    out = dict(params)
-    for dotted in fields:
-        head, _, tail = dotted.partition(".")
-        if tail:
-            if isinstance(out.get(head), dict):
-                out[head] = _map_files(out[head], (tail,), partial(_call, change, dotted))
-            continue
-        value = out.get(head)
-        if isinstance(value, str) and value:
-            out[head] = change(value, dotted)
-        elif isinstance(value, list):
-            out[head] = [change(v, dotted) if isinstance(v, str) else v for v in value]
-    return out
-
-
-def _call(change: Callable[[str, str], str], field_name: str, value: str, _inner: str) -> str:
-    return change(value, field_name)
-
-
-def _check_ad(context: MediaContext, request: AdRequest, submitter: Submitter) -> dict[str, Any]:
-    """Scope of an ad job: creators never register creatives, advertisers only their own."""
-    parse_brief(request.brief)
-    updates: dict[str, Any] = {}
-    if not submitter.local:
-        updates["advertiser_scope"] = submitter.scope if submitter.role == Role.ADVERTISER else None
-    if submitter.role == Role.ADVERTISER:
-        updates["publish"] = False  # advertisers make creatives, not catalog videos
-    if request.campaign_id:
-        if submitter.role == Role.CREATOR:
-            raise PermissionDenied("creator keys cannot register ad creatives", field="campaign_id")
-        checked = request.model_copy(update=updates)
-        _check_creative_target(context, checked)
-        context.ads.get_campaign(request.campaign_id, scope=checked.advertiser_scope)
-    return updates
-
-
-def _creator_scope(params: dict[str, Any], creator_id: str, submitter: Submitter) -> dict[str, Any]:
-    """A creator key publishes only as its own creator (the default when params name none)."""
-    if submitter.role != Role.CREATOR:
-        return {}
-    creator = creator_id if "creator_id" in params else submitter.scope
-    if creator != submitter.scope:
-        raise PermissionDenied(
-            f"this key is scoped to {submitter.scope!r} and may not publish as {creator!r}",
-            field="creator_id",
-        )
-    return {"creator_id": creator}
-
-
-def make_validator(params: dict[str, Any], submitter: Submitter) -> dict[str, Any]:
-    """The ``make`` job's validator: its params, and a creator key's own creator (whose media
-    library the job reads)."""
-    clean = validate_make(params)
-    return clean | _creator_scope(params, clean["creator_id"], submitter)
-
-
-def media_validator(kind: str, context: MediaContext) -> Validator:
-    """The one validator of a media kind: params, limits, scope, ownership and input files."""
-    model = MEDIA_JOBS[kind][0]
-
-    def validate(params: dict[str, Any], submitter: Submitter) -> dict[str, Any]:
-        request: Any = parse_params(model, params)
-        if hasattr(request, "size"):
-            parse_format(request.size)
-        updates = _creator_scope(params, request.creator_id, submitter)
-        if isinstance(request, AdRequest):
-            updates |= _check_ad(context, request, submitter)
-        clean: dict[str, Any] = request.model_copy(update=updates).model_dump(mode="json")
-        if not submitter.local:
-            # an API caller names uploaded files by id, never a path on the server: resolve
-            # each one now (refusing paths and other tenants' files); the job keeps the ids
-            _map_files(
-                clean,
-                FILE_FIELDS[kind],
-                lambda value, name: str(
-                    context.files.resolve(value, owner=submitter.owner, field=name)
-                ),
-            )
-        return clean
-
-    return validate
-
-
-def _input_path(files: StudioFiles, value: str) -> str:
-    """The path a checked file value stands for: a studio file id, or a local path (CLI)."""
-    return str(files.resolve(value, owner=None, field="file")) if is_file_id(value) else value
 
 
 def register_media_jobs(
@@ -578,14 +395,14 @@ def register_media_jobs(
         def handler(
             ctx: JobContext, kind: str = kind, model: type[BaseModel] = model, run: Any = run
         ) -> dict[str, Any]:
-            params = _map_files(ctx.params, FILE_FIELDS[kind], lambda v, _f: _input_path(files, v))
+            params = map_files(ctx.params, FILE_FIELDS[kind], lambda v, _f: input_path(files, v))
             result = run(
                 context, model.model_validate(params), job_id=ctx.job_id, progress=ctx.progress
             )
             return result if media is None else keep_outputs(media, result, job_id=ctx.job_id)
 
         runner.register(
-            kind, handler, validate=media_validator(kind, context), roles=MEDIA_ROLES[kind]
+            kind, handler, validate=media_validator(kind, model, context), roles=MEDIA_ROLES[kind]
         )
 
     def make_handler(ctx: JobContext) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from laotie.cli import studio_media
 from laotie.core.errors import InvalidInput
 from laotie.media import read_label
 from laotie.store.repos import catalog
+from laotie.studio import MediaContext, publish_video, register_media_jobs
 from laotie.studio.jobs import JobRunner
-from laotie.studio.media_jobs import MediaContext, publish_video, register_media_jobs
 from laotie.studio.render import probe
 
 

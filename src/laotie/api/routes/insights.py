@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from laotie.api.deps import AdminKey, Day, ReaderKey, ServicesDep
+from laotie.insights import KPIS, Period
 from laotie.insights.item_stats import ItemStats
-from laotie.insights.kpis import KPIS, Period
 from laotie.insights.report import render_html
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])

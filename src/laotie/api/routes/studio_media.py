@@ -19,9 +19,9 @@ from laotie.core.errors import NotFound
 from laotie.core.kinds import Role
 from laotie.store.objects import S3Objects
 from laotie.store.repos.access import Principal
+from laotie.studio import AdRequest, KlingRequest, NarrateRequest, PresenterRequest
 from laotie.studio.jobs import JobView
 from laotie.studio.make.job import MakeRequest
-from laotie.studio.media_jobs import AdRequest, KlingRequest, NarrateRequest, PresenterRequest
 
 router = APIRouter(prefix="/v1/studio", tags=["studio"])
 MakerKey = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.CREATOR))]

@@ -27,7 +27,7 @@ from laotie.insights.schemas import (
     TeamPublic,
     TeamUpdate,
 )
-from laotie.insights.teams import ADMIN, Viewer
+from laotie.insights.team_access import ADMIN, Viewer
 from laotie.store.repos.access import Principal
 
 router = APIRouter(prefix="/v1/teams", tags=["teams"])
@@ -153,7 +153,7 @@ def digest(
     day: Annotated[Day, Query(description="local day, YYYY-MM-DD")],
 ) -> DigestPublic:
     """A manager's digest of a team for a day, as emailed (the manager or an admin)."""
-    return services.insights.programme.digest(team_id, manager_id, day=day, viewer=viewer)
+    return services.insights.programme.digests.digest(team_id, manager_id, day=day, viewer=viewer)
 
 
 @router.post("/digests/send", response_model=DigestRun)
@@ -165,7 +165,7 @@ def send_digests(
     """Build and email every manager's digest for a day now (admin)."""
     if not viewer.admin:
         raise PermissionDenied("only an admin may send digests", field="role")
-    return services.insights.programme.send_digests(day=day)
+    return services.insights.programme.digests.send_digests(day=day)
 
 
 @router.get("/me/records", response_model=list[MemberRecords])

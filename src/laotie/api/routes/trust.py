@@ -69,13 +69,13 @@ def upload(
     parsed = _parse_item(item)
     require_scope(principal, parsed.creator_id)
     if file is None or not file.filename:
-        public, screening = services.trust.upload(parsed, declared=declared_aigc)
+        public, screening = services.trust.screening.upload(parsed, declared=declared_aigc)
     else:
         suffix = Path(file.filename).suffix.lower()
         staging = services.settings.path("tmp", "uploads", f"{new_id('up_')}{suffix}")
         try:
             _save(file, staging, services.settings.trust_max_upload_mb * 1024 * 1024)
-            public, screening = services.trust.upload(
+            public, screening = services.trust.screening.upload(
                 parsed, media_source=staging, declared=declared_aigc
             )
         finally:
@@ -90,7 +90,7 @@ def upload(
 @router.post("/v1/trust/check")
 def check(body: TextCheck, services: ServicesDep, _: ReaderKey) -> dict[str, Any]:
     """Screen a text (spam checks, AIGC traces, near-duplicates) without storing anything."""
-    return services.trust.check_text(body.text, declared=body.declared_aigc).as_dict()
+    return services.trust.screening.check_text(body.text, declared=body.declared_aigc).as_dict()
 
 
 @router.get("/v1/trust/queue")
@@ -102,14 +102,14 @@ def queue(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
     """The review queue, oldest first."""
-    entries, next_cursor = services.trust.queue(state=state, cursor=cursor, limit=limit)
+    entries, next_cursor = services.trust.review.queue(state=state, cursor=cursor, limit=limit)
     return {"items": entries, "next_cursor": next_cursor}
 
 
 @router.get("/v1/trust/items/{item_id}")
 def record(item_id: str, services: ServicesDep, _: AdminKey) -> dict[str, Any]:
     """An item's trust record: decision, reasons, checks, AIGC status, original."""
-    return services.trust.record(item_id)
+    return services.trust.review.record(item_id)
 
 
 @router.post("/v1/trust/items/{item_id}/decision")
@@ -117,10 +117,12 @@ def decide(
     item_id: str, body: ReviewDecision, services: ServicesDep, principal: AdminKey
 ) -> dict[str, Any]:
     """A reviewer's decision; it replaces the automatic one and is logged as an event."""
-    return services.trust.decide(item_id, body.decision, reviewer=principal.key_id, note=body.note)
+    return services.trust.review.decide(
+        item_id, body.decision, reviewer=principal.key_id, note=body.note
+    )
 
 
 @router.post("/v1/trust/items/{item_id}/screen")
 def rescreen(item_id: str, services: ServicesDep, _: AdminKey) -> dict[str, Any]:
     """Screen an existing catalog item again (e.g. one created before trust was enabled)."""
-    return services.trust.screen(item_id).as_dict()
+    return services.trust.screening.screen(item_id).as_dict()

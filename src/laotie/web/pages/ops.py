@@ -59,5 +59,5 @@ async def operations(visit: VisitDep) -> Response:
 
     versions, jobs = await run_in_threadpool(read)
     return await visit.render(
-        "ops.html", versions=versions, current=services.feed.model_version, jobs=jobs
+        "ops.html", versions=versions, current=services.feed.served.version, jobs=jobs
     )

@@ -13,8 +13,7 @@ from laotie.api.routes import studio as studio_api
 from laotie.api.routes import studio_media as media_api
 from laotie.core.errors import InvalidInput, NotFound
 from laotie.core.kinds import Role
-from laotie.studio import JobView, output_paths
-from laotie.studio.media_jobs import AdRequest, NarrateRequest, PresenterRequest
+from laotie.studio import AdRequest, JobView, NarrateRequest, PresenterRequest, output_paths
 from laotie.studio.writer.parse import decode
 from laotie.web.console import ConsoleRoute, Visit, VisitDep
 from laotie.web.forms import build
