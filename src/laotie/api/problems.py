@@ -66,6 +66,13 @@ BODY_ERROR_STATUSES = {
     408: "the request body stalled",
     413: "the request body is larger than its limit",
 }
+#: the answer of an operation that spends a balance (coins, an amount owed) it may find short
+INSUFFICIENT_BALANCE: dict[int | str, dict[str, Any]] = {
+    402: {
+        "description": "the balance is less than the amount; names the field and the amount",
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
 #: an operation marked with this OpenAPI extension answers some errors in a format a third party
 #: prescribes (a payment provider's webhook): the statuses it declares itself are kept
 OWN_ERRORS = "x-laotie-own-errors"

@@ -28,7 +28,7 @@ from laotie.api.deps import (
     require_scope,
     require_user,
 )
-from laotie.api.problems import OWN_ERRORS
+from laotie.api.problems import INSUFFICIENT_BALANCE, OWN_ERRORS
 from laotie.api.routes.studio import IdempotencyKey, submit
 from laotie.commerce import (
     CardCreate,
@@ -187,7 +187,7 @@ def next_episode(
     return services.commerce.content.next_episode(user_id, series_id, after_position=after)
 
 
-@router.post("/unlocks")
+@router.post("/unlocks", responses=INSUFFICIENT_BALANCE)
 def unlock(body: UnlockCreate, services: ServicesDep, key: AppKey) -> UnlockPublic:
     """Unlock an episode or a series with coins or a rewarded ad (idempotent)."""
     require_user(key, body.user_id)
@@ -292,7 +292,7 @@ def room_presence(room_id: str, body: Presence, services: ServicesDep, key: AppK
     return services.commerce.live.presence(room_id, body.user_id, present=body.present)
 
 
-@router.post("/rooms/{room_id}/gifts")
+@router.post("/rooms/{room_id}/gifts", responses=INSUFFICIENT_BALANCE)
 def send_gift(room_id: str, body: GiftCreate, services: ServicesDep, key: AppKey) -> GiftPublic:
     """Send a gift paid in coins (once per idempotency key)."""
     require_user(key, body.user_id)
@@ -417,7 +417,7 @@ def refund_order(order_id: str, services: ServicesDep, _: AdminKey) -> OrderPubl
 # --- figures ---------------------------------------------------------------------------------
 
 
-@router.post("/payouts", status_code=201)
+@router.post("/payouts", status_code=201, responses=INSUFFICIENT_BALANCE)
 def pay_out(body: PayoutCreate, services: ServicesDep, _: AdminKey) -> PayoutPublic:
     """Pay a creator or merchant (operator) at most what the ledger says they are owed."""
     return services.commerce.payouts.pay_out(body)
