@@ -63,7 +63,7 @@ def _world(home: Path, gifts: int, orders: int) -> tuple[Database, CommerceServi
     AdsService(db, settings=load_settings(home=home), clock=clock).accounts.create_advertiser(
         AdvertiserCreate(id="m1", name="M")
     )
-    door = CatalogService(db, screen=TrustService(db, media_dir=home / "media"))
+    door = CatalogService(db, screen=TrustService(db, media_dir=home / "media").screening)
     service = CommerceService(db, door=door, clock=clock)
     service.live.start(RoomCreate(id="r1", creator_id="c1", title="Live"))
     service.shops.create_shop(ShopCreate(id="shop1", merchant_id="m1", name="S"))
