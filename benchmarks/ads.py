@@ -30,15 +30,15 @@ from rich.table import Table
 
 from laotie.ads import ResponseModel, gsp
 from laotie.ads.auction import CPM, OCPC, bid_ecpm
-from laotie.ads.schemas import Objective
-from laotie.ads.serving import (
+from laotie.ads.index import (
     QUALITY_BOUNDS,
     QUALITY_EXPONENT,
     CampaignSpec,
     CreativeSpec,
-    Server,
     ServingIndex,
 )
+from laotie.ads.schemas import Objective
+from laotie.ads.serving import Server
 from laotie.ads.targeting import category_prefixes
 from laotie.core.contracts import AdRequest
 
@@ -142,8 +142,8 @@ def loop_auction(server: Server, request: AdRequest) -> tuple[int, float] | None
             continue
         if c.kinds and ctx["kind"] not in c.kinds:
             continue
-        pctr = 1 / (1 + np.exp(-(cr[0] + cr[1] * match + cr[-1] * server.pctr_offset[j])))
-        pcvr = 1 / (1 + np.exp(-(cv[0] + cv[1] * match + cv[-1] * server.pcvr_offset[j])))
+        pctr = 1 / (1 + np.exp(-(cr[0] + cr[1] * match + cr[-1] * server.scores.pctr_offset[j])))
+        pcvr = 1 / (1 + np.exp(-(cv[0] + cv[1] * match + cv[-1] * server.scores.pcvr_offset[j])))
         code = server.index.objective[j]
         if code == CPM:
             bid = float(c.bid_fen)
@@ -173,8 +173,12 @@ def vector_auction(server: Server, request: AdRequest) -> tuple[int, float] | No
     )
     cand = np.flatnonzero(eligible)
     m = match[cand]
-    pctr = server.pctr_model.predict_from_offsets(server.pctr_offset[cand], match=m, position=0)
-    pcvr = server.pcvr_model.predict_from_offsets(server.pcvr_offset[cand], match=m, position=0)
+    pctr = server.pctr_model.predict_from_offsets(
+        server.scores.pctr_offset[cand], match=m, position=0
+    )
+    pcvr = server.pcvr_model.predict_from_offsets(
+        server.scores.pcvr_offset[cand], match=m, position=0
+    )
     bids = bid_ecpm(server.index.objective[cand], server.index.bid_fen[cand], pctr, pcvr)
     quality = np.clip((pctr / server.pctr_model.base_rate_) ** QUALITY_EXPONENT, *QUALITY_BOUNDS)
     winners, prices = gsp(bids, quality, reserve_ecpm=RESERVE_ECPM, slots=1)

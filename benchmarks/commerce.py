@@ -60,10 +60,10 @@ def _world(home: Path, gifts: int, orders: int) -> tuple[Database, CommerceServi
     with db.session() as session:
         catalog.create_user(session, user=UserCreate(id="u1"))
         catalog.create_creator(session, creator=CreatorCreate(id="c1", name="C"))
-    AdsService(db, settings=load_settings(home=home), clock=clock).create_advertiser(
+    AdsService(db, settings=load_settings(home=home), clock=clock).accounts.create_advertiser(
         AdvertiserCreate(id="m1", name="M")
     )
-    door = CatalogService(db, screen=TrustService(db, media_dir=home / "media"))
+    door = CatalogService(db, screen=TrustService(db, media_dir=home / "media").screening)
     service = CommerceService(db, door=door, clock=clock)
     service.live.start(RoomCreate(id="r1", creator_id="c1", title="Live"))
     service.shops.create_shop(ShopCreate(id="shop1", merchant_id="m1", name="S"))
@@ -89,7 +89,7 @@ def _laotie(service: CommerceService, gifts: int, orders: int, tag: str) -> dict
     gift_s = time.perf_counter() - start
     start = time.perf_counter()
     for i in range(orders):
-        order = service.shops.create_order(
+        order = service.orders.create_order(
             OrderCreate(id=f"{tag}o{i}", user_id="u1", product_id="p1", quantity=1)
         )
         service.payments.settle(

@@ -125,7 +125,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         if settings.media_url
         else None
     )
-    register_media_jobs(studio_jobs, settings, ads=ads, catalog=catalog, media=media)
+    register_media_jobs(studio_jobs, settings, ads=ads.accounts, catalog=catalog, media=media)
     insights = InsightsService(
         db,
         lake,
@@ -134,7 +134,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         smtp=SmtpConfig(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
         if settings.smtp_host
         else None,
-        ad_spend=ads.aigc_share,
+        ad_spend=ads.reports.aigc_share,
     )
     feed = FeedService(
         DatabaseFeedStore(db, lake, events),
@@ -142,7 +142,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         models_dir=settings.home / "models" / "feed",
         clock=clock,
         gate=trust.gate,
-        ad_filler=ads,
+        ad_filler=ads.serving,
         # a process alone keeps the feed's signals in its own state; processes sharing a live
         # state server also log them there for each other
         signals=LiveSignals(live) if settings.live_state_url else None,
@@ -160,7 +160,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         provider=WechatPayProvider(wechatpay) if wechatpay else None,
         wechatpay=wechatpay,
         emit=events.ingest,
-        biller=ads,  # purchase-goal oCPC campaigns are billed when an order from their ad is paid
+        # purchase-goal oCPC campaigns are billed when an order from their ad is paid
+        biller=ads.charging,
     )
     register_host_job(studio_jobs, settings, check_room=commerce.live.check_host)
     feed.served.attach_live(commerce.live)  # the feed's live source ranks the rooms live now

@@ -138,7 +138,7 @@ def test_serve_click_report_and_reconcile_over_http(
     served = [
         (u, p)
         for u in range(8)
-        for p in services.ads.fill(
+        for p in services.ads.serving.fill(
             AdRequest(
                 user_id=user_pk[u],
                 user_external_id=f"u{u}",

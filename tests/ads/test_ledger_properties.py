@@ -27,10 +27,10 @@ KINDS = ("ad_impression", "ad_click", "ad_conversion")
 
 
 def _setup(service: AdsService) -> None:
-    service.create_advertiser(AdvertiserCreate(id="rich", name="Rich"))
-    service.create_advertiser(AdvertiserCreate(id="poor", name="Poor"))
-    service.top_up("rich", TopUp(amount_fen=1_000_000, idempotency_key="t-rich"))
-    service.top_up("poor", TopUp(amount_fen=120, idempotency_key="t-poor"))
+    service.accounts.create_advertiser(AdvertiserCreate(id="rich", name="Rich"))
+    service.accounts.create_advertiser(AdvertiserCreate(id="poor", name="Poor"))
+    service.accounts.top_up("rich", TopUp(amount_fen=1_000_000, idempotency_key="t-rich"))
+    service.accounts.top_up("poor", TopUp(amount_fen=120, idempotency_key="t-poor"))
     plans = [
         ("cpc", "rich", "clicks", 50, 300),
         ("cpm", "rich", "impressions", 4000, 10_000),
@@ -38,7 +38,7 @@ def _setup(service: AdsService) -> None:
         ("cpc-poor", "poor", "clicks", 40, 100_000),
     ]
     for cid, owner, objective, bid, budget in plans:
-        service.create_campaign(
+        service.accounts.create_campaign(
             CampaignCreate(
                 id=cid,
                 advertiser_id=owner,
@@ -49,7 +49,7 @@ def _setup(service: AdsService) -> None:
                 frequency_cap=1000,
             )
         )
-        service.add_creatives(
+        service.accounts.add_creatives(
             cid, [CreativeCreate(id=f"{cid}-a", title="a", landing_url="https://example.com/a")]
         )
 
@@ -105,7 +105,7 @@ def test_ledger_invariants(template: Path, tmp_path_factory: pytest.TempPathFact
     for n, op in enumerate(operations):
         clock.advance(1000)
         if op[0] == "fill":
-            served += service.fill(
+            served += service.serving.fill(
                 AdRequest(
                     user_id=op[1],
                     user_external_id=f"u{op[1]}",
@@ -129,16 +129,16 @@ def test_ledger_invariants(template: Path, tmp_path_factory: pytest.TempPathFact
             sent += batch
         elif op[0] == "topup":
             owner = "rich" if op[2] % 2 else "poor"
-            service.top_up(owner, TopUp(amount_fen=op[1], idempotency_key=f"k{n}"))
+            service.accounts.top_up(owner, TopUp(amount_fen=op[1], idempotency_key=f"k{n}"))
             # the same key again moves no money
-            service.top_up(owner, TopUp(amount_fen=op[1], idempotency_key=f"k{n}"))
+            service.accounts.top_up(owner, TopUp(amount_fen=op[1], idempotency_key=f"k{n}"))
         elif op[0] == "replay" and sent:
             before = _state(db)
             log.ingest(sent)  # already stored: duplicates
             service.on_events(_as_stored(db))  # even if a subscriber sees them again
             assert _state(db) == before
 
-    check = service.reconcile()
+    check = service.reports.reconcile()
     assert check["ok"], check
     assert check["trial_balance_fen"] == 0
     by_ref = {p.impression_id: p for p in served}

@@ -8,9 +8,10 @@ import math
 import numpy as np
 
 from laotie.ads.auction import CPM
+from laotie.ads.index import CampaignSpec, CreativeSpec, ServingIndex
 from laotie.ads.prediction import PriorModel
 from laotie.ads.schemas import Objective
-from laotie.ads.serving import CampaignSpec, CreativeSpec, Server, ServingIndex
+from laotie.ads.serving import Server
 from laotie.core.clock import MS_PER_DAY, MS_PER_MINUTE, day_start_ms
 from laotie.core.contracts import AdRequest
 
@@ -89,7 +90,7 @@ def test_pacing_spends_between_95_and_101_percent_of_every_budget():
                 )
                 pending += server.fill(request)
             for placement in pending:  # events arrive at the end of the minute
-                p = server.placement(placement.impression_id)
+                p = server.placements.get(placement.impression_id)
                 amount = 0
                 if p.objective == CPM:
                     carry[p.campaign_pk] += p.price_millifen

@@ -51,8 +51,8 @@ def ads(services, clock) -> AdsService:
         )
     service = AdsService(services.db, settings=services.settings, clock=clock, random_state=0)
     services.events.subscribe(Subscription("ads-under-test", service.on_events))
-    service.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
-    service.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first"))
+    service.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
+    service.accounts.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first"))
     return service
 
 
@@ -66,14 +66,14 @@ def _campaign(ads, cid="c1", **kw) -> None:
         "daily_budget_fen": 10_000,
         **kw,
     }
-    ads.create_campaign(CampaignCreate(**values))
-    ads.add_creatives(
+    ads.accounts.create_campaign(CampaignCreate(**values))
+    ads.accounts.add_creatives(
         cid, [CreativeCreate(id=f"{cid}-x", title="buy", landing_url="https://example.com/x")]
     )
 
 
 def _fill(ads, clock, user=1, slots=(2,), **context):
-    return ads.fill(
+    return ads.serving.fill(
         AdRequest(
             user_id=user,
             user_external_id=f"u{user}",
@@ -148,7 +148,7 @@ def test_categories_come_from_the_catalog_and_settings(ads):
     extra = AdsService(
         ads.db, settings=ads.settings.model_copy(update={"ads_categories": ["汽车"]})
     )
-    extra.create_campaign(
+    extra.accounts.create_campaign(
         CampaignCreate(
             id="cars",
             advertiser_id="adv",
@@ -163,30 +163,31 @@ def test_categories_come_from_the_catalog_and_settings(ads):
 
 def test_account_rules(ads):
     with pytest.raises(Conflict):
-        ads.create_advertiser(AdvertiserCreate(id="adv", name="again"))
+        ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="again"))
     assert (
-        ads.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first")).balance_fen == 100_000
+        ads.accounts.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first")).balance_fen
+        == 100_000
     )
     with pytest.raises(Conflict) as caught:
-        ads.top_up("adv", TopUp(amount_fen=5, idempotency_key="first"))
+        ads.accounts.top_up("adv", TopUp(amount_fen=5, idempotency_key="first"))
     assert caught.value.context["field"] == "idempotency_key"
     with pytest.raises(InvalidInput) as bad:
-        ads.top_up("adv", TopUp(amount_fen=0, idempotency_key="zero"))
+        ads.accounts.top_up("adv", TopUp(amount_fen=0, idempotency_key="zero"))
     assert bad.value.field == "amount_fen"
     with pytest.raises(NotFound):
-        ads.top_up("nobody", TopUp(amount_fen=5, idempotency_key="n"))
+        ads.accounts.top_up("nobody", TopUp(amount_fen=5, idempotency_key="n"))
 
 
 def test_an_advertiser_cannot_touch_another_advertisers_campaign(ads):
-    ads.create_advertiser(AdvertiserCreate(id="other", name="Other"))
+    ads.accounts.create_advertiser(AdvertiserCreate(id="other", name="Other"))
     _campaign(ads)
     for call in (
-        lambda: ads.get_campaign("c1", scope="other"),
-        lambda: ads.update_campaign("c1", CampaignUpdate(bid_fen=1), scope="other"),
-        lambda: ads.add_creatives("c1", [], scope="other"),
-        lambda: ads.report(campaign_id="c1", scope="other"),
-        lambda: ads.get_advertiser("adv", scope="other"),
-        lambda: ads.create_campaign(
+        lambda: ads.accounts.get_campaign("c1", scope="other"),
+        lambda: ads.accounts.update_campaign("c1", CampaignUpdate(bid_fen=1), scope="other"),
+        lambda: ads.accounts.add_creatives("c1", [], scope="other"),
+        lambda: ads.reports.report(campaign_id="c1", scope="other"),
+        lambda: ads.accounts.get_advertiser("adv", scope="other"),
+        lambda: ads.accounts.create_campaign(
             CampaignCreate(
                 id="c9",
                 advertiser_id="adv",
@@ -200,14 +201,14 @@ def test_an_advertiser_cannot_touch_another_advertisers_campaign(ads):
     ):
         with pytest.raises(PermissionDenied):
             call()
-    assert ads.list_campaigns(scope="other") == []
-    assert [c.id for c in ads.list_campaigns(scope="adv")] == ["c1"]
+    assert ads.accounts.list_campaigns(scope="other") == []
+    assert [c.id for c in ads.accounts.list_campaigns(scope="adv")] == ["c1"]
 
 
 def test_creative_rules_and_programmatic_combinations(ads):
     _campaign(ads)
     with pytest.raises(InvalidInput) as caught:
-        ads.add_creatives(
+        ads.accounts.add_creatives(
             "c1",
             [
                 CreativeCreate(
@@ -216,7 +217,7 @@ def test_creative_rules_and_programmatic_combinations(ads):
             ],
         )
     assert caught.value.field == "creatives[0].aigc"
-    made = ads.add_programmatic(
+    made = ads.accounts.add_programmatic(
         "c1",
         ProgrammaticCreate(
             id_prefix="v",
@@ -234,7 +235,7 @@ def test_creative_rules_and_programmatic_combinations(ads):
         == 12
     )
     with pytest.raises(InvalidInput) as too_many:
-        ads.add_programmatic(
+        ads.accounts.add_programmatic(
             "c1",
             ProgrammaticCreate(
                 id_prefix="w",
@@ -246,7 +247,7 @@ def test_creative_rules_and_programmatic_combinations(ads):
         )
     assert too_many.value.limit == 200
     with pytest.raises(Conflict):
-        ads.add_programmatic(
+        ads.accounts.add_programmatic(
             "c1",
             ProgrammaticCreate(
                 id_prefix="v",
@@ -297,14 +298,14 @@ def test_clicks_are_charged_once_and_reports_reconcile(ads, services, clock):
     _events(services, clock, placements, "ad_impression")
     _events(services, clock, placements[:5], "ad_click", "ad_conversion")
     _events(services, clock, placements[:5], "ad_click", prefix="again")  # new ids, same refs
-    row = ads.report(group_by=["campaign"])[0]
+    row = ads.reports.report(group_by=["campaign"])[0]
     assert (row.impressions, row.clicks, row.conversions) == (20, 5, 5)
     assert row.spend_fen == sum(p.price_fen for p in placements[:5])
     assert row.ctr == 0.25 and row.cvr == 1.0
     assert row.cpa_fen == row.spend_fen / 5 and row.ecpm_fen == row.spend_fen * 1000 / 20
-    assert ads.get_advertiser("adv").balance_fen == 100_000 - row.spend_fen
-    assert ads.reconcile()["ok"]
-    assert ads.kpis()["spend_fen"] == row.spend_fen
+    assert ads.accounts.get_advertiser("adv").balance_fen == 100_000 - row.spend_fen
+    assert ads.reports.reconcile()["ok"]
+    assert ads.reports.kpis()["spend_fen"] == row.spend_fen
 
 
 def test_cpm_charges_accumulate_milli_fen(ads, services, clock):
@@ -314,14 +315,14 @@ def test_cpm_charges_accumulate_milli_fen(ads, services, clock):
     ]
     _events(services, clock, placements, "ad_impression")
     millifen = sum(p.extra["price_millifen"] for p in placements)
-    assert ads.report(group_by=())[0].spend_fen == millifen // 1000
-    assert ads.reconcile()["ok"]
+    assert ads.reports.report(group_by=())[0].spend_fen == millifen // 1000
+    assert ads.reports.reconcile()["ok"]
 
 
 def test_balance_and_budget_stop_serving_before_money_runs_out(ads, services, clock):
-    ads.create_advertiser(AdvertiserCreate(id="small", name="S"))
-    ads.top_up("small", TopUp(amount_fen=120, idempotency_key="s1"))
-    ads.create_campaign(
+    ads.accounts.create_advertiser(AdvertiserCreate(id="small", name="S"))
+    ads.accounts.top_up("small", TopUp(amount_fen=120, idempotency_key="s1"))
+    ads.accounts.create_campaign(
         CampaignCreate(
             id="s",
             advertiser_id="small",
@@ -332,18 +333,20 @@ def test_balance_and_budget_stop_serving_before_money_runs_out(ads, services, cl
             frequency_cap=1000,
         )
     )
-    ads.add_creatives("s", [CreativeCreate(id="s-x", title="t", landing_url="https://e.com")])
+    ads.accounts.add_creatives(
+        "s", [CreativeCreate(id="s-x", title="t", landing_url="https://e.com")]
+    )
     for n in range(100):
         served = _fill(ads, clock, user=n, region=None, segment=None)
         if not served:
             break
         _events(services, clock, served, "ad_impression", "ad_click")
-    balance = ads.get_advertiser("small").balance_fen
+    balance = ads.accounts.get_advertiser("small").balance_fen
     # serving stopped while the balance could still pay a click at the full bid
     assert 0 <= balance < 50
-    assert ads.report(group_by=())[0].spend_fen == 120 - balance
+    assert ads.reports.report(group_by=())[0].spend_fen == 120 - balance
     assert _fill(ads, clock, user=99, region=None, segment=None) == []
-    assert ads.reconcile()["ok"]
+    assert ads.reports.reconcile()["ok"]
 
 
 def test_charges_over_the_budget_tolerance_are_free(ads, services, clock):
@@ -352,16 +355,16 @@ def test_charges_over_the_budget_tolerance_are_free(ads, services, clock):
     served = [p for u in range(20) for p in _fill(ads, clock, user=u, region=None, segment=None)]
     assert len(served) == 20
     _events(services, clock, served, "ad_impression", "ad_click")
-    row = ads.report(group_by=["campaign"])[0]
+    row = ads.reports.report(group_by=["campaign"])[0]
     assert row.clicks == 20
     assert row.spend_fen <= 60 * 1.01
     assert row.spend_fen == 60  # every click that fitted was billed in full
-    assert ads.reconcile()["ok"]
+    assert ads.reports.reconcile()["ok"]
 
 
 def test_aigc_share_of_daily_spend(ads, services, clock):
     _campaign(ads, "plain")
-    ads.create_campaign(
+    ads.accounts.create_campaign(
         CampaignCreate(
             id="ai",
             advertiser_id="adv",
@@ -371,7 +374,7 @@ def test_aigc_share_of_daily_spend(ads, services, clock):
             daily_budget_fen=10_000,
         )
     )
-    ads.add_creatives(
+    ads.accounts.add_creatives(
         "ai",
         [
             CreativeCreate(
@@ -391,7 +394,7 @@ def test_aigc_share_of_daily_spend(ads, services, clock):
     ai = [p for p in served if p.campaign_id == "ai"]
     assert ai and all(p.aigc_status == AigcStatus.CONFIRMED for p in ai)
     _events(services, clock, served, "ad_impression", "ad_click")
-    (share,) = ads.aigc_share()
+    (share,) = ads.reports.aigc_share()
     assert share.aigc_spend_fen == sum(p.price_fen for p in ai)
     assert share.aigc_share == pytest.approx(share.aigc_spend_fen / share.spend_fen)
 
@@ -409,8 +412,8 @@ def test_unknown_impressions_are_not_charged(ads, services, clock):
             }
         ]
     )
-    assert ads.report(group_by=()) == []
-    assert ads.get_advertiser("adv").balance_fen == 100_000
+    assert ads.reports.report(group_by=()) == []
+    assert ads.accounts.get_advertiser("adv").balance_fen == 100_000
 
 
 def test_training_from_ad_events_reports_calibration_and_is_used(ads, services, clock):
@@ -444,7 +447,7 @@ def test_training_from_ad_events_reports_calibration_and_is_used(ads, services, 
                 )
         clock.advance(1000)
     services.events.ingest(batch)
-    result = ads.train()
+    result = ads.models.train()
     assert result["pctr"]["trained"] and result["pctr"]["rows"] == 500
     holdout = result["pctr"]["holdout"]
     assert {"ece", "log_loss", "auc"} <= holdout.keys()
@@ -454,17 +457,20 @@ def test_training_from_ad_events_reports_calibration_and_is_used(ads, services, 
         "rows": result["pcvr"]["rows"],
         "reason": "needs >= 200 click rows",
     }
-    ads.refresh()
-    assert isinstance(ads.server.pctr_model, ResponseModel)
-    position = {c.external_id: j for j, c in enumerate(ads.server.index.campaigns)}
+    ads.serving.refresh()
+    assert isinstance(ads.serving.server.pctr_model, ResponseModel)
+    position = {c.external_id: j for j, c in enumerate(ads.serving.server.index.campaigns)}
     # the learned model ranks the food campaign, shown to food lovers, far above the other
-    assert ads.server.pctr[1][position["food"]] > 2 * ads.server.pctr[0][position["any"]]
+    assert (
+        ads.serving.server.scores.pctr[1][position["food"]]
+        > 2 * ads.serving.server.scores.pctr[0][position["any"]]
+    )
 
 
 def test_programmatic_traffic_converges_to_the_best_variant(ads, services, clock):
     import numpy as np
 
-    ads.create_campaign(
+    ads.accounts.create_campaign(
         CampaignCreate(
             id="prog",
             advertiser_id="adv",
@@ -475,7 +481,7 @@ def test_programmatic_traffic_converges_to_the_best_variant(ads, services, clock
             frequency_cap=1000,
         )
     )
-    made = ads.add_programmatic(
+    made = ads.accounts.add_programmatic(
         "prog",
         ProgrammaticCreate(
             id_prefix="v",
@@ -518,7 +524,7 @@ def test_programmatic_traffic_converges_to_the_best_variant(ads, services, clock
         clock.advance(60_000)
     late = shown[len(shown) // 2 :]
     assert late.count(made[3].id) / len(late) > 0.6
-    allocation = ads.creative_allocation("prog")
+    allocation = ads.reports.creative_allocation("prog")
     best = max(allocation["variants"], key=lambda v: v["posterior_mean"])
     assert best["creative_id"] == made[3].id
 
@@ -542,12 +548,12 @@ def test_settle_charges_logged_events_a_hook_missed_and_is_idempotent(ads, servi
             for k in ("ad_impression", "ad_click")
         ]
     )
-    assert ads.report(group_by=()) == []
-    first = ads.settle(since_ms=clock.now_ms() - 60_000)
+    assert ads.reports.report(group_by=()) == []
+    first = ads.charging.settle(since_ms=clock.now_ms() - 60_000)
     assert first.recorded == 12 and first.charged_fen == sum(p.price_fen for p in placements)
-    again = ads.settle(since_ms=0)
+    again = ads.charging.settle(since_ms=0)
     assert again.recorded == 0 and again.duplicate == 12 and again.charged_fen == 0
-    assert ads.reconcile()["ok"]
+    assert ads.reports.reconcile()["ok"]
 
 
 def test_a_failing_auction_costs_the_page_its_ads_not_the_page(ads, clock, monkeypatch, caplog):
@@ -557,7 +563,7 @@ def test_a_failing_auction_costs_the_page_its_ads_not_the_page(ads, clock, monke
     def broken(request):
         raise RuntimeError("index corrupted")
 
-    monkeypatch.setattr(ads.server, "fill", broken)
+    monkeypatch.setattr(ads.serving.server, "fill", broken)
     assert _fill(ads, clock, user=2, region=None, segment=None) == []
     assert "ad fill failed" in caplog.text
 
@@ -566,7 +572,7 @@ def test_interests_are_learned_from_the_event_log_when_the_feed_does_not_send_th
     ads, services, clock
 ):
     _campaign(ads, "food", targeting=Targeting(categories=["美食"]), frequency_cap=1000)
-    ads.create_campaign(
+    ads.accounts.create_campaign(
         CampaignCreate(
             id="games",
             advertiser_id="adv",
@@ -577,7 +583,9 @@ def test_interests_are_learned_from_the_event_log_when_the_feed_does_not_send_th
             targeting=Targeting(kinds=["game"]),
         )
     )
-    ads.add_creatives("games", [CreativeCreate(id="g-x", title="g", landing_url="https://e.com")])
+    ads.accounts.add_creatives(
+        "games", [CreativeCreate(id="g-x", title="g", landing_url="https://e.com")]
+    )
     assert _fill(ads, clock, user=1) == []  # nothing known about the user yet
     services.events.ingest(
         [
@@ -593,7 +601,7 @@ def test_interests_are_learned_from_the_event_log_when_the_feed_does_not_send_th
     )
     with services.db.session() as session:
         user_id = catalog.get_user(session, external_id="fan").id
-    assert ads.interests.interests(user_id) == ["美食/家常菜"]
+    assert ads.serving.interests.interests(user_id) == ["美食/家常菜"]
     # two slots: the game campaign does not serve next to the video the user last played
     served = _fill(ads, clock, user=user_id, slots=(1, 5))
     assert [p.campaign_id for p in served] == ["food"]

@@ -37,9 +37,9 @@ def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redi
     home = tmp_path / "home"
     services = build_services(load_settings(home=home, live_state_url=redis_url))
     ads = services.ads
-    ads.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
-    ads.top_up("adv", TopUp(amount_fen=1_000_000, idempotency_key="first"))
-    ads.create_campaign(
+    ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
+    ads.accounts.top_up("adv", TopUp(amount_fen=1_000_000, idempotency_key="first"))
+    ads.accounts.create_campaign(
         CampaignCreate(
             id="c1",
             advertiser_id="adv",
@@ -50,7 +50,9 @@ def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redi
             frequency_cap=1000,
         )
     )
-    ads.add_creatives("c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com/x")])
+    ads.accounts.add_creatives(
+        "c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com/x")]
+    )
     start = services.clock.now_ms()
     served = []
     for n in range(PLACEMENTS):
@@ -62,7 +64,7 @@ def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redi
             now_ms=services.clock.now_ms(),
             context={"region": None, "segment": None},
         )
-        served += [(n, p) for p in ads.fill(request)]
+        served += [(n, p) for p in ads.serving.fill(request)]
     assert len(served) == PLACEMENTS
     now = services.clock.now_ms()
     services.events.ingest(
@@ -74,7 +76,7 @@ def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redi
     )  # fmt: skip
     demand = sum(p.price_fen for _, p in served)
     budget = demand // 3  # clicks on every placement would cost three budgets
-    ads.update_campaign("c1", CampaignUpdate(daily_budget_fen=budget))
+    ads.accounts.update_campaign("c1", CampaignUpdate(daily_budget_fen=budget))
     # each process gets its quarter of the clicks, plus the next quarter's first clicks again
     # (the same client ids: a client retrying on another process) and a second click with a
     # new id on some of its own impressions (the same impression clicked twice)
@@ -91,19 +93,21 @@ def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redi
         futures = [pool.submit(charge_clicks, str(home), redis_url, w) for w in work]
         for future in futures:
             future.result(timeout=180)
-    ads.settle(since_ms=start)  # a charge a process's hook missed (a busy database) is made now
+    ads.charging.settle(
+        since_ms=start
+    )  # a charge a process's hook missed (a busy database) is made now
     day = day_label(now, services.settings.timezone)
     with services.db.session() as session:
         campaign = repo.get_campaign(session, external_id="c1")
         spent = repo.spend_by_campaign(session, day=day)[campaign.id]
-    report = ads.report(group_by=["campaign"])[0]
+    report = ads.reports.report(group_by=["campaign"])[0]
     services.close()
     assert spent <= budget * 1.01
     # the budget, not the demand, stopped the spending: what is left cannot pay for a click
     assert spent > budget - 50
     assert report.clicks == PLACEMENTS  # each impression's click recorded once, whoever sent it
     assert report.spend_fen == spent
-    assert ads.reconcile()["ok"]
+    assert ads.reports.reconcile()["ok"]
 
 
 def test_a_process_charges_the_events_of_an_ad_another_process_served(tmp_path, redis_url):
@@ -111,15 +115,17 @@ def test_a_process_charges_the_events_of_an_ad_another_process_served(tmp_path, 
     serving, charging = build_services(settings), build_services(settings)
     try:
         ads = serving.ads
-        ads.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
-        ads.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first"))
-        ads.create_campaign(
+        ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
+        ads.accounts.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first"))
+        ads.accounts.create_campaign(
             CampaignCreate(
                 id="c1", advertiser_id="adv", name="c1", objective="clicks", bid_fen=50,
                 daily_budget_fen=10_000,
             )
         )  # fmt: skip
-        ads.add_creatives("c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com")])
+        ads.accounts.add_creatives(
+            "c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com")]
+        )
         request = AdRequest(
             user_id=1,
             user_external_id="u1",
@@ -128,7 +134,7 @@ def test_a_process_charges_the_events_of_an_ad_another_process_served(tmp_path, 
             now_ms=serving.clock.now_ms(),
             context={"region": None, "segment": None},
         )
-        (placement,) = ads.fill(request)
+        (placement,) = ads.serving.fill(request)
         now = charging.clock.now_ms()
         charging.events.ingest(
             [
@@ -137,7 +143,7 @@ def test_a_process_charges_the_events_of_an_ad_another_process_served(tmp_path, 
                 for kind in ("ad_impression", "ad_click")
             ]
         )  # fmt: skip
-        report = charging.ads.report(group_by=["campaign"])[0]
+        report = charging.ads.reports.report(group_by=["campaign"])[0]
     finally:
         serving.close()
         charging.close()

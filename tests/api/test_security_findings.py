@@ -124,7 +124,7 @@ def test_04_back_dated_clicks_are_charged_to_the_served_day_within_budget(
             slot_positions=[2],
             now_ms=now,
         )
-        served += [(u, p) for p in services.ads.fill(request)]
+        served += [(u, p) for p in services.ads.serving.fill(request)]
     assert len(served) >= 20
     back_dated = [
         {

@@ -57,9 +57,9 @@ def _seed(settings: Any) -> tuple[str, str]:
             app_key, _ = access.create_key(session, role="app")
             admin_key, _ = access.create_key(session, role="admin")
         ads = services.ads
-        ads.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
-        ads.top_up("adv", TopUp(amount_fen=10_000_000, idempotency_key="first"))
-        ads.create_campaign(
+        ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
+        ads.accounts.top_up("adv", TopUp(amount_fen=10_000_000, idempotency_key="first"))
+        ads.accounts.create_campaign(
             CampaignCreate(
                 id="c1",
                 advertiser_id="adv",
@@ -70,7 +70,9 @@ def _seed(settings: Any) -> tuple[str, str]:
                 frequency_cap=1000,
             )
         )
-        ads.add_creatives("c1", [CreativeCreate(id="x", title="买", landing_url="https://e.com")])
+        ads.accounts.add_creatives(
+            "c1", [CreativeCreate(id="x", title="买", landing_url="https://e.com")]
+        )
     finally:
         services.close()
     return app_key, admin_key
@@ -178,11 +180,11 @@ def test_four_serve_processes_share_postgres_and_redis(
         services = build_services(settings)
         try:
             # what clicking every placement would cost, read from the shared placement book
-            prices = [services.ads.server.placement(i) for _, i in served]
+            prices = [services.ads.serving.server.placements.get(i) for _, i in served]
             assert all(p is not None for p in prices), "a served placement is not shared"
             demand = sum(p.click_price_fen for p in prices if p is not None)
             budget = demand // 3
-            services.ads.update_campaign("c1", CampaignUpdate(daily_budget_fen=budget))
+            services.ads.accounts.update_campaign("c1", CampaignUpdate(daily_budget_fen=budget))
         finally:
             services.close()
 
@@ -239,12 +241,12 @@ def test_four_serve_processes_share_postgres_and_redis(
         lost = cluster.acknowledged - stored
         assert not lost, f"{len(lost)} acknowledged events were lost, e.g. {sorted(lost)[:5]}"
         # the periodic settle charges what a killed process acknowledged but never charged
-        services.ads.settle(since_ms=start_ms)
+        services.ads.charging.settle(since_ms=start_ms)
         day = day_label(now_ms, services.settings.timezone)
         with services.db.session() as session:
             campaign = ads_repo.get_campaign(session, external_id="c1")
             spent = ads_repo.spend_by_campaign(session, day=day)[campaign.id]
-        report = services.ads.report(group_by=["campaign"])[0]
+        report = services.ads.reports.report(group_by=["campaign"])[0]
         assert spent <= budget * 1.01
         # the budget stopped the spending, not the demand (3 budgets' worth of clicks); a
         # reservation the killed process held when it died stays counted for the day, so the
@@ -252,6 +254,6 @@ def test_four_serve_processes_share_postgres_and_redis(
         assert spent > budget * 0.9
         assert report.clicks == len(served)  # each impression's click counted once
         assert report.spend_fen == spent
-        assert services.ads.reconcile()["ok"]
+        assert services.ads.reports.reconcile()["ok"]
     finally:
         services.close()

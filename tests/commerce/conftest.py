@@ -59,7 +59,7 @@ def build_world(db: Database, home: Path) -> CommerceService:
         catalog.create_item(
             session, item=ItemCreate(id="v1", kind="video", creator_id="c1", title="V")
         )
-    AdsService(db, settings=load_settings(home=home), clock=clock).create_advertiser(
+    AdsService(db, settings=load_settings(home=home), clock=clock).accounts.create_advertiser(
         AdvertiserCreate(id="m1", name="Merchant")
     )
     service = CommerceService(

@@ -25,7 +25,7 @@ def _world(services):
             ),
         )
     for merchant in ("m1", "m2"):
-        services.ads.create_advertiser(AdvertiserCreate(id=merchant, name=merchant))
+        services.ads.accounts.create_advertiser(AdvertiserCreate(id=merchant, name=merchant))
 
 
 def test_each_role_acts_only_on_its_own(client, services, make_headers, admin_headers):

@@ -14,7 +14,7 @@ import pytest
 from laotie.commerce import CommerceService, GiftCreate, OrderCreate, PayoutCreate, UnlockCreate
 from laotie.core.errors import Conflict, InsufficientBalance
 from laotie.store.db import Database
-from laotie.store.repos import ads as ads_repo
+from laotie.store.repos import ledger
 
 from .conftest import build_world, settle_top_up
 
@@ -93,7 +93,7 @@ def test_one_idempotency_key_sent_at_once_moves_money_once(shared):
 
 def test_concurrent_orders_never_take_stock_below_zero(shared):
     results, errors = _race(
-        lambda i: shared.shops.create_order(
+        lambda i: shared.orders.create_order(
             OrderCreate(id=f"o{i}", user_id="u2", product_id="p1", quantity=1)
         )
     )
@@ -101,7 +101,7 @@ def test_concurrent_orders_never_take_stock_below_zero(shared):
     assert all(isinstance(e, Conflict) and "in stock" in e.message for e in errors)
     assert shared.shops.products("shop1")[0].stock == 0
     with shared.db.session() as session:
-        assert ads_repo.unbalanced_journals(session) == []
+        assert ledger.unbalanced_journals(session) == []
 
 
 def test_concurrent_payouts_never_pay_more_than_is_owed(shared):

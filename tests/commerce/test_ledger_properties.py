@@ -17,7 +17,7 @@ from laotie.commerce import CommerceService, GiftCreate, OrderCreate, UnlockCrea
 from laotie.core.clock import ManualClock
 from laotie.core.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
 from laotie.store.db import Database
-from laotie.store.repos import ads as ads_repo
+from laotie.store.repos import ledger
 from laotie.store.tables import ComOrder, ComPayment, ComProduct
 
 from .conftest import EPISODES, START_MS, USERS, build_world, catalog_door, settle_top_up
@@ -69,7 +69,7 @@ def _apply(service: CommerceService, op: tuple, trades: list[str], gifts: list[i
             target = {"series_id": "s1"} if op[2] == 0 else {"item_id": f"s1-e{op[2]}"}
             service.content.unlock(UnlockCreate(user_id=op[1], **target))
         elif kind == "order":
-            service.shops.create_order(
+            service.orders.create_order(
                 OrderCreate(id=f"o{op[3]}", user_id=op[1], product_id="p1", quantity=op[2])
             )
         elif kind == "pay":
@@ -80,9 +80,9 @@ def _apply(service: CommerceService, op: tuple, trades: list[str], gifts: list[i
                     out_trade_no=order.out_trade_no, transaction_id="T", amount_fen=order.amount_fen
                 )
         elif kind == "ship":
-            service.shops.ship(f"o{op[1]}")
+            service.orders.ship(f"o{op[1]}")
         elif kind == "refund_order":
-            service.shops.refund(f"o{op[1]}")
+            service.orders.refund(f"o{op[1]}")
         elif kind == "refund_gift" and gifts:
             service.live.refund_gift(gifts[op[1] % len(gifts)])
         elif kind in ("chargeback", "replay") and trades:
@@ -100,7 +100,7 @@ def _apply(service: CommerceService, op: tuple, trades: list[str], gifts: list[i
 
 
 def _orders(service: CommerceService) -> list:
-    return [o for u in USERS for o in service.shops.orders(user_id=u)]
+    return [o for u in USERS for o in service.orders.orders(user_id=u)]
 
 
 def _amount(service: CommerceService, trade: str) -> int:
@@ -125,7 +125,7 @@ def test_the_ledger_balances_after_any_sequence(template, tmp_path, sequence):
     check = service.reconcile()
     assert check["ok"], check
     with db.session() as session:
-        balances = ads_repo.account_balances(session)
+        balances = ledger.account_balances(session)
         stock = session.query(ComProduct.stock).scalar()
         held = sum(o.quantity for o in session.query(ComOrder).where(ComOrder.status != "refunded"))
         settled = sum(

@@ -5,12 +5,12 @@ import pytest
 
 from laotie.commerce import CardCreate, GiftCreate, OrderCreate, UnlockCreate
 from laotie.core.errors import Conflict, InsufficientBalance, InvalidInput, PermissionDenied
-from laotie.store.repos import ads as ads_repo
+from laotie.store.repos import ledger
 
 
 def _balances(service):
     with service.db.session() as session:
-        return ads_repo.account_balances(session)
+        return ledger.account_balances(session)
 
 
 def test_a_top_up_settles_once_and_a_wrong_amount_is_refused(world, top_up):
@@ -96,7 +96,7 @@ def test_an_ad_unlock_needs_an_impression_of_that_user(world):
 
 
 def test_an_order_takes_stock_is_paid_shipped_and_refunded_exactly(world):
-    order = world.shops.create_order(
+    order = world.orders.create_order(
         OrderCreate(id="o1", user_id="u2", product_id="p1", quantity=2, source="item:v1")
     )
     assert (order.amount_fen, order.commission_fen, order.status) == (3998, 199, "created")
@@ -104,13 +104,13 @@ def test_an_order_takes_stock_is_paid_shipped_and_refunded_exactly(world):
     assert world.payments.settle(
         out_trade_no=order.out_trade_no, transaction_id="T1", amount_fen=3998
     )
-    assert world.shops.ship("o1").status == "shipped"
+    assert world.orders.ship("o1").status == "shipped"
     balances = _balances(world)
     assert balances["merchant:1:payable"] == -(3998 - 199)
     assert balances["platform:revenue:commission"] == -199
     summary = world.summary()
     assert summary["gmv_fen"] == 3998 and summary["gmv_by_source_fen"] == {"item": 3998}
-    assert world.shops.refund("o1").status == "refunded"
+    assert world.orders.refund("o1").status == "refunded"
     balances = _balances(world)
     assert balances.get("merchant:1:payable", 0) == 0
     assert balances.get("platform:cash", 0) == 0
@@ -121,7 +121,7 @@ def test_an_order_takes_stock_is_paid_shipped_and_refunded_exactly(world):
 
 def test_an_order_beyond_stock_is_refused_naming_the_stock(world):
     with pytest.raises(Conflict, match="has 5 in stock, 6 ordered"):
-        world.shops.create_order(OrderCreate(id="o1", user_id="u1", product_id="p1", quantity=6))
+        world.orders.create_order(OrderCreate(id="o1", user_id="u1", product_id="p1", quantity=6))
     assert world.shops.products("shop1")[0].stock == 5
 
 
@@ -159,7 +159,7 @@ def test_the_summary_names_every_revenue_line(world, top_up):
 
 
 def test_a_merchant_key_restocks_cards_and_ships_only_its_own_shop(world):
-    order = world.shops.create_order(
+    order = world.orders.create_order(
         OrderCreate(id="o1", user_id="u2", product_id="p1", quantity=1, source="item:v1")
     )
     world.payments.settle(out_trade_no=order.out_trade_no, transaction_id="T1", amount_fen=1999)
@@ -168,11 +168,11 @@ def test_a_merchant_key_restocks_cards_and_ships_only_its_own_shop(world):
     with pytest.raises(PermissionDenied):
         world.shops.add_card("p1", CardCreate(target="item:v1"), scope="m2")
     with pytest.raises(PermissionDenied):
-        world.shops.ship("o1", scope="m2")
+        world.orders.ship("o1", scope="m2")
     assert world.shops.restock("p1", 1, scope="m1").stock == 5
     world.shops.add_card("p1", CardCreate(target="item:v1"), scope="m1")
     assert [p.id for p in world.shops.cards("item:v1")] == ["p1"]
-    assert world.shops.ship("o1", scope="m1").status == "shipped"
+    assert world.orders.ship("o1", scope="m1").status == "shipped"
 
 
 def test_revenue_by_day_is_the_platforms_share_and_goods_gmv_net_of_refunds(world, top_up):
@@ -182,13 +182,13 @@ def test_revenue_by_day_is_the_platforms_share_and_goods_gmv_net_of_refunds(worl
     )
     world.content.unlock(UnlockCreate(user_id="u1", item_id="s1-e3"))
     for order_id in ("o1", "o2"):
-        order = world.shops.create_order(
+        order = world.orders.create_order(
             OrderCreate(id=order_id, user_id="u2", product_id="p1", source="item:v1")
         )
         world.payments.settle(
             out_trade_no=order.out_trade_no, transaction_id=f"T{order_id}", amount_fen=1999
         )
-    world.shops.refund("o2")
+    world.orders.refund("o2")
     (day,) = world.revenue_by_day()
     summary = world.summary()["revenue_fen"]
     assert day["gifting_revenue_fen"] == summary["live_gifting"] == 50

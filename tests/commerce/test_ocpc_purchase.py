@@ -21,9 +21,9 @@ def _world(services) -> dict[str, int]:
             session, item=ItemCreate(id="i1", kind="video", creator_id="cr", title="t")
         )
     ads = services.ads
-    ads.create_advertiser(AdvertiserCreate(id="m1", name="Merchant"))
-    ads.top_up("m1", TopUp(amount_fen=100_000, idempotency_key="first"))
-    ads.create_campaign(
+    ads.accounts.create_advertiser(AdvertiserCreate(id="m1", name="Merchant"))
+    ads.accounts.top_up("m1", TopUp(amount_fen=100_000, idempotency_key="first"))
+    ads.accounts.create_campaign(
         CampaignCreate(
             id="buy",
             advertiser_id="m1",
@@ -33,7 +33,7 @@ def _world(services) -> dict[str, int]:
             daily_budget_fen=50_000,
         )
     )
-    ads.add_creatives(
+    ads.accounts.add_creatives(
         "buy", [CreativeCreate(id="buy-x", title="tea", landing_url="https://example.com/t")]
     )
     shops = services.commerce.shops
@@ -46,7 +46,7 @@ def _world(services) -> dict[str, int]:
 
 def _serve(services, user_pk: int, user: str) -> str:
     now = services.clock.now_ms()
-    placements = services.ads.fill(
+    placements = services.ads.serving.fill(
         AdRequest(
             user_id=user_pk,
             user_external_id=user,
@@ -65,7 +65,7 @@ def _serve(services, user_pk: int, user: str) -> str:
 
 
 def _buy(services, order_id: str, user: str, source: str) -> str:
-    order = services.commerce.shops.create_order(
+    order = services.commerce.orders.create_order(
         OrderCreate(id=order_id, user_id=user, product_id="tea", source=source)
     )
     assert order.out_trade_no
@@ -76,7 +76,7 @@ def _buy(services, order_id: str, user: str, source: str) -> str:
 
 
 def _balance(services) -> int:
-    return services.ads.get_advertiser("m1").balance_fen
+    return services.ads.accounts.get_advertiser("m1").balance_fen
 
 
 def test_a_paid_order_from_the_ad_bills_the_purchase_once(services) -> None:
@@ -111,9 +111,9 @@ def test_a_paid_order_from_the_ad_bills_the_purchase_once(services) -> None:
 
     # a second order from the same impression, and the settlement replayed, bill nothing more
     _buy(services, "o2", "u1", f"ad:{impression}")
-    services.commerce.shops.after_paid(paid)
+    services.commerce.orders.after_paid(paid)
     assert start - _balance(services) == charged
-    assert services.ads.reconcile()["ok"] is True
+    assert services.ads.reports.reconcile()["ok"] is True
     assert services.commerce.reconcile()["ok"] is True
-    (row,) = services.ads.report(group_by=["campaign"], advertiser_id="m1")
+    (row,) = services.ads.reports.report(group_by=["campaign"], advertiser_id="m1")
     assert row.conversions == 1 and row.spend_fen == charged and row.clicks == 1

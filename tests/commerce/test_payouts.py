@@ -14,7 +14,7 @@ def _earn(world, top_up) -> None:
     world.live.send_gift(
         "r1", GiftCreate(user_id="u1", gift="x", price_fen=400, idempotency_key="g")
     )  # c1 is owed 200
-    order = world.shops.create_order(OrderCreate(id="o1", user_id="u2", product_id="p1"))
+    order = world.orders.create_order(OrderCreate(id="o1", user_id="u2", product_id="p1"))
     world.payments.settle(out_trade_no=order.out_trade_no, transaction_id="T", amount_fen=1999)
 
 

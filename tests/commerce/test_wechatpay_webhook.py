@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from laotie.api import create_app
 from laotie.core.settings import load_settings
-from laotie.store.repos import access
-from laotie.store.repos import ads as ads_repo
+from laotie.store.repos import access, ledger
 from laotie.wiring import Services, build_services
 
 from ._wechatpay_server import FakeWechatPay
@@ -144,7 +143,7 @@ def _world(services: Services) -> None:
 
     with services.db.session() as session:
         catalog.create_user(session, user=UserCreate(id="u1"))
-    services.ads.create_advertiser(AdvertiserCreate(id="m1", name="Merchant"))
+    services.ads.accounts.create_advertiser(AdvertiserCreate(id="m1", name="Merchant"))
     services.commerce.shops.create_shop(ShopCreate(id="shop1", merchant_id="m1", name="Shop"))
     services.commerce.shops.add_product(
         "shop1", ProductCreate(id="p1", sku="A", title="Tea", price_fen=2500, stock=3)
@@ -153,7 +152,7 @@ def _world(services: Services) -> None:
 
 def _cash(services: Services) -> int:
     with services.db.session() as session:
-        return ads_repo.account_balances(session).get("platform:cash", 0)
+        return ledger.account_balances(session).get("platform:cash", 0)
 
 
 def test_a_top_up_is_settled_once_by_a_retried_then_duplicated_notification(wired):
@@ -275,7 +274,7 @@ def test_a_provider_failure_cancels_the_order_and_returns_its_stock(wired):
     )
     assert order.status_code == 502 and "SYSTEM_ERROR" in order.json()["detail"]
     assert services.commerce.shops.products("shop1")[0].stock == 3
-    assert services.commerce.shops.orders(user_id="u1")[0].status == "cancelled"
+    assert services.commerce.orders.orders(user_id="u1")[0].status == "cancelled"
     topup = httpx.post(
         f"{laotie.url}/v1/commerce/topups",
         json={"user_id": "u1", "amount_fen": 100},
@@ -312,7 +311,7 @@ def test_unpaid_orders_expire_once_the_provider_has_closed_them(wired):
     )
     assert expired.status_code == 200 and expired.json() == {"expired": 1}
     assert fake.closed == {trades["unpaid"]}  # the paid one was refused (ORDERPAID) and kept
-    statuses = {o.id: o.status for o in services.commerce.shops.orders(user_id="u1")}
+    statuses = {o.id: o.status for o in services.commerce.orders.orders(user_id="u1")}
     assert statuses == {"paid": "created", "unpaid": "expired"}
     assert services.commerce.shops.products("shop1")[0].stock == 2
     url = fake.orders[trades["paid"]]["notify_url"]

@@ -17,7 +17,7 @@ from laotie.sim.behaviour import true_utility
 from laotie.sim.config import CONFIG_FILE, recorded_config
 from laotie.sim.runner import build_world
 from laotie.sim.truth import GroundTruth
-from laotie.store.repos.catalog import items_frame, users_frame
+from laotie.store.repos.catalog_frames import items_frame, users_frame
 from laotie.wiring import build_services
 
 from .conftest import small_config

@@ -111,7 +111,7 @@ def spend(db: Database, index: int) -> dict[str, Any]:
     for n in range(ORDERS_PER_PROCESS):
         order = f"o{index}-{n}"
         outcomes[order] = _attempt(
-            lambda order=order: service.shops.create_order(
+            lambda order=order: service.orders.create_order(
                 OrderCreate(id=order, user_id="u2", product_id="p1", quantity=1)
             )
         )

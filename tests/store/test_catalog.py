@@ -3,7 +3,7 @@ import pytest
 
 from laotie.core.catalog import ContainerCreate, CreatorCreate, ItemCreate, ItemUpdate, UserCreate
 from laotie.core.errors import Conflict, InvalidInput, NotFound
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, catalog_frames
 
 
 def _world(session):
@@ -55,7 +55,7 @@ def test_items_of_every_kind_round_trip(services):
     with services.db.session() as s:
         episode = catalog.item_public(s, catalog.get_item(s, external_id="e1"))
         assert episode.parent_id == "s1" and episode.position == 1
-        frame = catalog.items_frame(s)
+        frame = catalog_frames.items_frame(s)
     assert frame.height == 4
     assert set(frame["kind"]) == {"video", "episode", "chapter", "game"}
     assert frame.filter(frame["external_id"] == "v1")["tags"].to_list() == [["美食"]]
@@ -68,10 +68,10 @@ def test_item_columns_frame_reads_plain_columns_in_id_order(services):
             s, item=ItemCreate(id="g1", kind="game", creator_id="c1", title="消消乐")
         )
         schema = {"id": pl.Int64, "external_id": pl.Utf8, "kind": pl.Utf8, "title": pl.Utf8}
-        frame = catalog.item_columns_frame(s, schema)
-        full = catalog.items_frame(s)
+        frame = catalog_frames.item_columns_frame(s, schema)
+        full = catalog_frames.items_frame(s)
         with pytest.raises(ValueError, match="no column tagz"):
-            catalog.item_columns_frame(s, {"id": pl.Int64, "tagz": pl.Utf8})
+            catalog_frames.item_columns_frame(s, {"id": pl.Int64, "tagz": pl.Utf8})
     assert frame.schema == pl.Schema(schema)
     assert frame["id"].to_list() == sorted(frame["id"].to_list())
     assert frame.equals(full.select(list(schema)))
@@ -157,6 +157,6 @@ def test_follows(services):
         creator = catalog.get_creator(s, external_id="c1").id
         catalog.follow(s, user_id=ids["u1"], creator_id=creator)
         catalog.follow(s, user_id=ids["u1"], creator_id=creator)
-        assert catalog.follows_frame(s).height == 1
+        assert catalog_frames.follows_frame(s).height == 1
         catalog.unfollow(s, user_id=ids["u1"], creator_id=creator)
-        assert catalog.follows_frame(s).height == 0
+        assert catalog_frames.follows_frame(s).height == 0

@@ -3,7 +3,7 @@ import pytest
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.errors import InvalidInput
 from laotie.store.delivery import Subscription
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, catalog_frames
 
 pytestmark = pytest.mark.both_backends  # the same tests on a real PostgreSQL
 
@@ -40,7 +40,7 @@ def test_batch_is_stored_and_users_created_on_first_sight(services, items):
     assert (result.accepted, result.duplicate, result.rejected) == (10, 0, 0)
     assert services.events.count() == 10
     with services.db.session() as s:
-        assert catalog.users_frame(s).height == 3
+        assert catalog_frames.users_frame(s).height == 3
 
 
 def test_duplicates_are_counted_never_stored_twice(services, items):

@@ -5,7 +5,7 @@ import pytest
 
 from laotie.store.importers import EVENT_SCHEMA, ITEM_SCHEMA, import_dataset
 from laotie.store.importers import kuairand as kr
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog_frames
 
 LOG_COLUMNS = (
     "user_id,video_id,date,hourmin,time_ms,is_click,is_like,is_follow,is_comment,is_forward,"
@@ -138,9 +138,9 @@ def test_import_is_idempotent_and_creates_authors_items_and_users(services, smal
     assert (again.accepted, again.items, again.users, again.creators) == (0, 0, 0, 0)
     assert again.duplicate == report.accepted
     with services.db.session() as session:
-        items = catalog.items_frame(session)
+        items = catalog_frames.items_frame(session)
         assert items["creator_external_id"].str.starts_with("kr:a").all()
-        users = catalog.users_frame(session).filter(pl.col("external_id") != "system.trust")
+        users = catalog_frames.users_frame(session).filter(pl.col("external_id") != "system.trust")
         assert users["segment"].null_count() == 0  # every dataset user (not trust's actor)
     lake = services.lake.read(types=["watch"])
     assert lake.height == sample.filter(pl.col("duration_ms") > 0).height

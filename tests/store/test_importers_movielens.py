@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from laotie.cli import app
 from laotie.store.importers import EVENT_SCHEMA, import_dataset
 from laotie.store.importers import movielens as ml
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, catalog_frames
 
 GENRES = ["0"] * 19
 
@@ -104,9 +104,9 @@ def test_import_writes_catalog_and_events_once(services, ml_csv):
     rates = frame.filter(pl.col("type") != "trust_decision")
     assert sorted(rates["value"].to_list()) == [0.5, 3.0, 4.0, 4.5]
     with services.db.session() as session:
-        items = catalog.items_frame(session)
+        items = catalog_frames.items_frame(session)
         assert items.height == 4  # three movies and a placeholder for movie 99
-        users = catalog.users_frame(session)["external_id"].to_list()
+        users = catalog_frames.users_frame(session)["external_id"].to_list()
         assert sorted(users) == ["ml:u1", "ml:u2", "system.trust"]  # and trust's actor
 
 

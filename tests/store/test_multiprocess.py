@@ -22,8 +22,7 @@ from sqlalchemy import func, select
 
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.store.db import Database
-from laotie.store.repos import ads as ads_repo
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, ledger
 from laotie.store.tables import Event, User
 
 from ..commerce.conftest import build_world, settle_top_up
@@ -130,4 +129,4 @@ def test_processes_racing_for_one_wallet_and_one_product_never_overspend(db, tmp
     assert service.shops.products("shop1")[0].stock == 0
     assert service.reconcile()["ok"]
     with db.session() as session:
-        assert ads_repo.unbalanced_journals(session) == []
+        assert ledger.unbalanced_journals(session) == []

@@ -12,8 +12,7 @@ from laotie.cli import app
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.settings import load_settings
 from laotie.store.db import Database
-from laotie.store.repos import ads as ads_repo
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, catalog_frames, ledger
 from laotie.store.tables import AdJournal, Event, StoreMeta
 from laotie.wiring import build_services
 
@@ -58,8 +57,10 @@ def test_store_and_event_log_on_postgres(postgres_url, tmp_path):
         assert frame.height == 4
         with services.db.session() as s:
             assert catalog.list_items(s, limit=2).next_cursor is not None
-            items = catalog.items_frame(s)
-            columns = catalog.item_columns_frame(s, {"id": items["id"].dtype, "title": pl.Utf8})
+            items = catalog_frames.items_frame(s)
+            columns = catalog_frames.item_columns_frame(
+                s, {"id": items["id"].dtype, "title": pl.Utf8}
+            )
         assert items.height == 3 and items["tags"].to_list() == [[], [], []]
         assert columns.equals(items.select("id", "title"))
     finally:
@@ -82,7 +83,7 @@ def test_the_demo_runs_on_postgres(postgres_url, tmp_path, monkeypatch):
         with db.session() as session:
             events = session.scalar(select(func.count()).select_from(Event))
             journals = session.scalar(select(func.count()).select_from(AdJournal))
-            assert ads_repo.unbalanced_journals(session) == []
+            assert ledger.unbalanced_journals(session) == []
     finally:
         db.dispose()
     assert events > 100 and journals > 0

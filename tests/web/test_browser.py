@@ -127,7 +127,7 @@ def test_advertiser_creates_a_campaign(browser: Any, live_server: LiveServer) ->
     tab.page.wait_for_url("**/ads/campaigns/*")
     assert tab.page.locator("h1").inner_text() == "秋季新品"
     campaign_id = tab.page.url.rsplit("/", 1)[1]
-    campaign = live_server.services.ads.get_campaign(campaign_id, scope=None)
+    campaign = live_server.services.ads.accounts.get_campaign(campaign_id, scope=None)
     assert campaign.bid_fen == 80 and campaign.daily_budget_fen == 30_000
     assert campaign.advertiser_id == "sim-adv0"
     tab.shot("advertiser-zh-campaign-created")

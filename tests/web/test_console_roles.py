@@ -61,8 +61,8 @@ def test_an_advertiser_sees_only_their_own_campaigns(
 ) -> None:
     sign_in(app_client, "advertiser")
     html = app_client.get("/ads").text
-    own = {c.id for c in world.ads.list_campaigns(advertiser_id=ADVERTISER, scope=None)}
-    others = {c.id for c in world.ads.list_campaigns(scope=None)} - own
+    own = {c.id for c in world.ads.accounts.list_campaigns(advertiser_id=ADVERTISER, scope=None)}
+    others = {c.id for c in world.ads.accounts.list_campaigns(scope=None)} - own
     assert own and others
     assert all(c in html for c in own) and not any(c in html for c in others)
     refused = app_client.get(f"/ads/campaigns/{sorted(others)[0]}")

@@ -28,9 +28,11 @@ from typing import Any
 
 from laotie.ads.auction import CPC, CPM, OBJECTIVE_CODES, OCPC, PURCHASE, conversion_price_fen
 from laotie.ads.counters import AdCounters
+from laotie.ads.placements import Placement
 from laotie.ads.schemas import Objective
-from laotie.ads.serving import Placement, Server
+from laotie.ads.serving import Server
 from laotie.core.clock import day_label
+from laotie.core.events import EVENT_CODES
 from laotie.store.db import Database
 from laotie.store.live import MemoryLiveState
 from laotie.store.repos import ads as repo
@@ -126,8 +128,24 @@ class Charger:
                 )
         return summary
 
+    def settle(self, *, since_ms: int, batch: int = 5_000) -> ChargeSummary:
+        """Charge ad events in the hot log at or after ``since_ms`` that were not charged yet
+        (e.g. the process stopped between an ingest commit and its hook). Safe to repeat:
+        what was recorded before counts as a duplicate."""
+        codes = {EVENT_CODES[name]: name for name in AD_EVENT_KINDS}
+        with self.db.session() as session:
+            rows = repo.ad_events_since(session, since_ms=since_ms, type_codes=list(codes))
+        total = ChargeSummary()
+        for start in range(0, len(rows), batch):
+            events = [
+                AdEvent(client_event_id=c, type=codes[t], ref=ref, ts_ms=ts, user_id=user)
+                for c, t, ref, ts, user in rows[start : start + batch]
+            ]
+            total.add(self.handle(events))
+        return total
+
     def _placement(self, session: Any, impression_id: str) -> Placement | None:
-        placement = self.server.placement(impression_id)
+        placement = self.server.placements.get(impression_id)
         if placement is not None:
             return placement
         row = repo.get_outcome(session, kind="impression", impression_id=impression_id)

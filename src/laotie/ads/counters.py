@@ -9,6 +9,7 @@ user a campaign past its cap. Keys carry the local day, so a new day starts from
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from laotie.core.clock import MS_PER_DAY
@@ -107,3 +108,40 @@ class AdCounters:
             ttl_ms=TTL_MS,
         )
         return total is not None
+
+
+class FrequencyCaps:
+    """Ads served per (user, campaign) today: the shared counts of every serving process,
+    never below the floor the ledger recorded when serving loaded (the counts start there)."""
+
+    def __init__(self, counters: AdCounters) -> None:
+        self.counters = counters
+        self._floor: dict[int, dict[int, int]] = defaultdict(dict)
+
+    def load(self, frequency: Mapping[tuple[int, int], int]) -> None:
+        """Take the ledger's impressions today per (user, campaign) as the floor."""
+        self._floor = defaultdict(dict)
+        for (user, campaign_pk), n in frequency.items():
+            self._floor[user][campaign_pk] = n
+
+    def reset(self) -> None:
+        """A new day: nothing served yet."""
+        self._floor = defaultdict(dict)
+
+    def served(self, day: str | None, user_id: int) -> dict[int, int]:
+        """Ads served to the user on ``day`` per campaign (the floor alone before any day)."""
+        served = dict(self._floor.get(user_id, {}))
+        if day is not None:
+            for pk, n in self.counters.served(day, user_id).items():
+                served[pk] = max(n, served.get(pk, 0))
+        return served
+
+    def serve(self, *, day: str, user_id: int, campaign_pk: int, cap: int) -> bool:
+        """Count one ad of the campaign for the user, atomically against its ``cap``."""
+        return self.counters.serve(
+            day=day,
+            user_id=user_id,
+            campaign_pk=campaign_pk,
+            cap=cap,
+            floor=self._floor.get(user_id, {}).get(campaign_pk, 0),
+        )

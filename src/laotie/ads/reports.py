@@ -1,7 +1,7 @@
 """Ads reports: spend, impressions, clicks, conversions, CTR, CVR, CPA, eCPM by day/campaign/
 creative, AIGC creatives' share of daily spend, KPIs for the simulator, ledger reconciliation.
 
-Every spend figure is the sum of recorded charges (integer fen), which ``reconcile`` checks
+Every spend figure is the sum of recorded charges (integer fen), which ``reconcile_ledger`` checks
 against the ledger to the fen.
 """
 
@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
+from laotie.ads.accounts import AdAccounts
 from laotie.ads.schemas import AigcShareRow, ReportRow
-from laotie.core.errors import InvalidInput
+from laotie.core.errors import InvalidInput, NotFound
 from laotie.store.db import Database
 from laotie.store.repos import ads as repo
+from laotie.store.repos import ledger
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -38,7 +42,7 @@ def _row(values: dict[str, Any]) -> ReportRow:
     )
 
 
-def report(
+def spend_report(
     db: Database,
     *,
     group_by: Iterable[str] = ("day", "campaign"),
@@ -67,7 +71,7 @@ def report(
     return [_row(r) for r in rows]
 
 
-def aigc_share(
+def aigc_share_by_day(
     db: Database,
     *,
     start_day: str | None = None,
@@ -94,13 +98,13 @@ def ads_kpis(
     db: Database, *, start_day: str | None = None, end_day: str | None = None
 ) -> dict[str, Any]:
     """Headline ad KPIs over a day range (inclusive, local days): totals, ratios, AIGC share."""
-    total = report(db, group_by=(), start_day=start_day, end_day=end_day)
+    total = spend_report(db, group_by=(), start_day=start_day, end_day=end_day)
     row = (
         total[0]
         if total
         else _row({"impressions": 0, "clicks": 0, "conversions": 0, "spend_fen": 0})
     )
-    shares = aigc_share(db, start_day=start_day, end_day=end_day)
+    shares = aigc_share_by_day(db, start_day=start_day, end_day=end_day)
     aigc_fen = sum(s.aigc_spend_fen for s in shares)
     return {
         "impressions": row.impressions,
@@ -116,7 +120,7 @@ def ads_kpis(
     }
 
 
-def reconcile(db: Database) -> dict[str, Any]:
+def reconcile_ledger(db: Database) -> dict[str, Any]:
     """Check reports against the ledger: per (day, campaign) spend, revenue, every journal
     balanced, every advertiser balance equal to its ledger account. ``ok`` when all agree."""
     with db.session() as session:
@@ -125,9 +129,9 @@ def reconcile(db: Database) -> dict[str, Any]:
             for r in repo.report_rows(session, group_by=("day", "campaign"))
         }
         ids = {c.external_id: c.id for c in repo.list_campaigns(session)}
-        ledger = repo.charged_by_day(session)
-        balances = repo.account_balances(session)
-        unbalanced = repo.unbalanced_journals(session)
+        charged = repo.charged_by_day(session)
+        balances = ledger.account_balances(session)
+        unbalanced = ledger.unbalanced_journals(session)
         advertisers = repo.list_advertisers(session)
         reported_by_pk = {(day, ids[c]): v for (day, c), v in reported.items() if v}
         mismatches = [
@@ -135,18 +139,19 @@ def reconcile(db: Database) -> dict[str, Any]:
                 "day": day,
                 "campaign": campaign,
                 "report_fen": reported_by_pk.get((day, campaign), 0),
-                "ledger_fen": ledger.get((day, campaign), 0),
+                "ledger_fen": charged.get((day, campaign), 0),
             }
-            for day, campaign in sorted(set(reported_by_pk) | set(ledger))
-            if reported_by_pk.get((day, campaign), 0) != ledger.get((day, campaign), 0)
+            for day, campaign in sorted(set(reported_by_pk) | set(charged))
+            if reported_by_pk.get((day, campaign), 0) != charged.get((day, campaign), 0)
         ]
         balance_errors = [
             a.external_id
             for a in advertisers
-            if a.balance_fen != -balances.get(repo.advertiser_account(a.id), 0) or a.balance_fen < 0
+            if a.balance_fen != -balances.get(ledger.advertiser_account(a.id), 0)
+            or a.balance_fen < 0
         ]
     spend = sum(reported.values())
-    revenue = -balances.get(repo.ACCOUNT_REVENUE, 0)
+    revenue = -balances.get(ledger.ACCOUNT_REVENUE, 0)
     return {
         "ok": not mismatches and not balance_errors and not unbalanced and spend == revenue,
         "report_spend_fen": spend,
@@ -156,3 +161,85 @@ def reconcile(db: Database) -> dict[str, Any]:
         "mismatches": mismatches,
         "balance_errors": balance_errors,
     }
+
+
+class AdReports:
+    """The ads reports an advertiser or operator asks for, within the key's scope."""
+
+    def __init__(self, db: Database, *, accounts: AdAccounts) -> None:
+        self.db = db
+        self._accounts = accounts
+
+    def report(
+        self,
+        *,
+        group_by: Iterable[str] = ("day", "campaign"),
+        start_day: str | None = None,
+        end_day: str | None = None,
+        advertiser_id: str | None = None,
+        campaign_id: str | None = None,
+        scope: str | None = None,
+    ) -> list[ReportRow]:
+        """Spend, counts and ratios by day/campaign/creative (an advertiser sees its own)."""
+        pk = self._accounts.advertiser_pk(advertiser_id, scope)
+        campaign_pk = None
+        if campaign_id is not None:
+            with self.db.session() as session:
+                row, _ = self._accounts.campaign_row(session, campaign_id, scope)
+                campaign_pk = row.id
+        return spend_report(
+            self.db,
+            group_by=group_by,
+            start_day=start_day,
+            end_day=end_day,
+            advertiser_id=pk,
+            campaign_id=campaign_pk,
+        )
+
+    def aigc_share(
+        self,
+        *,
+        start_day: str | None = None,
+        end_day: str | None = None,
+        advertiser_id: str | None = None,
+        scope: str | None = None,
+    ) -> list[AigcShareRow]:
+        """AIGC creatives' share of spend per day."""
+        pk = self._accounts.advertiser_pk(advertiser_id, scope)
+        return aigc_share_by_day(self.db, start_day=start_day, end_day=end_day, advertiser_id=pk)
+
+    def kpis(self, *, start_day: str | None = None, end_day: str | None = None) -> dict[str, Any]:
+        """Headline ad KPIs for the simulator, insights and the demo."""
+        return ads_kpis(self.db, start_day=start_day, end_day=end_day)
+
+    def reconcile(self) -> dict[str, Any]:
+        """Reports against the ledger, to the fen."""
+        return reconcile_ledger(self.db)
+
+    def creative_allocation(self, campaign_id: str, *, scope: str | None = None) -> dict[str, Any]:
+        """Thompson-sampling state of a campaign's creatives, with the estimated regret against
+        the best fixed variant (clicks the best posterior rate would have earned, minus clicks)."""
+        with self.db.session() as session:
+            row, _ = self._accounts.campaign_row(session, campaign_id, scope)
+            creatives = repo.list_creatives(session, campaign_id=row.id)
+            counts = repo.creative_counts(session)
+        imps = np.array([counts.get(c.id, (0, 0))[0] for c in creatives], dtype=float)
+        clicks = np.array([counts.get(c.id, (0, 0))[1] for c in creatives], dtype=float)
+        if not creatives:
+            raise NotFound(f"campaign {campaign_id!r} has no creatives", field="campaign_id")
+        rate = (clicks + 1) / (imps + 2)
+        regret = max(0.0, float(imps.sum() * rate.max() - clicks.sum()))
+        return {
+            "campaign_id": campaign_id,
+            "variants": [
+                {
+                    "creative_id": c.external_id,
+                    "variant": c.variant,
+                    "impressions": int(i),
+                    "clicks": int(k),
+                    "posterior_mean": float(r),
+                }
+                for c, i, k, r in zip(creatives, imps, clicks, rate, strict=True)
+            ],
+            "estimated_regret_clicks": regret,
+        }

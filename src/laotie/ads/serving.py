@@ -1,182 +1,34 @@
-"""The serving side of ads: a snapshot of active campaigns as arrays, and the slot filler.
+"""The serving side of ads: the slot filler over a snapshot of the active campaigns.
 
-``ServingIndex`` is rebuilt when campaigns change; ``Server`` keeps the fast-moving state
-(today's spend, balances, pacing probabilities, frequency counts, creative bandits, the book
-of served placements) and runs one GSP auction per ad slot. All per-request work is numpy over
-the campaign arrays.
+``ServingIndex`` (``ads.index``) is rebuilt when campaigns change; ``Server`` keeps the
+fast-moving state (today's spend, balances, pacing probabilities, frequency counts, creative
+bandits, the book of served placements) and runs one GSP auction per ad slot. All per-request
+work is numpy over the campaign arrays.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
-from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from laotie.ads.auction import (
-    CPC,
-    CPM,
-    OBJECTIVE_CODES,
-    OCPC,
-    PURCHASE,
-    bid_ecpm,
-    click_price_fen,
-    rank,
-    scores,
-    second_prices,
-)
+from laotie.ads.auction import second_prices
 from laotie.ads.bandit import ThompsonSampler
-from laotie.ads.counters import AdCounters
+from laotie.ads.counters import AdCounters, FrequencyCaps
+from laotie.ads.index import RateModel, ServingIndex, score_campaigns, search_best
 from laotie.ads.pacing import PacingController, TrafficProfile
-from laotie.ads.schemas import Objective
-from laotie.ads.targeting import TargetingIndex
+from laotie.ads.placements import Placement, PlacementBook, ad_placement, placement_prices
 from laotie.core.clock import MS_PER_HOUR, MS_PER_MINUTE
 from laotie.core.contracts import AdPlacement, AdRequest
-from laotie.core.kinds import AigcStatus
 from laotie.store.live import MemoryLiveState
 
-ALL_HOURS = (1 << 24) - 1
-#: campaigns scored in the first step of the search; each further step is four times larger
-_FIRST_CHUNK = 256
-#: how strongly predicted CTR (relative to the average) scales the rank score
-QUALITY_EXPONENT = 0.5
-QUALITY_BOUNDS = (0.5, 2.0)
 #: how often a process reads the spend every process has reserved today (ms), so a campaign
 #: another process exhausted stops being served here too
 SPEND_SYNC_MS = 2_000
-
-
-class RateModel(Protocol):
-    """What serving needs from a pCTR/pCVR model."""
-
-    base_rate_: float
-
-    def offsets(self, entity: np.ndarray) -> np.ndarray: ...
-
-    def predict_from_offsets(
-        self, offsets: np.ndarray, *, match: np.ndarray, position: np.ndarray | int
-    ) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class CreativeSpec:
-    """What serving needs of a creative."""
-
-    pk: int
-    external_id: str
-    title: str
-    landing_url: str
-    aigc: bool = False
-    aigc_labels: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CampaignSpec:
-    """What serving needs of an active campaign (money in fen, times in epoch ms)."""
-
-    pk: int
-    external_id: str
-    advertiser_pk: int
-    objective: Objective
-    bid_fen: int
-    daily_budget_fen: int
-    frequency_cap: int
-    creatives: Sequence[CreativeSpec]
-    categories: Sequence[str] = ()
-    kinds: Sequence[str] = ()
-    segments: Sequence[str] = ()
-    regions: Sequence[str] = ()
-    start_ms: int | None = None
-    end_ms: int | None = None
-    hours: Sequence[int] = ()
-
-
-@dataclass(slots=True)
-class Placement:
-    """A served ad awaiting its events: what each billable event will cost."""
-
-    impression_id: str
-    campaign_pk: int
-    creative_pk: int
-    advertiser_pk: int
-    objective: int
-    price_millifen: int
-    click_price_fen: int
-    pctr: float
-    pcvr: float
-    user_id: int
-    position: int
-    interest_match: bool
-    ts_ms: int
-
-
-#: a placement's numbers as shared between processes (all but its impression id)
-_SHARED_FIELDS = (
-    "campaign_pk", "creative_pk", "advertiser_pk", "objective", "price_millifen",
-    "click_price_fen", "user_id", "position", "ts_ms",
-)  # fmt: skip
-
-
-def placement_fields(placement: Placement) -> dict[str, float]:
-    """The numbers of ``placement`` as a flat mapping (how the live state keeps them)."""
-    fields = {name: float(getattr(placement, name)) for name in _SHARED_FIELDS}
-    fields |= {"pctr": placement.pctr, "pcvr": placement.pcvr}
-    return fields | {"interest_match": float(placement.interest_match)}
-
-
-def placement_from_fields(impression_id: str, fields: Mapping[str, float]) -> Placement:
-    """The placement ``placement_fields`` flattened."""
-    whole = {name: round(fields[name]) for name in _SHARED_FIELDS}
-    return Placement(
-        impression_id=impression_id,
-        pctr=fields["pctr"],
-        pcvr=fields["pcvr"],
-        interest_match=bool(fields["interest_match"]),
-        **whole,
-    )
-
-
-class ServingIndex:
-    """Active campaigns as arrays plus their targeting index."""
-
-    def __init__(self, campaigns: Sequence[CampaignSpec]) -> None:
-        self.campaigns = list(campaigns)
-        self.size = len(self.campaigns)
-        c = self.campaigns
-        self.pk = np.array([x.pk for x in c], dtype=np.int64)
-        self.position_of = {x.pk: j for j, x in enumerate(c)}
-        self.objective = np.array([OBJECTIVE_CODES[Objective(x.objective)] for x in c], np.int8)
-        self.bid_fen = np.array([x.bid_fen for x in c], dtype=float)
-        self.budget_fen = np.array([x.daily_budget_fen for x in c], dtype=float)
-        self.frequency_cap = np.array([x.frequency_cap for x in c], dtype=np.int64)
-        self.start_ms = np.array([x.start_ms or 0 for x in c], dtype=np.int64)
-        self.end_ms = np.array(
-            [x.end_ms if x.end_ms is not None else np.iinfo(np.int64).max for x in c], np.int64
-        )
-        self.hours = np.array(
-            [sum(1 << h for h in x.hours) if x.hours else ALL_HOURS for x in c], dtype=np.int64
-        )
-        advertisers = sorted({x.advertiser_pk for x in c})
-        self.advertiser_pks = np.array(advertisers, dtype=np.int64)
-        self.advertiser_index = np.searchsorted(
-            self.advertiser_pks, np.array([x.advertiser_pk for x in c], dtype=np.int64)
-        )
-        self.targeting = TargetingIndex(
-            categories=[list(x.categories) for x in c],
-            kinds=[[str(k) for k in x.kinds] for x in c],
-            segments=[list(x.segments) for x in c],
-            regions=[list(x.regions) for x in c],
-        )
-        self.creative_of = {
-            cr.pk: (j, a) for j, x in enumerate(c) for a, cr in enumerate(x.creatives)
-        }
 
 
 def ad_positions(
@@ -194,6 +46,29 @@ def ad_positions(
             kept.append(position)
             last = position
     return kept
+
+
+def creative_samplers(
+    index: ServingIndex,
+    *,
+    prior_ctr: np.ndarray,
+    counts: Mapping[int, tuple[int, int]],
+    rng: np.random.Generator,
+) -> list[ThompsonSampler]:
+    """One Thompson sampler per campaign over its creatives, centred on the campaign's
+    predicted CTR and updated with each creative's (impressions, clicks) so far."""
+    samplers = []
+    for j, campaign in enumerate(index.campaigns):
+        sampler = ThompsonSampler(
+            max(1, len(campaign.creatives)),
+            prior_mean=float(prior_ctr[j]),
+            random_state=int(rng.integers(1 << 31)),
+        )
+        for arm, creative in enumerate(campaign.creatives):
+            imps, clicks = counts.get(creative.pk, (0, 0))
+            sampler.update(arm, trials=imps, successes=min(clicks, imps))
+        samplers.append(sampler)
+    return samplers
 
 
 class Server:
@@ -225,19 +100,17 @@ class Server:
         self.min_gap = min_gap
         self.timezone = timezone
         self.pacing_interval_ms = pacing_interval_ms
-        self.placement_ttl_ms = placement_ttl_ms
-        self.max_placements = max_placements
         self._zone = ZoneInfo(timezone)
         self._rng = np.random.default_rng(random_state)
         self._lock = threading.RLock()
         self.pacing = PacingController()
         self.traffic = TrafficProfile(timezone=timezone)
-        self.placements: OrderedDict[str, Placement] = OrderedDict()
-        #: ads served per user and campaign today, shared by every serving process
+        #: today's spend, ads served per (user, campaign), placements: shared by all processes
         self.counters = counters or AdCounters(MemoryLiveState())
-        #: impressions the ledger recorded today per (user, campaign) when loaded: the floor of
-        #: the shared counts (they start there)
-        self._frequency: dict[int, dict[int, int]] = defaultdict(dict)
+        self.placements = PlacementBook(
+            ttl_ms=placement_ttl_ms, max_size=max_placements, counters=self.counters
+        )
+        self.frequency = FrequencyCaps(self.counters)
         self._spend_synced_ms: int | None = None
         self._day: str | None = None
         self._minute: int | None = None
@@ -275,7 +148,7 @@ class Server:
                 self.pcvr_model = pcvr_model
             self.index = index
             self._precompute()
-            order = np.argsort(-self.upper_score[:-1], kind="stable")
+            order = np.argsort(-self.scores.upper_score[:-1], kind="stable")
             if np.any(order != np.arange(index.size)):
                 # serve from campaigns sorted by best possible score (see ``_search``)
                 index = self.index = ServingIndex([index.campaigns[i] for i in order])
@@ -287,62 +160,28 @@ class Server:
             self.pacing.probability_ = np.array([old_p.get(pk, 1.0) for pk in index.pk.tolist()])
             self._any_throttled = bool(np.any(self.pacing.probability_ < 1.0))
             self._precompute()
-            self.samplers = []
-            for j, campaign in enumerate(index.campaigns):
-                sampler = ThompsonSampler(
-                    max(1, len(campaign.creatives)),
-                    prior_mean=float(self.pctr[0][j]),
-                    random_state=int(self._rng.integers(1 << 31)),
-                )
-                for arm, creative in enumerate(campaign.creatives):
-                    imps, clicks = creative_counts.get(creative.pk, (0, 0))
-                    sampler.update(arm, trials=imps, successes=min(clicks, imps))
-                self.samplers.append(sampler)
+            self.samplers = creative_samplers(
+                index, prior_ctr=self.scores.pctr[0], counts=creative_counts, rng=self._rng
+            )
             if frequency is not None:
-                self._frequency = defaultdict(dict)
-                for (user, campaign_pk), n in frequency.items():
-                    self._frequency[user][campaign_pk] = n
+                self.frequency.load(frequency)
             self._minute = None
 
     def _precompute(self) -> None:
-        """Per campaign and interest match (0/1): pCTR, pCVR, bid eCPM and quality."""
-        index = self.index
-        self.pctr_offset = self.pctr_model.offsets(index.pk)
-        self.pcvr_offset = self.pcvr_model.offsets(index.pk)
-        base = max(self.pctr_model.base_rate_, 1e-9)
-        self.pctr, self.pcvr, self.bid, self.quality = [], [], [], []
-        for m in (0.0, 1.0):
-            match = np.full(index.size, m)
-            pctr = self.pctr_model.predict_from_offsets(self.pctr_offset, match=match, position=0)
-            pcvr = self.pcvr_model.predict_from_offsets(self.pcvr_offset, match=match, position=0)
-            self.pctr.append(pctr)
-            self.pcvr.append(pcvr)
-            self.bid.append(bid_ecpm(index.objective, index.bid_fen, pctr, pcvr))
-            self.quality.append(np.clip((pctr / base) ** QUALITY_EXPONENT, *QUALITY_BOUNDS))
-        self.score = [
-            scores(b, q, reserve_ecpm=self.reserve_ecpm_fen)
-            for b, q in zip(self.bid, self.quality, strict=True)
-        ]
-        self.bid2 = np.vstack(self.bid)
-        self.quality2 = np.vstack(self.quality)
-        #: best possible score per campaign, with a -inf sentinel past the end
-        self.upper_score = np.append(np.maximum(self.score[0], self.score[1]), -np.inf)
-        pcvr_max = np.maximum(self.pcvr[0], self.pcvr[1])
-        per_click = np.where(
-            index.objective == OCPC, np.ceil(index.bid_fen * pcvr_max), index.bid_fen
+        self.scores = score_campaigns(
+            self.index,
+            pctr_model=self.pctr_model,
+            pcvr_model=self.pcvr_model,
+            reserve_ecpm_fen=self.reserve_ecpm_fen,
         )
-        #: the largest single charge each campaign can incur, in fen (for the hard stops)
-        self.max_charge_fen = np.where(
-            index.objective == CPM, np.ceil(index.bid_fen / 1000.0), per_click
-        )
-        self._serve_ok = np.zeros(index.size, dtype=bool)
+        self._serve_ok = np.zeros(self.index.size, dtype=bool)
 
     def _refresh_mask(self, now_ms: int) -> None:
         index = self.index
         ok = (index.start_ms <= now_ms) & (now_ms < index.end_ms)
         ok &= (index.hours >> self._hour) & 1 == 1
-        ok &= index.budget_fen - self.spent_fen >= self.max_charge_fen
-        ok &= self.balance_fen[index.advertiser_index] >= self.max_charge_fen
+        ok &= index.budget_fen - self.spent_fen >= self.scores.max_charge_fen
+        ok &= self.balance_fen[index.advertiser_index] >= self.scores.max_charge_fen
         self._serve_ok = ok
 
     def _tick(self, now_ms: int) -> None:
@@ -356,7 +195,7 @@ class Server:
         if day != self._day:
             if self._day is not None:
                 self.spent_fen[:] = 0.0
-                self._frequency = defaultdict(dict)
+                self.frequency.reset()
                 self._spend_synced_ms = None
                 self.pacing.reset(self.index.size)
                 self._any_throttled = False
@@ -388,13 +227,13 @@ class Server:
             j = index.position_of.get(campaign_pk)
             if j is not None:
                 self.spent_fen[j] += amount_fen
-                if index.budget_fen[j] - self.spent_fen[j] < self.max_charge_fen[j]:
+                if index.budget_fen[j] - self.spent_fen[j] < self.scores.max_charge_fen[j]:
                     self._serve_ok[j] = False
             a = self._advertiser(advertiser_pk)
             if a is not None:
                 self.balance_fen[a] -= amount_fen
                 mine = index.advertiser_index == a
-                self._serve_ok[mine & (self.balance_fen[a] < self.max_charge_fen)] = False
+                self._serve_ok[mine & (self.balance_fen[a] < self.scores.max_charge_fen)] = False
 
     def record_balance(self, *, advertiser_pk: int, balance_fen: int) -> None:
         """Set an advertiser's balance after a top-up."""
@@ -411,14 +250,6 @@ class Server:
             if where is not None:
                 j, arm = where
                 self.samplers[j].update(arm, trials=impressions, successes=clicks)
-
-    def placement(self, impression_id: str) -> Placement | None:
-        """A served placement still in this process's book, or in the one processes share."""
-        found = self.placements.get(impression_id)
-        if found is not None:
-            return found
-        fields = self.counters.shared_placement(impression_id)
-        return placement_from_fields(impression_id, fields) if fields else None
 
     # --- serving -----------------------------------------------------------------------------
 
@@ -437,16 +268,8 @@ class Server:
             j = where.get(pk)
             if j is not None and fen > self.spent_fen[j]:
                 self.spent_fen[j] = fen
-                if self.index.budget_fen[j] - fen < self.max_charge_fen[j]:
+                if self.index.budget_fen[j] - fen < self.scores.max_charge_fen[j]:
                     self._serve_ok[j] = False
-
-    def _served(self, user_id: int) -> dict[int, int]:
-        """Ads served to the user today per campaign: the shared count, at least the floor."""
-        served = dict(self._frequency.get(user_id, {}))
-        if self._day is not None:
-            for pk, n in self.counters.served(self._day, user_id).items():
-                served[pk] = max(n, served.get(pk, 0))
-        return served
 
     def _fill(self, request: AdRequest) -> list[AdPlacement]:
         now = request.now_ms
@@ -472,98 +295,40 @@ class Server:
             region=ctx.get("region"),
         )
         eligible &= self._serve_ok
-        seen = self._served(request.user_id)
-        if seen:
-            where = self.index.position_of
-            for pk, n in seen.items():
-                j = where.get(pk)
-                if j is not None and n >= self.index.frequency_cap[j]:
-                    eligible[j] = False
-        top, top_score = self._search(eligible, match, len(positions) + 1)
+        eligible[self.index.at_cap(self.frequency.served(self._day, request.user_id))] = False
+        top, top_score = search_best(
+            eligible,
+            match,
+            len(positions) + 1,
+            score=self.scores.score,
+            upper_score=self.scores.upper_score,
+            keep=self._pacing_draw if self._any_throttled else None,
+        )
         if top.size == 0:
             return []
         k = match[top].astype(np.intp)
         winners, prices = second_prices(
             top,
             top_score,
-            self.bid2[k, top],
-            self.quality2[k, top],
+            self.scores.bid2[k, top],
+            self.scores.quality2[k, top],
             reserve_ecpm=self.reserve_ecpm_fen,
             slots=len(positions),
             ranked=True,
         )
         out = []
         for slot, (j, price) in enumerate(zip(winners.tolist(), prices.tolist(), strict=True)):
-            k = int(match[j])
-            if not self._count_served(request.user_id, j):
+            cap = int(self.index.frequency_cap[j])
+            pk = int(self.index.pk[j])
+            day = self._day or ""
+            if not self.frequency.serve(day=day, user_id=request.user_id, campaign_pk=pk, cap=cap):
                 continue  # another process served this user the campaign's last allowed ad
-            out.append(
-                self._place(
-                    request,
-                    positions[slot],
-                    slot,
-                    j,
-                    price,
-                    float(self.pctr[k][j]),
-                    float(self.pcvr[k][j]),
-                    bool(k),
-                )
-            )
-        if out:
-            served = [self.placements[p.impression_id] for p in out]
-            self.counters.share_placements(
-                [(p.impression_id, placement_fields(p)) for p in served],
-                ttl_ms=self.placement_ttl_ms,
-            )
+            out.append(self._place(request, positions[slot], slot, j, price, bool(match[j])))
+        self.placements.share([p.impression_id for p in out])
         return out
 
-    def _count_served(self, user_id: int, j: int) -> bool:
-        """Count one ad of campaign ``j`` for the user, atomically against its cap."""
-        pk = int(self.index.pk[j])
-        return self.counters.serve(
-            day=self._day or "",
-            user_id=user_id,
-            campaign_pk=pk,
-            cap=int(self.index.frequency_cap[j]),
-            floor=self._frequency.get(user_id, {}).get(pk, 0),
-        )
-
-    def _search(
-        self, eligible: np.ndarray, match: np.ndarray, need: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``need`` best eligible campaigns and their scores, best first, after pacing draws.
-
-        Campaigns are stored in descending order of their best possible score, so the search
-        walks growing chunks from the top and stops as soon as the found scores beat every
-        campaign not yet looked at -- usually within the first chunk.
-        """
-        upper = self.upper_score
-        probability = self.pacing.probability_
-        score0, score1 = self.score
-        size = eligible.size
-        found: np.ndarray | None = None
-        found_score = np.empty(0)
-        start, chunk = 0, _FIRST_CHUNK
-        while True:
-            end = min(size, start + chunk)
-            ok = eligible[start:end]
-            if self._any_throttled:
-                ok = ok & (self._rng.random(end - start) < probability[start:end])
-            sc = np.where(
-                ok, np.where(match[start:end], score1[start:end], score0[start:end]), -np.inf
-            )
-            best = rank(sc, need)
-            if found is None:
-                found, found_score = best + start, sc[best]
-            elif best.size:
-                found = np.concatenate([found, best + start])
-                found_score = np.concatenate([found_score, sc[best]])
-                order = rank(found_score, need)
-                found, found_score = found[order], found_score[order]
-            if end >= size or (found.size >= need and found_score[need - 1] >= upper[end]):
-                break
-            start, chunk = end, chunk * 4
-        return found, found_score
+    def _pacing_draw(self, start: int, end: int) -> np.ndarray:
+        return self._rng.random(end - start) < self.pacing.probability_[start:end]
 
     def _place(
         self,
@@ -572,66 +337,34 @@ class Server:
         slot: int,
         j: int,
         price_ecpm: float,
-        pctr: float,
-        pcvr: float,
         interest_match: bool,
     ) -> AdPlacement:
+        k = int(interest_match)
+        pctr, pcvr = float(self.scores.pctr[k][j]), float(self.scores.pcvr[k][j])
         campaign = self.index.campaigns[j]
         arm = self.samplers[j].choose() if len(campaign.creatives) > 1 else 0
         creative = campaign.creatives[arm]
         objective = int(self.index.objective[j])
-        # a purchase goal keeps its clearing price to bill the purchase at (charging)
-        price_millifen = math.floor(price_ecpm) if objective in (CPM, PURCHASE) else 0
-        click_price = 0
-        if objective == CPC:
-            click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen)
-        elif objective == OCPC:
-            click_price = click_price_fen(price_ecpm, pctr, cap_fen=campaign.bid_fen * pcvr)
+        price_millifen, click_price = placement_prices(
+            objective, price_ecpm, pctr=pctr, pcvr=pcvr, bid_fen=campaign.bid_fen
+        )
         impression_id = f"imp_{request.now_ms:013x}{os.urandom(8).hex()}"
-        self._remember(
-            Placement(
-                impression_id=impression_id,
-                campaign_pk=campaign.pk,
-                creative_pk=creative.pk,
-                advertiser_pk=campaign.advertiser_pk,
-                objective=objective,
-                price_millifen=price_millifen,
-                click_price_fen=click_price,
-                pctr=pctr,
-                pcvr=pcvr,
-                user_id=request.user_id,
-                position=slot,
-                interest_match=interest_match,
-                ts_ms=request.now_ms,
-            )
-        )
-        if creative.aigc:
-            status = AigcStatus.CONFIRMED if creative.aigc_labels else AigcStatus.DECLARED
-        else:
-            status = AigcStatus.NONE
-        return AdPlacement(
-            position=position,
+        placement = Placement(
             impression_id=impression_id,
-            campaign_id=campaign.external_id,
-            creative_id=creative.external_id,
-            title=creative.title,
-            landing_url=creative.landing_url,
-            price_fen=click_price if objective != CPM else round(price_millifen / 1000),
-            aigc_status=status,
-            extra={
-                "billing": {CPM: "impression", PURCHASE: "purchase"}.get(objective, "click"),
-                "price_millifen": price_millifen,
-                "click_price_fen": click_price,
-                "pctr": pctr,
-            },
+            campaign_pk=campaign.pk,
+            creative_pk=creative.pk,
+            advertiser_pk=campaign.advertiser_pk,
+            objective=objective,
+            price_millifen=price_millifen,
+            click_price_fen=click_price,
+            pctr=pctr,
+            pcvr=pcvr,
+            user_id=request.user_id,
+            position=slot,
+            interest_match=interest_match,
+            ts_ms=request.now_ms,
         )
-
-    def _remember(self, placement: Placement) -> None:
-        book = self.placements
-        book[placement.impression_id] = placement
-        horizon = placement.ts_ms - self.placement_ttl_ms
-        while book:
-            oldest = next(iter(book.values()))
-            if len(book) <= self.max_placements and oldest.ts_ms >= horizon:
-                break
-            book.popitem(last=False)
+        self.placements.remember(placement)
+        return ad_placement(
+            placement, creative=creative, campaign_id=campaign.external_id, position=position
+        )

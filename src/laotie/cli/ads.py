@@ -68,14 +68,16 @@ def create_advertiser(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an advertiser account. Example: laotie ads create-advertiser adv1 --name 小店"""
-    row = services().ads.create_advertiser(AdvertiserCreate(id=advertiser_id, name=name))
+    row = services().ads.accounts.create_advertiser(AdvertiserCreate(id=advertiser_id, name=name))
     _show([row], ["id", "name", "balance_fen"], as_json=as_json)
 
 
 @app.command("advertisers")
 def advertisers(as_json: JsonOpt = False) -> None:
     """List advertisers and balances. Example: laotie ads advertisers"""
-    _show(services().ads.list_advertisers(), ["id", "name", "balance_fen"], as_json=as_json)
+    _show(
+        services().ads.accounts.list_advertisers(), ["id", "name", "balance_fen"], as_json=as_json
+    )
 
 
 @app.command("top-up")
@@ -87,7 +89,7 @@ def top_up(
 ) -> None:
     """Add prepaid balance. Example: laotie ads top-up adv1 --yuan 500 --key inv-001"""
     fen = yuan_to_fen(yuan, field="yuan")
-    row = services().ads.top_up(advertiser_id, TopUp(amount_fen=fen, idempotency_key=key))
+    row = services().ads.accounts.top_up(advertiser_id, TopUp(amount_fen=fen, idempotency_key=key))
     _show([row], ["id", "name", "balance_fen"], as_json=as_json)
 
 
@@ -113,7 +115,7 @@ def create_campaign(
 ) -> None:
     """Create a campaign. Example: laotie ads create-campaign c1 --advertiser adv1
     --objective clicks --bid-fen 50 --budget-fen 20000 --category 美食"""
-    row = services().ads.create_campaign(
+    row = services().ads.accounts.create_campaign(
         CampaignCreate(
             id=campaign_id,
             advertiser_id=advertiser,
@@ -139,7 +141,7 @@ def campaigns(
     as_json: JsonOpt = False,
 ) -> None:
     """List campaigns. Example: laotie ads campaigns --advertiser adv1"""
-    rows = services().ads.list_campaigns(advertiser_id=advertiser)
+    rows = services().ads.accounts.list_campaigns(advertiser_id=advertiser)
     _show(
         rows,
         ["id", "advertiser_id", "objective", "bid_fen", "daily_budget_fen", "status"],
@@ -148,7 +150,7 @@ def campaigns(
 
 
 def _set_status(campaign_id: str, status: CampaignStatus) -> None:
-    services().ads.update_campaign(campaign_id, CampaignUpdate(status=status))
+    services().ads.accounts.update_campaign(campaign_id, CampaignUpdate(status=status))
     console.print(f"campaign {campaign_id} is {status.value}")
 
 
@@ -177,7 +179,7 @@ def add_creative(
 ) -> None:
     """Add a creative. Example: laotie ads add-creative c1 cr1 --title 新品 --landing
     https://shop.example/p --asset cover=cover.png --aigc --label Label=1"""
-    rows = services().ads.add_creatives(
+    rows = services().ads.accounts.add_creatives(
         campaign_id,
         [
             CreativeCreate.model_validate(
@@ -208,7 +210,7 @@ def programmatic(
 ) -> None:
     """Generate every title x cover x template creative. Example: laotie ads programmatic c1
     --prefix p --title 新品 --title 特价 --cover a.png --template t1 --landing https://e.com"""
-    rows = services().ads.add_programmatic(
+    rows = services().ads.accounts.add_programmatic(
         campaign_id,
         ProgrammaticCreate.model_validate(
             {
@@ -238,8 +240,8 @@ def report(
     """Spend, impressions, clicks, conversions, CTR, CVR, CPA, eCPM and AIGC share of spend.
     Example: laotie ads report --by day --by creative --start 2026-11-01"""
     ads = services().ads
-    rows = ads.report(group_by=by, start_day=start, end_day=end, advertiser_id=advertiser)
-    shares = ads.aigc_share(start_day=start, end_day=end, advertiser_id=advertiser)
+    rows = ads.reports.report(group_by=by, start_day=start, end_day=end, advertiser_id=advertiser)
+    shares = ads.reports.aigc_share(start_day=start, end_day=end, advertiser_id=advertiser)
     if as_json:
         emit_json(
             {
@@ -280,14 +282,14 @@ def kpis(
     end: Annotated[str | None, typer.Option(help="last local day, YYYY-MM-DD")] = None,
 ) -> None:
     """Headline ad KPIs as JSON. Example: laotie ads kpis --start 2026-11-01"""
-    emit_json(services().ads.kpis(start_day=start, end_day=end))
+    emit_json(services().ads.reports.kpis(start_day=start, end_day=end))
 
 
 @app.command("reconcile")
 def reconcile() -> None:
     """Check reports against the ledger to the fen; exit 1 if they differ.
     Example: laotie ads reconcile"""
-    result = services().ads.reconcile()
+    result = services().ads.reports.reconcile()
     emit_json(result)
     if not result["ok"]:
         raise typer.Exit(1)
@@ -297,14 +299,14 @@ def reconcile() -> None:
 def train() -> None:
     """Fit pCTR/pCVR on recorded ad events; prints ECE, log loss and AUC on a holdout.
     Example: laotie ads train"""
-    emit_json(services().ads.train())
+    emit_json(services().ads.models.train())
 
 
 @app.command("allocation")
 def allocation(campaign_id: Annotated[str, typer.Argument(help="campaign id")]) -> None:
     """Thompson-sampling state of a campaign's creative variants and the estimated regret.
     Example: laotie ads allocation c1"""
-    emit_json(services().ads.creative_allocation(campaign_id))
+    emit_json(services().ads.reports.creative_allocation(campaign_id))
 
 
 @app.command("settle")
@@ -315,7 +317,7 @@ def settle(
     Example: laotie ads settle --since-hours 24"""
     svc = services()
     since_ms = svc.clock.now_ms() - int(since_hours * 3_600_000)
-    summary = svc.ads.settle(since_ms=since_ms)
+    summary = svc.ads.charging.settle(since_ms=since_ms)
     emit_json(
         {
             "recorded": summary.recorded,

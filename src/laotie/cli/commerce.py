@@ -144,7 +144,7 @@ def order(
     request = OrderCreate(
         id=order_id, user_id=user, product_id=product, quantity=quantity, source=source
     )
-    _show([services().commerce.shops.create_order(request)], as_json=as_json)
+    _show([services().commerce.orders.create_order(request)], as_json=as_json)
 
 
 # --- creators --------------------------------------------------------------------------------
@@ -326,7 +326,7 @@ def products(
 @app.command("ship")
 def ship(order_id: Annotated[str, typer.Argument(help="the order")]) -> None:
     """Ship a paid order. Example: laotie commerce ship o1"""
-    console.print(f"{order_id}: {services().commerce.shops.ship(order_id).status}")
+    console.print(f"{order_id}: {services().commerce.orders.ship(order_id).status}")
 
 
 @app.command("orders")
@@ -336,7 +336,7 @@ def orders(
     as_json: JsonOpt = False,
 ) -> None:
     """Orders, newest first. Example: laotie commerce orders --shop shop1"""
-    _show(services().commerce.shops.orders(shop_id=shop, user_id=user), as_json=as_json)
+    _show(services().commerce.orders.orders(shop_id=shop, user_id=user), as_json=as_json)
 
 
 # --- operator --------------------------------------------------------------------------------
@@ -348,14 +348,14 @@ def expire_orders(
 ) -> None:
     """Expire unpaid orders and release their stock (the provider closes each payment
     first). Example: laotie commerce expire-orders --older-than-min 30"""
-    expired = services().commerce.shops.expire_unpaid(older_than_ms=older_than_min * 60_000)
+    expired = services().commerce.orders.expire_unpaid(older_than_ms=older_than_min * 60_000)
     console.print(f"{expired} unpaid orders expired")
 
 
 @app.command("refund-order")
 def refund_order(order_id: Annotated[str, typer.Argument(help="the order")]) -> None:
     """Refund an order through the provider. Example: laotie commerce refund-order o1"""
-    console.print(f"{order_id}: {services().commerce.shops.refund(order_id).status}")
+    console.print(f"{order_id}: {services().commerce.orders.refund(order_id).status}")
 
 
 @app.command("refund-gift")

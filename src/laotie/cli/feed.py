@@ -347,7 +347,7 @@ def _ground_truth(svc: Services, items: pl.DataFrame) -> GroundTruth | None:
     """The simulator's ground truth when a simulation filled this home, else None."""
     from laotie.sim.config import recorded_config
     from laotie.sim.truth import GroundTruth
-    from laotie.store.repos.catalog import users_frame
+    from laotie.store.repos.catalog_frames import users_frame
 
     config = recorded_config(svc.settings.home)
     if config is None:

@@ -52,7 +52,11 @@ def periodic_tasks(svc: Services) -> dict[str, tuple[Callable[[int], str], int]]
         "compact": (compact, COMPACT_AT_HOUR * MS_PER_HOUR),
         "digests": (digests, DIGESTS_AT_HOUR * MS_PER_HOUR),
     }
-    trainers: list[tuple[str, Any]] = [(name, getattr(svc, name, None)) for name in ("feed", "ads")]
+    ads = getattr(svc, "ads", None)
+    trainers: list[tuple[str, Any]] = [
+        ("feed", getattr(svc, "feed", None)),
+        ("ads", None if ads is None else ads.models),
+    ]
     for name, service in trainers:
         if service is not None and callable(getattr(service, "train", None)):
 

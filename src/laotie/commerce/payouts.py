@@ -18,7 +18,8 @@ from laotie.commerce._base import Area
 from laotie.commerce.schemas import PayoutCreate, PayoutPublic
 from laotie.core.errors import Conflict, InsufficientBalance, NotFound
 from laotie.store.repos import commerce as repo
-from laotie.store.repos.ads import ACCOUNT_CASH
+from laotie.store.repos import ledger
+from laotie.store.repos.ledger import ACCOUNT_CASH
 from laotie.store.tables import AdAdvertiser, AdJournal, Creator
 
 
@@ -40,7 +41,7 @@ class Payouts(Area):
         """What the platform owes a creator or merchant now, fen."""
         with self.db.session() as session:
             account = self._account(session, kind, account_id, lock=False)
-            return -repo.balances_by_prefix(session, prefix=account).get(account, 0)
+            return -ledger.balances_by_prefix(session, prefix=account).get(account, 0)
 
     @staticmethod
     def _account(session: Session, kind: str, account_id: str, *, lock: bool) -> str:
@@ -55,9 +56,9 @@ class Payouts(Area):
     def _pay(self, session: Session, request: PayoutCreate, txn_key: str) -> PayoutPublic:
         account = self._account(session, request.kind, request.account_id, lock=True)
         found = session.scalars(select(AdJournal).where(AdJournal.txn_key == txn_key)).first()
-        owed = -repo.balances_by_prefix(session, prefix=account).get(account, 0)
+        owed = -ledger.balances_by_prefix(session, prefix=account).get(account, 0)
         if found is not None:
-            legs = dict(repo.postings(session, journal_id=found.id))
+            legs = dict(ledger.postings(session, journal_id=found.id))
             if legs.get(account) != request.amount_fen:
                 raise Conflict(
                     f"idempotency key {request.idempotency_key!r} was used for another payout",
@@ -74,7 +75,7 @@ class Payouts(Area):
                 limit=owed,
             )
         ts_ms, day = self.stamp()
-        journal = repo.post(
+        journal = ledger.post(
             session,
             txn_key=txn_key,
             kind="payout",

@@ -1,6 +1,6 @@
 """The posting rules of commerce: which accounts each transaction moves, in integer fen.
 
-Every rule writes one balanced journal in the ads ledger (see ``store.repos.commerce``) and,
+Every rule writes one balanced journal in the one ledger (``store.repos.ledger``) and,
 where a balance mirrors an account (wallets), moves it in the same database transaction.
 Reversals (refunds, chargebacks) post the exact mirror of the original journal.
 """
@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from laotie.core.errors import InsufficientBalance
 from laotie.store.repos import commerce as repo
-from laotie.store.repos.ads import ACCOUNT_CASH
+from laotie.store.repos import ledger
+from laotie.store.repos.ledger import ACCOUNT_CASH
 from laotie.store.tables import AdJournal
 
 BP = 10_000
@@ -27,7 +28,7 @@ def top_up(
 ) -> AdJournal:
     """Money settled by the provider becomes the user's coins."""
     repo.credit_wallet(session, user_id=user_id, amount_fen=amount_fen)
-    return repo.post(
+    return ledger.post(
         session,
         txn_key=txn_key,
         kind="coin_topup",
@@ -60,7 +61,7 @@ def spend_coins(
             limit=amount_fen,
         )
     creator_fen = share(amount_fen, creator_bp)
-    return repo.post(
+    return ledger.post(
         session,
         txn_key=txn_key,
         kind=kind,
@@ -86,7 +87,7 @@ def refund_coins(
 ) -> AdJournal:
     """Reverse a coin spend exactly: the user gets the coins back, creator and platform
     give back their shares."""
-    journal = repo.reverse(
+    journal = ledger.reverse(
         session, journal_id=journal_id, txn_key=txn_key, kind=kind, ts_ms=ts_ms, day=day
     )
     repo.credit_wallet(session, user_id=user_id, amount_fen=journal.amount_fen)
@@ -102,7 +103,7 @@ def charge_back(
     taken = min(held, amount_fen)
     if taken and not repo.debit_wallet(session, user_id=user_id, amount_fen=taken):
         taken = 0  # spent concurrently: all of it is a loss, none of it double-counted
-    return repo.post(
+    return ledger.post(
         session,
         txn_key=txn_key,
         kind="chargeback",
@@ -127,7 +128,7 @@ def order_paid(
     day: str,
 ) -> AdJournal:
     """A paid order: cash in; the merchant is owed the price less the platform's commission."""
-    return repo.post(
+    return ledger.post(
         session,
         txn_key=txn_key,
         kind="order_paid",

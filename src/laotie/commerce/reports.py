@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from laotie.store.db import Database
-from laotie.store.repos import ads as ads_repo
 from laotie.store.repos import commerce as repo
+from laotie.store.repos import ledger
 
 #: the platform's revenue lines and the ledger account each is credited to
 REVENUE_LINES = {
-    "ads": ads_repo.ACCOUNT_REVENUE,
+    "ads": ledger.ACCOUNT_REVENUE,
     "live_gifting": repo.REVENUE_GIFTING,
     "ecommerce_commission": repo.REVENUE_COMMISSION,
     "paid_content": repo.REVENUE_PAID_CONTENT,
@@ -23,8 +23,8 @@ def summary(db: Database) -> dict[str, Any]:
     """Revenue per line (fen), GMV (paid, not refunded) by source kind, paying users, ARPPU
     (fen a paying user paid through the provider), order funnel, top creator earnings."""
     with db.session() as session:
-        platform = repo.balances_by_prefix(session, prefix="platform:")
-        creators = repo.balances_by_prefix(session, prefix="creator:")
+        platform = ledger.balances_by_prefix(session, prefix="platform:")
+        creators = ledger.balances_by_prefix(session, prefix="creator:")
         orders = repo.paid_orders(session)
         funnel = repo.order_counts(session)
         payers = repo.paying_users(session)
@@ -77,12 +77,12 @@ def revenue_by_day(
     """Per local day (fen): the platform's share of gifting, paid content and commission, and
     goods GMV (cash taken by paid orders less cash returned by order refunds)."""
     with db.session() as session:
-        revenue = repo.day_totals(
+        revenue = ledger.day_totals(
             session, accounts=list(KPI_LINES.values()), start_day=start_day, end_day=end_day
         )
-        goods = repo.day_totals(
+        goods = ledger.day_totals(
             session,
-            accounts=[ads_repo.ACCOUNT_CASH],
+            accounts=[ledger.ACCOUNT_CASH],
             kinds=("order_paid", "order_refund"),
             start_day=start_day,
             end_day=end_day,
@@ -92,7 +92,7 @@ def revenue_by_day(
         {
             "day": day,
             **{name: -revenue.get((day, account), 0) for name, account in KPI_LINES.items()},
-            "goods_gmv_fen": goods.get((day, ads_repo.ACCOUNT_CASH), 0),
+            "goods_gmv_fen": goods.get((day, ledger.ACCOUNT_CASH), 0),
         }
         for day in days
     ]
@@ -102,8 +102,8 @@ def reconcile(db: Database) -> dict[str, Any]:
     """Check the ledger: every journal balanced, the whole ledger sums to zero, each wallet
     equals its ledger account and none is negative. ``ok`` when all agree."""
     with db.session() as session:
-        balances = ads_repo.account_balances(session)
-        unbalanced = ads_repo.unbalanced_journals(session)
+        balances = ledger.account_balances(session)
+        unbalanced = ledger.unbalanced_journals(session)
         wallets = repo.wallets(session)
     coins = {int(a.split(":")[1]): -fen for a, fen in balances.items() if a.startswith("user:")}
     mismatched = sorted(

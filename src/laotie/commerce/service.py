@@ -1,5 +1,5 @@
-"""The commerce service: its parts (payments, paid content, live rooms, shops) built on one
-database, clock and event log, and the figures read from them."""
+"""The commerce service: its parts (payments, paid content, live rooms, shops, orders) built
+on one database, clock and event log, and the figures read from them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from laotie.commerce import reports
 from laotie.commerce.content import PaidContent
 from laotie.commerce.live import LiveRooms
+from laotie.commerce.orders import Orders
 from laotie.commerce.payments import PaymentProvider, Payments
 from laotie.commerce.payouts import Payouts
 from laotie.commerce.shop import Shops
@@ -16,7 +17,7 @@ from laotie.commerce.wechatpay import WechatPayConfig
 from laotie.core.clock import Clock
 from laotie.core.contracts import CatalogDoor, PurchaseBiller
 from laotie.store.db import Database
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, ledger
 from laotie.store.repos import commerce as repo
 
 
@@ -43,7 +44,8 @@ class CommerceService:
         self.content = PaidContent(db, creator_bp=content_creator_bp, **common)
         self.live = LiveRooms(db, creator_bp=gift_creator_bp, door=door, **common)
         self.payouts = Payouts(db, **common)
-        self.shops = Shops(db, payments=self.payments, biller=biller, **common)
+        self.shops = Shops(db, **common)
+        self.orders = Orders(db, payments=self.payments, biller=biller, **common)
 
     def summary(self) -> dict[str, Any]:
         """Revenue by line, GMV, paying users, ARPPU, funnels, creators' earnings."""
@@ -71,4 +73,4 @@ class CommerceService:
         with self.db.session() as session:
             creator = catalog.get_creator(session, external_id=creator_id)
             account = repo.creator_earnings(creator.id)
-            return -repo.balances_by_prefix(session, prefix=account).get(account, 0)
+            return -ledger.balances_by_prefix(session, prefix=account).get(account, 0)

@@ -12,7 +12,8 @@ import polars as pl
 
 from laotie.feed.catalog import ITEM_COLUMNS
 from laotie.feed.signals import FeedData, column_max
-from laotie.store.repos.catalog import follows_frame, item_columns_frame, user_ids, users_frame
+from laotie.store.repos.catalog import user_ids
+from laotie.store.repos.catalog_frames import follows_frame, item_columns_frame, users_frame
 from laotie.store.tables import Item
 
 
@@ -94,7 +95,7 @@ class DatabaseFeedStore:
         self.events = events
 
     def items(self) -> pl.DataFrame:
-        """The catalog's columns of every item (``repos.catalog.item_columns_frame``)."""
+        """The catalog's columns of every item (``repos.catalog_frames.item_columns_frame``)."""
 
         with self.db.session() as session:
             return item_columns_frame(session, ITEM_COLUMNS)
@@ -114,7 +115,7 @@ class DatabaseFeedStore:
             return user_ids(session, external_ids=external_ids)
 
     def user_map(self) -> dict[str, int]:
-        """``repos.catalog.users_frame`` as a dict."""
+        """``repos.catalog_frames.users_frame`` as a dict."""
 
         with self.db.session() as session:
             frame = users_frame(session)

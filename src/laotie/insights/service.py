@@ -20,7 +20,7 @@ from laotie.insights.report import KpiReport, build_report
 from laotie.insights.teams import TeamProgramme
 from laotie.store.db import Database
 from laotie.store.lake import Lake
-from laotie.store.repos import catalog
+from laotie.store.repos import catalog, catalog_frames
 
 #: days read before the range (MAU looks back 30 days) and after it (D7 retention)
 LOOKBACK_DAYS = 29
@@ -92,7 +92,7 @@ class InsightsService:
         )
         events = self.lake.scan(start_ms=start_ms, end_ms=end_ms)
         with self.db.session() as session:
-            items = catalog.items_frame(session)
+            items = catalog_frames.items_frame(session)
         return build_report(
             events,
             items,

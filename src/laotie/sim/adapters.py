@@ -82,6 +82,6 @@ def nightly_services(services: Services, *, ads: bool) -> dict[str, Any]:
     done: dict[str, Any] = {}
     service = getattr(services, "ads", None)
     if ads and service is not None:
-        report = service.train()
+        report = service.models.train()
         done["ads_trained"] = bool(report)
     return done

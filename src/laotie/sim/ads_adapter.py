@@ -37,8 +37,10 @@ def seed_campaigns(
     """Create advertisers, campaigns and creatives; returns the number of campaigns."""
     n_adv = min(len(ADVERTISERS), max(1, config.run.ad_campaigns // 2))
     for a in range(n_adv):
-        ads.create_advertiser(AdvertiserCreate(id=f"sim-adv{a}", name=ADVERTISERS[a]))
-        ads.top_up(f"sim-adv{a}", TopUp(amount_fen=TOP_UP_FEN, idempotency_key=f"sim-topup-{a}"))
+        ads.accounts.create_advertiser(AdvertiserCreate(id=f"sim-adv{a}", name=ADVERTISERS[a]))
+        ads.accounts.top_up(
+            f"sim-adv{a}", TopUp(amount_fen=TOP_UP_FEN, idempotency_key=f"sim-topup-{a}")
+        )
     # budgets scale with the traffic the run will have: about one ad slot per page
     daily_slots = config.run.users * 2.0
     live = np.unique(world.category[world.publish_day == 0])
@@ -56,7 +58,7 @@ def seed_campaigns(
         )
         budget = int(max(500, daily_slots / config.run.ad_campaigns * 4 * rng.uniform(0.5, 1.5)))
         campaign_id = f"sim-camp{c:03d}"
-        ads.create_campaign(
+        ads.accounts.create_campaign(
             CampaignCreate(
                 id=campaign_id,
                 advertiser_id=f"sim-adv{c % n_adv}",
@@ -69,7 +71,7 @@ def seed_campaigns(
             )
         )
         aigc = rng.random() < 0.5
-        ads.add_creatives(
+        ads.accounts.add_creatives(
             campaign_id,
             [
                 CreativeCreate(

@@ -41,7 +41,7 @@ class FeedPolicy:
         self.feed.reconfigure(
             config=feed_config(self.feed.config, config.run.feed, seed=config.run.seed),
             models_dir=services.settings.home / "models" / "feed-sim",
-            ad_filler=services.ads if config.run.ads else None,
+            ad_filler=services.ads.serving if config.run.ads else None,
         )
         self._cursors: dict[int, str] = {}
 

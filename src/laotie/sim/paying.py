@@ -101,7 +101,9 @@ class Paying:
                 series_id, PaywallSet(free_episodes=5, episode_price_fen=30, series_price_fen=990)
             )
         self.series = list(series)
-        self.services.ads.create_advertiser(AdvertiserCreate(id="sim-merchant", name="模拟商家"))
+        self.services.ads.accounts.create_advertiser(
+            AdvertiserCreate(id="sim-merchant", name="模拟商家")
+        )
         commerce.shops.create_shop(
             ShopCreate(
                 id="sim-shop",
@@ -202,7 +204,7 @@ class Paying:
         commerce = self.services.commerce
         source = self.cards[int(rng.integers(len(self.cards)))] if self.cards else "direct"
         product = self.products[int(rng.integers(len(self.products)))]
-        order = commerce.shops.create_order(
+        order = commerce.orders.create_order(
             OrderCreate(id=f"sim-o{day}-{user}", user_id=user_id, product_id=product, source=source)
         )
         commerce.payments.settle(

@@ -85,7 +85,7 @@ class Policy(Protocol):
 def fill_ads(
     ads: Any, view: SimView, user: int, *, request_id: str, page_size: int, now_ms: int
 ) -> list[ServedAd]:
-    """Ask the ads service (``AdSlotFiller``) for the page's middle slot."""
+    """Ask the ads service's ``serving`` (the ``AdSlotFiller``) for the page's middle slot."""
     if ads is None:
         return []
     request = AdRequest(
@@ -102,7 +102,7 @@ def fill_ads(
             campaign_id=p.campaign_id,
             aigc=p.aigc_status != AigcStatus.NONE,
         )
-        for p in ads.fill(request)
+        for p in ads.serving.fill(request)
     ]
 
 

@@ -138,8 +138,8 @@ def test_api_queues_media_jobs_and_guards_files(
 def test_ad_job_registers_aigc_creatives_in_a_campaign(services) -> None:
     from laotie.ads import AdvertiserCreate, CampaignCreate, Objective
 
-    services.ads.create_advertiser(AdvertiserCreate(id="shop1", name="果园"))
-    services.ads.create_campaign(
+    services.ads.accounts.create_advertiser(AdvertiserCreate(id="shop1", name="果园"))
+    services.ads.accounts.create_campaign(
         CampaignCreate(
             id="camp1",
             advertiser_id="shop1",
@@ -167,7 +167,7 @@ def test_ad_job_registers_aigc_creatives_in_a_campaign(services) -> None:
     done = services.studio_jobs.wait(job.id, timeout_s=180)
     assert done.status == "succeeded", done.error
     [creative_id] = done.result["creatives"]
-    [creative] = services.ads.list_creatives("camp1")
+    [creative] = services.ads.accounts.list_creatives("camp1")
     assert creative.id == creative_id and creative.aigc
     assert (
         creative.aigc_labels["AIGC"]

@@ -50,13 +50,13 @@ def create_advertiser(
     body: AdvertiserCreate, services: ServicesDep, _: AdminKey
 ) -> AdvertiserPublic:
     """Create an advertiser account (balance 0)."""
-    return services.ads.create_advertiser(body)
+    return services.ads.accounts.create_advertiser(body)
 
 
 @router.get("/advertisers")
 def list_advertisers(services: ServicesDep, _: AdminKey) -> list[AdvertiserPublic]:
     """Every advertiser with its balance."""
-    return services.ads.list_advertisers()
+    return services.ads.accounts.list_advertisers()
 
 
 @router.get("/advertisers/{advertiser_id}")
@@ -64,13 +64,13 @@ def get_advertiser(
     advertiser_id: str, services: ServicesDep, key: AdvertiserKey
 ) -> AdvertiserPublic:
     """An advertiser and its prepaid balance in fen."""
-    return services.ads.get_advertiser(advertiser_id, scope=_scope(key))
+    return services.ads.accounts.get_advertiser(advertiser_id, scope=_scope(key))
 
 
 @router.post("/advertisers/{advertiser_id}/topups")
 def top_up(advertiser_id: str, body: TopUp, services: ServicesDep, _: AdminKey) -> AdvertiserPublic:
     """Add prepaid money once per ``idempotency_key`` (a replay changes nothing)."""
-    return services.ads.top_up(advertiser_id, body)
+    return services.ads.accounts.top_up(advertiser_id, body)
 
 
 @router.post("/campaigns", status_code=201)
@@ -78,7 +78,7 @@ def create_campaign(
     body: CampaignCreate, services: ServicesDep, key: AdvertiserKey
 ) -> CampaignPublic:
     """Create a campaign for the key's own account (admins: any account)."""
-    return services.ads.create_campaign(body, scope=_scope(key))
+    return services.ads.accounts.create_campaign(body, scope=_scope(key))
 
 
 @router.get("/campaigns")
@@ -86,13 +86,13 @@ def list_campaigns(
     services: ServicesDep, key: AdvertiserKey, advertiser_id: str | None = None
 ) -> list[CampaignPublic]:
     """Campaigns of the key's account (admins: all, or one ``advertiser_id``)."""
-    return services.ads.list_campaigns(advertiser_id=advertiser_id, scope=_scope(key))
+    return services.ads.accounts.list_campaigns(advertiser_id=advertiser_id, scope=_scope(key))
 
 
 @router.get("/campaigns/{campaign_id}")
 def get_campaign(campaign_id: str, services: ServicesDep, key: AdvertiserKey) -> CampaignPublic:
     """One campaign."""
-    return services.ads.get_campaign(campaign_id, scope=_scope(key))
+    return services.ads.accounts.get_campaign(campaign_id, scope=_scope(key))
 
 
 @router.patch("/campaigns/{campaign_id}")
@@ -100,7 +100,7 @@ def update_campaign(
     campaign_id: str, body: CampaignUpdate, services: ServicesDep, key: AdvertiserKey
 ) -> CampaignPublic:
     """Change a campaign's bid, budget, schedule, targeting, cap or status."""
-    return services.ads.update_campaign(campaign_id, body, scope=_scope(key))
+    return services.ads.accounts.update_campaign(campaign_id, body, scope=_scope(key))
 
 
 @router.post("/campaigns/{campaign_id}/creatives", status_code=201)
@@ -113,7 +113,7 @@ def add_creatives(
     key: AdvertiserKey,
 ) -> list[CreativePublic]:
     """Add up to 50 creatives to a campaign."""
-    return services.ads.add_creatives(campaign_id, body, scope=_scope(key))
+    return services.ads.accounts.add_creatives(campaign_id, body, scope=_scope(key))
 
 
 @router.post("/campaigns/{campaign_id}/programmatic", status_code=201)
@@ -121,7 +121,7 @@ def add_programmatic(
     campaign_id: str, body: ProgrammaticCreate, services: ServicesDep, key: AdvertiserKey
 ) -> list[CreativePublic]:
     """Generate titles x covers x templates creatives; Thompson sampling allocates traffic."""
-    return services.ads.add_programmatic(campaign_id, body, scope=_scope(key))
+    return services.ads.accounts.add_programmatic(campaign_id, body, scope=_scope(key))
 
 
 @router.get("/campaigns/{campaign_id}/creatives")
@@ -129,13 +129,13 @@ def list_creatives(
     campaign_id: str, services: ServicesDep, key: AdvertiserKey
 ) -> list[CreativePublic]:
     """A campaign's creatives."""
-    return services.ads.list_creatives(campaign_id, scope=_scope(key))
+    return services.ads.accounts.list_creatives(campaign_id, scope=_scope(key))
 
 
 @router.get("/campaigns/{campaign_id}/allocation")
 def allocation(campaign_id: str, services: ServicesDep, key: AdvertiserKey) -> dict[str, Any]:
     """Per-variant impressions, clicks and posterior CTR, and the estimated regret."""
-    return services.ads.creative_allocation(campaign_id, scope=_scope(key))
+    return services.ads.reports.creative_allocation(campaign_id, scope=_scope(key))
 
 
 @router.get("/reports")
@@ -152,7 +152,7 @@ def report(
     campaign_id: str | None = None,
 ) -> list[ReportRow]:
     """Spend (fen), impressions, clicks, conversions, CTR, CVR, CPA and eCPM."""
-    return services.ads.report(
+    return services.ads.reports.report(
         group_by=group_by,
         start_day=start_day,
         end_day=end_day,
@@ -171,7 +171,7 @@ def aigc_share(
     advertiser_id: str | None = None,
 ) -> list[AigcShareRow]:
     """AIGC creatives' share of spend per day."""
-    return services.ads.aigc_share(
+    return services.ads.reports.aigc_share(
         start_day=start_day, end_day=end_day, advertiser_id=advertiser_id, scope=_scope(key)
     )
 
@@ -181,19 +181,19 @@ def kpis(
     services: ServicesDep, _: AdminKey, start_day: Day = None, end_day: Day = None
 ) -> dict[str, Any]:
     """Headline ad KPIs over a range of local days."""
-    return services.ads.kpis(start_day=start_day, end_day=end_day)
+    return services.ads.reports.kpis(start_day=start_day, end_day=end_day)
 
 
 @router.get("/reconcile")
 def reconcile(services: ServicesDep, _: AdminKey) -> dict[str, Any]:
     """Reports against the ledger, to the fen (``ok`` when everything agrees)."""
-    return services.ads.reconcile()
+    return services.ads.reports.reconcile()
 
 
 @router.post("/train")
 async def train(services: ServicesDep, _: AdminKey) -> dict[str, Any]:
     """Fit pCTR/pCVR on recorded ad outcomes; returns ECE, log loss and AUC on a holdout."""
-    return await run_in_threadpool(services.ads.train)
+    return await run_in_threadpool(services.ads.models.train)
 
 
 @router.post("/settle")
@@ -205,7 +205,7 @@ async def settle(
     ],
 ) -> dict[str, int]:
     """Charge logged ad events that were not charged yet (idempotent)."""
-    summary = await run_in_threadpool(lambda: services.ads.settle(since_ms=since_ms))
+    summary = await run_in_threadpool(lambda: services.ads.charging.settle(since_ms=since_ms))
     return {
         "recorded": summary.recorded,
         "duplicate": summary.duplicate,

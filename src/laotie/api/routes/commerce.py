@@ -370,7 +370,7 @@ def cards(
 def create_order(body: OrderCreate, services: ServicesDep, key: AppKey) -> OrderPublic:
     """A user orders a product: stock is taken, a payment started."""
     require_user(key, body.user_id)
-    return services.commerce.shops.create_order(body)
+    return services.commerce.orders.create_order(body)
 
 
 @router.get("/orders")
@@ -386,7 +386,7 @@ def list_orders(
         raise PermissionDenied(
             f"a person key lists only its own user's orders (user_id={own!r})", field="user_id"
         )
-    return services.commerce.shops.orders(shop_id=shop_id, user_id=user_id, scope=_scope(key))
+    return services.commerce.orders.orders(shop_id=shop_id, user_id=user_id, scope=_scope(key))
 
 
 @router.post("/orders/expire")
@@ -397,19 +397,21 @@ def expire_orders(
 ) -> dict[str, int]:
     """Expire orders unpaid for ``older_than_min`` minutes (operator): the provider closes
     each payment first, then its stock is released."""
-    return {"expired": services.commerce.shops.expire_unpaid(older_than_ms=older_than_min * 60_000)}
+    return {
+        "expired": services.commerce.orders.expire_unpaid(older_than_ms=older_than_min * 60_000)
+    }
 
 
 @router.post("/orders/{order_id}/ship")
 def ship_order(order_id: str, services: ServicesDep, key: MerchantKey) -> OrderPublic:
     """The merchant ships a paid order."""
-    return services.commerce.shops.ship(order_id, scope=_scope(key))
+    return services.commerce.orders.ship(order_id, scope=_scope(key))
 
 
 @router.post("/orders/{order_id}/refund")
 def refund_order(order_id: str, services: ServicesDep, _: AdminKey) -> OrderPublic:
     """Refund an order through the provider (operator)."""
-    return services.commerce.shops.refund(order_id)
+    return services.commerce.orders.refund(order_id)
 
 
 # --- figures ---------------------------------------------------------------------------------

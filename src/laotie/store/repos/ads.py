@@ -1,11 +1,8 @@
-"""Ads repository: advertisers, campaigns, creatives, the double-entry ledger, ad outcomes.
+"""Ads repository: advertisers, campaigns, creatives, their ledger transactions, ad outcomes.
 
-Ledger: every transaction is one ``AdJournal`` row with postings that sum to zero (debit
-positive, credit negative). Accounts: ``platform:cash`` (money received), ``platform:revenue``
-(ads sold) and ``advertiser:<id>`` (prepaid balance, a liability: its balance is minus the sum
-of its postings). A top-up debits cash and credits the advertiser; a charge debits the
-advertiser and credits revenue. ``AdAdvertiser.balance_fen`` mirrors the ledger and is moved
-with a conditional UPDATE, so it can never go below zero.
+Money moves through ``store.repos.ledger``: a top-up debits cash and credits the advertiser;
+a charge debits the advertiser and credits revenue. ``AdAdvertiser.balance_fen`` mirrors the
+ledger and is moved with a conditional UPDATE, so it can never go below zero.
 """
 
 from __future__ import annotations
@@ -17,13 +14,13 @@ from sqlalchemy import Integer, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from laotie.core.errors import Conflict, NotFound
+from laotie.store.repos import ledger
 from laotie.store.tables import (
     AdAdvertiser,
     AdCampaign,
     AdCreative,
     AdJournal,
     AdOutcome,
-    AdPosting,
     Event,
     Item,
     Novel,
@@ -31,14 +28,7 @@ from laotie.store.tables import (
     User,
 )
 
-ACCOUNT_CASH = "platform:cash"
-ACCOUNT_REVENUE = "platform:revenue"
 GROUPS = ("day", "campaign", "creative")
-
-
-def advertiser_account(advertiser_id: int) -> str:
-    """Ledger account name of an advertiser's prepaid balance."""
-    return f"advertiser:{advertiser_id}"
 
 
 # --- advertisers -----------------------------------------------------------------------------
@@ -74,46 +64,6 @@ def list_advertisers(session: Session) -> list[AdAdvertiser]:
 # --- ledger ----------------------------------------------------------------------------------
 
 
-def _journal(
-    session: Session,
-    *,
-    txn_key: str,
-    kind: str,
-    advertiser_id: int,
-    amount_fen: int,
-    debit: str,
-    credit: str,
-    ts_ms: int,
-    day: str,
-    campaign_id: int | None = None,
-    creative_id: int | None = None,
-) -> AdJournal:
-    journal = AdJournal(
-        txn_key=txn_key,
-        kind=kind,
-        advertiser_id=advertiser_id,
-        campaign_id=campaign_id,
-        creative_id=creative_id,
-        amount_fen=amount_fen,
-        day=day,
-        ts_ms=ts_ms,
-    )
-    session.add(journal)
-    session.flush()
-    session.add_all(
-        [
-            AdPosting(journal_id=journal.id, account=debit, amount_fen=amount_fen),
-            AdPosting(journal_id=journal.id, account=credit, amount_fen=-amount_fen),
-        ]
-    )
-    return journal
-
-
-def find_journal(session: Session, *, txn_key: str) -> AdJournal | None:
-    """The ledger transaction recorded under ``txn_key``, if any."""
-    return session.scalar(select(AdJournal).where(AdJournal.txn_key == txn_key))
-
-
 def top_up(
     session: Session,
     *,
@@ -127,7 +77,7 @@ def top_up(
 
     Reusing a key for a different advertiser or amount is a Conflict.
     """
-    existing = find_journal(session, txn_key=txn_key)
+    existing = ledger.find_journal(session, txn_key=txn_key)
     if existing is not None:
         if existing.advertiser_id != advertiser.id or existing.amount_fen != amount_fen:
             raise Conflict(
@@ -135,16 +85,17 @@ def top_up(
                 field="idempotency_key",
             )
         return existing, False
-    journal = _journal(
+    journal = ledger.post(
         session,
         txn_key=txn_key,
         kind="topup",
-        advertiser_id=advertiser.id,
-        amount_fen=amount_fen,
-        debit=ACCOUNT_CASH,
-        credit=advertiser_account(advertiser.id),
+        legs=[
+            (ledger.ACCOUNT_CASH, amount_fen),
+            (ledger.advertiser_account(advertiser.id), -amount_fen),
+        ],
         ts_ms=ts_ms,
         day=day,
+        advertiser_id=advertiser.id,
     )
     session.execute(
         update(AdAdvertiser)
@@ -176,37 +127,20 @@ def charge(
     )
     if getattr(moved, "rowcount", 0) != 1:
         return None
-    return _journal(
+    return ledger.post(
         session,
         txn_key=txn_key,
         kind="charge",
-        advertiser_id=advertiser_id,
-        amount_fen=amount_fen,
-        debit=advertiser_account(advertiser_id),
-        credit=ACCOUNT_REVENUE,
+        legs=[
+            (ledger.advertiser_account(advertiser_id), amount_fen),
+            (ledger.ACCOUNT_REVENUE, -amount_fen),
+        ],
         ts_ms=ts_ms,
         day=day,
+        advertiser_id=advertiser_id,
         campaign_id=campaign_id,
         creative_id=creative_id,
     )
-
-
-def account_balances(session: Session) -> dict[str, int]:
-    """Sum of postings per ledger account (debits positive)."""
-    rows = session.execute(
-        select(AdPosting.account, func.sum(AdPosting.amount_fen)).group_by(AdPosting.account)
-    )
-    return {account: int(total) for account, total in rows}
-
-
-def unbalanced_journals(session: Session) -> list[int]:
-    """Ids of ledger transactions whose postings do not sum to zero (should be none)."""
-    rows = session.execute(
-        select(AdPosting.journal_id)
-        .group_by(AdPosting.journal_id)
-        .having(func.sum(AdPosting.amount_fen) != 0)
-    )
-    return [r[0] for r in rows]
 
 
 def charged_by_day(

@@ -6,11 +6,10 @@ integer ``id``s (the models' indices); the API speaks ``external_id`` strings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import polars as pl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -32,7 +31,8 @@ from laotie.core.clock import now_ms
 from laotie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from laotie.core.kinds import ItemKind
 from laotie.store.db import insert_ignoring_duplicates
-from laotie.store.repos._pagination import decode_cursor, encode_cursor
+from laotie.store.repos._bulk import ids_by_external_id, insert_many
+from laotie.store.repos._pagination import decode_cursor, page_of
 from laotie.store.tables import Creator, Follow, Item, Novel, Series, User
 
 MAX_PAGE = 500
@@ -84,7 +84,7 @@ def update_user(session: Session, *, external_id: str, update: UserUpdate) -> Us
 
 def user_ids(session: Session, *, external_ids: Iterable[str]) -> dict[str, int]:
     """Internal ids of the users that exist among ``external_ids``."""
-    return _ids(session, User, list(external_ids))
+    return ids_by_external_id(session, User, list(external_ids))
 
 
 def ensure_users(
@@ -113,7 +113,7 @@ def list_users(
     if segment is not None:
         query = query.where(User.segment == segment)
     rows = list(session.scalars(query.limit(_limit(limit) + 1)))
-    return _page(rows, limit, user_public)
+    return page_of(rows, limit, user_public)
 
 
 def user_public(row: User) -> UserPublic:
@@ -152,7 +152,7 @@ def bulk_create_creators(
 ) -> dict[str, int]:
     """Insert many creators in one statement; returns external id -> internal id."""
     stamp = created_at_ms if created_at_ms is not None else now_ms()
-    _insert_many(
+    insert_many(
         session,
         Creator,
         [
@@ -160,7 +160,7 @@ def bulk_create_creators(
             for c in creators
         ],
     )
-    return _ids(session, Creator, [c.id for c in creators])
+    return ids_by_external_id(session, Creator, [c.id for c in creators])
 
 
 def get_creator(session: Session, *, external_id: str) -> Creator:
@@ -186,7 +186,7 @@ def list_creators(
     """Creators ordered by creation, one page at a time."""
     query = select(Creator).where(Creator.id > decode_cursor(cursor)).order_by(Creator.id)
     rows = list(session.scalars(query.limit(_limit(limit) + 1)))
-    return _page(rows, limit, creator_public)
+    return page_of(rows, limit, creator_public)
 
 
 def creator_public(row: Creator) -> CreatorPublic:
@@ -245,7 +245,7 @@ def bulk_create_containers(
 ) -> dict[str, int]:
     """Insert many series (kind episode) or novels (kind chapter); returns external -> id."""
     table = _container_table(kind)
-    creators = _ids(session, Creator, [c.creator_id for c in containers])
+    creators = ids_by_external_id(session, Creator, [c.creator_id for c in containers])
     stamp = created_at_ms if created_at_ms is not None else now_ms()
     rows = []
     for c in containers:
@@ -261,8 +261,8 @@ def bulk_create_containers(
                 "created_at_ms": stamp,
             }
         )
-    _insert_many(session, table, rows)
-    return _ids(session, table, [c.id for c in containers])
+    insert_many(session, table, rows)
+    return ids_by_external_id(session, table, [c.id for c in containers])
 
 
 def container_public(session: Session, row: Series | Novel) -> ContainerPublic:
@@ -355,9 +355,13 @@ def create_item(session: Session, *, item: ItemCreate) -> Item:
 
 def bulk_create_items(session: Session, *, items: Sequence[ItemCreate]) -> list[int]:
     """Insert many items in one statement (creators/parents must exist); returns internal ids."""
-    creators = _ids(session, Creator, [i.creator_id for i in items])
-    series = _ids(session, Series, [i.parent_id for i in items if i.kind == ItemKind.EPISODE])
-    novels = _ids(session, Novel, [i.parent_id for i in items if i.kind == ItemKind.CHAPTER])
+    creators = ids_by_external_id(session, Creator, [i.creator_id for i in items])
+    series = ids_by_external_id(
+        session, Series, [i.parent_id for i in items if i.kind == ItemKind.EPISODE]
+    )
+    novels = ids_by_external_id(
+        session, Novel, [i.parent_id for i in items if i.kind == ItemKind.CHAPTER]
+    )
     stamp = now_ms()
     rows = []
     for item in items:
@@ -369,10 +373,10 @@ def bulk_create_items(session: Session, *, items: Sequence[ItemCreate]) -> list[
             raise NotFound(f"parent {item.parent_id!r} not found", field="parent_id")
         rows.append(_item_values(item, creators[item.creator_id], parent_id, stamp))
     try:
-        _insert_many(session, Item, rows)
+        insert_many(session, Item, rows)
     except IntegrityError as exc:
         raise Conflict(f"an item id or parent position already exists: {exc.orig}") from exc
-    ids = _ids(session, Item, [i.id for i in items])
+    ids = ids_by_external_id(session, Item, [i.id for i in items])
     return [ids[i.id] for i in items]
 
 
@@ -386,7 +390,7 @@ def get_item(session: Session, *, external_id: str) -> Item:
 
 def item_ids(session: Session, *, external_ids: Iterable[str]) -> dict[str, int]:
     """Internal ids of the items that exist among ``external_ids``."""
-    return _ids(session, Item, list(external_ids))
+    return ids_by_external_id(session, Item, list(external_ids))
 
 
 def update_item(session: Session, *, external_id: str, update: ItemUpdate) -> Item:
@@ -435,7 +439,7 @@ def list_items(
     if aigc_status is not None:
         query = query.where(Item.aigc_status == aigc_status)
     rows = list(session.scalars(query.limit(_limit(limit) + 1)))
-    return _page(rows, limit, lambda row: item_public(session, row))
+    return page_of(rows, limit, lambda row: item_public(session, row))
 
 
 def item_public(session: Session, row: Item) -> ItemPublic:
@@ -482,121 +486,4 @@ def unfollow(session: Session, *, user_id: int, creator_id: int) -> None:
     """Remove a follow if present."""
     session.execute(
         delete(Follow).where(Follow.user_id == user_id, Follow.creator_id == creator_id)
-    )
-
-
-# --- frames for models and analytics ---------------------------------------------------------
-
-
-_ITEMS_FRAME_SQL = """
-SELECT i.id, i.external_id, i.kind, i.creator_id, c.external_id, i.series_id, i.novel_id,
-       s.external_id, n.external_id, i.position, i.title, i.caption, i.category,
-       CAST(i.tags AS TEXT),
-       i.duration_ms, i.created_at_ms, i.status, i.aigc_status
-FROM items i
-JOIN creators c ON c.id = i.creator_id
-LEFT JOIN series s ON s.id = i.series_id
-LEFT JOIN novels n ON n.id = i.novel_id
-ORDER BY i.id
-"""
-_ITEMS_SCHEMA: dict[str, Any] = {
-    "id": pl.Int64,
-    "external_id": pl.Utf8,
-    "kind": pl.Utf8,
-    "creator_id": pl.Int64,
-    "creator_external_id": pl.Utf8,
-    "series_id": pl.Int64,
-    "novel_id": pl.Int64,
-    "series_external_id": pl.Utf8,
-    "novel_external_id": pl.Utf8,
-    "position": pl.Int64,
-    "title": pl.Utf8,
-    "caption": pl.Utf8,
-    "category": pl.Utf8,
-    "tags": pl.Utf8,
-    "duration_ms": pl.Int64,
-    "created_at_ms": pl.Int64,
-    "status": pl.Utf8,
-    "aigc_status": pl.Utf8,
-}
-
-
-def items_frame(session: Session) -> pl.DataFrame:
-    """Every item as a Polars frame (internal ids; tags as a list column).
-
-    Read at the driver level and decoded column-wise: the ORM path cost seconds per
-    200,000 items, and training and catalog refreshes read this often.
-    """
-    rows = session.connection().exec_driver_sql(_ITEMS_FRAME_SQL).fetchall()
-    frame = pl.DataFrame(rows, schema=_ITEMS_SCHEMA, orient="row")
-    return frame.with_columns(
-        pl.col("tags").fill_null("[]").str.json_decode(pl.List(pl.Utf8)).fill_null([])
-    )
-
-
-def item_columns_frame(session: Session, schema: Mapping[str, Any]) -> pl.DataFrame:
-    """Columns of the items table (``schema``: name -> Polars type), ordered by id.
-
-    No joins and the driver's own cursor: the feed reads its catalog this way for every
-    training, where ``items_frame`` cost half as much again."""
-    unknown = sorted(set(schema) - set(Item.__table__.columns.keys()))
-    if unknown:
-        raise ValueError(f"items has no column {', '.join(unknown)}")
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(f"SELECT {', '.join(schema)} FROM items ORDER BY id")
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    return pl.DataFrame(rows, schema=dict(schema), orient="row")
-
-
-def users_frame(session: Session) -> pl.DataFrame:
-    """Every user as a Polars frame (internal id, external id, region, segment, created)."""
-    rows = session.execute(
-        select(User.id, User.external_id, User.region, User.segment, User.created_at_ms)
-    ).all()
-    schema = {
-        "id": pl.Int64,
-        "external_id": pl.Utf8,
-        "region": pl.Utf8,
-        "segment": pl.Utf8,
-        "created_at_ms": pl.Int64,
-    }
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-
-
-def follows_frame(session: Session) -> pl.DataFrame:
-    """Every follow as a Polars frame (user_id, creator_id, created_at_ms; internal ids)."""
-    rows = session.execute(select(Follow.user_id, Follow.creator_id, Follow.created_at_ms)).all()
-    schema = {"user_id": pl.Int64, "creator_id": pl.Int64, "created_at_ms": pl.Int64}
-    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _insert_many(session: Session, table: type[Any], rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(table), rows[start : start + 5000])
-
-
-def _ids(session: Session, table: Any, external_ids: list[str | None]) -> dict[str, int]:
-    wanted = list({e for e in external_ids if e is not None})
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start : start + 900]
-        rows = session.execute(
-            select(table.external_id, table.id).where(table.external_id.in_(chunk))
-        )
-        found.update({ext: rid for ext, rid in rows})
-    return found
-
-
-def _page(rows: list[Any], limit: int, render: Any) -> Page[Any]:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[render(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
     )

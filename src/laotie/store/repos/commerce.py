@@ -1,7 +1,7 @@
 """Commerce repository: multi-leg ledger transactions and the balances that mirror them.
 
-Commerce money moves in the ads ledger (``ad_journal``/``ad_postings``, debit positive,
-credit negative, each journal summing to zero) with an empty advertiser. Accounts:
+Commerce money moves in the one ledger of ``store.repos.ledger`` (debit positive, credit
+negative, each journal summing to zero) with an empty advertiser. Accounts:
 ``platform:cash`` (money the payment provider settled to us), ``user:<id>:coins`` (a user's
 prepaid coins, a liability), ``creator:<id>:earnings`` (owed to a creator),
 ``merchant:<advertiser id>:payable`` (owed to a merchant for goods sold) and the platform's
@@ -21,11 +21,9 @@ from typing import Any, TypeVar
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from laotie.core.errors import LaotieError, NotFound
+from laotie.core.errors import NotFound
 from laotie.store.tables import (
-    AdJournal,
     AdOutcome,
-    AdPosting,
     ComGift,
     ComNotification,
     ComOrder,
@@ -64,56 +62,6 @@ def creator_earnings(creator_id: int) -> str:
 def merchant_payable(advertiser_id: int) -> str:
     """Ledger account of what the platform owes a merchant for goods sold."""
     return f"merchant:{advertiser_id}:payable"
-
-
-def post(
-    session: Session,
-    *,
-    txn_key: str,
-    kind: str,
-    legs: Sequence[tuple[str, int]],
-    ts_ms: int,
-    day: str,
-) -> AdJournal:
-    """Record one transaction of ``legs`` (account, fen; debit positive) that must sum to 0.
-
-    Legs of zero fen are left out; the journal's amount is the sum of the debits.
-    """
-    legs = [(account, fen) for account, fen in legs if fen]
-    if sum(fen for _, fen in legs) != 0:
-        raise LaotieError(f"ledger legs of {txn_key!r} do not balance: {legs}")
-    journal = AdJournal(
-        txn_key=txn_key,
-        kind=kind,
-        advertiser_id=None,
-        amount_fen=sum(fen for _, fen in legs if fen > 0),
-        day=day,
-        ts_ms=ts_ms,
-    )
-    session.add(journal)
-    session.flush()
-    session.add_all(
-        AdPosting(journal_id=journal.id, account=account, amount_fen=fen) for account, fen in legs
-    )
-    return journal
-
-
-def postings(session: Session, *, journal_id: int) -> list[tuple[str, int]]:
-    """The (account, fen) legs of a journal."""
-    rows = session.execute(
-        select(AdPosting.account, AdPosting.amount_fen)
-        .where(AdPosting.journal_id == journal_id)
-        .order_by(AdPosting.id)
-    )
-    return [(account, int(fen)) for account, fen in rows]
-
-
-def reverse(
-    session: Session, *, journal_id: int, txn_key: str, kind: str, ts_ms: int, day: str
-) -> AdJournal:
-    """Record the exact mirror of a journal (every leg negated) under ``txn_key``."""
-    legs = [(account, -fen) for account, fen in postings(session, journal_id=journal_id)]
-    return post(session, txn_key=txn_key, kind=kind, legs=legs, ts_ms=ts_ms, day=day)
 
 
 def wallet_balance(session: Session, *, user_id: int) -> int:
@@ -166,41 +114,6 @@ def return_stock(session: Session, *, product_id: int, quantity: int) -> None:
         .values(stock=ComProduct.stock + quantity)
         .execution_options(synchronize_session=False)
     )
-
-
-def balances_by_prefix(session: Session, *, prefix: str) -> dict[str, int]:
-    """Sum of postings (debits positive) of every account whose name starts with ``prefix``."""
-    rows = session.execute(
-        select(AdPosting.account, func.sum(AdPosting.amount_fen))
-        .where(AdPosting.account.startswith(prefix))
-        .group_by(AdPosting.account)
-    )
-    return {account: int(total) for account, total in rows}
-
-
-def day_totals(
-    session: Session,
-    *,
-    accounts: Sequence[str],
-    kinds: Sequence[str] | None = None,
-    start_day: str | None = None,
-    end_day: str | None = None,
-) -> dict[tuple[str, str], int]:
-    """Sum of postings (debits positive) per (journal day, account) for ``accounts``, from
-    journals of ``kinds`` (all kinds when None) on days in ``start_day``..``end_day``."""
-    query = (
-        select(AdJournal.day, AdPosting.account, func.sum(AdPosting.amount_fen))
-        .join(AdJournal, AdJournal.id == AdPosting.journal_id)
-        .where(AdPosting.account.in_(accounts))
-        .group_by(AdJournal.day, AdPosting.account)
-    )
-    if kinds is not None:
-        query = query.where(AdJournal.kind.in_(kinds))
-    if start_day is not None:
-        query = query.where(AdJournal.day >= start_day)
-    if end_day is not None:
-        query = query.where(AdJournal.day <= end_day)
-    return {(day, account): int(total) for day, account, total in session.execute(query)}
 
 
 def by_external_id(session: Session, table: type[T], *, external_id: str, field: str) -> T:
