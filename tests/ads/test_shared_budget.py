@@ -5,9 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from tests.ads.campaigns import open_campaign
 from tests.ads.live_workers import charge_clicks
 
-from laotie.ads import AdvertiserCreate, CampaignCreate, CampaignUpdate, CreativeCreate, TopUp
+from laotie.ads import CampaignUpdate
 from laotie.core.clock import day_label
 from laotie.core.contracts import AdRequest
 from laotie.core.settings import load_settings
@@ -37,22 +38,7 @@ def test_processes_sharing_redis_never_overspend_or_double_charge(tmp_path, redi
     home = tmp_path / "home"
     services = build_services(load_settings(home=home, live_state_url=redis_url))
     ads = services.ads
-    ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
-    ads.accounts.top_up("adv", TopUp(amount_fen=1_000_000, idempotency_key="first"))
-    ads.accounts.create_campaign(
-        CampaignCreate(
-            id="c1",
-            advertiser_id="adv",
-            name="c1",
-            objective="clicks",
-            bid_fen=50,
-            daily_budget_fen=100_000,
-            frequency_cap=1000,
-        )
-    )
-    ads.accounts.add_creatives(
-        "c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com/x")]
-    )
+    open_campaign(ads, daily_budget_fen=100_000, funds_fen=1_000_000)
     start = services.clock.now_ms()
     served = []
     for n in range(PLACEMENTS):
@@ -115,17 +101,7 @@ def test_a_process_charges_the_events_of_an_ad_another_process_served(tmp_path, 
     serving, charging = build_services(settings), build_services(settings)
     try:
         ads = serving.ads
-        ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
-        ads.accounts.top_up("adv", TopUp(amount_fen=100_000, idempotency_key="first"))
-        ads.accounts.create_campaign(
-            CampaignCreate(
-                id="c1", advertiser_id="adv", name="c1", objective="clicks", bid_fen=50,
-                daily_budget_fen=10_000,
-            )
-        )  # fmt: skip
-        ads.accounts.add_creatives(
-            "c1", [CreativeCreate(id="x", title="buy", landing_url="https://e.com")]
-        )
+        open_campaign(ads)
         request = AdRequest(
             user_id=1,
             user_external_id="u1",

@@ -19,9 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from tests.ads.campaigns import open_campaign
 from tests.servers.postgres import TEMPLATE
 
-from laotie.ads import AdvertiserCreate, CampaignCreate, CampaignUpdate, CreativeCreate, TopUp
+from laotie.ads import CampaignUpdate
 from laotie.core.catalog import CreatorCreate, ItemCreate
 from laotie.core.clock import day_label
 from laotie.core.settings import load_settings
@@ -56,22 +57,8 @@ def _seed(settings: Any) -> tuple[str, str]:
             )
             app_key, _ = access.create_key(session, role="app")
             admin_key, _ = access.create_key(session, role="admin")
-        ads = services.ads
-        ads.accounts.create_advertiser(AdvertiserCreate(id="adv", name="Shop"))
-        ads.accounts.top_up("adv", TopUp(amount_fen=10_000_000, idempotency_key="first"))
-        ads.accounts.create_campaign(
-            CampaignCreate(
-                id="c1",
-                advertiser_id="adv",
-                name="c1",
-                objective="clicks",
-                bid_fen=BID_FEN,
-                daily_budget_fen=10_000_000,
-                frequency_cap=1000,
-            )
-        )
-        ads.accounts.add_creatives(
-            "c1", [CreativeCreate(id="x", title="买", landing_url="https://e.com")]
+        open_campaign(
+            services.ads, bid_fen=BID_FEN, daily_budget_fen=10_000_000, funds_fen=10_000_000
         )
     finally:
         services.close()

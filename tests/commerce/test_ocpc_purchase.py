@@ -3,7 +3,8 @@ per impression, at most its target bid, in the ledger; conversion events cannot 
 
 from __future__ import annotations
 
-from laotie.ads import AdvertiserCreate, CampaignCreate, CreativeCreate, TopUp
+from tests.ads.campaigns import open_campaign
+
 from laotie.commerce import OrderCreate, ProductCreate, ShopCreate
 from laotie.core.catalog import CreatorCreate, ItemCreate, UserCreate
 from laotie.core.contracts import AdRequest
@@ -20,21 +21,14 @@ def _world(services) -> dict[str, int]:
         catalog.create_item(
             session, item=ItemCreate(id="i1", kind="video", creator_id="cr", title="t")
         )
-    ads = services.ads
-    ads.accounts.create_advertiser(AdvertiserCreate(id="m1", name="Merchant"))
-    ads.accounts.top_up("m1", TopUp(amount_fen=100_000, idempotency_key="first"))
-    ads.accounts.create_campaign(
-        CampaignCreate(
-            id="buy",
-            advertiser_id="m1",
-            name="buy",
-            objective="purchases",
-            bid_fen=TARGET_FEN,
-            daily_budget_fen=50_000,
-        )
-    )
-    ads.accounts.add_creatives(
-        "buy", [CreativeCreate(id="buy-x", title="tea", landing_url="https://example.com/t")]
+    open_campaign(
+        services.ads,
+        campaign="buy",
+        advertiser="m1",
+        objective="purchases",
+        bid_fen=TARGET_FEN,
+        daily_budget_fen=50_000,
+        frequency_cap=3,
     )
     shops = services.commerce.shops
     shops.create_shop(ShopCreate(id="shop", merchant_id="m1", name="Shop"))
