@@ -53,3 +53,35 @@ def test_the_feed_recommends_rooms_live_now(client, services, make_headers) -> N
     assert len(live.live_signals()) == 4
     with services.db.session() as session:
         assert catalog.get_item(session, external_id="r1").status == "removed"
+
+
+def test_live_rooms_are_read_once_per_snapshot_and_changes_here_show_at_once(
+    services, monkeypatch
+) -> None:
+    """The feed asks for the live rooms on every request: a snapshot answers within its age,
+    a change made through this process retires it, and an outside change shows once it ages."""
+    from laotie.commerce import live as live_module
+    from laotie.store.repos import commerce as repo
+
+    _world(services)
+    live = services.commerce.live
+    reads: list[int] = []
+    read = repo.live_room_items
+
+    def counted(session):
+        reads.append(1)
+        return read(session)
+
+    monkeypatch.setattr(repo, "live_room_items", counted)
+    live.start(RoomCreate(id="r0", creator_id="c1", title="直播", category="美食"))
+    assert [s.viewers for s in live.live_signals()] == [0]
+    for _ in range(5):
+        live.live_signals()
+    assert len(reads) == 1
+    live.presence("r0", "u1", present=True)
+    assert [s.viewers for s in live.live_signals()] == [1] and len(reads) == 2
+    with services.db.session() as session:  # another process counts four more viewers
+        repo.move_viewers(session, room_id=repo.live_room_items(session)[0][0].id, delta=4)
+    assert [s.viewers for s in live.live_signals()] == [1]
+    monkeypatch.setattr(live_module, "SIGNALS_MAX_AGE_S", 0.0)
+    assert [s.viewers for s in live.live_signals()] == [5]

@@ -6,10 +6,14 @@ catalog door (trust screens its title before the feed may show it), is distribut
 room is live and withdrawn (``removed``) when it ends; an AI-host room's item is declared AIGC.
 
 The live-now source ranks rooms that are live by viewers, gifting and the user's interests.
+The feed asks for the live rooms on every request; a snapshot serves it for up to
+``SIGNALS_MAX_AGE_S`` (two queries per feed request were a quarter of its time), and any change
+made through this process (a room starting or ending, a viewer, a gift) retires it at once.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +31,9 @@ from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
 from laotie.store.tables import ComGift, ComRoom, ComRoomViewer, Creator
 
+#: seconds a snapshot of the live rooms serves the feed; another process's changes show after it
+SIGNALS_MAX_AGE_S = 1.0
+
 
 class LiveRooms(Area):
     """Rooms, presence and gifts."""
@@ -35,6 +42,13 @@ class LiveRooms(Area):
         super().__init__(*args, **kwargs)
         self.creator_bp = creator_bp
         self.door = door
+        #: bumped after every committed change here; a snapshot read under an older one is stale
+        self._generation = 0
+        self._snapshot: tuple[int, float, list[LiveRoomSignal]] | None = None
+
+    def _changed(self) -> None:
+        """Retire the live-room snapshot (called after a change here has committed)."""
+        self._generation += 1
 
     def start(self, room: RoomCreate, *, scope: str | None = None) -> RoomPublic:
         """A creator goes live; an AI-host room is declared AIGC."""
@@ -80,7 +94,9 @@ class LiveRooms(Area):
                     started_at_ms=ts_ms,
                 ),
             )
-            return self._public(session, row)
+            public = self._public(session, row)
+        self._changed()
+        return public
 
     def _room(self, session: Session, room_id: str, scope: str | None = None) -> ComRoom:
         row = repo.by_external_id(session, ComRoom, external_id=room_id, field="room_id")
@@ -104,7 +120,9 @@ class LiveRooms(Area):
                     external_id=row.external_id,
                     update=ItemUpdate(status=ItemStatus.REMOVED),
                 )
-            return self._public(session, row)
+            public = self._public(session, row)
+        self._changed()
+        return public
 
     def check_host(self, room_id: str, *, scope: str | None = None) -> None:
         """Refuse an AI-host stream for a room that is not live, declares no AI host, or
@@ -140,7 +158,9 @@ class LiveRooms(Area):
                 repo.move_viewers(session, room_id=row.id, delta=1 if present else -1)
             session.flush()
             session.refresh(row)
-            return self._public(session, row)
+            public = self._public(session, row)
+        self._changed()
+        return public
 
     def room(self, room_id: str) -> tuple[RoomPublic, list[GiftPublic]]:
         """A room's page: the room with its audience, and its latest gifts."""
@@ -163,6 +183,7 @@ class LiveRooms(Area):
                 result, event = self._send(session, room_id, request, txn_key)
             if result.created:
                 raise Conflict("gift raced with another request", field="idempotency_key") from None
+        self._changed()
         if event:
             self.emit([event])
         return result
@@ -243,7 +264,9 @@ class LiveRooms(Area):
                     day=day,
                 )
                 gift.status = "refunded"
-            return _gift_public(gift, room.external_id if room else "")
+            public = _gift_public(gift, room.external_id if room else "")
+        self._changed()
+        return public
 
     def live_now(self, *, interests: Sequence[str] = (), n: int = 10) -> list[RoomPublic]:
         """Rooms live now, best first by ``core.contracts.live_score`` (viewers, gifting, and
@@ -259,11 +282,20 @@ class LiveRooms(Area):
         return sorted(rooms, key=lambda r: (-score(r), r.id))[:n]
 
     def live_signals(self) -> list[LiveRoomSignal]:
-        """The rooms live now as the feed's ``live`` source reads them (``LiveRooms`` contract)."""
+        """The rooms live now as the feed's ``live`` source reads them (``LiveRooms`` contract):
+        the snapshot while it is younger than ``SIGNALS_MAX_AGE_S`` and nothing changed here."""
+        generation, snapshot = self._generation, self._snapshot
+        if (
+            snapshot is not None
+            and snapshot[0] == generation
+            and time.monotonic() - snapshot[1] < SIGNALS_MAX_AGE_S
+        ):
+            return snapshot[2]
+        read_at = time.monotonic()
         with self.db.session() as session:
             rows = repo.live_room_items(session)
             totals = repo.gift_totals(session, room_ids=[room.id for room, _ in rows])
-            return [
+            signals = [
                 LiveRoomSignal(
                     item_id=item_id,
                     viewers=room.viewers,
@@ -271,6 +303,8 @@ class LiveRooms(Area):
                 )
                 for room, item_id in rows
             ]
+        self._snapshot = (generation, read_at, signals)
+        return signals
 
     def _public(self, session: Session, row: ComRoom) -> RoomPublic:
         return self._publics(session, [row])[0]
