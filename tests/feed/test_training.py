@@ -13,6 +13,7 @@ import laotie.feed
 from laotie.core.errors import ArtefactError
 from laotie.core.feedconfig import FeedConfig
 from laotie.feed import training
+from laotie.feed.blend import GatePages
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.features import FEATURES, FeatureStats, build_features
@@ -257,9 +258,9 @@ def test_gate_is_judged_by_a_ranker_cross_fitted_on_the_other_users(
     judged: list[np.ndarray] = []
     choose = training.choose_blend
 
-    def recording_choose(users: np.ndarray, *args: object) -> object:
-        judged.append(users)
-        return choose(users, *args)  # type: ignore[arg-type]
+    def recording_choose(pages: GatePages, *args: object) -> object:
+        judged.append(pages.by_user.users)
+        return choose(pages, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Ranker, "fit", recording_fit)
     monkeypatch.setattr(training, "choose_blend", recording_choose)

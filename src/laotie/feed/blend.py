@@ -23,6 +23,7 @@ import numpy as np
 from laotie.core.feedconfig import FusionConfig
 from laotie.feed.fusion import fuse
 from laotie.feed.metrics import paired_bootstrap
+from laotie.feed.user_rows import UserRows, row_ndcg, row_percentiles, row_top
 
 #: retrieval sources that can be a head (what the training gate can rank with)
 HEADS: tuple[str, ...] = ("ease", "popular", "covisit")
@@ -32,6 +33,8 @@ MODELS: tuple[str, ...] = ("fused", "play", "play_early")
 WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 #: the page depth the choice is judged at
 DEPTH = 10
+#: the models score at least this many candidates per requested item
+DEPTH_PER_ITEM = 3
 
 
 def head_scores(found: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -125,54 +128,88 @@ class Blend:
         )
 
 
-def _ndcg(groups: list[np.ndarray], relevant: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """NDCG@``DEPTH`` of each group (user) with a relevant row."""
-    discounts = 1.0 / np.log2(np.arange(2, DEPTH + 2))
-    values = []
-    for rows in groups:
-        gains = relevant[rows][np.argsort(-scores[rows], kind="stable")[:DEPTH]]
-        ideal = discounts[: min(int(relevant[rows].sum()), DEPTH)].sum()
-        if ideal > 0:
-            values.append(float((gains * discounts[: len(gains)]).sum() / ideal))
-    return np.asarray(values, np.float64)
+def prerank_depth(rank_depth: int, n: int) -> int:
+    """Candidates a page of ``n`` items has every objective score: the pre-rank keeps this
+    many (``rank_depth``, at least ``DEPTH_PER_ITEM`` per requested item)."""
+    return max(rank_depth, DEPTH_PER_ITEM * n)
+
+
+class GatePages:
+    """Held-out users' candidate rows ranked as serving ranks them: the pre-rank (``early``,
+    the early p(play) rounds, blended with a head as the blend tried would blend it) keeps each
+    user's ``depth`` best rows, and only those meet the full model and the final blend."""
+
+    def __init__(
+        self,
+        users: np.ndarray,
+        relevant: np.ndarray,
+        early: np.ndarray,
+        heads: dict[str, np.ndarray],
+        *,
+        depth: int,
+    ) -> None:
+        self.by_user = UserRows.of(users)
+        valid = self.by_user.valid
+        self.row_relevant = np.asarray(relevant, bool)
+        self.row_heads = {name: np.asarray(values, np.float64) for name, values in heads.items()}
+        self.relevant = self.by_user.gather(self.row_relevant) > 0
+        self.relevant_counts = self.relevant.sum(axis=1)
+        early_scores = self.by_user.gather(early)
+        early_ranks = row_percentiles(early_scores, valid)
+        self.kept = {Blend(): self._rows(row_top(early_scores, valid, depth))}
+        for name, values in self.row_heads.items():
+            head_ranks = row_percentiles(self.by_user.gather(values), valid)
+            for weight in WEIGHTS[1:]:
+                prerank = Blend(name, weight).mix(early_ranks, head_ranks)
+                self.kept[Blend(name, weight)] = self._rows(row_top(prerank, valid, depth))
+
+    def _rows(self, columns: np.ndarray) -> np.ndarray:
+        """Row numbers of matrix ``columns`` (-1 stays -1)."""
+        rows = np.take_along_axis(self.by_user.index, np.maximum(columns, 0), axis=1)
+        return np.where(columns >= 0, rows, -1)
+
+    def scored_rows(self) -> np.ndarray:
+        """The rows any blend's pre-rank keeps: those the full model has to score."""
+        rows = np.unique(np.concatenate([kept.ravel() for kept in self.kept.values()]))
+        return rows[rows >= 0]
+
+    def head_ndcg(self, head: str) -> np.ndarray:
+        """Per user, NDCG@``DEPTH`` of the head's own ranking of every candidate."""
+        ranked = row_top(self.by_user.gather(self.row_heads[head]), self.by_user.valid, DEPTH)
+        return row_ndcg(self.relevant, ranked, self.relevant_counts, DEPTH)
+
+    def ndcg(self, blend: Blend, model_scores: np.ndarray) -> np.ndarray:
+        """Per user, NDCG@``DEPTH`` of ``blend``'s page: its pre-rank's rows ranked by the
+        blend of ``model_scores`` (one per row) and its head's percentiles among those rows."""
+        kept = self.kept[Blend(blend.head, blend.weight)]
+        valid = kept >= 0
+        rows = np.maximum(kept, 0)
+        score = np.where(valid, np.asarray(model_scores, np.float64)[rows], 0.0)
+        if blend.weight > 0:
+            head = np.where(valid, self.row_heads[blend.head][rows], 0.0)
+            score = blend.mix(row_percentiles(score, valid), row_percentiles(head, valid))
+        ranked = row_top(score, valid, DEPTH)
+        return row_ndcg(self.row_relevant[rows] & valid, ranked, self.relevant_counts, DEPTH)
 
 
 def choose_blend(
-    users: np.ndarray,
-    relevant: np.ndarray,
-    predictions: dict[str, np.ndarray],
-    heads: dict[str, np.ndarray],
-    fusion: FusionConfig,
+    pages: GatePages, predictions: dict[str, np.ndarray], fusion: FusionConfig
 ) -> tuple[Blend, dict[str, float]]:
-    """The blend with the best NDCG@``DEPTH`` over the users' candidate rows (``heads``: each
-    source's scores of the rows), and the NDCG of every model and every head alone."""
-    order = np.argsort(users, kind="stable")
-    groups = [g for g in np.split(order, np.flatnonzero(np.diff(users[order])) + 1) if len(g)]
-    relevant = np.asarray(relevant, np.float64)
+    """The blend with the best NDCG@``DEPTH`` over the gate's pages (``predictions``: each
+    objective's and ``play_early``'s prediction per row; only ``pages.scored_rows()`` are
+    read), and the NDCG of every model and every head alone."""
     scores = {m: Blend(model=m).model_score(predictions, fusion) for m in MODELS}
-
-    def per_user_ranks(values: np.ndarray) -> np.ndarray:
-        out = np.empty(len(values), np.float32)
-        for rows in groups:
-            out[rows] = _percentile(values[rows])
-        return out
-
-    # each model's and head's per-user ranks do not depend on the weight: ranked once here,
-    # not once per blend tried (3 models x 4 weights x each head)
-    model_ranks = {m: per_user_ranks(v) for m, v in scores.items()}
-
-    tried = {Blend(model=model): _ndcg(groups, relevant, scores[model]) for model in MODELS}
+    tried = {Blend(model=model): pages.ndcg(Blend(model=model), scores[model]) for model in MODELS}
     report = {
         blend.model: round(float(v.mean()), 4) if len(v) else 0.0 for blend, v in tried.items()
     }
-    for head, values in heads.items():
-        report[head] = round(float(_ndcg(groups, relevant, values).mean() or 0.0), 4)
-        head_ranks = per_user_ranks(values)
+    for head in pages.row_heads:
+        values = pages.head_ndcg(head)
+        report[head] = round(float(values.mean()), 4) if len(values) else 0.0
         for model in MODELS:
             for weight in WEIGHTS[1:]:
                 blend = Blend(head, weight, model)
-                mixed = blend.mix(model_ranks[model], head_ranks)
-                tried[blend] = _ndcg(groups, relevant, mixed)
+                tried[blend] = pages.ndcg(blend, scores[model])
     default = tried[Blend()]
     if not len(default):
         return Blend(), report

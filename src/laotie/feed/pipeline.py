@@ -10,7 +10,7 @@ import numpy as np
 
 from laotie.core.contracts import TrustDecision
 from laotie.core.feedconfig import FeedConfig
-from laotie.feed.blend import Blend, head_scores
+from laotie.feed.blend import Blend, head_scores, prerank_depth
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.features import build_features
@@ -22,8 +22,6 @@ from laotie.feed.sources import AlsSource, CovisitSource, EaseSource, PopularSou
 _RRF_K = 60.0
 #: weight of retrieval consensus in the final score: enough to order ties, not to overrule
 _TIE_BREAK = 0.01
-#: the models score at least this many candidates per requested item
-_DEPTH_PER_ITEM = 3
 #: the pre-rank passes at most this many times the page's creator cap per creator
 _DEPTH_PER_CREATOR = 2
 #: fresh candidates the pre-rank keeps per fresh slot, whatever their pre-rank score
@@ -215,7 +213,7 @@ class Pipeline:
             features = self.features(user_id, ids, next_items)
             head = self.head(user_id, ids)
             ranker = self.bundle.ranker
-            depth = max(config.ranker.rank_depth, _DEPTH_PER_ITEM * n)
+            depth = prerank_depth(config.ranker.rank_depth, n)
             if len(ids) > depth:  # pre-rank: early p(play) rounds pick who meets the ranker
                 rounds = config.ranker.prerank_rounds
                 play = ranker.predict(features, objectives=("play",), rounds=rounds)["play"]

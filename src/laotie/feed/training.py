@@ -21,7 +21,7 @@ from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY
 from laotie.core.feedconfig import FeedConfig
-from laotie.feed.blend import Blend, choose_blend
+from laotie.feed.blend import DEPTH, Blend, GatePages, choose_blend, prerank_depth
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.features import FEATURES, FeatureStats
@@ -149,6 +149,21 @@ def _serving_als(
     return lap.timings
 
 
+def _als_affinities(training_rows: RankerRows, als: Source | None) -> None:
+    """Fill the ``als_affinity`` feature of the ranker's and the gate's rows from the early
+    ALS vectors (before the serving re-solve moves them)."""
+    if not isinstance(als, AlsSource):
+        return
+    column = FEATURES.index("als_affinity")
+    for frame, matrix in (
+        (training_rows.rows, training_rows.features),
+        (training_rows.gate, training_rows.gate_features),
+    ):
+        matrix[:, column] = als.pair_affinity(
+            frame["user_id"].to_numpy(), frame["item_id"].to_numpy()
+        )
+
+
 def make_ranker(config: FeedConfig) -> Ranker:
     """An unfitted ranker with the configured parameters."""
     rc = config.ranker
@@ -164,12 +179,12 @@ def make_ranker(config: FeedConfig) -> Ranker:
     )
 
 
-def _gate_judgement(
-    training_rows: RankerRows, config: FeedConfig
-) -> tuple[dict[str, np.ndarray], dict[str, float | None]]:
-    """The gate's ranker, fitted on the rows of the users not held out: its predictions of
-    the gate's rows (every objective and the pre-rank's ``play_early``; empty without a gate)
-    and its AUC and log loss per objective on the held-out users' rows."""
+def _gate_judgement(training_rows: RankerRows, config: FeedConfig) -> dict[str, Any]:
+    """The gate's ranker, fitted on the rows of the users not held out: its AUC and log loss
+    per objective on the held-out users' rows and, when there are gate pages, the blend it
+    chooses on them (``blend`` and ``blend_ndcg``; ``gate_users``). The pages are ranked as
+    serving ranks: the pre-rank's early rounds on every candidate, the full model on the rows
+    a pre-rank keeps."""
     holdout, labels = training_rows.holdout, training_rows.labels
     threads = config.training.num_threads
     judge = make_ranker(config).fit(
@@ -178,24 +193,35 @@ def _gate_judgement(
         watch_ms=training_rows.rows["watch_ms"].to_numpy()[~holdout],
         durations=training_rows.rows["duration_ms"].to_numpy()[~holdout],
     )
-    metrics: dict[str, float | None] = {}
+    judged: dict[str, Any] = {}
     measured = np.flatnonzero(holdout)
     if len(measured) > _METRIC_ROWS:  # an even sample: half the rows is more than AUC needs
         measured = measured[np.linspace(0, len(measured) - 1, _METRIC_ROWS).astype(np.int64)]
     predictions = judge.predict(training_rows.features[measured], threads=threads)
     for name in LABELS:
-        metrics[f"{name}_auc"] = auc(labels[name][measured], predictions[name])
-        metrics[f"{name}_logloss"] = logloss(labels[name][measured], predictions[name])
-    if not training_rows.gate.height:
-        return {}, metrics
-    gate = judge.predict(training_rows.gate_features, threads=threads)
-    gate["play_early"] = judge.predict(
-        training_rows.gate_features,
-        objectives=("play",),
-        rounds=config.ranker.prerank_rounds,
-        threads=threads,
+        judged[f"{name}_auc"] = auc(labels[name][measured], predictions[name])
+        judged[f"{name}_logloss"] = logloss(labels[name][measured], predictions[name])
+    gate, features = training_rows.gate, training_rows.gate_features
+    if not gate.height:
+        return judged
+    early = judge.predict(
+        features, objectives=("play",), rounds=config.ranker.prerank_rounds, threads=threads
     )["play"]
-    return gate, metrics
+    pages = GatePages(
+        gate["user_id"].to_numpy(),
+        gate["relevant"].to_numpy(),
+        early,
+        training_rows.gate_heads,
+        depth=prerank_depth(config.ranker.rank_depth, DEPTH),
+    )
+    scored = pages.scored_rows()
+    gate_predictions = {"play_early": early}
+    for name, values in judge.predict(features[scored], threads=threads).items():
+        gate_predictions[name] = np.zeros(gate.height, np.float32)
+        gate_predictions[name][scored] = values
+    judged["blend"], judged["blend_ndcg"] = choose_blend(pages, gate_predictions, config.fusion)
+    judged["gate_users"] = int(gate["user_id"].n_unique())
+    return judged
 
 
 @dataclass
@@ -330,33 +356,31 @@ def train(
             if keep_inputs:
                 inputs["als_matrix"] = window.early_matrix
         lap("als_fit")
-        serving_als = pool.submit(_serving_als, als, serving, window.early_matrix)
         catalog = catalog_job.result()
         if catalog.size != bound:
             raise ValueError(f"catalog size {catalog.size} differs from the item bound {bound}")
         training_rows = rows_job.result()
         lap("wait_ranker_rows")
+        judged: Future[dict[str, Any]] | None = None
+        if training_rows is not None:
+            _als_affinities(training_rows, als)
+            lap("ranker_affinity")
+            # the gate's ranker (fitted on the other half of the users) judges the held-out
+            # users' pages beside the served ranker's fit, on the side thread
+            judged = pool.submit(_gate_judgement, training_rows, config)
+        # only now: the re-solve moves the ALS vectors the affinities above must not see
+        serving_als = pool.submit(_serving_als, als, serving, window.early_matrix)
         ranker: Ranker | None = None
         blend = Blend()
         metrics: dict[str, Any] = {}
         counts: dict[str, int] = {}
-        if training_rows is not None:
+        if training_rows is not None and judged is not None:
             rows, features, labels, holdout = (
                 training_rows.rows,
                 training_rows.features,
                 training_rows.labels,
                 training_rows.holdout,
             )
-            gate, gate_features = training_rows.gate, training_rows.gate_features
-            if isinstance(als, AlsSource):
-                for frame, matrix in ((rows, features), (gate, gate_features)):
-                    matrix[:, FEATURES.index("als_affinity")] = als.pair_affinity(
-                        frame["user_id"].to_numpy(), frame["item_id"].to_numpy()
-                    )
-            lap("ranker_affinity")
-            # the gate's ranker (fitted on the other half of the users) judges the held-out
-            # users' pages beside the served ranker's fit, on the side thread
-            judged = pool.submit(_gate_judgement, training_rows, config)
             fit_rows = {"features": features, "labels": labels}
             ranker = make_ranker(config).fit(
                 features,
@@ -367,19 +391,10 @@ def train(
             lap("ranker_fit")
             if keep_inputs:
                 inputs["ranker"] = {**fit_rows, "ranker": ranker}
-            gate_predictions, holdout_metrics = judged.result()
-            metrics.update(holdout_metrics)
+            judgement = judged.result()
+            blend = judgement.pop("blend", blend)
+            metrics.update(judgement)
             lap("wait_gate_ranker")
-            if gate_predictions:
-                blend, metrics["blend_ndcg"] = choose_blend(
-                    gate["user_id"].to_numpy(),
-                    gate["relevant"].to_numpy(),
-                    gate_predictions,
-                    training_rows.gate_heads,
-                    config.fusion,
-                )
-                metrics["gate_users"] = int(gate["user_id"].n_unique())
-            lap("blend")
             counts.update(
                 training_rows=len(holdout),
                 holdout_rows=int(holdout.sum()),
