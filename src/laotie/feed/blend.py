@@ -169,8 +169,10 @@ class GatePages:
         return np.where(columns >= 0, rows, -1)
 
     def scored_rows(self) -> np.ndarray:
-        """The rows any blend's pre-rank keeps: those the full model has to score."""
-        rows = np.unique(np.concatenate([kept.ravel() for kept in self.kept.values()]))
+        """The rows the full model has to score: those a blend's pre-rank keeps, but for a
+        blend that is all head (``w = 1``), whose page the model does not order."""
+        kept = [rows.ravel() for blend, rows in self.kept.items() if blend.weight < 1.0]
+        rows = np.unique(np.concatenate(kept))
         return rows[rows >= 0]
 
     def head_ndcg(self, head: str) -> np.ndarray:
@@ -185,9 +187,10 @@ class GatePages:
         valid = kept >= 0
         rows = np.maximum(kept, 0)
         score = np.where(valid, np.asarray(model_scores, np.float64)[rows], 0.0)
-        if blend.weight > 0:
+        if blend.weight > 0:  # all head (w = 1): the model's scores of these rows are not read
             head = np.where(valid, self.row_heads[blend.head][rows], 0.0)
-            score = blend.mix(row_percentiles(score, valid), row_percentiles(head, valid))
+            model = row_percentiles(score, valid) if blend.weight < 1 else np.zeros(score.shape)
+            score = blend.mix(model, row_percentiles(head, valid))
         ranked = row_top(score, valid, DEPTH)
         return row_ndcg(self.row_relevant[rows] & valid, ranked, self.relevant_counts, DEPTH)
 
