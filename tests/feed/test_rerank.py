@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from laotie.core.contracts import TrustDecision
 from laotie.core.feedconfig import RerankConfig
 from laotie.feed.catalog import AIGC_NONE, KINDS, Catalog
-from laotie.feed.rerank import filter_candidates, select_page
+from laotie.feed.rerank import filter_candidates, items_ahead, select_page
 
 KIND_NAMES = list(KINDS)
 AIGC = ["none", "declared", "suspected", "confirmed"]
@@ -216,3 +216,33 @@ def test_diversity_spreads_categories() -> None:
     ]
     assert set(catalog.category[plain].tolist()) == {0}
     assert set(catalog.category[diverse].tolist()) == {0, 1}
+
+
+def test_episodes_past_the_next_one_are_not_offered() -> None:
+    """A user about to watch episode 23 is not offered episode 45 of the same series (a
+    spoiler); earlier episodes, the next one and other series' episodes stay."""
+    series = np.r_[np.full(50, 7), np.full(50, 8)]
+    position = np.r_[np.arange(1, 51), np.arange(1, 51)]
+    catalog = Catalog.from_frame(
+        pl.DataFrame(
+            {
+                "id": np.arange(1, 101),
+                "kind": ["episode"] * 100,
+                "series_id": series,
+                "position": position,
+            }
+        )
+    )
+    next_ep23 = np.array([23])  # item 23 is episode 23 of series 7
+    candidates = np.array([10, 23, 24, 45, 95])  # 95: episode 45 of series 8
+    kept = filter_candidates(
+        candidates,
+        catalog=catalog,
+        seen=np.arange(1, 23),
+        next_items=next_ep23,
+        decisions={},
+        config=RerankConfig(),
+    )
+    assert kept.ids.tolist() == [23, 95]  # 10 was seen; 24 and 45 are ahead of 23
+    assert kept.dropped == {"seen": 1, "ahead": 2}
+    assert not items_ahead(candidates, np.empty(0, np.int64), catalog).any()

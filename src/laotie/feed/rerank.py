@@ -2,9 +2,10 @@
 then the page itself: the ad slots filled and merged with the organic entries.
 
 Hard constraints: blocked (and under-review) items never appear; seen items are dropped except
-the next episode/chapter of a series or novel in progress; at most ``creator_cap`` items per
-creator and ``floor(aigc_cap * n)`` AIGC items per page. Kind caps (``kind_caps``) hold while
-the page can still be filled without breaking them.
+the next episode/chapter of a series or novel in progress, and so are the later ones of it (a
+page that offers episode 45 to a user about to watch 23 spoils the story); at most
+``creator_cap`` items per creator and ``floor(aigc_cap * n)`` AIGC items per page. Kind caps
+(``kind_caps``) hold while the page can still be filled without breaking them.
 """
 
 from __future__ import annotations
@@ -48,12 +49,17 @@ def filter_candidates(
     decisions: Mapping[int, TrustDecision],
     config: RerankConfig,
 ) -> Filtered:
-    """Drop seen (except next items) and withheld items; demotion factors for the rest."""
+    """Drop seen (except next items), withheld items and items past a next item in its
+    series/novel; demotion factors for the rest."""
     ids = np.asarray(ids, dtype=np.int64)
     dropped: dict[str, int] = {}
     is_seen = np.isin(ids, seen) & ~np.isin(ids, next_items)
     dropped["seen"] = int(is_seen.sum())
     ids = ids[~is_seen]
+    ahead = items_ahead(ids, np.asarray(next_items, dtype=np.int64), catalog)
+    if ahead.any():
+        dropped["ahead"] = int(ahead.sum())
+        ids = ids[~ahead]
     factor = np.ones(len(ids), np.float32)
     notes: dict[int, list[str]] = {}
     if decisions:
@@ -69,6 +75,18 @@ def filter_candidates(
     for item in ids[suspected].tolist():
         notes.setdefault(item, []).append(f"unlabelled AIGC x{config.suspected_factor:g}")
     return Filtered(ids=ids, factor=factor, notes=notes, dropped=dropped)
+
+
+def items_ahead(ids: np.ndarray, next_items: np.ndarray, catalog: Catalog) -> np.ndarray:
+    """Per id: is it later in a series/novel than the user's next item there."""
+    if not len(next_items) or not len(ids):
+        return np.zeros(len(ids), bool)
+    containers = catalog.container[next_items]
+    order = np.argsort(containers)
+    containers, positions = containers[order], catalog.position[next_items][order]
+    mine = catalog.container[ids]
+    at = np.minimum(np.searchsorted(containers, mine), len(containers) - 1)
+    return (mine >= 0) & (containers[at] == mine) & (catalog.position[ids] > positions[at])
 
 
 @dataclass
