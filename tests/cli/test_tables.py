@@ -100,6 +100,12 @@ def test_feed_keeps_item_ids_whole_at_80_columns(small_home: Services) -> None:
     assert "why each item" in result.output
 
 
+def test_feed_refuses_a_user_id_the_api_refuses(small_home: Services) -> None:
+    result = runner.invoke(app, ["feed", "bad user!"])
+    assert result.exit_code != 0
+    assert "user_id" in result.output and "Traceback" not in result.output
+
+
 def test_report_kpi_starts_at_the_first_day_with_data_and_keeps_its_headers(
     small_home: Services,
 ) -> None:

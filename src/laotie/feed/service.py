@@ -5,6 +5,7 @@ version it serves and how that is swapped is ``served`` (``feed.served.ServedMod
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Sequence
 from operator import attrgetter
@@ -13,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from laotie.core.catalog import EXTERNAL_ID
 from laotie.core.clock import Clock, SystemClock
 from laotie.core.contracts import AdSlotFiller, LiveRooms, TrustGate
-from laotie.core.errors import NotFound
+from laotie.core.errors import InvalidInput, NotFound
 from laotie.core.feedconfig import FeedConfig
 from laotie.core.ids import new_id
 from laotie.feed.bundle import next_version, save_bundle
@@ -32,6 +34,8 @@ from laotie.feed.store import FeedStore
 from laotie.feed.training import Factorise, TrainingInput, TrainReport, train
 
 log = logging.getLogger(__name__)
+#: what a user id may be (the API's path rule, so the CLI and the library refuse the same ids)
+_USER_ID = re.compile(EXTERNAL_ID)
 _EXTERNAL_USER, _INTERNAL_USER = attrgetter("user_external_id"), attrgetter("user_id")
 INSPECTION_WARNING = "inspection only: no impressions logged, nothing marked seen, no ads auctioned"
 NO_MODEL_WARNING = "no trained model yet: serving a popularity/fresh feed (run `laotie train`)"
@@ -133,6 +137,12 @@ class FeedService:
         """A page of ``n`` entries for ``user_id`` (external id); ``cursor`` continues a session.
 
         ``log=False`` inspects: no impressions logged, nothing marked seen, no ad auction."""
+        if not _USER_ID.match(user_id):
+            raise InvalidInput(
+                f"user_id {user_id!r} is not an id: 1 to 128 letters, digits, '_', '.', ':' or '-'",
+                field="user_id",
+                limit=EXTERNAL_ID,
+            )
         check_page_size(n, limit=self.config.serving.max_n)
         kind_codes = codes_of_kinds(kinds) if kinds else None
         previous = decode_cursor(cursor) if cursor else None
