@@ -60,7 +60,7 @@ def test_live_rooms_are_read_once_per_snapshot_and_changes_here_show_at_once(
 ) -> None:
     """The feed asks for the live rooms on every request: a snapshot answers within its age,
     a change made through this process retires it, and an outside change shows once it ages."""
-    from laotie.commerce import live as live_module
+    from laotie.commerce import live_snapshot
     from laotie.store.repos import commerce as repo
 
     _world(services)
@@ -83,5 +83,5 @@ def test_live_rooms_are_read_once_per_snapshot_and_changes_here_show_at_once(
     with services.db.session() as session:  # another process counts four more viewers
         repo.move_viewers(session, room_id=repo.live_room_items(session)[0][0].id, delta=4)
     assert [s.viewers for s in live.live_signals()] == [1]
-    monkeypatch.setattr(live_module, "SIGNALS_MAX_AGE_S", 0.0)
+    monkeypatch.setattr(live_snapshot, "SIGNALS_MAX_AGE_S", 0.0)
     assert [s.viewers for s in live.live_signals()] == [5]

@@ -5,15 +5,13 @@ A room is also a catalog item of kind ``live`` with the room's id: it enters thr
 catalog door (trust screens its title before the feed may show it), is distributed while the
 room is live and withdrawn (``removed``) when it ends; an AI-host room's item is declared AIGC.
 
-The live-now source ranks rooms that are live by viewers, gifting and the user's interests.
-The feed asks for the live rooms on every request; a snapshot serves it for up to
-``SIGNALS_MAX_AGE_S`` (two queries per feed request were a quarter of its time), and any change
-made through this process (a room starting or ending, a viewer, a gift) retires it at once.
+The live-now source ranks rooms that are live by viewers, gifting and the user's interests;
+the feed reads the rooms through a snapshot (``live_snapshot``) that every change made here
+retires.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from laotie.commerce import postings
 from laotie.commerce._base import Area
+from laotie.commerce.live_snapshot import LiveSnapshot
 from laotie.commerce.schemas import GiftCreate, GiftPublic, RoomCreate, RoomPublic
 from laotie.core.catalog import ItemCreate, ItemUpdate
 from laotie.core.contracts import CatalogDoor, LiveRoomSignal, live_score
@@ -31,9 +30,6 @@ from laotie.store.repos import catalog
 from laotie.store.repos import commerce as repo
 from laotie.store.tables import ComGift, ComRoom, ComRoomViewer, Creator
 
-#: seconds a snapshot of the live rooms serves the feed; another process's changes show after it
-SIGNALS_MAX_AGE_S = 1.0
-
 
 class LiveRooms(Area):
     """Rooms, presence and gifts."""
@@ -42,13 +38,7 @@ class LiveRooms(Area):
         super().__init__(*args, **kwargs)
         self.creator_bp = creator_bp
         self.door = door
-        #: bumped after every committed change here; a snapshot read under an older one is stale
-        self._generation = 0
-        self._snapshot: tuple[int, float, list[LiveRoomSignal]] | None = None
-
-    def _changed(self) -> None:
-        """Retire the live-room snapshot (called after a change here has committed)."""
-        self._generation += 1
+        self._snapshot = LiveSnapshot()
 
     def start(self, room: RoomCreate, *, scope: str | None = None) -> RoomPublic:
         """A creator goes live; an AI-host room is declared AIGC."""
@@ -95,7 +85,7 @@ class LiveRooms(Area):
                 ),
             )
             public = self._public(session, row)
-        self._changed()
+        self._snapshot.changed()
         return public
 
     def _room(self, session: Session, room_id: str, scope: str | None = None) -> ComRoom:
@@ -121,7 +111,7 @@ class LiveRooms(Area):
                     update=ItemUpdate(status=ItemStatus.REMOVED),
                 )
             public = self._public(session, row)
-        self._changed()
+        self._snapshot.changed()
         return public
 
     def check_host(self, room_id: str, *, scope: str | None = None) -> None:
@@ -159,7 +149,7 @@ class LiveRooms(Area):
             session.flush()
             session.refresh(row)
             public = self._public(session, row)
-        self._changed()
+        self._snapshot.changed()
         return public
 
     def room(self, room_id: str) -> tuple[RoomPublic, list[GiftPublic]]:
@@ -183,7 +173,7 @@ class LiveRooms(Area):
                 result, event = self._send(session, room_id, request, txn_key)
             if result.created:
                 raise Conflict("gift raced with another request", field="idempotency_key") from None
-        self._changed()
+        self._snapshot.changed()
         if event:
             self.emit([event])
         return result
@@ -265,7 +255,7 @@ class LiveRooms(Area):
                 )
                 gift.status = "refunded"
             public = _gift_public(gift, room.external_id if room else "")
-        self._changed()
+        self._snapshot.changed()
         return public
 
     def live_now(self, *, interests: Sequence[str] = (), n: int = 10) -> list[RoomPublic]:
@@ -282,20 +272,15 @@ class LiveRooms(Area):
         return sorted(rooms, key=lambda r: (-score(r), r.id))[:n]
 
     def live_signals(self) -> list[LiveRoomSignal]:
-        """The rooms live now as the feed's ``live`` source reads them (``LiveRooms`` contract):
-        the snapshot while it is younger than ``SIGNALS_MAX_AGE_S`` and nothing changed here."""
-        generation, snapshot = self._generation, self._snapshot
-        if (
-            snapshot is not None
-            and snapshot[0] == generation
-            and time.monotonic() - snapshot[1] < SIGNALS_MAX_AGE_S
-        ):
-            return snapshot[2]
-        read_at = time.monotonic()
+        """The rooms live now as the feed's ``live`` source reads them (``LiveRooms`` contract),
+        through the snapshot."""
+        return self._snapshot.get(self._read_signals)
+
+    def _read_signals(self) -> list[LiveRoomSignal]:
         with self.db.session() as session:
             rows = repo.live_room_items(session)
             totals = repo.gift_totals(session, room_ids=[room.id for room, _ in rows])
-            signals = [
+            return [
                 LiveRoomSignal(
                     item_id=item_id,
                     viewers=room.viewers,
@@ -303,8 +288,6 @@ class LiveRooms(Area):
                 )
                 for room, item_id in rows
             ]
-        self._snapshot = (generation, read_at, signals)
-        return signals
 
     def _public(self, session: Session, row: ComRoom) -> RoomPublic:
         return self._publics(session, [row])[0]
