@@ -171,6 +171,7 @@ def test_four_serve_processes_share_postgres_and_redis(
             assert all(p is not None for p in prices), "a served placement is not shared"
             demand = sum(p.click_price_fen for p in prices if p is not None)
             budget = demand // 3
+            dearest = max(p.click_price_fen for p in prices if p is not None)
             services.ads.accounts.update_campaign("c1", CampaignUpdate(daily_budget_fen=budget))
         finally:
             services.close()
@@ -237,8 +238,9 @@ def test_four_serve_processes_share_postgres_and_redis(
         assert spent <= budget * 1.01
         # the budget stopped the spending, not the demand (3 budgets' worth of clicks); a
         # reservation the killed process held when it died stays counted for the day, so the
-        # campaign may stop a click or two short of its budget, never past it
-        assert spent > budget * 0.9
+        # campaign may stop a click or two short of its budget, never past it (with a budget of
+        # a few clicks a 0.9 bound failed on one click short: 175 of 200 fen)
+        assert spent >= budget - 2 * dearest, (spent, budget, dearest)
         assert report.clicks == len(served)  # each impression's click counted once
         assert report.spend_fen == spent
         assert services.ads.reports.reconcile()["ok"]
