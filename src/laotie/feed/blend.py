@@ -53,15 +53,10 @@ def head_scores(found: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def _percentile(values: np.ndarray) -> np.ndarray:
-    """Rank of each value among ``values`` scaled to (0, 1]; ties share the mean rank."""
-    if not len(values):
-        return values.astype(np.float32)
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(len(values), np.float64)
-    ranks[order] = np.arange(1, len(values) + 1)
-    _, inverse = np.unique(values, return_inverse=True)
-    mean_rank = np.bincount(inverse, weights=ranks) / np.bincount(inverse)
-    return (mean_rank[inverse] / len(values)).astype(np.float32)
+    """Rank of each value among ``values`` scaled to (0, 1]; ties share the mean rank (one
+    user's row of ``row_percentiles``)."""
+    row = np.asarray(values)[None, :]
+    return row_percentiles(row, np.ones(row.shape, bool))[0].astype(np.float32)
 
 
 def _percentile_among(values: np.ndarray, reference: np.ndarray) -> np.ndarray:

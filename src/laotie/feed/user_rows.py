@@ -49,7 +49,7 @@ class UserRows:
 
 def row_percentiles(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Per matrix row, each valid cell's rank among the row's valid cells scaled to (0, 1];
-    ties share their mean rank; invalid cells get 0 (``blend._percentile`` per user)."""
+    ties share their mean rank; invalid cells get 0."""
     shape = values.shape
     keyed = np.where(valid, values, np.inf)  # invalid cells sort after every value
     order = np.argsort(keyed, axis=1, kind="stable")
