@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from laotie.feed.gate import gate_heads, gate_rows, held_out
+from laotie.feed.gate import SERVED_JUDGE_BUCKETS, gate_heads, gate_order, gate_rows, held_out
 
 
 def _held_out_users(n: int) -> list[int]:
@@ -36,3 +36,13 @@ def test_gate_pages_hold_only_listed_untouched_items() -> None:
     heads = gate_heads(gate, lists)
     order = np.argsort(gate["item_id"].to_numpy())
     np.testing.assert_allclose(heads["popular"][order], [1.0, 1 / 3, 0.0], rtol=1e-6)
+
+
+def test_the_gate_takes_the_served_judges_bucket_first_each_bucket_by_id() -> None:
+    users = np.arange(1, 300)
+    ordered = gate_order(users[::-1])
+    assert sorted(ordered.tolist()) == users.tolist()
+    judged = held_out(ordered, SERVED_JUDGE_BUCKETS)
+    first = int(judged.sum())
+    assert first > 0 and judged[:first].all() and not judged[first:].any()
+    assert np.all(np.diff(ordered[:first]) > 0)

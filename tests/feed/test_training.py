@@ -12,13 +12,13 @@ import pytest
 import laotie.feed
 from laotie.core.errors import ArtefactError
 from laotie.core.feedconfig import FeedConfig
-from laotie.feed import training
+from laotie.feed import gate, training
 from laotie.feed.blend import GatePages
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.features import FEATURES, FeatureStats, build_features
 from laotie.feed.fusion import fuse
-from laotie.feed.gate import held_out
+from laotie.feed.gate import SERVED_JUDGE_BUCKETS, held_out
 from laotie.feed.negatives import negatives_wanted
 from laotie.feed.ranker import Ranker, duration_buckets, watch_quantiles
 from laotie.feed.signals import interactions, merge_interactions, rate_scale
@@ -243,11 +243,10 @@ def test_user_category_features_tell_skipped_from_unseen_and_share_first_levels(
     assert row[3, parent] == row[0, parent] > 0 and row[1, parent] == row[2, parent] == 0
 
 
-def test_gate_is_judged_by_a_ranker_cross_fitted_on_the_other_users(
-    world: laotie.feed.FeedData, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The served ranker is fitted on every user's rows; the gate's on the rows of the users
-    not held out, and only held-out users' pages (half the users) decide the blend."""
+def _record_fits_and_gate_users(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[list[int], list[np.ndarray]]:
+    """Lists that will hold the rows of every ranker fit and the users of every gate."""
     fitted: list[int] = []
     fit = Ranker.fit
 
@@ -264,10 +263,37 @@ def test_gate_is_judged_by_a_ranker_cross_fitted_on_the_other_users(
 
     monkeypatch.setattr(Ranker, "fit", recording_fit)
     monkeypatch.setattr(training, "choose_blend", recording_choose)
+    return fitted, judged
+
+
+def test_gate_is_judged_by_a_ranker_cross_fitted_on_the_other_users(
+    world: laotie.feed.FeedData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The served ranker is fitted on every user's rows; the gate's on the rows of the users
+    not held out, and only held-out users' pages (half the users) decide the blend."""
+    fitted, judged = _record_fits_and_gate_users(monkeypatch)
     _, report = train(world, FeedConfig(ranker={"n_estimators": 10}), version="x")
     rows, held = report.counts["training_rows"], report.counts["holdout_rows"]
-    assert sorted(fitted) == [rows - held, rows]
+    assert sorted(fitted) == [rows - held, rows] and report.counts["ranker_rows"] == rows
     assert 0.3 * rows < held < 0.7 * rows
     users = np.unique(judged[0])
     assert len(users) >= 20 and held_out(users).all()
     assert {"play_auc", "blend_ndcg"} <= set(report.metrics)
+    assert report.metrics["gate_judge"] == "cross_fit"
+
+
+def test_on_a_large_log_the_served_ranker_leaves_one_user_in_ten_out_and_judges_them(
+    world: laotie.feed.FeedData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When one bucket of users gives the gate enough pages, no second ranker is fitted: the
+    served ranker is fitted without that bucket's rows and judges its users' pages."""
+    monkeypatch.setattr(gate, "MIN_GATE_USERS", 3)  # the 150-user world stands for a large log
+    fitted, judged = _record_fits_and_gate_users(monkeypatch)
+    bundle, report = train(world, FeedConfig(ranker={"n_estimators": 10}), version="x")
+    rows, held = report.counts["training_rows"], report.counts["holdout_rows"]
+    assert fitted == [rows - held] == [report.counts["ranker_rows"]]
+    assert 0.03 * rows < held < 0.2 * rows
+    users = np.unique(judged[0])
+    assert len(users) >= 3 and held_out(users, SERVED_JUDGE_BUCKETS).all()
+    assert report.metrics["gate_judge"] == "served" and "play_auc" in report.metrics
+    assert bundle.ranker is not None and bundle.ranker.models_

@@ -1,12 +1,14 @@
 """The blend's gate: held-out users' candidate pages, as serving would build them.
 
-The ranker is cross-fitted for it: a second ranker, the gate's, is fitted on the rows of
-half the users (by a hash of the id) and judges the other half, the held-out users; the
-served ranker is fitted on every user's rows. For up to ``GATE_USERS`` held-out users the
-sources' lists make a candidate page, less what the user had already touched; the items
-among them the user went on to like are the relevant rows. With one user in ten held out
-(and the served ranker as the judge) the 4,000-user generated world gave the gate 178 users,
-too few to tell a better blend from the fusion beyond noise.
+Users are split by a hash of the id into ten buckets; the gate's users are held out of the
+fit of the ranker that judges them. On a large log one bucket holds enough of them: the served
+ranker is fitted on the other nine buckets' rows and is itself the judge (``judged_gate``
+decides), so training fits one ranker. On a smaller log, where one bucket holds fewer than
+``MIN_GATE_USERS`` users with a page to judge, the ranker is cross-fitted: a second ranker, the
+gate's, is fitted on the rows of half the users and judges the other half, and the served
+ranker is fitted on every user's rows. For up to ``GATE_USERS`` held-out users the sources'
+lists make a candidate page, less what the user had already touched; the items among them the
+user went on to like are the relevant rows.
 
 Two rules keep the gate a fair copy of serving. Items the user liked that no source listed
 are left out: serving never ranks them, so they would only reward a model that scores items
@@ -19,6 +21,8 @@ gate what it loses in serving, where popularity is as fresh as the ranker's know
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
@@ -29,14 +33,33 @@ from laotie.feed.sources import PopularSource, TrainingSet
 
 #: held-out users whose candidate pages decide the blend
 GATE_USERS = 1000
+#: one bucket's gate users needed for the served ranker to be the judge: at the per-user
+#: spread of the gate's NDCG@10 differences (sd about 0.19), a gap of 0.02 is beyond noise
+#: from (1.96 * 0.19 / 0.02) ** 2 = 347 users on; 178, too few, missed a gap of 0.018
+MIN_GATE_USERS = 400
+#: buckets held out when the ranker is cross-fitted (half the users) and when it is not
+CROSS_FIT_BUCKETS = 5
+SERVED_JUDGE_BUCKETS = 1
 
 _SCHEMA = {"user_id": pl.Int64, "item_id": pl.Int64, "relevant": pl.Boolean, "ts_ms": pl.Int64}
 
 
-def held_out(users: np.ndarray) -> np.ndarray:
-    """The users (one in two, by a hash of the id) whose rows the gate's ranker is not
-    fitted on."""
-    return (np.asarray(users) * 2654435761 % 10) >= 5
+def _bucket(users: np.ndarray) -> np.ndarray:
+    """Each user's bucket, 0-9, by a hash of the id."""
+    return np.asarray(users) * 2654435761 % 10
+
+
+def held_out(users: np.ndarray, buckets: int = CROSS_FIT_BUCKETS) -> np.ndarray:
+    """The users (``buckets`` in ten, by a hash of the id) whose rows the judging ranker is
+    not fitted on."""
+    return _bucket(users) >= 10 - buckets
+
+
+def gate_order(users: np.ndarray) -> np.ndarray:
+    """``users`` (unique) in the order the gate takes them: the served judge's bucket first,
+    each bucket by id."""
+    users = np.unique(np.asarray(users, np.int64))
+    return users[np.argsort(-_bucket(users), kind="stable")]
 
 
 def gate_rows(
@@ -45,15 +68,20 @@ def gate_rows(
     touched: pl.DataFrame,
     *,
     ts_ms: int,
+    buckets: int = CROSS_FIT_BUCKETS,
 ) -> pl.DataFrame:
-    """Candidate rows (user, item, relevant, ts) of up to ``GATE_USERS`` held-out users whose
-    early candidates (``lists``: each source's list per user) hold an item they went on to
-    like in ``late``; ``touched``'s (user, item) pairs (the early part) are not candidates."""
-    liked = late.filter(pl.col("positive") & pl.Series(held_out(late["user_id"].to_numpy())))
-    liked = liked.group_by("user_id").agg(pl.col("item_id")).sort("user_id")
+    """Candidate rows (user, item, relevant, ts), by user id, of up to ``GATE_USERS`` users
+    held out in ``buckets`` (taken in ``gate_order``) whose early candidates (``lists``: each
+    source's list per user) hold an item they went on to like in ``late``; ``touched``'s
+    (user, item) pairs (the early part) are not candidates."""
+    liked = late.filter(
+        pl.col("positive") & pl.Series(held_out(late["user_id"].to_numpy(), buckets))
+    )
+    good_items = dict(liked.group_by("user_id").agg(pl.col("item_id")).iter_rows())
     before = dict(touched.group_by("user_id").agg(pl.col("item_id")).iter_rows())
     users, items, relevant = [], [], []
-    for user, good in liked.iter_rows():
+    for user in gate_order(np.fromiter(good_items, np.int64, len(good_items))).tolist():
+        good = good_items[user]
         found = [by_user[user] for by_user in lists.values() if user in by_user]
         if not found:
             continue
@@ -69,13 +97,17 @@ def gate_rows(
             break
     if not users:
         return pl.DataFrame(schema=_SCHEMA)
-    return pl.DataFrame(
-        {
-            "user_id": np.concatenate(users),
-            "item_id": np.concatenate(items),
-            "relevant": np.concatenate(relevant),
-        }
-    ).with_columns(pl.lit(ts_ms, pl.Int64).alias("ts_ms"))
+    return (
+        pl.DataFrame(
+            {
+                "user_id": np.concatenate(users),
+                "item_id": np.concatenate(items),
+                "relevant": np.concatenate(relevant),
+            }
+        )
+        .with_columns(pl.lit(ts_ms, pl.Int64).alias("ts_ms"))
+        .sort("user_id", maintain_order=True)
+    )
 
 
 def gate_heads(
@@ -101,11 +133,13 @@ def serving_view(
     *,
     half_life_ms: int,
     depth: int,
+    buckets: int = CROSS_FIT_BUCKETS,
 ) -> tuple[dict[str, dict[int, np.ndarray]], FeatureStats, int]:
-    """``lists`` with the held-out users' ``popular`` list as of the window's end, the
-    feature statistics then, and that end (ms): popularity from the early part plus the other
-    users' ``late`` interactions (the held-out users' own late part is what the gate judges)."""
-    others = late.filter(~pl.Series(held_out(late["user_id"].to_numpy())))
+    """``lists`` with the held-out users' (``buckets`` in ten) ``popular`` list as of the
+    window's end, the feature statistics then, and that end (ms): popularity from the early
+    part plus the other users' ``late`` interactions (the held-out users' own late part is
+    what the gate judges)."""
+    others = late.filter(~pl.Series(held_out(late["user_id"].to_numpy(), buckets)))
     pairs = merge_interactions(early.pairs, others)
     end_ms = int(late["last_ts_ms"].to_numpy().max()) + 1 if late.height else early.now_ms
     now = TrainingSet(
@@ -128,7 +162,39 @@ def serving_view(
             **lists["popular"],
             **{
                 int(user): popular.recommend_one(int(user), depth)[0]
-                for user in users[held_out(users)]
+                for user in users[held_out(users, buckets)]
             },
         }
     return fresh, stats, end_ms
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The gate's candidate rows (``gate_rows``), the lists and feature statistics they are
+    judged with (``serving_view``), and the buckets of users held out of the judge's fit."""
+
+    rows: pl.DataFrame
+    lists: dict[str, dict[int, np.ndarray]]
+    stats: FeatureStats
+    buckets: int
+
+
+def judged_gate(
+    early: TrainingSet,
+    late: pl.DataFrame,
+    lists: dict[str, dict[int, np.ndarray]],
+    *,
+    half_life_ms: int,
+    depth: int,
+) -> Gate:
+    """The gate of one bucket of users (the served ranker judges them) when it holds at least
+    ``MIN_GATE_USERS`` users' pages, else of half the users (a cross-fitted ranker judges)."""
+    touched = early.pairs.select("user_id", "item_id")
+    for buckets in (SERVED_JUDGE_BUCKETS, CROSS_FIT_BUCKETS):
+        fresh, stats, end_ms = serving_view(
+            early, late, lists, half_life_ms=half_life_ms, depth=depth, buckets=buckets
+        )
+        rows = gate_rows(late, fresh, touched, ts_ms=end_ms, buckets=buckets)
+        if rows["user_id"].n_unique() >= MIN_GATE_USERS:
+            break
+    return Gate(rows, fresh, stats, buckets)

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from laotie.feed.catalog import Catalog
-from laotie.feed.gate import GATE_USERS, held_out
+from laotie.feed.gate import GATE_USERS, gate_order, held_out
 from laotie.feed.rows import LABELS
 from laotie.feed.sources import Source
 
@@ -70,8 +70,8 @@ def negative_pools(
     pools: dict[int, np.ndarray] = {}
     lists: dict[str, dict[int, np.ndarray]] = {name: {} for name in sources}
     chosen = np.unique(users)
-    if len(chosen) > _POOL_USERS:  # the gate's held-out users (lowest ids first) and a sample
-        gate = chosen[held_out(chosen)][: 2 * GATE_USERS]
+    if len(chosen) > _POOL_USERS:  # the gate's held-out users (in the gate's order) and a sample
+        gate = gate_order(chosen[held_out(chosen)])[: 2 * GATE_USERS]
         rest = np.setdiff1d(chosen, gate)
         wanted = min(len(rest), max(_POOL_USERS - len(gate), 0))
         sample = np.random.default_rng(0).choice(rest, wanted, replace=False)

@@ -16,7 +16,7 @@ import polars as pl
 from laotie.core.feedconfig import FeedConfig
 from laotie.feed.catalog import Catalog
 from laotie.feed.features import FeatureStats
-from laotie.feed.gate import gate_heads, gate_rows, held_out, serving_view
+from laotie.feed.gate import CROSS_FIT_BUCKETS, gate_heads, held_out, judged_gate
 from laotie.feed.negatives import NEGATIVE_POOL, negative_pools, negatives_wanted, sample_negatives
 from laotie.feed.rows import LABELS, row_features
 from laotie.feed.sources import CovisitSource, EaseSource, PopularSource, Source
@@ -44,13 +44,33 @@ class RankerRows:
     rows: pl.DataFrame
     features: np.ndarray
     labels: dict[str, np.ndarray]
+    #: rows of the users the judging ranker is not fitted on (``feed/gate.py``)
     holdout: np.ndarray
+    #: the ranker is cross-fitted (half the users held out of a second ranker's fit); else
+    #: one user in ten is held out of the served ranker's fit and the served ranker judges
+    cross_fit: bool
     negatives: int
     timings: dict[str, float]
     #: held-out users' candidate rows (``gate_rows``) and their features, for the blend
     gate: pl.DataFrame
     gate_features: np.ndarray
     gate_heads: dict[str, np.ndarray]
+
+    def picked(
+        self, rows: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Features, labels, watch times and durations of the rows ``rows`` picks (a mask;
+        None: all of them, not copied)."""
+
+        def pick(values: np.ndarray) -> np.ndarray:
+            return values if rows is None else values[rows]
+
+        return (
+            pick(self.features),
+            {name: pick(values) for name, values in self.labels.items()},
+            pick(self.rows["watch_ms"].to_numpy()),
+            pick(self.rows["duration_ms"].to_numpy()),
+        )
 
 
 def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> RankerRows | None:
@@ -97,15 +117,12 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
     rows = pl.concat([labelled, negatives])
     if rows.height > rc.max_training_rows:
         rows = rows.sample(rc.max_training_rows, seed=config.serving.seed)
-    gate_lists, gate_stats, end_ms = serving_view(
+    gate = judged_gate(
         early,
         window.late_pairs,
         lists,
         half_life_ms=config.popular.half_life_ms,
         depth=NEGATIVE_POOL,
-    )
-    gate = gate_rows(
-        window.late_pairs, gate_lists, early.pairs.select("user_id", "item_id"), ts_ms=end_ms
     )
 
     def described(frame: pl.DataFrame, stats: FeatureStats = stats) -> np.ndarray:
@@ -122,16 +139,17 @@ def ranker_rows(catalog: Catalog, window: SplitWindow, config: FeedConfig) -> Ra
         )
 
     labels = {name: rows[name].to_numpy() for name in LABELS}
-    holdout = held_out(rows["user_id"].to_numpy())
+    holdout = held_out(rows["user_id"].to_numpy(), gate.buckets)
     lap("ranker_rows")
     return RankerRows(
         rows,
         described(rows),
         labels,
         holdout,
+        gate.buckets == CROSS_FIT_BUCKETS,
         negatives.height,
         lap.timings,
-        gate,
-        described(gate, gate_stats),
-        gate_heads(gate, gate_lists),
+        gate.rows,
+        described(gate.rows, gate.stats),
+        gate_heads(gate.rows, gate.lists),
     )

@@ -179,20 +179,28 @@ def make_ranker(config: FeedConfig) -> Ranker:
     )
 
 
-def _gate_judgement(training_rows: RankerRows, config: FeedConfig) -> dict[str, Any]:
-    """The gate's ranker, fitted on the rows of the users not held out: its AUC and log loss
-    per objective on the held-out users' rows and, when there are gate pages, the blend it
-    chooses on them (``blend`` and ``blend_ndcg``; ``gate_users``). The pages are ranked as
-    serving ranks: the pre-rank's early rounds on every candidate, the full model on the rows
-    a pre-rank keeps."""
+def _fit_ranker(config: FeedConfig, training_rows: RankerRows, rows: np.ndarray | None) -> Ranker:
+    """A ranker fitted on ``training_rows``' rows picked by ``rows`` (a mask; None: all)."""
+    features, labels, watch_ms, durations = training_rows.picked(rows)
+    return make_ranker(config).fit(features, labels, watch_ms=watch_ms, durations=durations)
+
+
+def _gate_judgement(
+    training_rows: RankerRows,
+    config: FeedConfig,
+    judge: Ranker | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """The judging ranker's AUC and log loss per objective on the held-out users' rows and,
+    when there are gate pages, the blend it chooses on them (``blend`` and ``blend_ndcg``;
+    ``gate_users``). ``judge``: the served ranker when it was fitted without those rows; else
+    the gate's ranker is fitted here on the other users' rows. The pages are ranked as serving
+    ranks: the pre-rank's early rounds on every candidate, the full model on the rows a
+    pre-rank keeps. ``threads``: the predictions' (default: the configured fits')."""
     holdout, labels = training_rows.holdout, training_rows.labels
-    threads = config.training.num_threads
-    judge = make_ranker(config).fit(
-        training_rows.features[~holdout],
-        {k: v[~holdout] for k, v in labels.items()},
-        watch_ms=training_rows.rows["watch_ms"].to_numpy()[~holdout],
-        durations=training_rows.rows["duration_ms"].to_numpy()[~holdout],
-    )
+    threads = config.training.num_threads if threads is None else threads
+    if judge is None:
+        judge = _fit_ranker(config, training_rows, ~holdout)
     judged: dict[str, Any] = {}
     measured = np.flatnonzero(holdout)
     if len(measured) > _METRIC_ROWS:  # an even sample: half the rows is more than AUC needs
@@ -222,6 +230,17 @@ def _gate_judgement(training_rows: RankerRows, config: FeedConfig) -> dict[str, 
     judged["blend"], judged["blend_ndcg"] = choose_blend(pages, gate_predictions, config.fusion)
     judged["gate_users"] = int(gate["user_id"].n_unique())
     return judged
+
+
+def _row_counts(training_rows: RankerRows) -> dict[str, int]:
+    """The ranker's rows: all, held out of the judge's fit, in the served fit, sampled."""
+    holdout = training_rows.holdout
+    return {
+        "training_rows": len(holdout),
+        "holdout_rows": int(holdout.sum()),
+        "ranker_rows": len(holdout) - (0 if training_rows.cross_fit else int(holdout.sum())),
+        "sampled_negatives": training_rows.negatives,
+    }
 
 
 @dataclass
@@ -365,44 +384,40 @@ def train(
         if training_rows is not None:
             _als_affinities(training_rows, als)
             lap("ranker_affinity")
-            # the gate's ranker (fitted on the other half of the users) judges the held-out
-            # users' pages beside the served ranker's fit, on the side thread
-            judged = pool.submit(_gate_judgement, training_rows, config)
+            if training_rows.cross_fit:  # the gate's ranker (fitted on the other half of the
+                # users) judges the held-out users' pages beside the served fit, on the side
+                judged = pool.submit(_gate_judgement, training_rows, config)
         # only now: the re-solve moves the ALS vectors the affinities above must not see
         serving_als = pool.submit(_serving_als, als, serving, window.early_matrix)
         ranker: Ranker | None = None
-        blend = Blend()
-        metrics: dict[str, Any] = {}
-        counts: dict[str, int] = {}
-        if training_rows is not None and judged is not None:
-            rows, features, labels, holdout = (
-                training_rows.rows,
-                training_rows.features,
-                training_rows.labels,
-                training_rows.holdout,
-            )
-            fit_rows = {"features": features, "labels": labels}
-            ranker = make_ranker(config).fit(
-                features,
-                labels,
-                watch_ms=rows["watch_ms"].to_numpy(),
-                durations=rows["duration_ms"].to_numpy(),
-            )
+        if training_rows is not None:
+            # cross-fitted: the served ranker learns every user's rows; else the held-out
+            # users' are left out of it, and it judges their pages itself
+            fitted = None if training_rows.cross_fit else ~training_rows.holdout
+            ranker = _fit_ranker(config, training_rows, fitted)
             lap("ranker_fit")
             if keep_inputs:
-                inputs["ranker"] = {**fit_rows, "ranker": ranker}
-            judgement = judged.result()
-            blend = judgement.pop("blend", blend)
-            metrics.update(judgement)
-            lap("wait_gate_ranker")
-            counts.update(
-                training_rows=len(holdout),
-                holdout_rows=int(holdout.sum()),
-                sampled_negatives=training_rows.negatives,
-            )
+                features, labels = training_rows.picked(fitted)[:2]
+                inputs["ranker"] = {"features": features, "labels": labels, "ranker": ranker}
         full, stats, serving_timings = serving.result()
         serving_timings.update(serving_als.result())
         lap("wait_background")
+        blend = Blend()
+        metrics: dict[str, Any] = {}
+        counts: dict[str, int] = {}
+        if training_rows is not None and ranker is not None:
+            # the served judge's predictions run alone now, on every core
+            judgement = (
+                judged.result()
+                if judged is not None
+                else _gate_judgement(training_rows, config, judge=ranker, threads=0)
+            )
+            blend = judgement.pop("blend", blend)
+            metrics.update(
+                judgement, gate_judge="cross_fit" if training_rows.cross_fit else "served"
+            )
+            lap("gate_judgement")
+            counts = _row_counts(training_rows)
     finally:
         sys.setswitchinterval(switch)
         pool.shutdown(wait=False, cancel_futures=True)
