@@ -12,7 +12,7 @@ import pytest
 import laotie.feed
 from laotie.core.errors import ArtefactError
 from laotie.core.feedconfig import FeedConfig
-from laotie.feed import gate, training
+from laotie.feed import gate, gate_judge
 from laotie.feed.blend import GatePages
 from laotie.feed.bundle import Bundle, load_bundle, save_bundle
 from laotie.feed.catalog import Catalog
@@ -255,14 +255,14 @@ def _record_fits_and_gate_users(
         return fit(self, features, *args, **kw)  # type: ignore[arg-type]
 
     judged: list[np.ndarray] = []
-    choose = training.choose_blend
+    choose = gate_judge.choose_blend
 
     def recording_choose(pages: GatePages, *args: object) -> object:
         judged.append(pages.by_user.users)
         return choose(pages, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Ranker, "fit", recording_fit)
-    monkeypatch.setattr(training, "choose_blend", recording_choose)
+    monkeypatch.setattr(gate_judge, "choose_blend", recording_choose)
     return fitted, judged
 
 

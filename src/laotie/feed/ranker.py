@@ -8,6 +8,7 @@ duration-debiased D2Q), so long items are not favoured just because they are lon
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +122,10 @@ class Ranker:
         *,
         watch_ms: np.ndarray,
         durations: np.ndarray,
+        fitted: Callable[[Ranker, str], object] | None = None,
     ) -> Ranker:
-        """Fit every objective on the same feature matrix; returns self."""
+        """Fit every objective on the same feature matrix; returns self. ``fitted(self,
+        objective)`` is called as each objective is ready to predict, while the next fits."""
         import lightgbm as lgb
 
         targets = self.training_targets(labels, watch_ms, durations)
@@ -141,6 +144,8 @@ class Ranker:
             rows = ~np.isnan(target)
             if rows.sum() < 2 * leaf or np.ptp(target[rows]) == 0:
                 self.constants_[objective] = float(target[rows].mean()) if rows.any() else 0.0
+                if fitted is not None:
+                    fitted(self, objective)
                 continue
             params = self.params(objective, rows=len(features))
             if rows.all():
@@ -157,6 +162,8 @@ class Ranker:
             self.models_[objective] = lgb.train(
                 params, train_set, num_boost_round=self.n_estimators
             )
+            if fitted is not None:
+                fitted(self, objective)
         return self
 
     def predict(

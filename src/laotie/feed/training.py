@@ -21,14 +21,14 @@ from scipy import sparse
 
 from laotie.core.clock import MS_PER_DAY
 from laotie.core.feedconfig import FeedConfig
-from laotie.feed.blend import DEPTH, Blend, GatePages, choose_blend, prerank_depth
+from laotie.feed.blend import Blend
 from laotie.feed.bundle import Bundle
 from laotie.feed.catalog import Catalog
 from laotie.feed.features import FEATURES, FeatureStats
-from laotie.feed.metrics import auc, logloss
+from laotie.feed.gate_judge import GateJudge
 from laotie.feed.ranker import Ranker
 from laotie.feed.ranker_rows import Laps, RankerRows, ranker_rows
-from laotie.feed.rows import LABELS, training_set
+from laotie.feed.rows import training_set
 from laotie.feed.signals import (
     FeedData,
     column_max,
@@ -56,8 +56,6 @@ from laotie.feed.window import SplitWindow, label_rows, learned_popularity
 log = logging.getLogger(__name__)
 #: the interpreter's switch interval while the fits and their side work share the GIL
 _TRAINING_SWITCH_S = 0.0005
-#: held-out rows the holdout AUC and log loss are measured on at most
-_METRIC_ROWS = 50_000
 
 
 #: fits an ``AlsSource``'s vectors on a users x items matrix (its own ``factorise`` or an engine's)
@@ -179,57 +177,48 @@ def make_ranker(config: FeedConfig) -> Ranker:
     )
 
 
-def _fit_ranker(config: FeedConfig, training_rows: RankerRows, rows: np.ndarray | None) -> Ranker:
-    """A ranker fitted on ``training_rows``' rows picked by ``rows`` (a mask; None: all)."""
-    features, labels, watch_ms, durations = training_rows.picked(rows)
-    return make_ranker(config).fit(features, labels, watch_ms=watch_ms, durations=durations)
-
-
-def _gate_judgement(
-    training_rows: RankerRows,
+def _fit_ranker(
     config: FeedConfig,
-    judge: Ranker | None = None,
-    threads: int | None = None,
-) -> dict[str, Any]:
-    """The judging ranker's AUC and log loss per objective on the held-out users' rows and,
-    when there are gate pages, the blend it chooses on them (``blend`` and ``blend_ndcg``;
-    ``gate_users``). ``judge``: the served ranker when it was fitted without those rows; else
-    the gate's ranker is fitted here on the other users' rows. The pages are ranked as serving
-    ranks: the pre-rank's early rounds on every candidate, the full model on the rows a
-    pre-rank keeps. ``threads``: the predictions' (default: the configured fits')."""
-    holdout, labels = training_rows.holdout, training_rows.labels
-    threads = config.training.num_threads if threads is None else threads
-    if judge is None:
-        judge = _fit_ranker(config, training_rows, ~holdout)
-    judged: dict[str, Any] = {}
-    measured = np.flatnonzero(holdout)
-    if len(measured) > _METRIC_ROWS:  # an even sample: half the rows is more than AUC needs
-        measured = measured[np.linspace(0, len(measured) - 1, _METRIC_ROWS).astype(np.int64)]
-    predictions = judge.predict(training_rows.features[measured], threads=threads)
-    for name in LABELS:
-        judged[f"{name}_auc"] = auc(labels[name][measured], predictions[name])
-        judged[f"{name}_logloss"] = logloss(labels[name][measured], predictions[name])
-    gate, features = training_rows.gate, training_rows.gate_features
-    if not gate.height:
-        return judged
-    early = judge.predict(
-        features, objectives=("play",), rounds=config.ranker.prerank_rounds, threads=threads
-    )["play"]
-    pages = GatePages(
-        gate["user_id"].to_numpy(),
-        gate["relevant"].to_numpy(),
-        early,
-        training_rows.gate_heads,
-        depth=prerank_depth(config.ranker.rank_depth, DEPTH),
+    training_rows: RankerRows,
+    rows: np.ndarray | None,
+    fitted: Callable[[Ranker, str], object] | None = None,
+) -> Ranker:
+    """A ranker fitted on ``training_rows``' rows picked by ``rows`` (a mask; None: all);
+    ``fitted`` as ``Ranker.fit`` takes it."""
+    features, labels, watch_ms, durations = training_rows.picked(rows)
+    return make_ranker(config).fit(
+        features, labels, watch_ms=watch_ms, durations=durations, fitted=fitted
     )
-    scored = pages.scored_rows()
-    gate_predictions = {"play_early": early}
-    for name, values in judge.predict(features[scored], threads=threads).items():
-        gate_predictions[name] = np.zeros(gate.height, np.float32)
-        gate_predictions[name][scored] = values
-    judged["blend"], judged["blend_ndcg"] = choose_blend(pages, gate_predictions, config.fusion)
-    judged["gate_users"] = int(gate["user_id"].n_unique())
-    return judged
+
+
+def _cross_fitted_judgement(training_rows: RankerRows, config: FeedConfig) -> dict[str, Any]:
+    """The judgement (``GateJudge``) of the gate's ranker, fitted on the rows of the users not
+    held out."""
+    judge = GateJudge(training_rows, config, threads=config.training.num_threads)
+    _fit_ranker(config, training_rows, ~training_rows.holdout, fitted=judge.add)
+    return judge.judgement()
+
+
+def _fit_served_judge(
+    config: FeedConfig, training_rows: RankerRows, pool: ThreadPoolExecutor
+) -> tuple[Ranker, Callable[[], dict[str, Any]]]:
+    """The served ranker, fitted without the held-out users' rows, and its judgement of them
+    (``GateJudge``; the call waits for its predictions, made on ``pool``'s thread objective by
+    objective while the next objective fits)."""
+    judge = GateJudge(training_rows, config, threads=config.training.num_threads)
+    predicted: list[Future[None]] = []
+
+    def on_fitted(ranker: Ranker, objective: str) -> None:
+        predicted.append(pool.submit(judge.add, ranker, objective))
+
+    ranker = _fit_ranker(config, training_rows, ~training_rows.holdout, on_fitted)
+
+    def judgement() -> dict[str, Any]:
+        for done in predicted:
+            done.result()
+        return judge.judgement()
+
+    return ranker, judgement
 
 
 def _row_counts(training_rows: RankerRows) -> dict[str, int]:
@@ -332,6 +321,10 @@ def train(
     switch = sys.getswitchinterval()
     sys.setswitchinterval(_TRAINING_SWITCH_S)
     try:
+        # the catalog's read (SQLite, mostly waiting on the database) beside the split, which
+        # leaves the ALS fit less company
+        pool.submit(_import_lightgbm)
+        catalog_job = pool.submit(given.read_catalog)
         # both parts' pairs are aggregated here, where Polars has both cores; later work
         # beside the fits takes a core from them
         rate_max = rate_scale(events)
@@ -354,8 +347,6 @@ def train(
         config = learned_popularity(config, window, bound)
         sources = make_sources(config)
         lap("split_window")
-        pool.submit(_import_lightgbm)
-        catalog_job = pool.submit(given.read_catalog)
         rows_job = pool.submit(lambda: ranker_rows(catalog_job.result(), window, config))
         serving = pool.submit(
             lambda: fit_serving_sources(
@@ -386,17 +377,19 @@ def train(
             lap("ranker_affinity")
             if training_rows.cross_fit:  # the gate's ranker (fitted on the other half of the
                 # users) judges the held-out users' pages beside the served fit, on the side
-                judged = pool.submit(_gate_judgement, training_rows, config)
+                judged = pool.submit(_cross_fitted_judgement, training_rows, config)
         # only now: the re-solve moves the ALS vectors the affinities above must not see
         serving_als = pool.submit(_serving_als, als, serving, window.early_matrix)
         ranker: Ranker | None = None
+        judgement: Callable[[], dict[str, Any]] | None = None
         if training_rows is not None:
-            # cross-fitted: the served ranker learns every user's rows; else the held-out
-            # users' are left out of it, and it judges their pages itself
-            fitted = None if training_rows.cross_fit else ~training_rows.holdout
-            ranker = _fit_ranker(config, training_rows, fitted)
+            if judged is not None:
+                ranker, judgement = _fit_ranker(config, training_rows, None), judged.result
+            else:
+                ranker, judgement = _fit_served_judge(config, training_rows, pool)
             lap("ranker_fit")
             if keep_inputs:
+                fitted = None if training_rows.cross_fit else ~training_rows.holdout
                 features, labels = training_rows.picked(fitted)[:2]
                 inputs["ranker"] = {"features": features, "labels": labels, "ranker": ranker}
         full, stats, serving_timings = serving.result()
@@ -405,16 +398,11 @@ def train(
         blend = Blend()
         metrics: dict[str, Any] = {}
         counts: dict[str, int] = {}
-        if training_rows is not None and ranker is not None:
-            # the served judge's predictions run alone now, on every core
-            judgement = (
-                judged.result()
-                if judged is not None
-                else _gate_judgement(training_rows, config, judge=ranker, threads=0)
-            )
-            blend = judgement.pop("blend", blend)
+        if training_rows is not None and judgement is not None:
+            judged_now = judgement()
+            blend = judged_now.pop("blend", blend)
             metrics.update(
-                judgement, gate_judge="cross_fit" if training_rows.cross_fit else "served"
+                judged_now, gate_judge="cross_fit" if training_rows.cross_fit else "served"
             )
             lap("gate_judgement")
             counts = _row_counts(training_rows)
