@@ -188,9 +188,13 @@ def judged_gate(
     depth: int,
 ) -> Gate:
     """The gate of one bucket of users (the served ranker judges them) when it holds at least
-    ``MIN_GATE_USERS`` users' pages, else of half the users (a cross-fitted ranker judges)."""
+    ``MIN_GATE_USERS`` users' pages, else of half the users (a cross-fitted ranker judges).
+    A log whose bucket has fewer users with a late positive than that is not tried."""
     touched = early.pairs.select("user_id", "item_id")
-    for buckets in (SERVED_JUDGE_BUCKETS, CROSS_FIT_BUCKETS):
+    liking = late.filter(pl.col("positive"))["user_id"].unique().to_numpy()
+    large = held_out(liking, SERVED_JUDGE_BUCKETS).sum() >= MIN_GATE_USERS
+    tried = (SERVED_JUDGE_BUCKETS, CROSS_FIT_BUCKETS) if large else (CROSS_FIT_BUCKETS,)
+    for buckets in tried:
         fresh, stats, end_ms = serving_view(
             early, late, lists, half_life_ms=half_life_ms, depth=depth, buckets=buckets
         )

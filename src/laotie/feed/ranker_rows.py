@@ -56,6 +56,11 @@ class RankerRows:
     gate_features: np.ndarray
     gate_heads: dict[str, np.ndarray]
 
+    def served_rows(self) -> np.ndarray | None:
+        """The rows the served ranker is fitted on: all of them when cross-fitted (None),
+        else those of the users not held out (the served ranker judges those users)."""
+        return None if self.cross_fit else ~self.holdout
+
     def picked(
         self, rows: np.ndarray | None
     ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:

@@ -211,7 +211,7 @@ def _fit_served_judge(
     def on_fitted(ranker: Ranker, objective: str) -> None:
         predicted.append(pool.submit(judge.add, ranker, objective))
 
-    ranker = _fit_ranker(config, training_rows, ~training_rows.holdout, on_fitted)
+    ranker = _fit_ranker(config, training_rows, training_rows.served_rows(), on_fitted)
 
     def judgement() -> dict[str, Any]:
         for done in predicted:
@@ -223,11 +223,11 @@ def _fit_served_judge(
 
 def _row_counts(training_rows: RankerRows) -> dict[str, int]:
     """The ranker's rows: all, held out of the judge's fit, in the served fit, sampled."""
-    holdout = training_rows.holdout
+    holdout, served = training_rows.holdout, training_rows.served_rows()
     return {
         "training_rows": len(holdout),
         "holdout_rows": int(holdout.sum()),
-        "ranker_rows": len(holdout) - (0 if training_rows.cross_fit else int(holdout.sum())),
+        "ranker_rows": len(holdout) if served is None else int(served.sum()),
         "sampled_negatives": training_rows.negatives,
     }
 
@@ -384,13 +384,13 @@ def train(
         judgement: Callable[[], dict[str, Any]] | None = None
         if training_rows is not None:
             if judged is not None:
-                ranker, judgement = _fit_ranker(config, training_rows, None), judged.result
+                served = training_rows.served_rows()
+                ranker, judgement = _fit_ranker(config, training_rows, served), judged.result
             else:
                 ranker, judgement = _fit_served_judge(config, training_rows, pool)
             lap("ranker_fit")
             if keep_inputs:
-                fitted = None if training_rows.cross_fit else ~training_rows.holdout
-                features, labels = training_rows.picked(fitted)[:2]
+                features, labels = training_rows.picked(training_rows.served_rows())[:2]
                 inputs["ranker"] = {"features": features, "labels": labels, "ranker": ranker}
         full, stats, serving_timings = serving.result()
         serving_timings.update(serving_als.result())
